@@ -1,0 +1,1 @@
+"""The `comity` command line: one Typer app, one sub-module per domain."""

@@ -1,0 +1,1 @@
+"""Core: settings, database, audit chain, errors shared by every domain."""

@@ -1,0 +1,1 @@
+"""Request dossiers: grouping, templates, rendering in several formats and languages."""

@@ -1,0 +1,1 @@
+"""Hosting attribution: DNS, IP to country/ASN/organisation, CDN, platforms, providers."""

@@ -1,0 +1,1 @@
+"""The legal knowledge base and the dual-criminality engine."""

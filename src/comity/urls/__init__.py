@@ -1,0 +1,1 @@
+"""Canonical URLs: one form per resource, registrable domain, homograph flags."""
