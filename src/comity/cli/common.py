@@ -1,0 +1,22 @@
+"""Options and helpers shared by the domain command modules."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from comity.core.settings import get_settings
+
+__all__ = ["ByOption", "JsonOption", "actor"]
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ByOption = Annotated[
+    str | None,
+    typer.Option("--by", help="Who is acting (default: COMITY_USER).", show_default=False),
+]
+
+
+def actor(by: str | None) -> str | None:
+    """The acting user: `--by`, else the COMITY_USER setting."""
+    return by or get_settings().user

@@ -1,0 +1,216 @@
+"""The audit chain: an append-only, hash-linked log of every state change.
+
+Services call `record(...)` inside the same transaction as the change it
+records, so an event exists if and only if the change was committed. Each
+event's hash covers its own fields and the previous event's hash; the single
+`audit_head` row is updated in the same transaction, which serialises writers
+(its row lock on PostgreSQL, the write lock on SQLite) so the chain never forks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Integer, String, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from comity.core.db import Base, UTCDateTime, utcnow
+
+__all__ = [
+    "GENESIS",
+    "AuditEvent",
+    "AuditHead",
+    "ChainReport",
+    "digest",
+    "iter_events",
+    "record",
+    "verify_chain",
+]
+
+GENESIS = "0" * 64
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    actor: Mapped[str] = mapped_column(String(128), nullable=False)
+    action: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    object_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    object_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    state_digest: Mapped[str] = mapped_column(String(64), nullable=False)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+
+
+class AuditHead(Base):
+    """One row: the sequence number and hash of the newest event."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    ).encode()
+
+
+def digest(value: Any) -> str:
+    """SHA-256 of the canonical JSON of `value` (the digest of an object's new state)."""
+    return hashlib.sha256(canonical_json(value)).hexdigest()
+
+
+def _event_hash(
+    *,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    state_digest: str,
+    data: dict[str, Any],
+    prev_hash: str,
+) -> str:
+    body = {
+        "seq": seq,
+        "at": at.isoformat(),
+        "actor": actor,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "state_digest": state_digest,
+        "data": data,
+        "prev_hash": prev_hash,
+    }
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def _take_head(session: Session) -> tuple[int, str] | None:
+    row = session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.hash)
+    ).first()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def record(
+    *,
+    session: Session,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    state: Any,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event for a change made in `session`'s transaction.
+
+    `state` is the object's new state (any JSON-able value); only its digest is
+    chained, while `data` (small, human-readable details) is kept with the event.
+    """
+    # Taking the head row first is what serialises concurrent writers.
+    row = _take_head(session)
+    if row is None:
+        # First event ever (or the head row was lost): create it once, race-free.
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(
+            insert(AuditHead).values(id=1, seq=0, hash=GENESIS).on_conflict_do_nothing()
+        )
+        row = _take_head(session)
+        assert row is not None
+    seq, prev = row
+    at = utcnow()
+    payload = json.loads(canonical_json(data or {}))
+    event = AuditEvent(
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        state_digest=digest(state),
+        data=payload,
+        prev_hash=prev,
+    )
+    event.hash = _event_hash(
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        state_digest=event.state_digest,
+        data=payload,
+        prev_hash=prev,
+    )
+    session.add(event)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=event.hash))
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    events: int
+    ok: bool
+    first_broken: int | None = None
+    reason: str | None = None
+
+
+def iter_events(session: Session, *, batch: int = 2_000) -> Iterator[AuditEvent]:
+    last = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+        session.expunge_all()
+
+
+def verify_chain(session: Session) -> ChainReport:
+    """Walk the chain from the start; name the first event that does not hold."""
+    prev, expected_seq, count = GENESIS, 1, 0
+    for event in iter_events(session):
+        count += 1
+        if event.seq != expected_seq:
+            return ChainReport(count, False, expected_seq, f"event {expected_seq} is missing")
+        if event.prev_hash != prev:
+            return ChainReport(count, False, event.seq, "previous-hash link does not match")
+        recomputed = _event_hash(
+            seq=event.seq,
+            at=event.at,
+            actor=event.actor,
+            action=event.action,
+            object_type=event.object_type,
+            object_id=event.object_id,
+            state_digest=event.state_digest,
+            data=event.data,
+            prev_hash=event.prev_hash,
+        )
+        if recomputed != event.hash:
+            return ChainReport(count, False, event.seq, "event content does not match its hash")
+        prev, expected_seq = event.hash, expected_seq + 1
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.seq != expected_seq - 1 or head.hash != prev):
+        return ChainReport(
+            count, False, expected_seq, "events after the last one are missing (head mismatch)"
+        )
+    return ChainReport(count, True)

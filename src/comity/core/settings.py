@@ -1,0 +1,176 @@
+"""Typed, frozen settings from `COMITY_*` environment variables and an optional TOML file.
+
+Precedence (highest first): environment, TOML file (`COMITY_CONFIG`, else
+`$COMITY_HOME/comity.toml` when present), defaults. Settings are read once per
+process (`get_settings`) and never mutated; tests build their own with
+`Settings(...)` or `override_settings`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from comity.core.errors import BadInput
+
+__all__ = ["DEV_SECRET", "Settings", "get_settings", "override_settings"]
+
+# A placeholder, not a secret: refused outside development mode (see _refuse_default_secret).
+DEV_SECRET = "comity-development-only-secret-key"  # noqa: S105
+
+
+def _toml_path() -> Path | None:
+    explicit = os.environ.get("COMITY_CONFIG")
+    if explicit:
+        return Path(explicit)
+    home = Path(os.environ.get("COMITY_HOME", "var"))
+    candidate = home / "comity.toml"
+    return candidate if candidate.is_file() else None
+
+
+class Settings(BaseSettings):
+    """Everything Comity can be told from outside the code."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="COMITY_", frozen=True, extra="forbid", env_ignore_empty=True
+    )
+
+    mode: Literal["development", "production"] = "development"
+    home: Path = Path("var")
+    database_url: str | None = None
+    queue_url: str | None = None
+    secret_key: str = DEV_SECRET
+    user: str | None = None
+    requesting_state: str = "KZ"
+    online: bool = False
+    # Addresses, networks or host names the fetcher may reach although they are
+    # not public (the demo internet, tests). Comma-separated in the environment.
+    fetch_allow: Annotated[tuple[str, ...], NoDecode] = Field(default=())
+    # DNS resolvers as ip[:port] (comma-separated); empty means the system resolver.
+    dns_servers: Annotated[tuple[str, ...], NoDecode] = Field(default=())
+    fetch_timeout_seconds: float = 15.0
+    fetch_max_bytes: int = 20_000_000
+    fetch_max_redirects: int = 5
+    evidence_max_age_days: int = 30
+    approval_valid_days: int = 30
+    import_batch_size: int = 5_000
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _toml_path()
+        if path is not None:
+            if not path.is_file():
+                raise BadInput(f"{path}: settings file not found (COMITY_CONFIG)")
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @field_validator("fetch_allow", "dns_servers", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.mode != "development" and self.secret_key == DEV_SECRET:
+            raise ValueError(
+                "COMITY_SECRET_KEY must be set to a secret of your own outside development mode"
+            )
+        if self.mode != "development" and len(self.secret_key) < 32:
+            raise ValueError("COMITY_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL; the embedded SQLite file under `home` by default."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'comity.db').resolve()}"
+
+    def public_dict(self) -> dict[str, Any]:
+        """Settings as shown to a person: the secret key is never printed."""
+        data = self.model_dump(mode="json")
+        data["secret_key"] = (
+            "(default, development only)" if (self.secret_key == DEV_SECRET) else "(set)"
+        )
+        data["database_url"] = _redact_url(self.resolved_database_url)
+        if self.queue_url:
+            data["queue_url"] = _redact_url(self.queue_url)
+        return data
+
+
+def _redact_url(url: str) -> str:
+    """Hide a password in a database or queue URL."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    creds, _, hostpart = rest.rpartition("@")
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{hostpart}"
+
+
+@lru_cache(maxsize=1)
+def _cached() -> Settings:
+    try:
+        return Settings()
+    except BadInput:
+        raise
+    except ValueError as exc:  # pydantic.ValidationError is a ValueError
+        raise BadInput(f"settings: {_first_error(exc)}") from None
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        message = str(first.get("msg", exc)).removeprefix("Value error, ")
+        return f"{where}: {message}" if where else message
+    return str(exc)
+
+
+_override: list[Settings] = []
+
+
+def get_settings() -> Settings:
+    """The process's settings (or the innermost `override_settings`)."""
+    if _override:
+        return _override[-1]
+    return _cached()
+
+
+@contextmanager
+def override_settings(settings: Settings) -> Iterator[Settings]:
+    """Use `settings` for the duration of the block (tests, the demo)."""
+    _override.append(settings)
+    try:
+        yield settings
+    finally:
+        _override.pop()
+
+
+def reset_settings_cache() -> None:
+    """Forget cached settings (after the environment changed)."""
+    _cached.cache_clear()

@@ -1,0 +1,1 @@
+"""The demo internet: loopback DNS and HTTP servers for reserved demo names."""

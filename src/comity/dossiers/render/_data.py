@@ -1,0 +1,121 @@
+"""Strict loading of the renderers' bundled data: the texts and the EU table.
+
+The fixed texts of a dossier are data (`i18n/{kk,ru,en}.yaml`) so that a
+translator or lawyer can review them without reading code. Loading is strict
+(STYLE.md 2): duplicate keys, a missing or extra key in one language, or an
+unknown placeholder fail with the file name.
+"""
+
+from __future__ import annotations
+
+import string
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+__all__ = ["eu_table", "texts"]
+
+_LANGUAGES = ("en", "kk", "ru")
+_PLACEHOLDERS = frozenset(
+    {
+        "sender",
+        "addressee",
+        "addressee_dative",
+        "n",
+        "reference",
+        "category",
+        "contact",
+        "version",
+        "supersedes",
+        "d",
+        "month",
+        "y",
+    }
+)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last)."""
+
+
+def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise ValueError(f"duplicate key {key!r} at line {key_node.start_mark.line + 1}")
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+def _load(relative: str) -> Any:
+    path = resources.files("comity.dossiers.render").joinpath(relative)
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506
+    except (yaml.YAMLError, ValueError) as exc:
+        raise RuntimeError(f"{relative}: {exc}") from exc
+
+
+def _shape(value: Any, prefix: str = "") -> set[str]:
+    if isinstance(value, dict):
+        keys: set[str] = set()
+        for key, sub in value.items():
+            keys |= {f"{prefix}{key}"} | _shape(sub, f"{prefix}{key}.")
+        return keys
+    return set()
+
+
+def _check_placeholders(value: Any, where: str) -> None:
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            _check_placeholders(sub, f"{where}.{key}")
+    elif isinstance(value, list):
+        for sub in value:
+            _check_placeholders(sub, where)
+    elif isinstance(value, str):
+        names = {name for _, name, _, _ in string.Formatter().parse(value) if name}
+        unknown = names - _PLACEHOLDERS
+        if unknown:
+            raise RuntimeError(f"{where}: unknown placeholder(s) {sorted(unknown)}")
+    else:
+        raise RuntimeError(f"{where}: expected text, got {type(value).__name__}")
+
+
+@cache
+def texts(language: str) -> dict[str, Any]:
+    """The fixed texts for `language`, checked against the English key set."""
+    if language not in _LANGUAGES:
+        raise ValueError(f"no texts for language {language!r}")
+    data = _load(f"i18n/{language}.yaml")
+    reference = _load("i18n/en.yaml")
+    missing = _shape(reference) - _shape(data)
+    extra = _shape(data) - _shape(reference)
+    if missing or extra:
+        raise RuntimeError(
+            f"i18n/{language}.yaml: missing keys {sorted(missing)}, unknown keys {sorted(extra)}"
+        )
+    if data.get("language") != language or len(data.get("months", ())) != 12:
+        raise RuntimeError(f"i18n/{language}.yaml: bad 'language' or 'months'")
+    _check_placeholders(data, f"i18n/{language}.yaml")
+    return dict(data)
+
+
+@cache
+def eu_table() -> dict[str, Any]:
+    """Regulation (EU) 2021/784 data: member states and Article 2(7) points."""
+    data = _load("data/eu_2021_784.yaml")
+    expected = {
+        "source",
+        "in_force_from",
+        "member_states_as_of",
+        "member_states",
+        "article_2_7_points",
+    }
+    if set(data) != expected:
+        raise RuntimeError(f"data/eu_2021_784.yaml: keys must be {sorted(expected)}")
+    return dict(data)

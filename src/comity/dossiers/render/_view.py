@@ -1,0 +1,206 @@
+"""From a `Dossier` to plain dictionaries: the machine record and the view.
+
+`to_record` is the language-neutral record (what `render_json` writes and the
+JSON Schema describes). `to_view` adds the localised fixed texts and the
+presentation helpers the PDF and DOCX templates need; templates only ever
+receive these values as data, never as markup.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+from comity.dossiers.render._data import eu_table, texts
+from comity.dossiers.schemas import Dossier, DossierItem, Party, Provision
+
+__all__ = ["RECORD_SCHEMA_ID", "format_date", "split_url", "to_record", "to_view"]
+
+RECORD_SCHEMA_ID = "https://comity.invalid/schemas/dossier-1.json"
+# A URL may only wrap between these pieces: each ends at a URL delimiter where
+# one is near, else after 20 characters, so that a 2,000-character URL with no
+# delimiter still wraps and nothing (no zero-width space) is added to its text.
+_URL_PIECE = re.compile(r"[^/?&=#.\-_]{0,20}[/?&=#.\-_]|[^/?&=#.\-_]{1,20}")
+
+
+def split_url(url: str) -> list[str]:
+    """Pieces of `url` in order; "".join(pieces) == url."""
+    return _URL_PIECE.findall(url)
+
+
+def format_date(value: date, language: str) -> str:
+    t = texts(language)
+    return str(t["date_format"]).format(
+        d=value.day, month=t["months"][value.month - 1], y=value.year
+    )
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _party(party: Party | None) -> dict[str, Any] | None:
+    if party is None:
+        return None
+    return {
+        "name": party.name,
+        "country": party.country,
+        "role": party.role,
+        "department": party.department,
+        "address": party.address,
+        "email": party.email,
+        "phone": party.phone,
+    }
+
+
+def _provision(provision: Provision | None) -> dict[str, Any] | None:
+    if provision is None:
+        return None
+    return {
+        "id": provision.id,
+        "citation": provision.citation,
+        "title": provision.title,
+        "source": provision.source,
+        "jurisdiction": provision.jurisdiction,
+        "elements_matched": list(provision.elements_matched),
+    }
+
+
+def _item(number: int, item: DossierItem, eu_points: dict[str, list[str]] | None) -> dict[str, Any]:
+    h = item.hosting
+    record: dict[str, Any] = {
+        "number": number,
+        "url": item.url,
+        "captured_at": _utc(item.captured_at),
+        "evidence_sha256": item.evidence_sha256,
+        "hosting": {
+            "ip": h.ip,
+            "network": h.network,
+            "asn": h.asn,
+            "org": h.org,
+            "country": h.country,
+            "provider": h.provider,
+        },
+        "conduct": item.conduct,
+        "requesting_provision": _provision(item.requesting_provision),
+        "host_provision": _provision(item.host_provision),
+        "tos_category": item.tos_category or None,
+    }
+    if eu_points is not None:
+        record["eu_2021_784_points"] = eu_points.get(item.conduct, [])
+    return record
+
+
+def to_record(dossier: Dossier) -> dict[str, Any]:
+    """The language-neutral record of `dossier` (see dossier.schema.json)."""
+    eu = dossier.kind in ("eu_removal_order", "eu_coordinator")
+    points = eu_table()["article_2_7_points"] if eu else None
+    items = [_item(n, item, points) for n, item in enumerate(dossier.items, start=1)]
+    record: dict[str, Any] = {
+        "$schema": RECORD_SCHEMA_ID,
+        "reference": dossier.reference,
+        "version": dossier.version,
+        "supersedes": dossier.supersedes,
+        "kind": dossier.kind,
+        "channel": dossier.channel,
+        "language": dossier.language,
+        "date": dossier.date.isoformat(),
+        "priority": dossier.priority,
+        "actions": list(dossier.actions),
+        "sender": _party(dossier.sender),
+        "addressee": _party(dossier.addressee),
+        "competent_authority": _party(dossier.competent_authority),
+        "legal_basis": {
+            "requesting": [_provision(p) for p in dossier.requesting_provisions],
+            "host": [_provision(p) for p in dossier.host_provisions],
+        },
+        "items": items,
+    }
+    if dossier.kind == "eu_coordinator":
+        record["groups"] = _groups(dossier, items)
+    return record
+
+
+def _groups(dossier: Dossier, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    groups = []
+    for country, members in dossier.by_host_country().items():
+        provisions: dict[str, Any] = {}
+        for member in members:
+            if member.host_provision is not None:
+                provisions.setdefault(member.host_provision.id, _provision(member.host_provision))
+        numbers = [r["number"] for r in items if r["hosting"]["country"] == country]
+        groups.append(
+            {
+                "country": country,
+                "host_provisions": list(provisions.values()),
+                "item_numbers": numbers,
+            }
+        )
+    return groups
+
+
+def _actions(dossier: Dossier, note: dict[str, str]) -> list[str]:
+    chosen = set(dossier.actions)
+    lines = []
+    if {"removal", "disabling_of_access"} <= chosen:
+        lines.append(note["action_remove_or_disable"])
+    elif "removal" in chosen:
+        lines.append(note["action_remove"])
+    elif "disabling_of_access" in chosen:
+        lines.append(note["action_disable"])
+    if "preservation_of_data" in chosen:
+        lines.append(note["action_preserve"])
+    lines.append(note["action_inform"])
+    return lines
+
+
+def _contact(dossier: Dossier) -> str:
+    party = dossier.competent_authority or dossier.sender
+    return ", ".join(p for p in (party.name, party.email, party.phone) if p)
+
+
+def to_view(dossier: Dossier) -> dict[str, Any]:
+    """The record plus localised texts and layout helpers for the templates."""
+    t = texts(dossier.language)
+    record = to_record(dossier)
+    categories = sorted({i.tos_category for i in dossier.items if i.tos_category})
+    values = {
+        "sender": dossier.sender.name,
+        "addressee": dossier.addressee.name,
+        "addressee_dative": dossier.addressee.name_dative or dossier.addressee.name,
+        "n": str(len(dossier.items)),
+        "reference": dossier.reference,
+        "category": ", ".join(categories),
+        "contact": _contact(dossier),
+        "version": str(dossier.version),
+        "supersedes": dossier.supersedes or "",
+    }
+
+    def fill(section: dict[str, str]) -> dict[str, str]:
+        return {key: text.format_map(values) for key, text in section.items()}
+
+    body_key = {"note_verbale": "note", "provider_referral": "referral"}.get(
+        dossier.kind, dossier.kind
+    )
+    for item in record["items"]:
+        item["url_parts"] = split_url(item["url"])
+        sha = item["evidence_sha256"]
+        item["sha_parts"] = [sha[i : i + 16] for i in range(0, 64, 16)]
+        item["captured"] = item["captured_at"].replace("T", " ").removesuffix("Z")
+        item["conduct_label"] = t["conduct"].get(item["conduct"], item["conduct"])
+    record["view"] = {
+        "title": t["titles"][dossier.kind],
+        "annex_title": t["annex_titles"][dossier.kind].format_map(values),
+        "date": format_date(dossier.date, dossier.language),
+        "labels": fill(t["labels"]),
+        "note": fill(t["note"]),
+        "body": fill(t[body_key]) if body_key != "note" else fill(t["note"]),
+        "actions": _actions(dossier, t["note"]),
+        "priority": t["priority"][dossier.priority],
+        "priority_text": t["note"].get(f"priority_{dossier.priority}", ""),
+        "eu_points": t["eu_points"],
+        "eu_template": fill(t["eu_removal_order"]),
+        "version_line": t["labels"]["version"].format_map(values) if dossier.supersedes else "",
+    }
+    return record

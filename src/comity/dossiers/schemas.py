@@ -1,0 +1,305 @@
+"""The plain, frozen data a request dossier is rendered from.
+
+The database side (grouping approved proposals, issuing, reference numbers)
+builds a `Dossier` and hands it to `comity.dossiers.render`; the renderers never
+see the database. Every check that would otherwise produce a broken or
+misleading document happens here, at construction time, so that a `Dossier`
+that exists is a dossier that can be sent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal, get_args
+
+from comity.core.errors import BadInput, Refused
+
+__all__ = [
+    "ACTIONS",
+    "KINDS",
+    "LANGUAGES",
+    "PRIORITIES",
+    "Action",
+    "Dossier",
+    "DossierItem",
+    "DossierKind",
+    "Hosting",
+    "Language",
+    "Party",
+    "Priority",
+    "Provision",
+]
+
+DossierKind = Literal["note_verbale", "eu_removal_order", "eu_coordinator", "provider_referral"]
+Language = Literal["kk", "ru", "en"]
+Priority = Literal["threat_to_life", "crisis", "standard"]
+Action = Literal["removal", "disabling_of_access", "preservation_of_data"]
+Channel = Literal[
+    "diplomatic_request", "mla_request", "eu_removal_order_request", "provider_referral"
+]
+PartyRole = Literal["authority", "provider", "coordinator"]
+
+KINDS: tuple[str, ...] = get_args(DossierKind)
+LANGUAGES: tuple[str, ...] = get_args(Language)
+PRIORITIES: tuple[str, ...] = get_args(Priority)
+ACTIONS: tuple[str, ...] = get_args(Action)
+
+# Which channels each document kind serves (ASSESSMENT.md "Channels").
+_KIND_CHANNELS: dict[str, frozenset[str]] = {
+    "note_verbale": frozenset({"diplomatic_request", "mla_request"}),
+    "eu_removal_order": frozenset({"eu_removal_order_request"}),
+    "eu_coordinator": frozenset({"diplomatic_request"}),
+    "provider_referral": frozenset({"provider_referral"}),
+}
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+# ISO 3166-1 alpha-2 shape; `EU` names the Union's own layer (ASSESSMENT.md).
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_CONDUCT = re.compile(r"[a-z_]+\.[a-z_]+")
+# Control characters other than tab/newline would corrupt CSV, XML (DOCX) and
+# e-mail headers; they have no business in any field of a legal document.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text(value: str, where: str, *, required: bool = True, single_line: bool = True) -> None:
+    if not isinstance(value, str):
+        raise BadInput(f"{where}: expected text, got {type(value).__name__}", field=where)
+    if required and not value.strip():
+        raise BadInput(f"{where}: must not be empty", field=where)
+    if _CONTROL.search(value) or (single_line and ("\n" in value or "\r" in value)):
+        raise BadInput(f"{where}: contains control characters or line breaks", field=where)
+
+
+def _country(value: str, where: str) -> None:
+    if not isinstance(value, str) or not _COUNTRY.fullmatch(value):
+        raise BadInput(
+            f"{where}: {value!r} is not an ISO 3166-1 alpha-2 code (e.g. 'DE', 'GB')",
+            field=where,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """A sender or addressee: an authority, a provider or platform, or a coordinator.
+
+    `name_dative` is the name in the dative case, needed where the language
+    inflects (Kazakh, Russian): a note verbale "presents its compliments to"
+    the addressee, and a wrong case is not acceptable in a diplomatic text.
+    """
+
+    name: str
+    country: str
+    role: PartyRole = "authority"
+    name_dative: str = ""
+    department: str = ""
+    address: str = ""
+    email: str = ""
+    phone: str = ""
+
+    def __post_init__(self) -> None:
+        _text(self.name, "party.name")
+        _country(self.country, "party.country")
+        if self.role not in get_args(PartyRole):
+            raise BadInput(f"party.role: {self.role!r}; valid: {', '.join(get_args(PartyRole))}")
+        for name in ("name_dative", "department", "address", "email", "phone"):
+            _text(getattr(self, name), f"party.{name}", required=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Provision:
+    """A provision of law as the knowledge base cites it, with its official source."""
+
+    id: str
+    citation: str
+    source: str
+    jurisdiction: str
+    title: str = ""
+    elements_matched: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _text(self.id, "provision.id")
+        _text(self.citation, f"provision {self.id!r}: citation")
+        if not isinstance(self.source, str) or not self.source.strip():
+            # A provision nobody can look up cannot found a request to a state.
+            raise Refused(
+                f"provision {self.id!r} has no source: every provision cited in a dossier "
+                "must name its official text"
+            )
+        _text(self.source, f"provision {self.id!r}: source")
+        if self.jurisdiction != "EU":
+            _country(self.jurisdiction, f"provision {self.id!r}: jurisdiction")
+        _text(self.title, f"provision {self.id!r}: title", required=False)
+        for element in self.elements_matched:
+            _text(element, f"provision {self.id!r}: elements_matched")
+
+
+@dataclass(frozen=True, slots=True)
+class Hosting:
+    """Where an item was attributed at issue time."""
+
+    ip: str
+    country: str
+    provider: str
+    network: str = ""
+    asn: int | None = None
+    org: str = ""
+
+    def __post_init__(self) -> None:
+        _text(self.ip, "hosting.ip")
+        _country(self.country, "hosting.country")
+        _text(self.provider, "hosting.provider")
+        _text(self.network, "hosting.network", required=False)
+        _text(self.org, "hosting.org", required=False)
+        if self.asn is not None and not (isinstance(self.asn, int) and 0 < self.asn < 2**32):
+            raise BadInput(f"hosting.asn: {self.asn!r} is not an AS number (1..4294967295)")
+
+
+@dataclass(frozen=True, slots=True)
+class DossierItem:
+    """One URL in the annex, with its evidence, attribution and legal basis."""
+
+    url: str
+    captured_at: datetime
+    evidence_sha256: str
+    hosting: Hosting
+    conduct: str
+    requesting_provision: Provision
+    host_provision: Provision | None = None
+    tos_category: str = ""
+
+    def __post_init__(self) -> None:
+        _text(self.url, "item.url")
+        where = f"item {self.url[:80]!r}"
+        if not isinstance(self.evidence_sha256, str) or not self.evidence_sha256:
+            raise Refused(f"{where} has no evidence: capture it before it goes in a dossier")
+        if not _SHA256.fullmatch(self.evidence_sha256):
+            raise BadInput(
+                f"{where}: evidence_sha256 must be 64 lower-case hex digits",
+                field="evidence_sha256",
+            )
+        if not isinstance(self.captured_at, datetime) or self.captured_at.tzinfo is None:
+            raise BadInput(f"{where}: captured_at must be a timezone-aware datetime")
+        if not _CONDUCT.fullmatch(self.conduct):
+            raise BadInput(f"{where}: conduct {self.conduct!r} is not a conduct code")
+        _text(self.tos_category, f"{where}: tos_category", required=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Dossier:
+    """A request dossier, ready to render. Items keep the order given."""
+
+    reference: str
+    kind: DossierKind
+    channel: Channel
+    language: Language
+    sender: Party
+    addressee: Party
+    date: date
+    items: tuple[DossierItem, ...]
+    version: int = 1
+    supersedes: str | None = None
+    priority: Priority = "standard"
+    actions: tuple[Action, ...] = ("removal", "disabling_of_access", "preservation_of_data")
+    competent_authority: Party | None = None
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        _text(self.reference, "dossier.reference")
+        if self.kind not in KINDS:
+            raise BadInput(f"dossier.kind: {self.kind!r}; valid: {', '.join(KINDS)}")
+        if self.channel not in _KIND_CHANNELS[self.kind]:
+            valid = ", ".join(sorted(_KIND_CHANNELS[self.kind]))
+            raise BadInput(f"dossier.channel: {self.channel!r} for {self.kind}; valid: {valid}")
+        if self.language not in LANGUAGES:
+            raise BadInput(f"dossier.language: {self.language!r}; valid: kk, ru, en")
+        if self.priority not in PRIORITIES:
+            raise BadInput(f"dossier.priority: {self.priority!r}; valid: {', '.join(PRIORITIES)}")
+        if not isinstance(self.date, date) or isinstance(self.date, datetime):
+            raise BadInput("dossier.date: must be a date (YYYY-MM-DD)")
+        if not isinstance(self.version, int) or self.version < 1:
+            raise BadInput("dossier.version: must be an integer >= 1")
+        if self.version > 1 and not self.supersedes:
+            raise BadInput("dossier.supersedes: a version after the first names what it supersedes")
+        if not self.actions or any(a not in ACTIONS for a in self.actions):
+            raise BadInput(f"dossier.actions: one or more of {', '.join(ACTIONS)}")
+        _text(self.notes, "dossier.notes", required=False, single_line=False)
+        self._check_items()
+
+    def _check_items(self) -> None:
+        if not self.items:
+            raise Refused(f"dossier {self.reference!r} has no items: nothing to request")
+        governmental = self.kind != "provider_referral"
+        for item in self.items:
+            if not isinstance(item, DossierItem):
+                raise BadInput("dossier.items: every item must be a DossierItem")
+            if governmental and item.host_provision is None:
+                # Dual criminality is the whole basis of a request to a state.
+                raise Refused(
+                    f"item {item.url[:80]!r} has no matching host provision: "
+                    "a governmental request needs one (use a provider referral instead)"
+                )
+            if not governmental and not item.tos_category:
+                raise BadInput(f"item {item.url[:80]!r}: a provider referral needs tos_category")
+        if self.kind == "note_verbale":
+            foreign = {i.hosting.country for i in self.items} - {self.addressee.country}
+            if foreign:
+                raise Refused(
+                    f"note verbale to {self.addressee.country} lists items hosted in "
+                    f"{', '.join(sorted(foreign))}: one dossier per host state"
+                )
+        if self.kind in ("eu_removal_order", "eu_coordinator"):
+            self._check_eu()
+        if (
+            self.kind in ("note_verbale", "eu_coordinator")
+            and self.language in ("kk", "ru")
+            and not self.addressee.name_dative
+        ):
+            raise BadInput(
+                f"addressee.name_dative: required for a {self.language} note "
+                "(the addressee's name in the dative case)"
+            )
+
+    def _check_eu(self) -> None:
+        # Imported here: the table is renderer data and the renderers import us.
+        from comity.dossiers.render._data import eu_table
+
+        table = eu_table()
+        outside = {i.hosting.country for i in self.items} - set(table["member_states"])
+        if outside:
+            raise Refused(
+                f"{self.kind} dossier lists items hosted outside the EU "
+                f"({', '.join(sorted(outside))}): send those through another channel"
+            )
+        if self.kind == "eu_removal_order":
+            other = {i.conduct for i in self.items} - set(table["article_2_7_points"])
+            if other:
+                raise Refused(
+                    f"conduct {', '.join(sorted(other))} is not terrorist content under "
+                    "Article 2(7) of Regulation (EU) 2021/784: no removal order can be asked"
+                )
+
+    @property
+    def requesting_provisions(self) -> tuple[Provision, ...]:
+        """The requesting state's provisions cited, first appearance first."""
+        return _unique(i.requesting_provision for i in self.items)
+
+    @property
+    def host_provisions(self) -> tuple[Provision, ...]:
+        """The host provisions cited (all host states), first appearance first."""
+        return _unique(i.host_provision for i in self.items if i.host_provision is not None)
+
+    def by_host_country(self) -> dict[str, tuple[DossierItem, ...]]:
+        """Items grouped by hosting country, countries in alphabetical order."""
+        groups: dict[str, list[DossierItem]] = {}
+        for item in self.items:
+            groups.setdefault(item.hosting.country, []).append(item)
+        return {cc: tuple(groups[cc]) for cc in sorted(groups)}
+
+
+def _unique(provisions: Iterable[Provision]) -> tuple[Provision, ...]:
+    seen: dict[tuple[str, str], Provision] = {}
+    for provision in provisions:
+        seen.setdefault((provision.jurisdiction, provision.id), provision)
+    return tuple(seen.values())

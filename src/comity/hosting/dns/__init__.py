@@ -1,0 +1,23 @@
+"""DNS resolution for attribution (dnspython asyncio resolver, configurable nameservers)."""
+
+from comity.hosting.dns._resolve import (
+    DnsRecord,
+    DnsResult,
+    DnsStatus,
+    ResolverConfig,
+    resolve,
+    resolve_many,
+    resolve_many_sync,
+    validate_hostname,
+)
+
+__all__ = [
+    "DnsRecord",
+    "DnsResult",
+    "DnsStatus",
+    "ResolverConfig",
+    "resolve",
+    "resolve_many",
+    "resolve_many_sync",
+    "validate_hostname",
+]

@@ -1,0 +1,1 @@
+"""Intake: single reports and bulk imports of reported URLs."""

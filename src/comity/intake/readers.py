@@ -1,0 +1,142 @@
+"""Streaming readers for report files: our CSV and the Citizen Lab test-list format.
+
+Each reader yields `RawRow`s or `RowError`s one at a time, so a file of any
+size is read in constant memory and every problem names its file and line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from comity.core.errors import BadInput
+
+__all__ = ["FORMATS", "MAX_FIELD", "RawRow", "RowError", "read_rows"]
+
+# A URL or note longer than this is not a report: refuse the row, keep going.
+MAX_FIELD = 16_384
+FORMATS = ("csv", "citizenlab")
+
+_COLUMNS = {
+    "csv": ({"url", "conduct"}, {"url", "conduct", "note", "source"}),
+    "citizenlab": (
+        {"url", "category_code"},
+        {"url", "category_code", "category_description", "date_added", "source", "notes"},
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RawRow:
+    line: int
+    url: str
+    conduct: str | None
+    note: str | None
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+def _open_text(path: Path) -> IO[str]:
+    raw = path.open("rb")
+    head = raw.read(3)
+    if head != codecs.BOM_UTF8:
+        raw.seek(0)
+    # surrogateescape keeps undecodable bytes visible per row instead of failing the file.
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
+
+
+def _has_surrogates(values: list[str]) -> bool:
+    return any(any("\udc80" <= ch <= "\udcff" for ch in v) for v in values)
+
+
+def read_rows(path: Path, *, fmt: str) -> Iterator[RawRow | RowError]:
+    """Rows of `path` in `fmt`; a file-level problem raises BadInput naming the file."""
+    if fmt not in FORMATS:
+        raise BadInput(f"--format {fmt!r}: valid formats are {', '.join(FORMATS)}")
+    if not path.is_file():
+        raise BadInput(f"{path}: no such file")
+    name = str(path)
+    required, known = _COLUMNS[fmt]
+    csv.field_size_limit(MAX_FIELD)
+    with _open_text(path) as text:
+        reader = csv.reader(text, strict=True)
+        try:
+            header = next(reader)
+        except StopIteration:
+            expected = _expected(fmt)
+            raise BadInput(f"{name}: empty file (expected a header line: {expected})") from None
+        except csv.Error as exc:
+            raise BadInput(f"{name}:1: unreadable header ({exc})") from None
+        columns = [h.strip().lower() for h in header]
+        if _has_surrogates(columns) or not required <= set(columns):
+            raise BadInput(f"{name}:1: missing header: expected columns {_expected(fmt)}")
+        unknown = [c for c in columns if c not in known]
+        if unknown:
+            raise BadInput(
+                f"{name}:1: unknown column(s) {', '.join(unknown)}; expected {_expected(fmt)}"
+            )
+        index = {c: i for i, c in enumerate(columns)}
+        yield from _rows(reader, name=name, index=index, fmt=fmt, width=len(columns))
+
+
+def _rows(
+    reader: Iterator[list[str]], *, name: str, index: dict[str, int], fmt: str, width: int
+) -> Iterator[RawRow | RowError]:
+    line = 1
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = getattr(reader, "line_num", line + 1)
+            reason = str(exc)
+            if "field larger than field limit" in reason:
+                reason = f"field longer than {MAX_FIELD} characters"
+            yield RowError(name, line, f"malformed CSV row: {reason}")
+            continue
+        line = getattr(reader, "line_num", line + 1)
+        if not values or all(not v.strip() for v in values):
+            continue  # blank lines are not rows
+        if len(values) != width:
+            yield RowError(name, line, f"expected {width} fields, found {len(values)}")
+            continue
+        if _has_surrogates(values):
+            yield RowError(name, line, "undecodable bytes: the file must be UTF-8")
+            continue
+        yield _to_row(values, index=index, fmt=fmt, line=line)
+
+
+def _to_row(values: list[str], *, index: dict[str, int], fmt: str, line: int) -> RawRow:
+    def get(column: str) -> str | None:
+        i = index.get(column)
+        value = values[i].strip() if i is not None else ""
+        return value or None
+
+    if fmt == "csv":
+        return RawRow(line, get("url") or "", get("conduct"), get("note"), get("source"))
+    note = get("notes") or get("category_description")
+    source = get("source")
+    category = get("category_code")
+    source = f"citizenlab:{category}" + (f" ({source})" if source else "") if category else source
+    return RawRow(line, get("url") or "", None, note, source)
+
+
+def _expected(fmt: str) -> str:
+    if fmt == "csv":
+        return "url,conduct,note,source"
+    return "url,category_code,category_description,date_added,source,notes"

@@ -1,0 +1,268 @@
+"""Semantic checks on schema-valid knowledge-base files.
+
+JSON Schema catches shapes (unknown keys, missing sources, wrong types); these
+checks catch what a schema cannot: references to the vocabulary, dates that are
+not calendar dates, overlapping version periods, duplicate ids, element
+expressions, and confidence without a note. Each error names file and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from comity.law.countries import EU, is_iso_code
+from comity.law.yamlio import KBError, MarkedDict, MarkedList
+
+__all__ = ["CheckContext", "check_constraints", "check_jurisdiction", "check_provisions", "parse_date"]
+
+
+def parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class CheckContext:
+    """What one file is checked against; `ids` is shared across the whole run."""
+
+    vocab: dict[str, Any]
+    display: str
+    folder: str
+    ids: dict[str, str] = field(default_factory=dict)  # id -> "file:line" of first use
+    errors: list[KBError] = field(default_factory=list)
+    scope_refs: list[tuple[str, int, str]] = field(default_factory=list)  # file, line, id
+
+    def err(self, line: int, kind: str, message: str) -> None:
+        self.errors.append(KBError(self.display, line, kind, message))
+
+
+def _kline(node: MarkedDict, key: str) -> int:
+    return node.key_lines.get(key, node.line)
+
+
+def _valid(ctx: CheckContext, section: str) -> str:
+    return ", ".join(sorted(ctx.vocab[section]))
+
+
+def _check_code(ctx: CheckContext, node: MarkedDict, key: str) -> None:
+    code = node[key]
+    if code != ctx.folder:
+        ctx.err(_kline(node, key), "jurisdiction_mismatch",
+                f"{key} '{code}' does not match its folder '{ctx.folder}'")
+    if code != EU and not is_iso_code(code):
+        ctx.err(_kline(node, key), "unknown_jurisdiction",
+                f"'{code}' is not ISO 3166-1 alpha-2 (nor EU); write GB, never UK")
+
+
+def _check_id(ctx: CheckContext, node: MarkedDict, *, prefix: bool = True) -> None:
+    ident = node["id"]
+    line = _kline(node, "id")
+    if prefix and not ident.startswith(ctx.folder + "."):
+        ctx.err(line, "bad_id", f"id '{ident}' must start with '{ctx.folder}.'")
+    if ident in ctx.ids:
+        ctx.err(line, "duplicate_id", f"id '{ident}' is already used at {ctx.ids[ident]}")
+    else:
+        ctx.ids[ident] = f"{ctx.display}:{line}"
+
+
+def _check_confidence(ctx: CheckContext, node: MarkedDict, what: str) -> None:
+    level = node.get("confidence", "high")
+    if level in ("low", "medium") and not str(node.get("note", "")).strip():
+        ctx.err(_kline(node, "confidence"), "missing_note",
+                f"{what}: confidence '{level}' needs a `note` saying what is unverified")
+
+
+def _check_purposes(ctx: CheckContext, items: MarkedList) -> None:
+    for exclusion in items:
+        if exclusion["purpose"] not in ctx.vocab["excluded_purposes"]:
+            ctx.err(_kline(exclusion, "purpose"), "unknown_purpose",
+                    f"unknown excluded purpose '{exclusion['purpose']}'; valid: "
+                    + ", ".join(ctx.vocab["excluded_purposes"]))
+
+
+def _check_conducts(ctx: CheckContext, node: MarkedDict) -> None:
+    for index, code in enumerate(node["conducts"]):
+        if code not in ctx.vocab["conducts"]:
+            ctx.err(node["conducts"].item_lines[index], "unknown_conduct",
+                    f"unknown conduct code '{code}'; valid: {_valid(ctx, 'conducts')}")
+
+
+def _dates(ctx: CheckContext, node: MarkedDict) -> tuple[date | None, date | None, bool]:
+    """(from, to, ok) of a dated node; reports bad and inverted dates."""
+    out: list[date | None] = []
+    ok = True
+    for key in ("from", "to"):
+        if key not in node:
+            out.append(None)
+            continue
+        parsed = parse_date(node[key])
+        if parsed is None:
+            ctx.err(_kline(node, key), "bad_date", f"`{key}: {node[key]}` is not a calendar date")
+            ok = False
+        out.append(parsed)
+    start, end = out
+    if start and end and end < start:
+        ctx.err(_kline(node, "to"), "bad_date", f"`to: {end}` is before `from: {start}`")
+        ok = False
+    return start, end, ok
+
+
+def _check_periods(ctx: CheckContext, items: list[MarkedDict], what: str) -> None:
+    spans: list[tuple[date, date, int]] = []
+    for item in items:
+        start, end, ok = _dates(ctx, item)
+        if ok and start is not None:
+            spans.append((start, end or date.max, item.line))
+    spans.sort()
+    for (s1, e1, l1), (s2, _e2, l2) in zip(spans, spans[1:], strict=False):
+        if s2 <= e1:
+            ctx.err(l2, "overlapping_periods",
+                    f"{what}: period from {s2} overlaps the one at line {l1} ({s1} to "
+                    f"{'open end' if e1 == date.max else e1})")
+
+
+_EXPR_KEYS = ({"all"}, {"any"}, {"not"}, {"fact", "label"}, {"fact", "label", "in"})
+
+
+def check_expression(ctx: CheckContext, expr: Any, line: int) -> None:
+    """Structure, facts and fact values of an element expression."""
+    if not isinstance(expr, MarkedDict) or set(expr) not in _EXPR_KEYS:
+        keys = sorted(expr) if isinstance(expr, dict) else type(expr).__name__
+        ctx.err(getattr(expr, "line", line), "bad_expression",
+                f"element must be one of {{all: [...]}}, {{any: [...]}}, {{not: ...}}, "
+                f"{{fact, label}} or {{fact, in, label}}; got {keys}")
+        return
+    if "all" in expr or "any" in expr:
+        children = expr.get("all", expr.get("any"))
+        if not isinstance(children, MarkedList) or not children:
+            ctx.err(expr.line, "bad_expression", "`all` / `any` need a non-empty list")
+            return
+        for child, child_line in zip(children, children.item_lines, strict=True):
+            check_expression(ctx, child, child_line)
+        return
+    if "not" in expr:
+        check_expression(ctx, expr["not"], _kline(expr, "not"))
+        return
+    _check_leaf(ctx, expr)
+
+
+def _check_leaf(ctx: CheckContext, leaf: MarkedDict) -> None:
+    fact, line = leaf["fact"], _kline(leaf, "fact")
+    spec = ctx.vocab["facts"].get(fact)
+    if not isinstance(leaf["label"], str) or not leaf["label"].strip():
+        ctx.err(_kline(leaf, "label"), "bad_expression", "an element needs a plain-English `label`")
+    if spec is None:
+        ctx.err(line, "unknown_fact", f"unknown fact '{fact}'; valid: {_valid(ctx, 'facts')}")
+        return
+    if spec["type"] == "bool" and "in" in leaf:
+        ctx.err(_kline(leaf, "in"), "bad_expression", f"fact '{fact}' is boolean: drop `in`")
+    if spec["type"] == "string":
+        if "in" not in leaf or not isinstance(leaf["in"], list) or not leaf["in"]:
+            ctx.err(line, "bad_expression", f"fact '{fact}' is a string: give `in: [...]`")
+            return
+        for value, vline in zip(leaf["in"], leaf["in"].item_lines, strict=True):
+            if value not in spec["values"]:
+                ctx.err(vline, "unknown_fact_value",
+                        f"unknown value '{value}' for fact '{fact}'; valid: " + ", ".join(spec["values"]))
+
+
+def _check_dated_items(
+    ctx: CheckContext, node: MarkedDict, key: str, what: str, expr_key: str
+) -> None:
+    versions = node[key]
+    for version in versions:
+        check_expression(ctx, version[expr_key], _kline(version, expr_key))
+    _check_periods(ctx, list(versions), what)
+
+
+def check_provisions(ctx: CheckContext, data: MarkedDict) -> None:
+    _check_code(ctx, data, "jurisdiction")
+    for provision in data["provisions"]:
+        _check_id(ctx, provision)
+        _check_conducts(ctx, provision)
+        _check_purposes(ctx, provision.get("exclusions", MarkedList()))
+        _check_confidence(ctx, provision, f"provision {provision['id']}")
+        _check_dated_items(ctx, provision, "versions", f"provision {provision['id']}", "elements")
+
+
+def check_constraints(ctx: CheckContext, data: MarkedDict) -> None:
+    _check_code(ctx, data, "jurisdiction")
+    for constraint in data["constraints"]:
+        _check_id(ctx, constraint)
+        _check_conducts(ctx, constraint)
+        _check_confidence(ctx, constraint, f"constraint {constraint['id']}")
+        _check_dated_items(ctx, constraint, "versions", f"constraint {constraint['id']}", "requires")
+
+
+def _each(data: MarkedDict, key: str) -> list[MarkedDict]:
+    return list(data.get(key, []))
+
+
+def _check_vocab_ref(ctx: CheckContext, node: MarkedDict, key: str, section: str, kind: str) -> None:
+    values = node[key] if isinstance(node[key], list) else [node[key]]
+    for value in values:
+        if value not in ctx.vocab[section]:
+            ctx.err(_kline(node, key), kind, f"unknown {key} '{value}'; valid: {_valid(ctx, section)}")
+
+
+def check_jurisdiction(ctx: CheckContext, data: MarkedDict) -> None:
+    _check_code(ctx, data, "code")
+    _check_vocab_ref(ctx, data, "legal_system", "legal_systems", "unknown_legal_system")
+    by_org: dict[str, list[MarkedDict]] = {}
+    for membership in _each(data, "memberships"):
+        _check_vocab_ref(ctx, membership, "org", "organisations", "unknown_org")
+        _check_confidence(ctx, membership, f"membership {membership['org']}")
+        by_org.setdefault(membership["org"], []).append(membership)
+    for org, items in by_org.items():
+        _check_periods(ctx, items, f"membership {org}")
+    authority_ids = set()
+    for authority in _each(data, "authorities"):
+        _check_id(ctx, authority)
+        authority_ids.add(authority["id"])
+        _check_vocab_ref(ctx, authority, "role", "authority_roles", "unknown_role")
+        _check_confidence(ctx, authority, f"authority {authority['id']}")
+    _check_channels(ctx, data, authority_ids)
+    _check_treaties(ctx, data)
+
+
+def _check_channels(ctx: CheckContext, data: MarkedDict, authority_ids: set[str]) -> None:
+    for channel in _each(data, "channels"):
+        _check_vocab_ref(ctx, channel, "code", "channels", "unknown_channel")
+        _dates(ctx, channel)
+        _check_confidence(ctx, channel, f"channel {channel['code']}")
+        _check_purposes(ctx, channel.get("exclusions", MarkedList()))
+        if "authority" in channel and channel["authority"] not in authority_ids:
+            ctx.err(_kline(channel, "authority"), "unknown_authority",
+                    f"authority '{channel['authority']}' is not among this file's authorities: "
+                    + (", ".join(sorted(authority_ids)) or "none"))
+        for ref, line in zip(channel.get("scope", []), channel.get("scope", MarkedList()).item_lines,
+                             strict=True):
+            ctx.scope_refs.append((ctx.display, line, ref))
+
+
+def _check_treaties(ctx: CheckContext, data: MarkedDict) -> None:
+    for treaty in _each(data, "treaties"):
+        _dates(ctx, treaty)
+        _check_vocab_ref(ctx, treaty, "channels", "channels", "unknown_channel")
+        _check_confidence(ctx, treaty, f"treaty {treaty['id']}")
+        if "conducts" in treaty:
+            _check_conducts(ctx, treaty)
+        for party in treaty["parties"]:
+            if not is_iso_code(party):
+                ctx.err(_kline(treaty, "parties"), "unknown_jurisdiction",
+                        f"treaty party '{party}' is not ISO 3166-1 alpha-2")
+        if data["code"] not in treaty["parties"]:
+            ctx.err(_kline(treaty, "parties"), "bad_treaty",
+                    f"treaty {treaty['id']}: parties must include this state ({data['code']})")
+
+
+CHECKS: dict[str, Callable[[CheckContext, MarkedDict], None]] = {
+    "provisions": check_provisions,
+    "constraints": check_constraints,
+    "jurisdiction": check_jurisdiction,
+}

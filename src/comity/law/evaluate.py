@@ -1,0 +1,102 @@
+"""Evaluate one provision against the facts on a date (no I/O, no state)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from comity.law.assessment import ElementResult, ExclusionApplied, ProvisionResult, Status
+from comity.law.elements import leaf_result
+from comity.law.model import Constraint, KnowledgeBase, Provision
+
+__all__ = ["evaluate_provision"]
+
+
+def _penalty(text: str | None) -> str | None:
+    return text
+
+
+def evaluate_provision(
+    *,
+    kb: KnowledgeBase,
+    provision: Provision,
+    constraints: tuple[Constraint, ...],
+    facts: Mapping[str, Any],
+    on: date,
+    host: str,
+    requesting: str,
+    exclusions: list[ExclusionApplied],
+) -> ProvisionResult:
+    """Status, element-by-element explanation and missing facts of one provision."""
+    version = provision.version_on(on)
+    base = {"id": provision.id, "jurisdiction": provision.jurisdiction, "citation": provision.citation,
+            "title": provision.title_en or provision.title, "source": provision.source,
+            "confidence": provision.confidence, "note": provision.note}
+    if version is None:
+        first = provision.versions[0].start
+        return ProvisionResult(**base, status="not_in_force",
+                               reason=f"not in force on {on} (first in force {first})",
+                               elements=(), constraints=(), missing_facts=(), max_penalty=None,
+                               in_force_from=None)
+    elements = [ElementResult(leaf.fact, leaf.label, facts.get(leaf.fact), leaf_result(leaf, facts),
+                              provision.id) for leaf in version.leaves]
+    value, unknown = version.check(facts)
+    reasons: list[str] = []
+    status: Status
+    purpose = facts.get("purpose")
+    excluded = next((e for e in provision.exclusions if e.purpose == purpose), None)
+    if provision.requires_host_designation:
+        designated = facts.get("designated_in_host")
+        elements.append(ElementResult("designated_in_host", kb.vocabulary.host_designation_label,
+                                      designated, designated, "host_designation"))
+        if designated is None:
+            value = None if value is not False else False
+            unknown = (*unknown, "designated_in_host") if value is None else unknown
+        elif designated is not True:
+            value, unknown = False, ()
+            reasons.append(f"applies only to organisations banned or designated by {host}")
+    constraint_rows: list[tuple[str, str, Any, str]] = []
+    for constraint in constraints:
+        cversion = constraint.version_on(on)
+        if cversion is None:
+            continue
+        cvalue, cunknown = cversion.check(facts)
+        constraint_rows.append((constraint.id, constraint.citation, constraint.source,
+                                "unknown" if cvalue is None else ("true" if cvalue else "false")))
+        elements.extend(ElementResult(leaf.fact, leaf.label, facts.get(leaf.fact),
+                                      leaf_result(leaf, facts), constraint.id)
+                        for leaf in cversion.leaves)
+        if cvalue is False:
+            value, unknown = False, ()
+            reasons.append(f"limited by {constraint.citation}")
+        elif cvalue is None and value is not False:
+            value, unknown = None, (*unknown, *cunknown)
+    if excluded is not None:
+        status = "excluded"
+        reasons.append(f"excluded purpose: {purpose} ({excluded.source.title})")
+        exclusions.append(ExclusionApplied(provision.id, str(purpose), excluded.source))
+        unknown = ()
+    elif provision.protects == "host_state_only" and host != requesting:
+        status = "no"
+        reasons.append(f"protects only {host}'s own state, territory or institutions: "
+                       f"it cannot cover conduct aimed at {requesting}")
+        unknown = ()
+    elif value is True:
+        status = "yes"
+        reasons.append("every element holds on the facts given")
+    elif value is None:
+        status = "conditional"
+        reasons.append("would apply if these facts hold: " + ", ".join(dict.fromkeys(unknown)))
+    else:
+        status = "no"
+        if not reasons:
+            failed = [e.label for e in elements if e.result is False]
+            reasons.append("not shown: " + "; ".join(failed) if failed else "elements not met")
+    penalty = version.max_penalty.text if version.max_penalty else None
+    return ProvisionResult(
+        **base, status=status, reason="; ".join(reasons), elements=tuple(elements),
+        constraints=tuple(constraint_rows),
+        missing_facts=tuple(dict.fromkeys(unknown)) if status == "conditional" else (),
+        max_penalty=_penalty(penalty), in_force_from=version.start,
+    )

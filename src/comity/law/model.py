@@ -1,0 +1,278 @@
+"""The knowledge base in memory: frozen dataclasses built once by the loader."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+__all__ = [
+    "Authority",
+    "ChannelOffer",
+    "ChannelSpec",
+    "Constraint",
+    "Exclusion",
+    "Expr",
+    "FactSpec",
+    "Jurisdiction",
+    "KnowledgeBase",
+    "Leaf",
+    "Membership",
+    "Node",
+    "Penalty",
+    "Provision",
+    "Source",
+    "TimeLimit",
+    "Treaty",
+    "Version",
+    "Vocabulary",
+    "in_force",
+]
+
+
+def in_force(start: date | None, end: date | None, on: date) -> bool:
+    """`from <= on <= to` with an open end (dates are inclusive, see the format)."""
+    return (start is None or start <= on) and (end is None or on <= end)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    title: str
+    url: str
+    gazette: str | None = None
+    read_from: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"title": self.title, "url": self.url}
+        if self.gazette:
+            out["gazette"] = self.gazette
+        if self.read_from:
+            out["read_from"] = self.read_from
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    fact: str
+    label: str
+    values: frozenset[str] | None = None  # None: a boolean fact that must be true
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    op: Literal["all", "any", "not"]
+    children: tuple[Expr, ...]
+
+
+Expr = Leaf | Node
+
+
+@dataclass(frozen=True, slots=True)
+class Penalty:
+    text: str
+    years: float | None = None
+    life: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    start: date
+    end: date | None
+    elements: Expr
+    leaves: tuple[Leaf, ...]  # flattened, for explanations and the compare table
+    max_penalty: Penalty | None = None
+    # precompiled three-valued evaluator: facts -> (True | False | None, unknown facts)
+    check: Callable[[Mapping[str, Any]], tuple[bool | None, tuple[str, ...]]] = field(
+        default=lambda facts: (None, ()), compare=False, repr=False
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    purpose: str
+    source: Source
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Provision:
+    id: str
+    jurisdiction: str
+    citation: str
+    title: str
+    title_en: str | None
+    source: Source
+    kind: Literal["offence", "definition"]
+    conducts: frozenset[str]
+    protects: Literal["any", "host_state_only"]
+    requires_host_designation: bool
+    exclusions: tuple[Exclusion, ...]
+    confidence: str
+    note: str | None
+    versions: tuple[Version, ...]
+
+    def version_on(self, on: date) -> Version | None:
+        for version in self.versions:
+            if in_force(version.start, version.end, on):
+                return version
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    id: str
+    jurisdiction: str
+    citation: str
+    title: str
+    source: Source
+    conducts: frozenset[str]
+    confidence: str
+    note: str | None
+    versions: tuple[Version, ...]  # `elements` holds the constraint's `requires`
+
+    def version_on(self, on: date) -> Version | None:
+        for version in self.versions:
+            if in_force(version.start, version.end, on):
+                return version
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    org: str
+    start: date
+    end: date | None
+    source: Source
+    confidence: str = "high"
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Authority:
+    id: str
+    name: str
+    name_en: str | None
+    roles: tuple[str, ...]
+    source: Source
+    address: str | None = None
+    confidence: str = "high"
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TimeLimit:
+    text: str
+    hours: float | None = None
+    days: float | None = None
+    source: Source | None = None
+
+    @property
+    def in_hours(self) -> float | None:
+        if self.hours is not None:
+            return self.hours
+        return None if self.days is None else self.days * 24
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelOffer:
+    """A channel a state offers to foreign requesters (jurisdiction.yaml)."""
+
+    code: str
+    jurisdiction: str
+    authority: str | None
+    start: date | None
+    end: date | None
+    time_limit: TimeLimit | None
+    scope: tuple[str, ...]  # provision ids (usually `definition`s) the content must fall within
+    exclusions: tuple[Exclusion, ...]
+    source: Source
+    legal_basis: tuple[Source, ...] = ()
+    confidence: str = "high"
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Treaty:
+    id: str
+    title: str
+    parties: frozenset[str]
+    channels: tuple[str, ...]
+    start: date
+    end: date | None
+    source: Source
+    convention: str | None = None
+    confidence: str = "high"
+    note: str | None = None
+    conducts: frozenset[str] | None = None  # None: every conduct
+
+    def covers(self, conduct: str) -> bool:
+        return self.conducts is None or conduct in self.conducts
+
+
+@dataclass(frozen=True, slots=True)
+class Jurisdiction:
+    code: str
+    name: str
+    name_local: str | None
+    legal_system: str
+    languages: tuple[str, ...]
+    memberships: tuple[Membership, ...]
+    authorities: Mapping[str, Authority]
+    channels: tuple[ChannelOffer, ...]
+    treaties: tuple[Treaty, ...]
+    provisions: tuple[Provision, ...]
+    constraints: tuple[Constraint, ...]
+
+    def member_of(self, org: str, on: date) -> bool:
+        return any(m.org == org and in_force(m.start, m.end, on) for m in self.memberships)
+
+
+@dataclass(frozen=True, slots=True)
+class FactSpec:
+    name: str
+    type: Literal["bool", "string"]
+    label: str
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSpec:
+    code: str
+    label: str
+    governmental: bool
+    universal: bool
+    prior_weight: float
+    prior_days: float
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    conducts: Mapping[str, str]
+    aimed_at_requesting_state: frozenset[str]
+    facts: Mapping[str, FactSpec]
+    excluded_purposes: tuple[str, ...]
+    host_designation_label: str
+    channels: Mapping[str, ChannelSpec]
+    roles: Mapping[str, Mapping[str, float]]
+    treaty_boost: float
+    conditional_factor: float
+    stats_min_count: int
+    priorities: tuple[str, ...]
+    organisations: Mapping[str, str]
+    authority_roles: tuple[str, ...]
+    legal_systems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    vocabulary: Vocabulary
+    jurisdictions: Mapping[str, Jurisdiction]
+    digest: str
+    root: str
+    # (jurisdiction, conduct) -> offences / definitions / constraints: the engine's indexes
+    offences: Mapping[tuple[str, str], tuple[Provision, ...]] = field(repr=False)
+    definitions: Mapping[str, Provision] = field(repr=False)
+    constraints: Mapping[tuple[str, str], tuple[Constraint, ...]] = field(repr=False)
+    treaties: tuple[Treaty, ...] = field(repr=False)
+    provisions_by_id: Mapping[str, Provision] = field(repr=False)

@@ -1,0 +1,30 @@
+"""The list of tracking query parameters, loaded from `data/tracking_params.txt`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+__all__ = ["is_tracking_param"]
+
+
+@lru_cache(maxsize=1)
+def _rules() -> tuple[frozenset[str], tuple[str, ...]]:
+    text = resources.files("comity.urls").joinpath("data", "tracking_params.txt").read_text("utf-8")
+    names: set[str] = set()
+    prefixes: list[str] = []
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip().lower()
+        if line.endswith("*"):
+            prefixes.append(line[:-1])
+        elif line:
+            names.add(line)
+    return frozenset(names), tuple(prefixes)
+
+
+@lru_cache(maxsize=4096)
+def is_tracking_param(name: str) -> bool:
+    """True when a (percent-normalised) query parameter name only tracks clicks."""
+    names, prefixes = _rules()
+    lowered = name.lower()
+    return lowered in names or lowered.startswith(prefixes)

@@ -1,0 +1,45 @@
+"""Roles (DESIGN.md "Who uses it") and what each may do.
+
+Permissions are checked in the service layer, so the command line, the web
+pages, the API and the jobs enforce the same rules.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["PERMISSIONS", "Role", "allowed"]
+
+
+class Role(StrEnum):
+    ANALYST = "analyst"
+    LEGAL_REVIEWER = "legal_reviewer"
+    LIAISON = "liaison"
+    SUPERVISOR = "supervisor"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+# action -> roles allowed. The auditor reads everything and changes nothing.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "intake": frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN}),
+    "capture": frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN}),
+    "attribute": frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN}),
+    "assess": frozenset({Role.ANALYST, Role.LEGAL_REVIEWER, Role.SUPERVISOR, Role.ADMIN}),
+    "propose": frozenset({Role.ANALYST, Role.SUPERVISOR}),
+    "review": frozenset({Role.LEGAL_REVIEWER, Role.SUPERVISOR}),
+    "override": frozenset({Role.SUPERVISOR}),
+    "case": frozenset({Role.ANALYST, Role.SUPERVISOR}),
+    "dossier": frozenset({Role.LIAISON, Role.SUPERVISOR}),
+    "track": frozenset({Role.LIAISON, Role.SUPERVISOR}),
+    "monitor": frozenset({Role.ANALYST, Role.LIAISON, Role.SUPERVISOR, Role.ADMIN}),
+    "users": frozenset({Role.ADMIN}),
+    "settings": frozenset({Role.ADMIN}),
+    "read": frozenset(Role),
+    "audit": frozenset({Role.AUDITOR, Role.SUPERVISOR, Role.ADMIN}),
+}
+
+
+def allowed(role: str, action: str) -> bool:
+    roles = PERMISSIONS.get(action)
+    return roles is not None and role in roles

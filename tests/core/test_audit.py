@@ -1,0 +1,146 @@
+"""The audit chain: every change recorded, and any tampering named."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from sqlalchemy import Engine, delete, select, update
+from typer.testing import CliRunner
+
+from comity.cli.main import app
+from comity.core import audit
+from comity.core.audit import AuditEvent
+from comity.core.db import read_session, session_scope
+
+runner = CliRunner()
+
+
+def _write_events(engine: Engine, n: int, actor: str = "alice") -> None:
+    for i in range(n):
+        with session_scope(engine) as session:
+            audit.record(
+                session=session,
+                actor=actor,
+                action="test.change",
+                object_type="thing",
+                object_id=i,
+                state={"i": i},
+                data={"i": i},
+            )
+
+
+def test_chain_of_events_verifies(engine: Engine) -> None:
+    _write_events(engine, 5)
+    with read_session(engine) as session:
+        report = audit.verify_chain(session)
+    assert report.ok and report.events == 5
+    result = runner.invoke(app, ["audit", "verify", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "events": 5,
+        "ok": True,
+        "first_broken": None,
+        "reason": None,
+    }
+
+
+def test_rolled_back_change_leaves_no_event(engine: Engine) -> None:
+    _write_events(engine, 2)
+    try:
+        with session_scope(engine) as session:
+            audit.record(
+                session=session,
+                actor="alice",
+                action="test.change",
+                object_type="thing",
+                object_id=9,
+                state={},
+            )
+            raise RuntimeError("the change failed")
+    except RuntimeError:
+        pass
+    _write_events(engine, 1)
+    with read_session(engine) as session:
+        seqs = list(session.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq)))
+        assert audit.verify_chain(session).ok
+    assert seqs == [1, 2, 3]
+
+
+def test_attacker_edits_an_event_and_verify_names_it(engine: Engine) -> None:
+    _write_events(engine, 6)
+    with session_scope(engine) as session:
+        session.execute(update(AuditEvent).where(AuditEvent.seq == 4).values(actor="mallory"))
+    result = runner.invoke(app, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert "event 4" in result.stderr and "does not match its hash" in result.stderr
+
+
+def test_attacker_deletes_an_event_from_the_middle(engine: Engine) -> None:
+    _write_events(engine, 6)
+    with session_scope(engine) as session:
+        session.execute(delete(AuditEvent).where(AuditEvent.seq == 3))
+    with read_session(engine) as session:
+        report = audit.verify_chain(session)
+    assert not report.ok and report.first_broken == 3
+
+
+def test_attacker_deletes_the_newest_events(engine: Engine) -> None:
+    _write_events(engine, 6)
+    with session_scope(engine) as session:
+        session.execute(delete(AuditEvent).where(AuditEvent.seq >= 5))
+    with read_session(engine) as session:
+        report = audit.verify_chain(session)
+    assert not report.ok and report.first_broken == 5 and "head" in (report.reason or "")
+
+
+def test_attacker_rewrites_an_event_and_its_hash_breaks_the_next_link(engine: Engine) -> None:
+    _write_events(engine, 4)
+    with session_scope(engine) as session:
+        event = session.get(AuditEvent, 2)
+        assert event is not None
+        event.data = {"i": 99}
+        event.hash = audit._event_hash(
+            seq=event.seq,
+            at=event.at,
+            actor=event.actor,
+            action=event.action,
+            object_type=event.object_type,
+            object_id=event.object_id,
+            state_digest=event.state_digest,
+            data=event.data,
+            prev_hash=event.prev_hash,
+        )
+    with read_session(engine) as session:
+        report = audit.verify_chain(session)
+    assert not report.ok and report.first_broken == 3
+    assert report.reason == "previous-hash link does not match"
+
+
+def test_concurrent_writers_never_fork_the_chain(engine: Engine) -> None:
+    errors: list[BaseException] = []
+
+    def worker(name: str) -> None:
+        try:
+            _write_events(engine, 15, actor=name)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(f"user{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with read_session(engine) as session:
+        report = audit.verify_chain(session)
+    assert report.ok and report.events == 60
+
+
+def test_export_writes_json_lines_in_order(engine: Engine, tmp_path: object) -> None:
+    _write_events(engine, 3)
+    result = runner.invoke(app, ["audit", "export"])
+    assert result.exit_code == 0
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [e["seq"] for e in lines] == [1, 2, 3]
+    assert lines[1]["prev_hash"] == lines[0]["hash"]

@@ -1,0 +1,73 @@
+"""Run every lawyer-readable scenario under tests/law/scenarios/**/*.yaml as its own case."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from comity.law.engine import assess
+from comity.law.loader import DEFAULT_ROOT, load_kb
+from comity.law.yamlio import read_yaml
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+GOVERNMENTAL = {"diplomatic_request", "mla_request", "eu_removal_order_request"}
+_SCHEMA = Draft202012Validator(
+    json.loads((DEFAULT_ROOT / "_schema" / "scenarios.schema.json").read_text("utf-8"))
+)
+
+
+def _load() -> list[Any]:
+    cases = []
+    for path in sorted(SCENARIOS.glob("**/*.yaml")):
+        data, errors = read_yaml(path, display=str(path))
+        assert not errors, errors
+        problems = [f"{path}: {e.message}" for e in _SCHEMA.iter_errors(data)]
+        assert not problems, problems
+        for scenario in data:
+            cases.append(pytest.param(scenario, id=f"{path.parent.name}: {scenario['name']}"))
+    return cases
+
+
+CASES = _load()
+
+
+def test_there_are_at_least_forty_kz_and_eu_scenarios() -> None:
+    ids = [c.id for c in CASES if c.id.startswith(("KZ:", "EU:"))]
+    assert len(ids) >= 40, len(ids)
+    assert len({c.id for c in CASES}) == len(CASES), "scenario names must be unique per folder"
+
+
+@pytest.mark.parametrize("scenario", CASES)
+def test_scenario(scenario: dict[str, Any]) -> None:
+    kb = load_kb()
+    result = assess(
+        kb=kb, conduct=scenario["conduct"], facts=dict(scenario.get("facts") or {}),
+        host=scenario["host"], requesting=scenario.get("requesting", "KZ"), on=scenario["date"],
+        role=scenario.get("role", "hosting"), priority=scenario.get("priority", "standard"),
+    )
+    expect = scenario["expect"]
+    codes = [c.code for c in result.channels]
+    assert result.dual_criminality == expect["dual_criminality"], result.to_json()["host_provisions"]
+    matched = set(result.matched_host_provisions)
+    evaluated = {p.id for p in result.host_provisions}
+    wanted = set(expect.get("host_provisions", []))
+    pool = evaluated if expect["dual_criminality"] == "no" else matched
+    assert wanted <= pool, f"expected {wanted - pool} among {sorted(pool)}"
+    assert not set(expect.get("host_provisions_not", [])) & matched
+    req_matched = {p.id for p in result.requesting_provisions if p.matched}
+    assert set(expect.get("requesting_provisions", [])) <= req_matched, sorted(req_matched)
+    if "missing_facts" in expect:
+        assert set(result.missing_facts) == set(expect["missing_facts"])
+    if "exclusions" in expect:
+        assert {e.purpose for e in result.exclusions} == set(expect["exclusions"])
+    assert set(expect.get("channels", [])) <= set(codes), codes
+    assert not set(expect.get("channels_exclude", [])) & set(codes), codes
+    if "first_channel" in expect:
+        assert codes[0] == expect["first_channel"], codes
+    # the ASSESSMENT.md invariant holds in every scenario
+    if result.dual_criminality in ("no", "unsupported"):
+        assert not GOVERNMENTAL & set(codes)

@@ -1,0 +1,74 @@
+"""Property tests: canonicalisation is idempotent and stable."""
+
+from __future__ import annotations
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from comity.core.errors import BadInput
+from comity.urls import canonicalize
+
+_label = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9-]{0,8}[A-Za-z0-9])?", fullmatch=True)
+_unicode_label = st.sampled_from(
+    ["b\u00fccher", "\u043f\u0440\u0438\u043c\u0435\u0440", "\u98df\u72ee", "STRASSE", "xn--p1ai"]
+)
+_host = st.builds(
+    lambda labels, tld: ".".join([*labels, tld]),
+    st.lists(st.one_of(_label, _unicode_label), min_size=1, max_size=3),
+    st.sampled_from(["com", "kz", "co.uk", "blogspot.com", "example", "\u0440\u0444", "COM."]),
+)
+_ip = st.sampled_from(["8.8.8.8", "0x8.0x8.0x8.0x8", "134744072", "[2001:4860::8888]"])
+# Path/query text: any printable characters, escapes (valid or not), dots.
+_chunk = st.one_of(
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=6),
+    st.sampled_from([".", "..", "%2e", "%", "%%35", "%7e", "%2F", "%zz", "/", "?", "&", "=", "#"]),
+    st.from_regex(r"%[0-9a-fA-F]{2}", fullmatch=True),
+)
+_text = st.lists(_chunk, max_size=8).map("".join)
+_query = st.lists(
+    st.one_of(
+        st.tuples(st.sampled_from(["utm_source", "fbclid", "q", "a", "UTM_Medium"]), _text).map(
+            "=".join
+        ),
+        _text,
+    ),
+    max_size=4,
+).map("&".join)
+
+
+@st.composite
+def urls(draw: st.DrawFn) -> str:
+    scheme = draw(st.sampled_from(["http", "https", "HTTP", "hTTps"]))
+    host = draw(st.one_of(_host, _ip))
+    port = draw(st.sampled_from(["", ":80", ":443", ":8080", ":"]))
+    path = draw(_text)
+    query = draw(_query)
+    fragment = draw(_text)
+    return f"{scheme}://{host}{port}/{path}?{query}#{fragment}"
+
+
+@settings(max_examples=600, deadline=None)
+@given(urls())
+@example("http://example.com/%%355")
+@example("http://example.com/a/%2e%2e%2f/b")
+@example("http://example.com/?a=%27&'")
+def test_canonicalize_is_idempotent(url: str) -> None:
+    try:
+        first = canonicalize(url)
+    except BadInput:
+        return
+    second = canonicalize(first.url)
+    assert second.url == first.url
+    assert second == first
+
+
+@settings(max_examples=300, deadline=None)
+@given(urls())
+def test_canonical_url_is_printable_ascii_with_no_fragment(url: str) -> None:
+    try:
+        result = canonicalize(url).url
+    except BadInput:
+        return
+    assert result.isascii()
+    assert all(0x21 <= ord(c) < 0x7F for c in result)
+    assert "#" not in result
