@@ -16,6 +16,8 @@ from comity.hosting.ipdata.build import SourceLayout, build_all
 from comity.hosting.ipdata.provenance import METAS
 
 _ROOT = Path(__file__).resolve().parent.parent
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--source", type=Path, default=_ROOT.parent / "shared" / "data")

@@ -41,9 +41,98 @@ def _check_0001(conn: Connection) -> None:
     assert conn.execute(text("SELECT host FROM items WHERE url_key = 'k1'")).scalar() == "a.example"
 
 
+def _seed_0002(conn: Connection) -> None:
+    item_id = conn.execute(text("SELECT id FROM items WHERE url_key = 'k1'")).scalar()
+    conn.execute(
+        text(
+            "INSERT INTO evidence (item_id, captured_at, requested_url, outcome, headers, "
+            "content_sha256, captured_by) VALUES (:item, CURRENT_TIMESTAMP, "
+            "'https://a.example/', 'ok', '[]', :sha, 'mig')"
+        ),
+        {"item": item_id, "sha": "ab" * 32},
+    )
+
+
+def _check_0002(conn: Connection) -> None:
+    row = conn.execute(
+        text("SELECT outcome, content_sha256 FROM evidence WHERE captured_by = 'mig'")
+    ).one()
+    assert tuple(row) == ("ok", "ab" * 32)
+
+
+def _seed_0003(conn: Connection) -> None:
+    item_id = conn.execute(text("SELECT id FROM items WHERE url_key = 'k1'")).scalar()
+    conn.execute(
+        text(
+            "INSERT INTO cases (name, created_by, created_at) "
+            "VALUES ('mig-case', 'mig', CURRENT_TIMESTAMP)"
+        )
+    )
+    case_id = conn.execute(text("SELECT id FROM cases WHERE name = 'mig-case'")).scalar()
+    conn.execute(
+        text(
+            "INSERT INTO case_items (case_id, item_id, added_by, added_at) "
+            "VALUES (:case, :item, 'mig', CURRENT_TIMESTAMP)"
+        ),
+        {"case": case_id, "item": item_id},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO proposals (item_id, host, role, channel, conduct, facts, target, note, "
+            "dual_criminality, assessment, kb_version, findings, state, proposed_by, "
+            "proposed_at) VALUES (:item, 'DE', 'hosting', 'provider_referral', "
+            "'terrorism.incitement', '{}', 'url', 'mig note', 'yes', '{}', 'kb', '[]', "
+            "'proposed', 'mig', CURRENT_TIMESTAMP)"
+        ),
+        {"item": item_id},
+    )
+
+
+def _check_0003(conn: Connection) -> None:
+    row = conn.execute(
+        text(
+            "SELECT c.name, p.channel, p.state FROM cases c JOIN case_items ci "
+            "ON ci.case_id = c.id JOIN proposals p ON p.item_id = ci.item_id "
+            "WHERE p.proposed_by = 'mig'"
+        )
+    ).one()
+    assert tuple(row) == ("mig-case", "provider_referral", "proposed")
+
+
+def _seed_0004(conn: Connection) -> None:
+    user_id = conn.execute(text("SELECT id FROM users WHERE name = 'mig'")).scalar()
+    conn.execute(
+        text(
+            "INSERT INTO web_sessions (id_sha256, user_id, csrf_token, created_at, last_seen_at, "
+            "expires_at) VALUES (:sid, :user, 'csrf', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, "
+            "CURRENT_TIMESTAMP)"
+        ),
+        {"sid": "cd" * 32, "user": user_id},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO api_tokens (user_id, name, token_sha256, created_at, created_by) "
+            "VALUES (:user, 'mig-token', :sha, CURRENT_TIMESTAMP, 'mig')"
+        ),
+        {"user": user_id, "sha": "ef" * 32},
+    )
+    conn.execute(
+        text("INSERT INTO login_failures (key, at) VALUES ('user:mig', CURRENT_TIMESTAMP)")
+    )
+
+
+def _check_0004(conn: Connection) -> None:
+    assert conn.execute(text("SELECT csrf_token FROM web_sessions")).scalar() == "csrf"
+    assert conn.execute(text("SELECT name FROM api_tokens")).scalar() == "mig-token"
+    assert conn.execute(text("SELECT key FROM login_failures")).scalar() == "user:mig"
+
+
 # revision -> (insert rows that exercise the revision's tables, check them later)
 SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None]]] = {
     "0001": (_seed_0001, _check_0001),
+    "0002": (_seed_0002, _check_0002),
+    "0003": (_seed_0003, _check_0003),
+    "0004": (_seed_0004, _check_0004),
 }
 
 

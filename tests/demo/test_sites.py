@@ -1,4 +1,4 @@
-"""The demo internet: real DNS and HTTP on loopback, real addresses verified against bundled data."""
+"""The demo internet: DNS and HTTP on loopback; its real addresses checked against bundled data."""
 
 from __future__ import annotations
 
@@ -54,7 +54,11 @@ def test_demo_covers_several_countries_and_a_cdn() -> None:
 
 
 def test_demo_dns_answers_with_real_addresses_and_cname(net: internet.DemoInternet) -> None:
-    names = ["blog.kaz-demo-blog.example", "www.cdn-demo-fronted.example", "expired.demo-dead.example"]
+    names = [
+        "blog.kaz-demo-blog.example",
+        "www.cdn-demo-fronted.example",
+        "expired.demo-dead.example",
+    ]
     blog, fronted, expired = asyncio.run(resolve_many(names, config=net.resolver_config))
     assert blog.ips == ("5.9.77.77", "2a01:4f8:c17:1234::1")
     assert fronted.cname_chain == ("fronted.edge-cdn-demo.test",)
@@ -115,6 +119,8 @@ def test_report_csv_has_conduct_codes_and_the_nxdomain_case() -> None:
     rows = list(csv.DictReader(io.StringIO(reports_csv())))
     assert list(rows[0]) == ["url", "conduct", "note", "source"]
     conducts = {r["conduct"] for r in rows}
-    assert all(c.startswith(("terrorism.", "hatred.", "separatism.", "extremism.")) for c in conducts)
+    assert all(
+        c.startswith(("terrorism.", "hatred.", "separatism.", "extremism.")) for c in conducts
+    )
     assert "https://expired.demo-dead.example/post/1" in {r["url"] for r in rows}
     assert len(rows) == sum(1 for s in SITES if s.conduct) + 1

@@ -8,9 +8,9 @@ import json
 
 import jsonschema
 import pytest
-from conftest import build_dossier
 
 from comity.dossiers.render import dossier_schema, render_csv, render_json
+from conftest import build_dossier
 
 KINDS = ["note_verbale", "eu_removal_order", "eu_coordinator", "provider_referral"]
 
@@ -44,7 +44,7 @@ def test_coordinator_record_groups_items_by_member_state() -> None:
 
 
 def test_csv_has_one_row_per_item_with_url_and_hash_intact() -> None:
-    urls = ["https://a.example/a,b\"c", "https://x.example/2;q=1"]
+    urls = ['https://a.example/a,b"c', "https://x.example/2;q=1"]
     dossier = build_dossier(urls=urls)
     rows = list(csv.DictReader(io.StringIO(render_csv(dossier).decode())))
     assert [r["url"] for r in rows] == urls
@@ -57,10 +57,10 @@ def test_a_formula_in_a_provider_name_is_not_run_by_a_spreadsheet() -> None:
 
     dossier = build_dossier()
     item = dossier.items[0]
-    evil = dataclasses.replace(item.hosting, provider="=HYPERLINK(\"http://x\")")
+    evil = dataclasses.replace(item.hosting, provider='=HYPERLINK("http://x")')
     dossier = dataclasses.replace(dossier, items=(dataclasses.replace(item, hosting=evil),))
     row = next(csv.DictReader(io.StringIO(render_csv(dossier).decode())))
-    assert row["provider"] == "'=HYPERLINK(\"http://x\")"
+    assert row["provider"] == '\'=HYPERLINK("http://x")'
 
 
 def test_json_and_csv_are_deterministic() -> None:

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import build_dossier
 
 from comity.dossiers.render import render_pdf
 from comity.dossiers.schemas import Dossier, Party
+from conftest import build_dossier
 
 KAZAKH_LETTERS = "әғқңөұүһі"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 ADVERSARIAL_URLS = [
-    'https://evil.example/a"b\'c\\d',
+    "https://evil.example/a\"b'c\\d",
     "https://evil.example/#set page(fill: red)",
     "https://evil.example/]#[$x^2$]*bold*_em_",
     "https://evil.example/<script>&amp;{{ x }}{% if %}",
@@ -70,8 +70,11 @@ def test_coordinator_pdf_lists_every_member_state_and_its_provisions() -> None:
 
 
 def test_kazakh_letters_survive_in_the_pdf() -> None:
-    sender = Party(name="Қазақстан Республикасы Сыртқы істер министрлігі", country="KZ",
-                   department="Жиһаз бөлімі: " + KAZAKH_LETTERS)
+    sender = Party(
+        name="Қазақстан Республикасы Сыртқы істер министрлігі",
+        country="KZ",
+        department="Жиһаз бөлімі: " + KAZAKH_LETTERS,
+    )
     dossier = build_dossier(language="kk", sender=sender)
     text = _text(render_pdf(dossier))
     for letter in KAZAKH_LETTERS:

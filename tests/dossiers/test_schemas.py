@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from conftest import DE_111, KZ_256, build_dossier, build_item
 
 from comity.core.errors import BadInput, Refused
 from comity.dossiers.schemas import Party, Provision
+from conftest import DE_111, KZ_256, build_dossier, build_item
 
 
 def test_a_dossier_with_no_items_is_refused() -> None:
@@ -64,12 +64,12 @@ def test_an_eu_dossier_refuses_items_hosted_outside_the_union() -> None:
 
 
 def test_a_channel_that_does_not_fit_the_kind_is_bad_input() -> None:
-    with pytest.raises(BadInput, match="dossier.channel"):
+    with pytest.raises(BadInput, match=r"dossier\.channel"):
         build_dossier(channel="provider_referral")
 
 
 def test_a_line_break_in_a_name_is_refused_before_it_reaches_an_email_header() -> None:
-    with pytest.raises(BadInput, match="party.name"):
+    with pytest.raises(BadInput, match=r"party\.name"):
         Party(name="Evil\r\nBcc: victim@example.org", country="DE")
 
 

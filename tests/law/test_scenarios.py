@@ -45,13 +45,20 @@ def test_there_are_at_least_forty_kz_and_eu_scenarios() -> None:
 def test_scenario(scenario: dict[str, Any]) -> None:
     kb = load_kb()
     result = assess(
-        kb=kb, conduct=scenario["conduct"], facts=dict(scenario.get("facts") or {}),
-        host=scenario["host"], requesting=scenario.get("requesting", "KZ"), on=scenario["date"],
-        role=scenario.get("role", "hosting"), priority=scenario.get("priority", "standard"),
+        kb=kb,
+        conduct=scenario["conduct"],
+        facts=dict(scenario.get("facts") or {}),
+        host=scenario["host"],
+        requesting=scenario.get("requesting", "KZ"),
+        on=scenario["date"],
+        role=scenario.get("role", "hosting"),
+        priority=scenario.get("priority", "standard"),
     )
     expect = scenario["expect"]
     codes = [c.code for c in result.channels]
-    assert result.dual_criminality == expect["dual_criminality"], result.to_json()["host_provisions"]
+    assert result.dual_criminality == expect["dual_criminality"], result.to_json()[
+        "host_provisions"
+    ]
     matched = set(result.matched_host_provisions)
     evaluated = {p.id for p in result.host_provisions}
     wanted = set(expect.get("host_provisions", []))

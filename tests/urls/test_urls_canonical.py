@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+import comity.urls
 from comity.core.errors import BadInput
 from comity.urls import canonicalize
 
@@ -191,3 +194,17 @@ def test_result_fields_describe_the_url() -> None:
         "is_ip": False,
         "flags": [],
     }
+
+
+def test_every_parameter_in_the_tracking_data_file_is_removed() -> None:
+    data = Path(comity.urls.__file__).parent / "data" / "tracking_params.txt"
+    names = [
+        line.split("#", 1)[0].strip().replace("*", "_anything")
+        for line in data.read_text("utf-8").splitlines()
+    ]
+    names = [n for n in names if n]
+    assert len(names) >= 10
+    for name in names:
+        assert canon(f"http://example.com/?keep=1&{name}=x&{name.upper()}") == (
+            "http://example.com/?keep=1"
+        ), name

@@ -8,7 +8,14 @@ from hypothesis import strategies as st
 from comity.core.errors import BadInput
 from comity.urls import canonicalize
 
-_label = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9-]{0,8}[A-Za-z0-9])?", fullmatch=True)
+_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_label = st.tuples(
+    st.text(_ALNUM, min_size=1, max_size=4),
+    st.sampled_from(["", "-", "--", "---"]),
+    st.text(_ALNUM, min_size=1, max_size=4),
+).map(lambda t: t[0] + (t[1] + t[2] if t[1] else ""))
+# Characters that exercise every branch of the percent-encoding rules.
+_ALPHABET = _ALNUM[:6] + "-._~!$&'()*+,;=:@[]/?#% \"<>^`{|}\x00\x1f\x7f\u00e9\u043f\u98df\U0001f600"
 _unicode_label = st.sampled_from(
     ["b\u00fccher", "\u043f\u0440\u0438\u043c\u0435\u0440", "\u98df\u72ee", "STRASSE", "xn--p1ai"]
 )
@@ -20,9 +27,11 @@ _host = st.builds(
 _ip = st.sampled_from(["8.8.8.8", "0x8.0x8.0x8.0x8", "134744072", "[2001:4860::8888]"])
 # Path/query text: any printable characters, escapes (valid or not), dots.
 _chunk = st.one_of(
-    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=6),
+    st.text(_ALPHABET, max_size=6),
     st.sampled_from([".", "..", "%2e", "%", "%%35", "%7e", "%2F", "%zz", "/", "?", "&", "=", "#"]),
-    st.from_regex(r"%[0-9a-fA-F]{2}", fullmatch=True),
+    st.tuples(
+        st.sampled_from("0123456789abcdefABCDEF"), st.sampled_from("0123456789abcdefABCDEF")
+    ).map(lambda t: "%" + "".join(t)),
 )
 _text = st.lists(_chunk, max_size=8).map("".join)
 _query = st.lists(
@@ -47,7 +56,7 @@ def urls(draw: st.DrawFn) -> str:
     return f"{scheme}://{host}{port}/{path}?{query}#{fragment}"
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(urls())
 @example("http://example.com/%%355")
 @example("http://example.com/a/%2e%2e%2f/b")
@@ -62,7 +71,7 @@ def test_canonicalize_is_idempotent(url: str) -> None:
     assert second == first
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(urls())
 def test_canonical_url_is_printable_ascii_with_no_fragment(url: str) -> None:
     try:

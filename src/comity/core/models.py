@@ -5,11 +5,27 @@ Alembic's autogenerate and the models-match-migrations test read this list.
 
 from __future__ import annotations
 
+from comity.cases.models import Case, CaseItem, Proposal
 from comity.core.audit import AuditEvent, AuditHead
 from comity.core.db import Base
+from comity.evidence.models import Evidence
 from comity.intake.models import Item, ItemConduct, Report
 from comity.users.models import User
+from comity.web.models import ApiToken, LoginFailure, WebSession  # noqa: F401
 
-__all__ = ["AuditEvent", "AuditHead", "Base", "Item", "ItemConduct", "Report", "User", "metadata"]
+__all__ = [
+    "AuditEvent",
+    "AuditHead",
+    "Base",
+    "Case",
+    "CaseItem",
+    "Evidence",
+    "Item",
+    "ItemConduct",
+    "Proposal",
+    "Report",
+    "User",
+    "metadata",
+]
 
 metadata = Base.metadata

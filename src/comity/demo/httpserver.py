@@ -43,8 +43,13 @@ def render(site: DemoSite | None, path: str) -> tuple[int, dict[str, str], bytes
         return 451, headers, _page("Unavailable for legal reasons", "<p>Withheld (demo).</p>")
     if site.http == "challenge":
         headers["Server"] = "ddos-guard"
-        return 403, headers, _page(
-            "Checking your browser", "<p>DDoS protection challenge (demo). Enable JavaScript.</p>"
+        return (
+            403,
+            headers,
+            _page(
+                "Checking your browser",
+                "<p>DDoS protection challenge (demo). Enable JavaScript.</p>",
+            ),
         )
     body = (
         f"<p>Demo site: {html.escape(site.what)}.</p>"
@@ -59,10 +64,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, with_body: bool) -> None:
         host = (self.headers.get("Host") or "").lower()
-        if host.startswith("["):
-            host = host.split("]")[0] + "]"
-        else:
-            host = host.split(":")[0]
+        # strip the port; an IPv6 literal keeps its brackets
+        host = host.split("]")[0] + "]" if host.startswith("[") else host.split(":")[0]
         site = self.server.sites.get(host.rstrip("."))
         status, headers, body = render(site, self.path)
         self.send_response(status)

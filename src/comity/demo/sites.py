@@ -97,7 +97,9 @@ def load_sites(path: Path = DATA / "sites.yaml") -> tuple[DemoSite, ...]:
     return tuple(sites)
 
 
-def zone_records(sites: tuple[DemoSite, ...], *, moved: frozenset[str] = frozenset()) -> list[ZoneRecord]:
+def zone_records(
+    sites: tuple[DemoSite, ...], *, moved: frozenset[str] = frozenset()
+) -> list[ZoneRecord]:
     """DNS records of the demo zone; names in `moved` point at their `moves_to` addresses."""
     records: list[ZoneRecord] = []
     apexes: set[str] = set()
@@ -130,13 +132,15 @@ def demo_reports() -> list[dict[str, str]]:
     for extra in header.get("reports_without_site") or ():
         check_keys("sites.yaml: reports_without_site", extra, required=("url", "conduct", "note"))
         rows.append({**extra, "note": f"demo: {extra['note']}", "source": "comity-demo"})
-    return rows  # type: ignore[return-value]
+    return rows
 
 
 def reports_csv() -> str:
     """The demo report list as CSV (url,conduct,note,source) for bulk intake."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=["url", "conduct", "note", "source"], lineterminator="\n")
+    writer = csv.DictWriter(
+        out, fieldnames=["url", "conduct", "note", "source"], lineterminator="\n"
+    )
     writer.writeheader()
     writer.writerows(demo_reports())
     return out.getvalue()

@@ -38,17 +38,34 @@ IPDATA_SOURCE = "comity.hosting.ipdata (ip-location-db 2026-06-17, CC BY 4.0; ip
 
 
 class IpInfoLike(Protocol):
-    """What `comity.hosting.ipdata.lookup` returns per address."""
+    """What `comity.hosting.ipdata.lookup` returns per address (read-only)."""
 
-    ip: str
-    version: int
-    routable: bool
-    reason: str | None
-    country: str | None
-    asn: int | None
-    org: str | None
-    cdn: str | None
-    cdn_source: str | None
+    @property
+    def ip(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
+
+    @property
+    def routable(self) -> bool: ...
+
+    @property
+    def reason(self) -> str | None: ...
+
+    @property
+    def country(self) -> str | None: ...
+
+    @property
+    def asn(self) -> int | None: ...
+
+    @property
+    def org(self) -> str | None: ...
+
+    @property
+    def cdn(self) -> str | None: ...
+
+    @property
+    def cdn_source(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -267,7 +284,8 @@ class Collateral:
 
     def to_json(self) -> dict[str, Any]:
         return {"ip": self.ip, "other_domains": self.other_domains,
-                "examples": list(self.examples), "shared": self.shared, "cdn": self.cdn}  # fmt: skip
+                "examples": list(self.examples), "shared": self.shared,
+                "cdn": self.cdn}  # fmt: skip
 
 
 def collateral(

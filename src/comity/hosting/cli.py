@@ -47,7 +47,8 @@ def attribute(
         list[str] | None, typer.Option("--ip", help="Look up an address (repeatable; no DNS).")
     ] = None,
     ip_file: Annotated[
-        Path | None, typer.Option("--ip-file", help="File of addresses, one per line ('-': stdin).")
+        Path | None,
+        typer.Option("--ip-file", help="File of addresses, one per line ('-': stdin)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -56,19 +57,31 @@ def attribute(
         if ip or ip_file is not None:
             # --- IP path (comity.hosting.ipdata): offline, never touches DNS.
             if item_ids or all_items or stale is not None or url:
-                raise BadInput("--ip/--ip-file cannot be combined with --url, --all, --stale or ids")
+                raise BadInput("--ip/--ip-file cannot be combined with --url, --all, --stale, ids")
             from comity.hosting.ipdata.commands import attribute_ips
 
             attribute_ips(ips=ip or [], ip_file=ip_file, as_json=as_json)
             return
-        # --- URL / item path: provided by comity.hosting.service.attribute_command.
-        try:
-            service = importlib.import_module("comity.hosting.service")
-            run = service.attribute_command
-        except (ImportError, AttributeError):
-            fail("attribution of URLs and items is not available yet (use --ip for addresses)")
-        run(item_ids=item_ids or [], all_items=all_items, stale=stale, online=online,
-            url=url, as_json=as_json)
+        # --- URL / item path: comity.hosting.service (hosting-directory engineer / lead).
+        if url and (item_ids or all_items or stale is not None):
+            raise BadInput("--url cannot be combined with --all, --stale or item ids")
+        if not (url or item_ids or all_items or stale is not None):
+            raise BadInput("give ITEM_IDs, --all, --stale DAYS, --url URL or --ip IP")
+        service = importlib.import_module("comity.hosting.service")
+        if url:
+            service.attribute_command(url=url, as_json=as_json, online=online or None)
+            return
+        # Items: `attribute_items_command` once the cases domain provides stored items.
+        run = getattr(service, "attribute_items_command", None)
+        if run is None:
+            fail("attribution of stored items is not available yet (use --url or --ip)")
+        run(
+            item_ids=item_ids or [],
+            all_items=all_items,
+            stale=stale,
+            online=online,
+            as_json=as_json,
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -46,12 +46,14 @@ def resolver_config_from_env() -> ResolverConfig:
 
     Without COMITY_DNS_NAMESERVERS the system resolvers (/etc/resolv.conf) are used.
     """
-    servers = [s.strip() for s in os.environ.get("COMITY_DNS_NAMESERVERS", "").split(",") if s.strip()]
+    servers = [
+        s.strip() for s in os.environ.get("COMITY_DNS_NAMESERVERS", "").split(",") if s.strip()
+    ]
     if not servers:
         import dns.resolver
 
         try:
-            servers = list(dns.resolver.Resolver().nameservers)
+            servers = [str(ns) for ns in dns.resolver.Resolver().nameservers]
         except dns.resolver.NoResolverConfiguration:
             raise BadInput(
                 "no DNS resolver configured: set COMITY_DNS_NAMESERVERS (e.g. 127.0.0.1)",
@@ -88,8 +90,10 @@ def _fallback_lookup(ips: Sequence[str]) -> list[IpInfoLike]:
         address = ipaddress.ip_address(text)
         routable = address.is_global
         country = iptocc.country_code(address.compressed) if routable else None
-        out.append(_FallbackInfo(address.compressed, address.version, routable,
-                                 None if routable else "not globally routable", country or None))  # fmt: skip
+        reason = None if routable else "not globally routable"
+        out.append(
+            _FallbackInfo(address.compressed, address.version, routable, reason, country or None)
+        )
     return out
 
 
@@ -206,19 +210,28 @@ def render_attribution(attribution: Attribution) -> None:
 
     a = attribution
     dns = a.dns.status if a.dns else "ip literal (no DNS)"
-    console.print(f"[bold]{a.url}[/bold]  host {a.host}  DNS: {dns}  observed {a.observed_at:%Y-%m-%d %H:%M}Z")
+    console.print(
+        f"[bold]{a.url}[/bold]  host {a.host}  DNS: {dns}  observed {a.observed_at:%Y-%m-%d %H:%M}Z"
+    )
     if a.dns and a.dns.cname_chain:
         console.print("CNAME chain: " + " -> ".join((a.host, *a.dns.cname_chain)))
     ips = Table("IP", "routable", "country", "network", "CDN", "provider / abuse")
     for ip in a.ips:
         provider = ip.provider
-        who = f"{provider.legal_entity} / {provider.abuse_email or provider.abuse_url or '-'}" if provider else "-"
+        who = (
+            f"{provider.legal_entity} / {provider.abuse_email or provider.abuse_url or '-'}"
+            if provider
+            else "-"
+        )
         ips.add_row(ip.ip, "yes" if ip.routable else f"no ({ip.reason})", ip.country or "-",
                     f"AS{ip.asn} {ip.org}" if ip.asn else "-", ip.cdn or "-", who)  # fmt: skip
     console.print(ips)
     if a.cdn:
-        console.print(f"Behind CDN {a.cdn.name} ({a.cdn.operator or 'operator unknown'}): origin hidden; "
-                      f"abuse channel {a.cdn.abuse_url or a.cdn.abuse_email or 'unknown'}")  # fmt: skip
+        operator = a.cdn.operator or "operator unknown"
+        channel = a.cdn.abuse_url or a.cdn.abuse_email or "unknown"
+        console.print(
+            f"Behind CDN {a.cdn.name} ({operator}): origin hidden; abuse channel {channel}"
+        )
     if a.platform:
         p = a.platform
         channel = p.le_channel.url or p.le_channel.email or "no documented channel"

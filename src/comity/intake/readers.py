@@ -60,7 +60,13 @@ def _open_text(path: Path) -> IO[str]:
 
 
 def _has_surrogates(values: list[str]) -> bool:
-    return any(any("\udc80" <= ch <= "\udcff" for ch in v) for v in values)
+    # surrogateescape turned each undecodable byte into a lone surrogate, which
+    # UTF-8 cannot encode: one C-level call per row finds them.
+    try:
+        "".join(values).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def read_rows(path: Path, *, fmt: str) -> Iterator[RawRow | RowError]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from comity.law.model import Source, TimeLimit
+from comity.law.elements import leaf_result
+from comity.law.model import Leaf, Source, TimeLimit
 
 __all__ = [
     "Assessment",
@@ -43,8 +45,13 @@ class ElementResult:
     origin: str  # provision id, constraint id, or "host_designation"
 
     def to_json(self) -> dict[str, Any]:
-        return {"fact": self.fact, "label": self.label, "given": self.given,
-                "result": _tv(self.result), "from": self.origin}
+        return {
+            "fact": self.fact,
+            "label": self.label,
+            "given": self.given,
+            "result": _tv(self.result),
+            "from": self.origin,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +63,10 @@ class ProvisionResult:
     source: Source
     status: Status
     reason: str
-    elements: tuple[ElementResult, ...]
+    # (leaf, origin) pairs and the facts: element results are computed on demand,
+    # which keeps the engine fast when only the outcome is needed
+    leaves: tuple[tuple[Leaf, str], ...]
+    facts: Mapping[str, Any]
     constraints: tuple[tuple[str, str, Source, str], ...]  # id, citation, source, result
     missing_facts: tuple[str, ...]
     confidence: str
@@ -68,16 +78,35 @@ class ProvisionResult:
     def matched(self) -> bool:
         return self.status in ("yes", "conditional")
 
+    @property
+    def elements(self) -> tuple[ElementResult, ...]:
+        facts = self.facts
+        return tuple(
+            ElementResult(
+                leaf.fact, leaf.label, facts.get(leaf.fact), leaf_result(leaf, facts), origin
+            )
+            for leaf, origin in self.leaves
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "jurisdiction": self.jurisdiction, "citation": self.citation,
-            "title": self.title, "source": self.source.to_json(), "status": self.status,
-            "reason": self.reason, "elements": [e.to_json() for e in self.elements],
-            "constraints": [{"id": i, "citation": c, "source": s.to_json(), "result": r}
-                            for i, c, s, r in self.constraints],
-            "missing_facts": list(self.missing_facts), "confidence": self.confidence,
-            "note": self.note, "max_penalty": self.max_penalty,
-            "version_from": self.in_force_from,
+            "id": self.id,
+            "jurisdiction": self.jurisdiction,
+            "citation": self.citation,
+            "title": self.title,
+            "source": self.source.to_json(),
+            "status": self.status,
+            "reason": self.reason,
+            "elements": [e.to_json() for e in self.elements],
+            "constraints": [
+                {"id": i, "citation": c, "source": s.to_json(), "result": r}
+                for i, c, s, r in self.constraints
+            ],
+            "missing_facts": list(self.missing_facts),
+            "confidence": self.confidence,
+            "note": self.note,
+            "max_penalty": self.max_penalty,
+            "version_from": None if self.in_force_from is None else self.in_force_from.isoformat(),
         }
 
 
@@ -88,7 +117,11 @@ class ExclusionApplied:
     source: Source
 
     def to_json(self) -> dict[str, Any]:
-        return {"provision": self.provision, "purpose": self.purpose, "source": self.source.to_json()}
+        return {
+            "provision": self.provision,
+            "purpose": self.purpose,
+            "source": self.source.to_json(),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +139,24 @@ class RankedChannel:
     def to_json(self) -> dict[str, Any]:
         limit = None
         if self.time_limit is not None:
-            limit = {"hours": self.time_limit.in_hours, "text": self.time_limit.text,
-                     "source": None if self.time_limit.source is None else self.time_limit.source.to_json()}
-        return {"code": self.code, "label": self.label, "governmental": self.governmental,
-                "reason": self.reason, "authority": self.authority, "time_limit": limit,
-                "weight": round(self.weight, 4), "basis": list(self.basis),
-                "source": None if self.source is None else self.source.to_json()}
+            limit = {
+                "hours": self.time_limit.in_hours,
+                "text": self.time_limit.text,
+                "source": None
+                if self.time_limit.source is None
+                else self.time_limit.source.to_json(),
+            }
+        return {
+            "code": self.code,
+            "label": self.label,
+            "governmental": self.governmental,
+            "reason": self.reason,
+            "authority": self.authority,
+            "time_limit": limit,
+            "weight": round(self.weight, 4),
+            "basis": list(self.basis),
+            "source": None if self.source is None else self.source.to_json(),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,12 +185,20 @@ class Assessment:
         return tuple(p.id for p in self.host_provisions if p.matched)
 
     def to_json(self) -> dict[str, Any]:
-        limits = [{"channel": c.code, "hours": c.time_limit.in_hours, "text": c.time_limit.text}
-                  for c in self.channels if c.time_limit is not None]
+        limits = [
+            {"channel": c.code, "hours": c.time_limit.in_hours, "text": c.time_limit.text}
+            for c in self.channels
+            if c.time_limit is not None
+        ]
         return {
-            "dual_criminality": self.dual_criminality, "conduct": self.conduct,
-            "host": self.host, "requesting": self.requesting, "date": self.date.isoformat(),
-            "role": self.role, "priority": self.priority, "facts": dict(self.facts),
+            "dual_criminality": self.dual_criminality,
+            "conduct": self.conduct,
+            "host": self.host,
+            "requesting": self.requesting,
+            "date": self.date.isoformat(),
+            "role": self.role,
+            "priority": self.priority,
+            "facts": dict(self.facts),
             "host_provisions": [p.to_json() for p in self.host_provisions],
             "requesting_outcome": self.requesting_outcome,
             "requesting_provisions": [p.to_json() for p in self.requesting_provisions],
@@ -154,5 +207,7 @@ class Assessment:
             "exclusions": [e.to_json() for e in self.exclusions],
             "channels": [c.to_json() for c in self.channels],
             "channels_excluded": [{"code": c, "reason": r} for c, r in self.channels_excluded],
-            "time_limits": limits, "reasons": list(self.reasons), "kb_version": self.kb_version,
+            "time_limits": limits,
+            "reasons": list(self.reasons),
+            "kb_version": self.kb_version,
         }

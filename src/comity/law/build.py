@@ -43,7 +43,7 @@ def _source(raw: dict[str, Any]) -> Source:
 def compile_expr(raw: dict[str, Any]) -> Expr:
     for op in ("all", "any"):
         if op in raw:
-            return Node(op, tuple(compile_expr(c) for c in raw[op]))  # type: ignore[arg-type]
+            return Node(op, tuple(compile_expr(c) for c in raw[op]))
     if "not" in raw:
         return Node("not", (compile_expr(raw["not"]),))
     values = frozenset(raw["in"]) if "in" in raw else None
@@ -61,15 +61,20 @@ def _versions(raw: list[dict[str, Any]], key: str) -> tuple[Version, ...]:
     for v in raw:
         expr = compile_expr(v[key])
         penalty = v.get("max_penalty")
-        out.append(Version(
-            start=date.fromisoformat(v["from"]),
-            end=_d(v.get("to")),
-            elements=expr,
-            leaves=_leaves(expr),
-            check=compile_check(expr),
-            max_penalty=None if penalty is None else Penalty(
-                penalty["text"], penalty.get("years"), bool(penalty.get("life", False))),
-        ))
+        out.append(
+            Version(
+                start=date.fromisoformat(v["from"]),
+                end=_d(v.get("to")),
+                elements=expr,
+                leaves=_leaves(expr),
+                check=compile_check(expr),
+                max_penalty=None
+                if penalty is None
+                else Penalty(
+                    penalty["text"], penalty.get("years"), bool(penalty.get("life", False))
+                ),
+            )
+        )
     return tuple(sorted(out, key=lambda v: v.start))
 
 
@@ -79,20 +84,34 @@ def _exclusions(raw: list[dict[str, Any]]) -> tuple[Exclusion, ...]:
 
 def _provision(code: str, p: dict[str, Any]) -> Provision:
     return Provision(
-        id=p["id"], jurisdiction=code, citation=p["citation"], title=p["title"],
-        title_en=p.get("title_en"), source=_source(p["source"]), kind=p.get("kind", "offence"),
-        conducts=frozenset(p["conducts"]), protects=p.get("protects", "any"),
+        id=p["id"],
+        jurisdiction=code,
+        citation=p["citation"],
+        title=p["title"],
+        title_en=p.get("title_en"),
+        source=_source(p["source"]),
+        kind=p.get("kind", "offence"),
+        conducts=frozenset(p["conducts"]),
+        protects=p.get("protects", "any"),
         requires_host_designation=bool(p.get("requires_host_designation", False)),
-        exclusions=_exclusions(p.get("exclusions", [])), confidence=p["confidence"],
-        note=p.get("note"), versions=_versions(p["versions"], "elements"),
+        exclusions=_exclusions(p.get("exclusions", [])),
+        confidence=p["confidence"],
+        note=p.get("note"),
+        versions=_versions(p["versions"], "elements"),
     )
 
 
 def _constraint(code: str, c: dict[str, Any]) -> Constraint:
     return Constraint(
-        id=c["id"], jurisdiction=code, citation=c["citation"], title=c["title"],
-        source=_source(c["source"]), conducts=frozenset(c["conducts"]),
-        confidence=c["confidence"], note=c.get("note"), versions=_versions(c["versions"], "requires"),
+        id=c["id"],
+        jurisdiction=code,
+        citation=c["citation"],
+        title=c["title"],
+        source=_source(c["source"]),
+        conducts=frozenset(c["conducts"]),
+        confidence=c["confidence"],
+        note=c.get("note"),
+        versions=_versions(c["versions"], "requires"),
     )
 
 
@@ -100,38 +119,85 @@ def _time_limit(raw: dict[str, Any] | None) -> TimeLimit | None:
     if raw is None:
         return None
     src = raw.get("source")
-    return TimeLimit(raw["text"], raw.get("hours"), raw.get("days"), None if src is None else _source(src))
+    return TimeLimit(
+        raw["text"], raw.get("hours"), raw.get("days"), None if src is None else _source(src)
+    )
 
 
 def _jurisdiction(code: str, files: dict[str, Any]) -> Jurisdiction:
     j = files.get("jurisdiction") or {"code": code, "name": code, "legal_system": "civil_law"}
     conf = {"confidence": "high"}
     return Jurisdiction(
-        code=code, name=j["name"], name_local=j.get("name_local"), legal_system=j["legal_system"],
+        code=code,
+        name=j["name"],
+        name_local=j.get("name_local"),
+        legal_system=j["legal_system"],
         languages=tuple(j.get("languages", [])),
         memberships=tuple(
-            Membership(m["org"], date.fromisoformat(m["from"]), _d(m.get("to")), _source(m["source"]),
-                       {**conf, **m}["confidence"], m.get("note"))
-            for m in j.get("memberships", [])),
-        authorities=MappingProxyType({
-            a["id"]: Authority(a["id"], a["name"], a.get("name_en"), tuple(a["role"]), _source(a["source"]),
-                               a.get("address"), {**conf, **a}["confidence"], a.get("note"))
-            for a in j.get("authorities", [])}),
+            Membership(
+                m["org"],
+                date.fromisoformat(m["from"]),
+                _d(m.get("to")),
+                _source(m["source"]),
+                {**conf, **m}["confidence"],
+                m.get("note"),
+            )
+            for m in j.get("memberships", [])
+        ),
+        authorities=MappingProxyType(
+            {
+                a["id"]: Authority(
+                    a["id"],
+                    a["name"],
+                    a.get("name_en"),
+                    tuple(a["role"]),
+                    _source(a["source"]),
+                    a.get("address"),
+                    {**conf, **a}["confidence"],
+                    a.get("note"),
+                )
+                for a in j.get("authorities", [])
+            }
+        ),
         channels=tuple(
-            ChannelOffer(c["code"], code, c.get("authority"), _d(c.get("from")), _d(c.get("to")),
-                         _time_limit(c.get("time_limit")), tuple(c.get("scope", [])),
-                         _exclusions(c.get("exclusions", [])), _source(c["source"]),
-                         tuple(_source(s) for s in c.get("legal_basis", [])),
-                         {**conf, **c}["confidence"], c.get("note"))
-            for c in j.get("channels", [])),
+            ChannelOffer(
+                c["code"],
+                code,
+                c.get("authority"),
+                _d(c.get("from")),
+                _d(c.get("to")),
+                _time_limit(c.get("time_limit")),
+                tuple(c.get("scope", [])),
+                _exclusions(c.get("exclusions", [])),
+                _source(c["source"]),
+                tuple(_source(s) for s in c.get("legal_basis", [])),
+                {**conf, **c}["confidence"],
+                c.get("note"),
+            )
+            for c in j.get("channels", [])
+        ),
         treaties=tuple(
-            Treaty(t["id"], t["title"], frozenset(t["parties"]), tuple(t["channels"]),
-                   date.fromisoformat(t["from"]), _d(t.get("to")), _source(t["source"]),
-                   t.get("convention"), {**conf, **t}["confidence"], t.get("note"),
-                   frozenset(t["conducts"]) if "conducts" in t else None)
-            for t in j.get("treaties", [])),
-        provisions=tuple(_provision(code, p) for p in (files.get("provisions") or {}).get("provisions", [])),
-        constraints=tuple(_constraint(code, c) for c in (files.get("constraints") or {}).get("constraints", [])),
+            Treaty(
+                t["id"],
+                t["title"],
+                frozenset(t["parties"]),
+                tuple(t["channels"]),
+                date.fromisoformat(t["from"]),
+                _d(t.get("to")),
+                _source(t["source"]),
+                t.get("convention"),
+                {**conf, **t}["confidence"],
+                t.get("note"),
+                frozenset(t["conducts"]) if "conducts" in t else None,
+            )
+            for t in j.get("treaties", [])
+        ),
+        provisions=tuple(
+            _provision(code, p) for p in (files.get("provisions") or {}).get("provisions", [])
+        ),
+        constraints=tuple(
+            _constraint(code, c) for c in (files.get("constraints") or {}).get("constraints", [])
+        ),
     )
 
 
@@ -139,22 +205,41 @@ def build_vocabulary(v: dict[str, Any]) -> Vocabulary:
     return Vocabulary(
         conducts=MappingProxyType({k: c["label"] for k, c in v["conducts"].items()}),
         aimed_at_requesting_state=frozenset(v.get("aimed_at_requesting_state", [])),
-        facts=MappingProxyType({k: FactSpec(k, f["type"], f["label"], tuple(f.get("values", [])))
-                                for k, f in v["facts"].items()}),
+        facts=MappingProxyType(
+            {
+                k: FactSpec(k, f["type"], f["label"], tuple(f.get("values", [])))
+                for k, f in v["facts"].items()
+            }
+        ),
         excluded_purposes=tuple(v["excluded_purposes"]),
         host_designation_label=v["host_designation_label"],
-        channels=MappingProxyType({k: ChannelSpec(k, c["label"], bool(c["governmental"]), bool(c["universal"]),
-                                                  float(c["prior_weight"]), float(c["prior_days"]))
-                                   for k, c in v["channels"].items()}),
+        channels=MappingProxyType(
+            {
+                k: ChannelSpec(
+                    k,
+                    c["label"],
+                    bool(c["governmental"]),
+                    bool(c["universal"]),
+                    float(c["prior_weight"]),
+                    float(c["prior_days"]),
+                )
+                for k, c in v["channels"].items()
+            }
+        ),
         roles=MappingProxyType({k: MappingProxyType(dict(r)) for k, r in v["roles"].items()}),
-        treaty_boost=float(v["treaty_boost"]), conditional_factor=float(v["conditional_factor"]),
-        stats_min_count=int(v["channel_stats"]["min_count"]), priorities=tuple(v["priorities"]),
+        treaty_boost=float(v["treaty_boost"]),
+        conditional_factor=float(v["conditional_factor"]),
+        stats_min_count=int(v["channel_stats"]["min_count"]),
+        priorities=tuple(v["priorities"]),
         organisations=MappingProxyType({k: o["name"] for k, o in v["organisations"].items()}),
-        authority_roles=tuple(v["authority_roles"]), legal_systems=tuple(v["legal_systems"]),
+        authority_roles=tuple(v["authority_roles"]),
+        legal_systems=tuple(v["legal_systems"]),
     )
 
 
-def build_kb(*, vocab: dict[str, Any], folders: dict[str, dict[str, Any]], digest: str, root: str) -> KnowledgeBase:
+def build_kb(
+    *, vocab: dict[str, Any], folders: dict[str, dict[str, Any]], digest: str, root: str
+) -> KnowledgeBase:
     jurisdictions = {code: _jurisdiction(code, files) for code, files in sorted(folders.items())}
     offences: dict[tuple[str, str], list[Provision]] = {}
     constraints: dict[tuple[str, str], list[Constraint]] = {}
@@ -183,5 +268,11 @@ def build_kb(*, vocab: dict[str, Any], folders: dict[str, dict[str, Any]], diges
         definitions=MappingProxyType(definitions),
         constraints=MappingProxyType({k: tuple(v) for k, v in constraints.items()}),
         treaties=tuple(treaties[k] for k in sorted(treaties)),
+        treaties_by_party=MappingProxyType(
+            {
+                party: tuple(t for k, t in sorted(treaties.items()) if party in t.parties)
+                for party in sorted({p for t in treaties.values() for p in t.parties})
+            }
+        ),
         provisions_by_id=MappingProxyType(by_id),
     )

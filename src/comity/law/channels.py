@@ -30,8 +30,9 @@ def _authority(jur: Jurisdiction | None, ident: str | None) -> dict[str, str] | 
     return {"id": a.id, "name": a.name, "name_en": a.name_en or a.name}
 
 
-def _scope_ok(kb: KnowledgeBase, offer: ChannelOffer, conduct: str, facts: Mapping[str, Any],
-              on: date) -> tuple[bool | None, str]:
+def _scope_ok(
+    kb: KnowledgeBase, offer: ChannelOffer, conduct: str, facts: Mapping[str, Any], on: date
+) -> tuple[bool | None, str]:
     """Does the content fall within the channel's scope definitions on the date?"""
     purpose = facts.get("purpose")
     excl = next((e for e in offer.exclusions if e.purpose == purpose), None)
@@ -71,12 +72,23 @@ def _offers(kb: KnowledgeBase, host_jur: Jurisdiction, on: date) -> list[Channel
         own = {c.code for c in offers}
         for index, offer in enumerate(offers):
             parent = eu_offers.get(offer.code)
-            if parent is not None and not offer.scope:  # inherit art. 2(7) scope and art. 1(3) exclusions
+            if (
+                parent is not None and not offer.scope
+            ):  # inherit art. 2(7) scope and art. 1(3) exclusions
                 offers[index] = ChannelOffer(
-                    offer.code, offer.jurisdiction, offer.authority, offer.start, offer.end,
-                    offer.time_limit or parent.time_limit, parent.scope,
-                    offer.exclusions + parent.exclusions, offer.source,
-                    offer.legal_basis + parent.legal_basis, offer.confidence, offer.note)
+                    offer.code,
+                    offer.jurisdiction,
+                    offer.authority,
+                    offer.start,
+                    offer.end,
+                    offer.time_limit or parent.time_limit,
+                    parent.scope,
+                    offer.exclusions + parent.exclusions,
+                    offer.source,
+                    offer.legal_basis + parent.legal_basis,
+                    offer.confidence,
+                    offer.note,
+                )
         offers.extend(c for code, c in eu_offers.items() if code not in own)
     return offers
 
@@ -99,19 +111,42 @@ def rank_channels(
     specs = vocab.channels
     excluded: list[tuple[str, str]] = []
     if outcome in ("no", "unsupported"):
-        why = (f"{host}'s law, as encoded, does not forbid this conduct (dual criminality: no)"
-               if outcome == "no" else
-               f"the knowledge base has no encoding of {host}: its law cannot be assessed, never guessed")
+        why = (
+            f"{host}'s law, as encoded, does not forbid this conduct (dual criminality: no)"
+            if outcome == "no"
+            else f"the knowledge base has no encoding of {host}: "
+            "its law cannot be assessed, never guessed"
+        )
         referral = specs["provider_referral"]
         out = (
-            RankedChannel("provider_referral", referral.label, False,
-                          f"terms-of-service request only: {why}; the provider may act under its own terms",
-                          None, None, referral.prior_weight, (), None),
-            RankedChannel("no_action", specs["no_action"].label, False,
-                          f"no governmental channel: {why}", None, None, 0.0, (), None),
+            RankedChannel(
+                "provider_referral",
+                referral.label,
+                False,
+                f"terms-of-service request only: {why}; the provider may act under its own terms",
+                None,
+                None,
+                referral.prior_weight,
+                (),
+                None,
+            ),
+            RankedChannel(
+                "no_action",
+                specs["no_action"].label,
+                False,
+                f"no governmental channel: {why}",
+                None,
+                None,
+                0.0,
+                (),
+                None,
+            ),
         )
-        excluded = [(code, f"governmental channel barred: {why}")
-                    for code, spec in specs.items() if spec.governmental]
+        excluded = [
+            (code, f"governmental channel barred: {why}")
+            for code, spec in specs.items()
+            if spec.governmental
+        ]
         return out, tuple(excluded)
     assert host_jur is not None  # outcome yes/conditional implies an encoded host
     candidates: dict[str, tuple[ChannelOffer | None, list[str], list[str], float]] = {}
@@ -122,43 +157,66 @@ def rank_channels(
             continue
         reasons = [f"offered by {offer.jurisdiction}" + (f" ({why})" if why else "")]
         candidates.setdefault(offer.code, (offer, reasons, [], 1.0))
-    for treaty in kb.treaties:
-        if {host, requesting} <= treaty.parties and in_force(treaty.start, treaty.end, on) \
-                and treaty.covers(conduct):
+    for treaty in kb.treaties_by_party.get(host, ()):
+        if (
+            requesting in treaty.parties
+            and in_force(treaty.start, treaty.end, on)
+            and treaty.covers(conduct)
+        ):
             for code in treaty.channels:
-                offer, reasons, basis, _ = candidates.get(code, (None, [], [], 1.0))
+                known, reasons, basis, _ = candidates.get(code, (None, [], [], 1.0))
                 reasons.append(f"treaty in force: {treaty.title}")
-                candidates[code] = (offer, reasons, [*basis, treaty.id], vocab.treaty_boost)
+                candidates[code] = (known, reasons, [*basis, treaty.id], vocab.treaty_boost)
     for code, spec in specs.items():
         if spec.universal and code not in candidates:
             candidates[code] = (None, ["available to any state"], [], 1.0)
     for code, spec in specs.items():
         if spec.governmental and code not in candidates and not any(c == code for c, _ in excluded):
-            excluded.append((code, f"not offered by {host} nor by a treaty with {requesting} on {on}"))
+            excluded.append(
+                (code, f"not offered by {host} nor by a treaty with {requesting} on {on}")
+            )
     ranked: list[tuple[float, float, RankedChannel]] = []
     stats = channel_stats or {}
-    for code, (offer, reasons, basis, boost) in candidates.items():
+    for code, (chosen, reasons, basis, boost) in candidates.items():
         spec = specs[code]
         weight, days = spec.prior_weight, spec.prior_days
-        if offer is not None and offer.time_limit is not None and offer.time_limit.in_hours is not None:
-            days = offer.time_limit.in_hours / 24
+        if (
+            chosen is not None
+            and chosen.time_limit is not None
+            and chosen.time_limit.in_hours is not None
+        ):
+            days = chosen.time_limit.in_hours / 24
         observed = stats.get((host, code))
         if observed is not None and observed.count >= vocab.stats_min_count:
             weight, days = observed.success_rate, observed.median_days
-            reasons.append(f"observed: {observed.success_rate:.0%} success over {observed.count} "
-                           f"requests, median {observed.median_days:g} days")
+            reasons.append(
+                f"observed: {observed.success_rate:.0%} success over {observed.count} "
+                f"requests, median {observed.median_days:g} days"
+            )
         weight *= vocab.roles.get(role, {}).get(code, 1.0) * boost
         if outcome == "conditional" and spec.governmental:
             weight *= vocab.conditional_factor
             reasons.append("only once the missing facts are shown")
         if code == "provider_referral":
             reasons.insert(0, "terms-of-service request")
-        jur = kb.jurisdictions.get(offer.jurisdiction) if offer is not None else None
-        ranked.append((weight, days, RankedChannel(
-            code, spec.label, spec.governmental, "; ".join(reasons),
-            _authority(jur, offer.authority if offer else None),
-            offer.time_limit if offer else None, weight, tuple(basis),
-            offer.source if offer else None)))
+        jur = kb.jurisdictions.get(chosen.jurisdiction) if chosen is not None else None
+        ranked.append(
+            (
+                weight,
+                days,
+                RankedChannel(
+                    code,
+                    spec.label,
+                    spec.governmental,
+                    "; ".join(reasons),
+                    _authority(jur, chosen.authority if chosen else None),
+                    chosen.time_limit if chosen else None,
+                    weight,
+                    tuple(basis),
+                    chosen.source if chosen else None,
+                ),
+            )
+        )
     if priority == "threat_to_life":
         ranked.sort(key=lambda r: (r[1], -r[0], r[2].code))
     else:

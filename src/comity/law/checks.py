@@ -11,12 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 from comity.law.countries import EU, is_iso_code
 from comity.law.yamlio import KBError, MarkedDict, MarkedList
 
-__all__ = ["CheckContext", "check_constraints", "check_jurisdiction", "check_provisions", "parse_date"]
+__all__ = [
+    "CheckContext",
+    "check_constraints",
+    "check_jurisdiction",
+    "check_provisions",
+    "parse_date",
+]
 
 
 def parse_date(value: str) -> date | None:
@@ -52,11 +59,17 @@ def _valid(ctx: CheckContext, section: str) -> str:
 def _check_code(ctx: CheckContext, node: MarkedDict, key: str) -> None:
     code = node[key]
     if code != ctx.folder:
-        ctx.err(_kline(node, key), "jurisdiction_mismatch",
-                f"{key} '{code}' does not match its folder '{ctx.folder}'")
+        ctx.err(
+            _kline(node, key),
+            "jurisdiction_mismatch",
+            f"{key} '{code}' does not match its folder '{ctx.folder}'",
+        )
     if code != EU and not is_iso_code(code):
-        ctx.err(_kline(node, key), "unknown_jurisdiction",
-                f"'{code}' is not ISO 3166-1 alpha-2 (nor EU); write GB, never UK")
+        ctx.err(
+            _kline(node, key),
+            "unknown_jurisdiction",
+            f"'{code}' is not ISO 3166-1 alpha-2 (nor EU); write GB, never UK",
+        )
 
 
 def _check_id(ctx: CheckContext, node: MarkedDict, *, prefix: bool = True) -> None:
@@ -73,23 +86,32 @@ def _check_id(ctx: CheckContext, node: MarkedDict, *, prefix: bool = True) -> No
 def _check_confidence(ctx: CheckContext, node: MarkedDict, what: str) -> None:
     level = node.get("confidence", "high")
     if level in ("low", "medium") and not str(node.get("note", "")).strip():
-        ctx.err(_kline(node, "confidence"), "missing_note",
-                f"{what}: confidence '{level}' needs a `note` saying what is unverified")
+        ctx.err(
+            _kline(node, "confidence"),
+            "missing_note",
+            f"{what}: confidence '{level}' needs a `note` saying what is unverified",
+        )
 
 
 def _check_purposes(ctx: CheckContext, items: MarkedList) -> None:
     for exclusion in items:
         if exclusion["purpose"] not in ctx.vocab["excluded_purposes"]:
-            ctx.err(_kline(exclusion, "purpose"), "unknown_purpose",
-                    f"unknown excluded purpose '{exclusion['purpose']}'; valid: "
-                    + ", ".join(ctx.vocab["excluded_purposes"]))
+            ctx.err(
+                _kline(exclusion, "purpose"),
+                "unknown_purpose",
+                f"unknown excluded purpose '{exclusion['purpose']}'; valid: "
+                + ", ".join(ctx.vocab["excluded_purposes"]),
+            )
 
 
 def _check_conducts(ctx: CheckContext, node: MarkedDict) -> None:
     for index, code in enumerate(node["conducts"]):
         if code not in ctx.vocab["conducts"]:
-            ctx.err(node["conducts"].item_lines[index], "unknown_conduct",
-                    f"unknown conduct code '{code}'; valid: {_valid(ctx, 'conducts')}")
+            ctx.err(
+                node["conducts"].item_lines[index],
+                "unknown_conduct",
+                f"unknown conduct code '{code}'; valid: {_valid(ctx, 'conducts')}",
+            )
 
 
 def _dates(ctx: CheckContext, node: MarkedDict) -> tuple[date | None, date | None, bool]:
@@ -119,11 +141,14 @@ def _check_periods(ctx: CheckContext, items: list[MarkedDict], what: str) -> Non
         if ok and start is not None:
             spans.append((start, end or date.max, item.line))
     spans.sort()
-    for (s1, e1, l1), (s2, _e2, l2) in zip(spans, spans[1:], strict=False):
+    for (s1, e1, l1), (s2, _e2, l2) in pairwise(spans):
         if s2 <= e1:
-            ctx.err(l2, "overlapping_periods",
-                    f"{what}: period from {s2} overlaps the one at line {l1} ({s1} to "
-                    f"{'open end' if e1 == date.max else e1})")
+            ctx.err(
+                l2,
+                "overlapping_periods",
+                f"{what}: period from {s2} overlaps the one at line {l1} ({s1} to "
+                f"{'open end' if e1 == date.max else e1})",
+            )
 
 
 _EXPR_KEYS = ({"all"}, {"any"}, {"not"}, {"fact", "label"}, {"fact", "label", "in"})
@@ -133,9 +158,12 @@ def check_expression(ctx: CheckContext, expr: Any, line: int) -> None:
     """Structure, facts and fact values of an element expression."""
     if not isinstance(expr, MarkedDict) or set(expr) not in _EXPR_KEYS:
         keys = sorted(expr) if isinstance(expr, dict) else type(expr).__name__
-        ctx.err(getattr(expr, "line", line), "bad_expression",
-                f"element must be one of {{all: [...]}}, {{any: [...]}}, {{not: ...}}, "
-                f"{{fact, label}} or {{fact, in, label}}; got {keys}")
+        ctx.err(
+            getattr(expr, "line", line),
+            "bad_expression",
+            f"element must be one of {{all: [...]}}, {{any: [...]}}, {{not: ...}}, "
+            f"{{fact, label}} or {{fact, in, label}}; got {keys}",
+        )
         return
     if "all" in expr or "any" in expr:
         children = expr.get("all", expr.get("any"))
@@ -165,10 +193,15 @@ def _check_leaf(ctx: CheckContext, leaf: MarkedDict) -> None:
         if "in" not in leaf or not isinstance(leaf["in"], list) or not leaf["in"]:
             ctx.err(line, "bad_expression", f"fact '{fact}' is a string: give `in: [...]`")
             return
-        for value, vline in zip(leaf["in"], leaf["in"].item_lines, strict=True):
+        values: Any = leaf["in"]  # a MarkedList (schema-checked)
+        for value, vline in zip(values, values.item_lines, strict=True):
             if value not in spec["values"]:
-                ctx.err(vline, "unknown_fact_value",
-                        f"unknown value '{value}' for fact '{fact}'; valid: " + ", ".join(spec["values"]))
+                ctx.err(
+                    vline,
+                    "unknown_fact_value",
+                    f"unknown value '{value}' for fact '{fact}'; valid: "
+                    + ", ".join(spec["values"]),
+                )
 
 
 def _check_dated_items(
@@ -196,18 +229,24 @@ def check_constraints(ctx: CheckContext, data: MarkedDict) -> None:
         _check_id(ctx, constraint)
         _check_conducts(ctx, constraint)
         _check_confidence(ctx, constraint, f"constraint {constraint['id']}")
-        _check_dated_items(ctx, constraint, "versions", f"constraint {constraint['id']}", "requires")
+        _check_dated_items(
+            ctx, constraint, "versions", f"constraint {constraint['id']}", "requires"
+        )
 
 
 def _each(data: MarkedDict, key: str) -> list[MarkedDict]:
     return list(data.get(key, []))
 
 
-def _check_vocab_ref(ctx: CheckContext, node: MarkedDict, key: str, section: str, kind: str) -> None:
+def _check_vocab_ref(
+    ctx: CheckContext, node: MarkedDict, key: str, section: str, kind: str
+) -> None:
     values = node[key] if isinstance(node[key], list) else [node[key]]
     for value in values:
         if value not in ctx.vocab[section]:
-            ctx.err(_kline(node, key), kind, f"unknown {key} '{value}'; valid: {_valid(ctx, section)}")
+            ctx.err(
+                _kline(node, key), kind, f"unknown {key} '{value}'; valid: {_valid(ctx, section)}"
+            )
 
 
 def check_jurisdiction(ctx: CheckContext, data: MarkedDict) -> None:
@@ -237,11 +276,15 @@ def _check_channels(ctx: CheckContext, data: MarkedDict, authority_ids: set[str]
         _check_confidence(ctx, channel, f"channel {channel['code']}")
         _check_purposes(ctx, channel.get("exclusions", MarkedList()))
         if "authority" in channel and channel["authority"] not in authority_ids:
-            ctx.err(_kline(channel, "authority"), "unknown_authority",
-                    f"authority '{channel['authority']}' is not among this file's authorities: "
-                    + (", ".join(sorted(authority_ids)) or "none"))
-        for ref, line in zip(channel.get("scope", []), channel.get("scope", MarkedList()).item_lines,
-                             strict=True):
+            ctx.err(
+                _kline(channel, "authority"),
+                "unknown_authority",
+                f"authority '{channel['authority']}' is not among this file's authorities: "
+                + (", ".join(sorted(authority_ids)) or "none"),
+            )
+        for ref, line in zip(
+            channel.get("scope", []), channel.get("scope", MarkedList()).item_lines, strict=True
+        ):
             ctx.scope_refs.append((ctx.display, line, ref))
 
 
@@ -254,11 +297,17 @@ def _check_treaties(ctx: CheckContext, data: MarkedDict) -> None:
             _check_conducts(ctx, treaty)
         for party in treaty["parties"]:
             if not is_iso_code(party):
-                ctx.err(_kline(treaty, "parties"), "unknown_jurisdiction",
-                        f"treaty party '{party}' is not ISO 3166-1 alpha-2")
+                ctx.err(
+                    _kline(treaty, "parties"),
+                    "unknown_jurisdiction",
+                    f"treaty party '{party}' is not ISO 3166-1 alpha-2",
+                )
         if data["code"] not in treaty["parties"]:
-            ctx.err(_kline(treaty, "parties"), "bad_treaty",
-                    f"treaty {treaty['id']}: parties must include this state ({data['code']})")
+            ctx.err(
+                _kline(treaty, "parties"),
+                "bad_treaty",
+                f"treaty {treaty['id']}: parties must include this state ({data['code']})",
+            )
 
 
 CHECKS: dict[str, Callable[[CheckContext, MarkedDict], None]] = {

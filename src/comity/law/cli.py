@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -20,25 +21,32 @@ from comity.law.show import show_jurisdiction
 
 __all__ = ["register"]
 
-law_app = typer.Typer(help="The legal knowledge base: validate, show, compare.", no_args_is_help=True)
+law_app = typer.Typer(
+    help="The legal knowledge base: validate, show, compare.", no_args_is_help=True
+)
 
 
-def _print_assessment(data: dict[str, object]) -> None:
-    console.print(f"[bold]{data['conduct']}[/] in {data['host']} on {data['date']}: "
-                  f"dual criminality [bold]{data['dual_criminality']}[/]")
+def _print_assessment(data: dict[str, Any]) -> None:
+    console.print(
+        f"[bold]{data['conduct']}[/] in {data['host']} on {data['date']}: "
+        f"dual criminality [bold]{data['dual_criminality']}[/]"
+    )
     table = Table("provision", "status", "why", title="Host provisions")
-    for p in data["host_provisions"]:  # type: ignore[attr-defined]
+    for p in data["host_provisions"]:
         table.add_row(p["citation"], p["status"], p["reason"])
     console.print(table)
     if data["missing_facts"]:
-        console.print("missing facts: " + ", ".join(data["missing_facts"]))  # type: ignore[arg-type]
+        console.print("missing facts: " + ", ".join(data["missing_facts"]))
     channels = Table("#", "channel", "reason", "time limit", title="Channels")
-    for index, c in enumerate(data["channels"], start=1):  # type: ignore[arg-type]
+    for index, c in enumerate(data["channels"], start=1):
         limit = c["time_limit"]["text"] if c["time_limit"] else ""
         channels.add_row(str(index), c["code"], c["reason"], limit)
     console.print(channels)
-    console.print(f"requesting state ({data['requesting']}): {data['requesting_outcome']}; "
-                  f"KB {str(data['kb_version'])[:12]}", highlight=False)
+    console.print(
+        f"requesting state ({data['requesting']}): {data['requesting_outcome']}; "
+        f"KB {str(data['kb_version'])[:12]}",
+        highlight=False,
+    )
 
 
 def assess_command(
@@ -46,10 +54,12 @@ def assess_command(
     host: str = typer.Option("", "--host", help="ISO 3166-1 alpha-2 code, or EU."),
     requesting: str = typer.Option("KZ", "--requesting"),
     on: str = typer.Option("", "--date", help="YYYY-MM-DD (default today)."),
-    fact: list[str] = typer.Option([], "--fact", help="KEY=VALUE, repeatable."),
-    role: str = typer.Option("hosting", "--role", help="hosting, cdn, platform, provider, eu_representative."),
+    fact: list[str] = typer.Option([], "--fact", help="KEY=VALUE, repeatable."),  # noqa: B008
+    role: str = typer.Option(
+        "hosting", "--role", help="hosting, cdn, platform, provider, eu_representative."
+    ),
     priority: str = typer.Option("standard", "--priority", help="standard or threat_to_life."),
-    batch: Path | None = typer.Option(None, "--batch", help="JSON Lines file ('-' for stdin)."),
+    batch: Path | None = typer.Option(None, "--batch", help="JSON Lines file ('-' for stdin)."),  # noqa: B008
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Would the host's own law forbid this conduct, and which channel may a request take?"""
@@ -67,10 +77,21 @@ def assess_command(
             print_json(assess_batch(lines=lines, default_date=day, kb=kb), lines=True)
             return
         if not conduct or not host:
-            raise BadInput("give --conduct and --host (or --batch FILE); valid conducts: "
-                           + ", ".join(kb.vocabulary.conducts), field="conduct")
-        result = assess(kb=kb, conduct=conduct, facts=parse_fact_options(fact), host=host,
-                        requesting=requesting, on=day, role=role, priority=priority)
+            raise BadInput(
+                "give --conduct and --host (or --batch FILE); valid conducts: "
+                + ", ".join(kb.vocabulary.conducts),
+                field="conduct",
+            )
+        result = assess(
+            kb=kb,
+            conduct=conduct,
+            facts=parse_fact_options(fact),
+            host=host,
+            requesting=requesting,
+            on=day,
+            role=role,
+            priority=priority,
+        )
         if json_out:
             print_json(result.to_json())
         else:
@@ -79,15 +100,24 @@ def assess_command(
 
 @law_app.command("validate")
 def validate(
-    path: Path = typer.Argument(DEFAULT_ROOT, help="KB root, a jurisdiction folder, or one YAML file."),
+    path: Path = typer.Argument(  # noqa: B008
+        DEFAULT_ROOT, help="KB root, a jurisdiction folder, or one YAML file."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the errors as JSON."),
 ) -> None:
     """Check knowledge-base files strictly; exit 1 listing file:line for every error."""
     with handle_errors():
         errors = validate_path(path)
         if json_out:
-            print_json({"ok": not errors, "errors": [
-                {"file": e.file, "line": e.line, "kind": e.kind, "message": e.message} for e in errors]})
+            print_json(
+                {
+                    "ok": not errors,
+                    "errors": [
+                        {"file": e.file, "line": e.line, "kind": e.kind, "message": e.message}
+                        for e in errors
+                    ],
+                }
+            )
         else:
             for error in errors:
                 console.print(str(error), markup=False, highlight=False, soft_wrap=True)
@@ -98,8 +128,10 @@ def validate(
 
 
 @law_app.command("show")
-def show(code: str = typer.Argument(..., help="Jurisdiction code, e.g. KZ, DE, EU."),
-         json_out: bool = typer.Option(False, "--json")) -> None:
+def show(
+    code: str = typer.Argument(..., help="Jurisdiction code, e.g. KZ, DE, EU."),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
     """Everything the knowledge base holds about one jurisdiction."""
     with handle_errors():
         kb = load_kb()
@@ -107,23 +139,35 @@ def show(code: str = typer.Argument(..., help="Jurisdiction code, e.g. KZ, DE, E
         if json_out:
             print_json(data)
             return
-        console.print(f"[bold]{data['code']} {data['name']}[/] ({data['legal_system']}); "
-                      f"memberships: {', '.join(m['org'] for m in data['memberships']) or '-'}")
+        console.print(
+            f"[bold]{data['code']} {data['name']}[/] ({data['legal_system']}); "
+            f"memberships: {', '.join(m['org'] for m in data['memberships']) or '-'}"
+        )
         table = Table("id", "citation", "conducts", "from", "confidence", title="Provisions")
         for p in data["provisions"]:
-            table.add_row(p["id"], p["citation"], ", ".join(p["conducts"]),
-                          p["versions"][0]["from"], p["confidence"])
+            table.add_row(
+                p["id"],
+                p["citation"],
+                ", ".join(p["conducts"]),
+                p["versions"][0]["from"],
+                p["confidence"],
+            )
         console.print(table)
         for c in data["channels"]:
             console.print(f"channel {c['code']}: {c.get('authority') or '-'}", highlight=False)
         for t in data["treaties"]:
-            console.print(f"treaty {t['id']}: {', '.join(t['parties'])} from {t['from']} "
-                          f"[{t['confidence']}]", highlight=False, markup=False)
+            console.print(
+                f"treaty {t['id']}: {', '.join(t['parties'])} from {t['from']} [{t['confidence']}]",
+                highlight=False,
+                markup=False,
+            )
 
 
 @law_app.command("compare")
 def compare(
-    codes: list[str] = typer.Argument(..., help="Requesting state first, then others (e.g. KZ DE)."),
+    codes: list[str] = typer.Argument(  # noqa: B008
+        ..., help="Requesting state first, then others (e.g. KZ DE)."
+    ),
     all_: bool = typer.Option(False, "--all", help="One column per encoded jurisdiction."),
     on: str = typer.Option("", "--date"),
     fmt: str = typer.Option("table", "--format", help="table, csv, md, html or json."),
@@ -140,16 +184,27 @@ def compare(
         if fmt == "json":
             print_json(table)
         elif fmt in ("csv", "md", "html"):
-            render = {"csv": compare_mod.render_csv, "md": compare_mod.render_md,
-                      "html": compare_mod.render_html}[fmt]
+            render = {
+                "csv": compare_mod.render_csv,
+                "md": compare_mod.render_md,
+                "html": compare_mod.render_html,
+            }[fmt]
             sys.stdout.write(render(table))
         elif fmt == "table":
-            grid = Table("conduct", *table["columns"], show_lines=True,
-                         title=f"Intercalibration on {table['date']}")
+            grid = Table(
+                "conduct",
+                *table["columns"],
+                show_lines=True,
+                title=f"Intercalibration on {table['date']}",
+            )
             for row in table["rows"]:
-                grid.add_row(row["conduct"],
-                             *(compare_mod.cell_text(row["cells"][c], compact=len(table["columns"]) > 3)
-                               for c in table["columns"]))
+                grid.add_row(
+                    row["conduct"],
+                    *(
+                        compare_mod.cell_text(row["cells"][c], compact=len(table["columns"]) > 3)
+                        for c in table["columns"]
+                    ),
+                )
             console.print(grid)
         else:
             raise BadInput(f"--format '{fmt}': valid: table, csv, md, html, json", field="format")

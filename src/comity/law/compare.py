@@ -22,8 +22,16 @@ def _cell(kb: KnowledgeBase, code: str, conduct: str, requesting: str, on: date)
         if p.status == "not_in_force":
             continue
         needs = list(dict.fromkeys(e.label for e in p.elements))
-        provisions.append({"id": p.id, "citation": p.citation, "status": p.status, "needs": needs,
-                           "confidence": p.confidence, "reason": p.reason})
+        provisions.append(
+            {
+                "id": p.id,
+                "citation": p.citation,
+                "status": p.status,
+                "needs": needs,
+                "confidence": p.confidence,
+                "reason": p.reason,
+            }
+        )
     return {"outcome": result.dual_criminality, "provisions": provisions}
 
 
@@ -32,14 +40,23 @@ def compare(*, kb: KnowledgeBase, requesting: str, others: list[str], on: date) 
     columns = [requesting, *[c for c in others if c != requesting]]
     for code in columns:
         if code not in kb.jurisdictions:
-            raise BadInput(f"'{code}' has no encoding; encoded: {', '.join(sorted(kb.jurisdictions))}",
-                           field="jurisdiction")
-    rows = [{"conduct": conduct, "cells": {c: _cell(kb, c, conduct, requesting, on) for c in columns}}
-            for conduct in kb.vocabulary.conducts]
-    return {"requesting": requesting, "date": on.isoformat(), "columns": columns, "rows": rows,
-            "kb_version": kb.digest,
-            "legend": "outcome with no facts given: 'conditional' lists what must be shown; "
-                      "'no' means no provision can cover the conduct"}
+            raise BadInput(
+                f"'{code}' has no encoding; encoded: {', '.join(sorted(kb.jurisdictions))}",
+                field="jurisdiction",
+            )
+    rows = [
+        {"conduct": conduct, "cells": {c: _cell(kb, c, conduct, requesting, on) for c in columns}}
+        for conduct in kb.vocabulary.conducts
+    ]
+    return {
+        "requesting": requesting,
+        "date": on.isoformat(),
+        "columns": columns,
+        "rows": rows,
+        "kb_version": kb.digest,
+        "legend": "outcome with no facts given: 'conditional' lists what must be shown; "
+        "'no' means no provision can cover the conduct",
+    }
 
 
 def cell_text(cell: dict[str, Any], *, compact: bool = False) -> str:
@@ -63,12 +80,17 @@ def render_csv(table: dict[str, Any]) -> str:
 
 
 def render_md(table: dict[str, Any]) -> str:
-    out = [f"Intercalibration on {table['date']} (KB {table['kb_version'][:12]})", "",
-           "| conduct | " + " | ".join(table["columns"]) + " |",
-           "|---|" + "---|" * len(table["columns"])]
+    out = [
+        f"Intercalibration on {table['date']} (KB {table['kb_version'][:12]})",
+        "",
+        "| conduct | " + " | ".join(table["columns"]) + " |",
+        "|---|" + "---|" * len(table["columns"]),
+    ]
     for row in table["rows"]:
-        cells = [cell_text(row["cells"][c]).replace("|", "\\|").replace("\n", "<br>")
-                 for c in table["columns"]]
+        cells = [
+            cell_text(row["cells"][c]).replace("|", "\\|").replace("\n", "<br>")
+            for c in table["columns"]
+        ]
         out.append(f"| {row['conduct']} | " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
 
@@ -78,13 +100,17 @@ def render_html(table: dict[str, Any]) -> str:
     body = []
     for row in table["rows"]:
         cells = "".join(
-            f"<td class=\"{row['cells'][c]['outcome']}\">"
-            + html.escape(cell_text(row["cells"][c])).replace("\n", "<br>") + "</td>"
-            for c in table["columns"])
+            f'<td class="{row["cells"][c]["outcome"]}">'
+            + html.escape(cell_text(row["cells"][c])).replace("\n", "<br>")
+            + "</td>"
+            for c in table["columns"]
+        )
         body.append(f"<tr><th>{html.escape(row['conduct'])}</th>{cells}</tr>")
-    return ("<!doctype html><meta charset=\"utf-8\"><title>Comity intercalibration</title>"
-            "<style>td,th{border:1px solid #999;padding:4px;vertical-align:top;font:13px sans-serif}"
-            "table{border-collapse:collapse}.yes{background:#e6f4e6}.no{background:#f6e3e3}"
-            ".conditional{background:#fff6d6}</style>"
-            f"<h1>Intercalibration on {html.escape(table['date'])}</h1>"
-            f"<table><tr><th>conduct</th>{head}</tr>{''.join(body)}</table>\n")
+    return (
+        '<!doctype html><meta charset="utf-8"><title>Comity intercalibration</title>'
+        "<style>td,th{border:1px solid #999;padding:4px;vertical-align:top;font:13px sans-serif}"
+        "table{border-collapse:collapse}.yes{background:#e6f4e6}.no{background:#f6e3e3}"
+        ".conditional{background:#fff6d6}</style>"
+        f"<h1>Intercalibration on {html.escape(table['date'])}</h1>"
+        f"<table><tr><th>conduct</th>{head}</tr>{''.join(body)}</table>\n"
+    )

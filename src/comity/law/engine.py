@@ -30,8 +30,9 @@ def parse_date(value: date | str, *, field: str = "date") -> date:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise BadInput(f"{field}: '{value}' is not a date; valid: YYYY-MM-DD, e.g. 2024-05-01",
-                       field=field) from None
+        raise BadInput(
+            f"{field}: '{value}' is not a date; valid: YYYY-MM-DD, e.g. 2024-05-01", field=field
+        ) from None
 
 
 def check_facts(kb: KnowledgeBase, facts: Mapping[str, Any]) -> dict[str, Any]:
@@ -41,7 +42,9 @@ def check_facts(kb: KnowledgeBase, facts: Mapping[str, Any]) -> dict[str, Any]:
     for name, raw in facts.items():
         spec = specs.get(name)
         if spec is None:
-            raise BadInput(f"fact '{name}' is unknown; valid: {', '.join(sorted(specs))}", field="facts")
+            raise BadInput(
+                f"fact '{name}' is unknown; valid: {', '.join(sorted(specs))}", field="facts"
+            )
         if raw is None:
             continue
         if spec.type == "bool":
@@ -50,30 +53,50 @@ def check_facts(kb: KnowledgeBase, facts: Mapping[str, Any]) -> dict[str, Any]:
             elif isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
                 out[name] = raw.strip().lower() in _TRUE
             else:
-                raise BadInput(f"fact '{name}': '{raw}' is not valid; valid: true, false", field=name)
+                raise BadInput(
+                    f"fact '{name}': '{raw}' is not valid; valid: true, false", field=name
+                )
         else:
             value = str(raw).strip()
             if value not in spec.values:
-                raise BadInput(f"fact '{name}': '{raw}' is not valid; valid: {', '.join(spec.values)}",
-                               field=name)
+                raise BadInput(
+                    f"fact '{name}': '{raw}' is not valid; valid: {', '.join(spec.values)}",
+                    field=name,
+                )
             out[name] = value
     return out
 
 
 def _choice(value: str, valid: Mapping[str, Any] | tuple[str, ...], field: str) -> str:
     if value not in valid:
-        raise BadInput(f"{field}: '{value}' is unknown; valid: {', '.join(sorted(valid))}", field=field)
+        raise BadInput(
+            f"{field}: '{value}' is unknown; valid: {', '.join(sorted(valid))}", field=field
+        )
     return value
 
 
 def _evaluate_all(
-    kb: KnowledgeBase, jur: str, conduct: str, facts: Mapping[str, Any], on: date, host: str,
-    requesting: str, exclusions: list[ExclusionApplied],
+    kb: KnowledgeBase,
+    jur: str,
+    conduct: str,
+    facts: Mapping[str, Any],
+    on: date,
+    host: str,
+    requesting: str,
+    exclusions: list[ExclusionApplied],
 ) -> tuple[ProvisionResult, ...]:
     constraints = kb.constraints.get((jur, conduct), ())
     return tuple(
-        evaluate_provision(kb=kb, provision=p, constraints=constraints, facts=facts, on=on,
-                           host=host, requesting=requesting, exclusions=exclusions)
+        evaluate_provision(
+            kb=kb,
+            provision=p,
+            constraints=constraints,
+            facts=facts,
+            on=on,
+            host=host,
+            requesting=requesting,
+            exclusions=exclusions,
+        )
         for p in kb.offences.get((jur, conduct), ())
     )
 
@@ -119,11 +142,15 @@ def assess(
             reasons.append(f"no provision of {host} covers {conduct}")
         if host != "EU" and "EU" in kb.jurisdictions and host_jur.member_of("EU", on):
             eu_layer = _evaluate_all(kb, "EU", conduct, clean, on, "EU", requesting, [])
-            reasons.append(f"{host} is an EU member on {on}: the Directive's minimum rules explain its "
-                           "national provisions but do not by themselves establish dual criminality")
+            reasons.append(
+                f"{host} is an EU member on {on}: the Directive's minimum rules explain its "
+                "national provisions but do not by themselves establish dual criminality"
+            )
     requesting_results: tuple[ProvisionResult, ...] = ()
     if requesting in kb.jurisdictions:
-        requesting_results = _evaluate_all(kb, requesting, conduct, clean, on, requesting, requesting, [])
+        requesting_results = _evaluate_all(
+            kb, requesting, conduct, clean, on, requesting, requesting, []
+        )
         requesting_outcome = _outcome(requesting_results)
     else:
         requesting_outcome = "unsupported"
@@ -133,14 +160,35 @@ def assess(
             if result.status == "conditional":
                 missing.update(dict.fromkeys(result.missing_facts))
     channels, channels_excluded = rank_channels(
-        kb=kb, host_jur=host_jur, host=host, requesting=requesting, conduct=conduct, facts=clean,
-        on=on, outcome=outcome, role=role, priority=priority, channel_stats=channel_stats)
+        kb=kb,
+        host_jur=host_jur,
+        host=host,
+        requesting=requesting,
+        conduct=conduct,
+        facts=clean,
+        on=on,
+        outcome=outcome,
+        role=role,
+        priority=priority,
+        channel_stats=channel_stats,
+    )
     return Assessment(
         dual_criminality=outcome,  # type: ignore[arg-type]
-        conduct=conduct, host=host, requesting=requesting, date=on, role=role, priority=priority,
-        facts=tuple(sorted(clean.items())), host_provisions=host_results,
-        requesting_outcome=requesting_outcome, requesting_provisions=requesting_results,
-        eu_layer=eu_layer, missing_facts=tuple(sorted(missing)), exclusions=tuple(exclusions),
-        channels=channels, channels_excluded=channels_excluded, reasons=tuple(reasons),
+        conduct=conduct,
+        host=host,
+        requesting=requesting,
+        date=on,
+        role=role,
+        priority=priority,
+        facts=tuple(sorted(clean.items())),
+        host_provisions=host_results,
+        requesting_outcome=requesting_outcome,
+        requesting_provisions=requesting_results,
+        eu_layer=eu_layer,
+        missing_facts=tuple(sorted(missing)),
+        exclusions=tuple(exclusions),
+        channels=channels,
+        channels_excluded=channels_excluded,
+        reasons=tuple(reasons),
         kb_version=kb.digest,
     )

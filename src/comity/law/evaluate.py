@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from comity.law.assessment import ElementResult, ExclusionApplied, ProvisionResult, Status
+from comity.law.assessment import ExclusionApplied, ProvisionResult, Status
 from comity.law.elements import leaf_result
-from comity.law.model import Constraint, KnowledgeBase, Provision
+from comity.law.model import Constraint, KnowledgeBase, Leaf, Provision
 
 __all__ = ["evaluate_provision"]
 
@@ -30,17 +30,29 @@ def evaluate_provision(
 ) -> ProvisionResult:
     """Status, element-by-element explanation and missing facts of one provision."""
     version = provision.version_on(on)
-    base = {"id": provision.id, "jurisdiction": provision.jurisdiction, "citation": provision.citation,
-            "title": provision.title_en or provision.title, "source": provision.source,
-            "confidence": provision.confidence, "note": provision.note}
+    base: dict[str, Any] = {
+        "id": provision.id,
+        "jurisdiction": provision.jurisdiction,
+        "citation": provision.citation,
+        "title": provision.title_en or provision.title,
+        "source": provision.source,
+        "confidence": provision.confidence,
+        "note": provision.note,
+    }
     if version is None:
         first = provision.versions[0].start
-        return ProvisionResult(**base, status="not_in_force",
-                               reason=f"not in force on {on} (first in force {first})",
-                               elements=(), constraints=(), missing_facts=(), max_penalty=None,
-                               in_force_from=None)
-    elements = [ElementResult(leaf.fact, leaf.label, facts.get(leaf.fact), leaf_result(leaf, facts),
-                              provision.id) for leaf in version.leaves]
+        return ProvisionResult(
+            **base,
+            status="not_in_force",
+            reason=f"not in force on {on} (first in force {first})",
+            leaves=(),
+            facts=facts,
+            constraints=(),
+            missing_facts=(),
+            max_penalty=None,
+            in_force_from=None,
+        )
+    leaves: list[tuple[Leaf, str]] = [(leaf, provision.id) for leaf in version.leaves]
     value, unknown = version.check(facts)
     reasons: list[str] = []
     status: Status
@@ -48,8 +60,9 @@ def evaluate_provision(
     excluded = next((e for e in provision.exclusions if e.purpose == purpose), None)
     if provision.requires_host_designation:
         designated = facts.get("designated_in_host")
-        elements.append(ElementResult("designated_in_host", kb.vocabulary.host_designation_label,
-                                      designated, designated, "host_designation"))
+        leaves.append(
+            (Leaf("designated_in_host", kb.vocabulary.host_designation_label), "host_designation")
+        )
         if designated is None:
             value = None if value is not False else False
             unknown = (*unknown, "designated_in_host") if value is None else unknown
@@ -62,11 +75,15 @@ def evaluate_provision(
         if cversion is None:
             continue
         cvalue, cunknown = cversion.check(facts)
-        constraint_rows.append((constraint.id, constraint.citation, constraint.source,
-                                "unknown" if cvalue is None else ("true" if cvalue else "false")))
-        elements.extend(ElementResult(leaf.fact, leaf.label, facts.get(leaf.fact),
-                                      leaf_result(leaf, facts), constraint.id)
-                        for leaf in cversion.leaves)
+        constraint_rows.append(
+            (
+                constraint.id,
+                constraint.citation,
+                constraint.source,
+                "unknown" if cvalue is None else ("true" if cvalue else "false"),
+            )
+        )
+        leaves.extend((leaf, constraint.id) for leaf in cversion.leaves)
         if cvalue is False:
             value, unknown = False, ()
             reasons.append(f"limited by {constraint.citation}")
@@ -79,8 +96,10 @@ def evaluate_provision(
         unknown = ()
     elif provision.protects == "host_state_only" and host != requesting:
         status = "no"
-        reasons.append(f"protects only {host}'s own state, territory or institutions: "
-                       f"it cannot cover conduct aimed at {requesting}")
+        reasons.append(
+            f"protects only {host}'s own state, territory or institutions: "
+            f"it cannot cover conduct aimed at {requesting}"
+        )
         unknown = ()
     elif value is True:
         status = "yes"
@@ -91,12 +110,17 @@ def evaluate_provision(
     else:
         status = "no"
         if not reasons:
-            failed = [e.label for e in elements if e.result is False]
+            failed = [leaf.label for leaf, _ in leaves if leaf_result(leaf, facts) is False]
             reasons.append("not shown: " + "; ".join(failed) if failed else "elements not met")
     penalty = version.max_penalty.text if version.max_penalty else None
     return ProvisionResult(
-        **base, status=status, reason="; ".join(reasons), elements=tuple(elements),
+        **base,
+        status=status,
+        reason="; ".join(reasons),
+        leaves=tuple(leaves),
+        facts=facts,
         constraints=tuple(constraint_rows),
         missing_facts=tuple(dict.fromkeys(unknown)) if status == "conditional" else (),
-        max_penalty=_penalty(penalty), in_force_from=version.start,
+        max_penalty=_penalty(penalty),
+        in_force_from=version.start,
     )

@@ -275,4 +275,5 @@ class KnowledgeBase:
     definitions: Mapping[str, Provision] = field(repr=False)
     constraints: Mapping[tuple[str, str], tuple[Constraint, ...]] = field(repr=False)
     treaties: tuple[Treaty, ...] = field(repr=False)
+    treaties_by_party: Mapping[str, tuple[Treaty, ...]] = field(repr=False)
     provisions_by_id: Mapping[str, Provision] = field(repr=False)

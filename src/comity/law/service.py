@@ -22,7 +22,9 @@ def parse_fact_options(options: Iterable[str]) -> dict[str, str]:
     for option in options:
         key, sep, value = option.partition("=")
         if not sep or not key.strip():
-            raise BadInput(f"--fact '{option}': write KEY=VALUE, e.g. --fact public=true", field="fact")
+            raise BadInput(
+                f"--fact '{option}': write KEY=VALUE, e.g. --fact public=true", field="fact"
+            )
         facts[key.strip()] = value.strip()
     return facts
 
@@ -51,13 +53,25 @@ def assess_for_jurisdictions(
         if (host, role) in seen:
             continue
         seen.add((host, role))
-        out.append(assess(kb=base, conduct=conduct, facts=facts, host=host, requesting=requesting,
-                          on=on, priority=priority, role=role, channel_stats=channel_stats))
+        out.append(
+            assess(
+                kb=base,
+                conduct=conduct,
+                facts=facts,
+                host=host,
+                requesting=requesting,
+                on=on,
+                priority=priority,
+                role=role,
+                channel_stats=channel_stats,
+            )
+        )
     return out
 
 
-def assess_batch(*, lines: Iterable[str], default_date: date, kb: KnowledgeBase | None = None
-                 ) -> Iterator[dict[str, Any]]:
+def assess_batch(
+    *, lines: Iterable[str], default_date: date, kb: KnowledgeBase | None = None
+) -> Iterator[dict[str, Any]]:
     """JSON Lines in, one result per line out; a bad line yields `{"line": n, "error": ...}`."""
     base = kb or load_kb()
     for number, line in enumerate(lines, start=1):
@@ -67,20 +81,36 @@ def assess_batch(*, lines: Iterable[str], default_date: date, kb: KnowledgeBase 
             item = json.loads(line)
             if not isinstance(item, dict):
                 raise BadInput("each line must be a JSON object")
-            unknown = set(item) - {"conduct", "host", "facts", "requesting", "date", "role", "priority"}
+            unknown = set(item) - {
+                "conduct",
+                "host",
+                "facts",
+                "requesting",
+                "date",
+                "role",
+                "priority",
+            }
             if unknown:
-                raise BadInput(f"unknown key(s) {sorted(unknown)}; valid: conduct, host, facts, "
-                               "requesting, date, role, priority")
+                raise BadInput(
+                    f"unknown key(s) {sorted(unknown)}; valid: conduct, host, facts, "
+                    "requesting, date, role, priority"
+                )
             for key in ("conduct", "host"):
                 if key not in item:
                     raise BadInput(f"missing '{key}'")
             facts = item.get("facts") or {}
             if not isinstance(facts, dict):
                 raise BadInput("'facts' must be an object")
-            result = assess(kb=base, conduct=str(item["conduct"]), facts=facts, host=str(item["host"]),
-                            requesting=str(item.get("requesting", "KZ")),
-                            on=item.get("date", default_date), role=str(item.get("role", "hosting")),
-                            priority=str(item.get("priority", "standard")))
+            result = assess(
+                kb=base,
+                conduct=str(item["conduct"]),
+                facts=facts,
+                host=str(item["host"]),
+                requesting=str(item.get("requesting", "KZ")),
+                on=item.get("date", default_date),
+                role=str(item.get("role", "hosting")),
+                priority=str(item.get("priority", "standard")),
+            )
             yield {"line": number, **result.to_json()}
         except json.JSONDecodeError as exc:
             yield {"line": number, "error": f"line {number}: not JSON ({exc.msg})"}

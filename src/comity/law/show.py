@@ -17,31 +17,97 @@ def _d(value: Any) -> Any:
 def show_jurisdiction(*, kb: KnowledgeBase, code: str) -> dict[str, Any]:
     jur = kb.jurisdictions.get(code)
     if jur is None:
-        raise NotFound(f"{code} has no encoding (unsupported); encoded: {', '.join(sorted(kb.jurisdictions))}")
+        raise NotFound(
+            f"{code} has no encoding (unsupported); encoded: {', '.join(sorted(kb.jurisdictions))}"
+        )
     return {
-        "code": jur.code, "name": jur.name, "name_local": jur.name_local,
-        "legal_system": jur.legal_system, "kb_version": kb.digest,
-        "memberships": [{"org": m.org, "from": _d(m.start), "to": _d(m.end), "confidence": m.confidence,
-                         "source": m.source.to_json()} for m in jur.memberships],
-        "authorities": [{"id": a.id, "name": a.name, "name_en": a.name_en, "roles": list(a.roles),
-                         "confidence": a.confidence, "source": a.source.to_json()}
-                        for a in jur.authorities.values()],
-        "channels": [{"code": c.code, "authority": c.authority, "from": _d(c.start), "to": _d(c.end),
-                      "time_limit": None if c.time_limit is None else c.time_limit.text,
-                      "scope": list(c.scope), "confidence": c.confidence, "source": c.source.to_json()}
-                     for c in jur.channels],
-        "treaties": [{"id": t.id, "title": t.title, "parties": sorted(t.parties), "from": _d(t.start),
-                      "to": _d(t.end), "channels": list(t.channels), "confidence": t.confidence,
-                      "note": t.note, "source": t.source.to_json()} for t in jur.treaties],
-        "provisions": [{"id": p.id, "kind": p.kind, "citation": p.citation, "title": p.title_en or p.title,
-                        "conducts": sorted(p.conducts), "protects": p.protects,
-                        "requires_host_designation": p.requires_host_designation,
-                        "exclusions": [e.purpose for e in p.exclusions], "confidence": p.confidence,
-                        "note": p.note, "source": p.source.to_json(),
-                        "versions": [{"from": _d(v.start), "to": _d(v.end),
-                                      "elements": [leaf.label for leaf in v.leaves],
-                                      "max_penalty": v.max_penalty.text if v.max_penalty else None}
-                                     for v in p.versions]} for p in jur.provisions],
-        "constraints": [{"id": c.id, "citation": c.citation, "title": c.title, "conducts": sorted(c.conducts),
-                         "confidence": c.confidence, "source": c.source.to_json()} for c in jur.constraints],
+        "code": jur.code,
+        "name": jur.name,
+        "name_local": jur.name_local,
+        "legal_system": jur.legal_system,
+        "kb_version": kb.digest,
+        "memberships": [
+            {
+                "org": m.org,
+                "from": _d(m.start),
+                "to": _d(m.end),
+                "confidence": m.confidence,
+                "source": m.source.to_json(),
+            }
+            for m in jur.memberships
+        ],
+        "authorities": [
+            {
+                "id": a.id,
+                "name": a.name,
+                "name_en": a.name_en,
+                "roles": list(a.roles),
+                "confidence": a.confidence,
+                "source": a.source.to_json(),
+            }
+            for a in jur.authorities.values()
+        ],
+        "channels": [
+            {
+                "code": c.code,
+                "authority": c.authority,
+                "from": _d(c.start),
+                "to": _d(c.end),
+                "time_limit": None if c.time_limit is None else c.time_limit.text,
+                "scope": list(c.scope),
+                "confidence": c.confidence,
+                "source": c.source.to_json(),
+            }
+            for c in jur.channels
+        ],
+        "treaties": [
+            {
+                "id": t.id,
+                "title": t.title,
+                "parties": sorted(t.parties),
+                "from": _d(t.start),
+                "to": _d(t.end),
+                "channels": list(t.channels),
+                "confidence": t.confidence,
+                "note": t.note,
+                "source": t.source.to_json(),
+            }
+            for t in jur.treaties
+        ],
+        "provisions": [
+            {
+                "id": p.id,
+                "kind": p.kind,
+                "citation": p.citation,
+                "title": p.title_en or p.title,
+                "conducts": sorted(p.conducts),
+                "protects": p.protects,
+                "requires_host_designation": p.requires_host_designation,
+                "exclusions": [e.purpose for e in p.exclusions],
+                "confidence": p.confidence,
+                "note": p.note,
+                "source": p.source.to_json(),
+                "versions": [
+                    {
+                        "from": _d(v.start),
+                        "to": _d(v.end),
+                        "elements": [leaf.label for leaf in v.leaves],
+                        "max_penalty": v.max_penalty.text if v.max_penalty else None,
+                    }
+                    for v in p.versions
+                ],
+            }
+            for p in jur.provisions
+        ],
+        "constraints": [
+            {
+                "id": c.id,
+                "citation": c.citation,
+                "title": c.title,
+                "conducts": sorted(c.conducts),
+                "confidence": c.confidence,
+                "source": c.source.to_json(),
+            }
+            for c in jur.constraints
+        ],
     }

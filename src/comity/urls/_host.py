@@ -146,8 +146,9 @@ def _dns_info(host: str) -> HostInfo:
     ascii_host = ".".join(ascii_labels)
     if len(ascii_host) > 253:
         raise HostError("host name is longer than 253 octets (RFC 1035)")
-    flags = set(host_script_flags(unicode_labels))
-    if any(label.startswith("xn--") for label in ascii_labels):
+    flags: set[str] = set()
+    if ".xn--" in "." + ascii_host:
+        flags.update(host_script_flags(unicode_labels))
         flags.add("idn")
     refusal = None
     tld = ascii_labels[-1]

@@ -23,7 +23,12 @@ from __future__ import annotations
 import re
 import string
 
-__all__ = ["normalise_path_segment", "normalise_query_part"]
+__all__ = [
+    "normalise_path_segment",
+    "normalise_query_part",
+    "path_is_canonical",
+    "query_is_canonical",
+]
 
 _UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
 _SUB_DELIMS = "!$&'()*+,;="
@@ -76,3 +81,25 @@ def normalise_query_part(part: str) -> str:
     if _QUERY_CANONICAL.fullmatch(part) and not _UNRESERVED_ESCAPE.search(part):
         return part
     return _normalise(part, _QUERY_RAW)
+
+
+_WHOLE_PATH_CANONICAL = re.compile(r"(?:/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@\[\]]|%[0-9A-F]{2})*)+")
+
+
+def path_is_canonical(path: str) -> bool:
+    """True when `path` needs no change: no dot-segment, escape or raw character to fix.
+
+    Any segment starting with "." takes the slow path (it may be a dot-segment).
+    """
+    return (
+        _WHOLE_PATH_CANONICAL.fullmatch(path) is not None
+        and "/." not in path
+        and _UNRESERVED_ESCAPE.search(path) is None
+    )
+
+
+def query_is_canonical(query: str) -> bool:
+    """True when every `&`-piece of `query` is already in canonical form."""
+    return (
+        _QUERY_CANONICAL.fullmatch(query) is not None and _UNRESERVED_ESCAPE.search(query) is None
+    )

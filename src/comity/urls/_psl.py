@@ -43,16 +43,27 @@ def psl_version() -> str:
     return "unknown"
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
+def _tld_unknown(tld: str) -> bool:
+    return _full().publicsuffix(tld, accept_unknown=False) is None
+
+
 def suffix_info(ascii_host: str) -> tuple[str | None, str | None, bool, bool]:
     """(registrable domain, public suffix, suffix is PRIVATE, TLD is unknown).
 
-    `ascii_host` is a lower-case A-label host without a trailing dot.
+    `ascii_host` is a lower-case A-label host without a trailing dot. Callers
+    cache per host, so this makes one or two look-ups and no more.
     """
-    full = _full()
-    suffix = full.publicsuffix(ascii_host)
-    registrable = full.privatesuffix(ascii_host)
-    private = suffix is not None and suffix != _icann().publicsuffix(ascii_host)
-    tld = ascii_host.rsplit(".", 1)[-1]
-    unknown = full.publicsuffix(tld, accept_unknown=False) is None
-    return registrable, suffix, private, unknown
+    suffix = _full().publicsuffix(ascii_host)
+    if suffix is None:
+        return None, None, False, False
+    registrable = None
+    if len(ascii_host) > len(suffix):
+        head = ascii_host[: -len(suffix) - 1]
+        registrable = head.rsplit(".", 1)[-1] + "." + suffix
+    if "." in suffix:
+        # PRIVATE rules all sit below an ICANN suffix, so a one-label suffix
+        # is ICANN and a listed TLD; only longer ones need the second look-up.
+        private = suffix != _icann().publicsuffix(ascii_host)
+        return registrable, suffix, private, False
+    return registrable, suffix, False, _tld_unknown(suffix)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["is_tracking_param"]
+__all__ = ["has_tracking_param", "is_tracking_param"]
 
 
 @lru_cache(maxsize=1)
@@ -28,3 +29,16 @@ def is_tracking_param(name: str) -> bool:
     names, prefixes = _rules()
     lowered = name.lower()
     return lowered in names or lowered.startswith(prefixes)
+
+
+@lru_cache(maxsize=1)
+def _pattern() -> re.Pattern[str]:
+    names, prefixes = _rules()
+    alternatives = [re.escape(n) for n in sorted(names)]
+    alternatives += [re.escape(p) + "[^=&]*" for p in prefixes]
+    return re.compile(r"(?:^|&)(?:" + "|".join(alternatives) + r")(?:[=&]|$)", re.IGNORECASE)
+
+
+def has_tracking_param(query: str) -> bool:
+    """Fast pre-check on an already-normalised query string."""
+    return _pattern().search(query) is not None

@@ -11,13 +11,20 @@ from __future__ import annotations
 import re
 import urllib.parse
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
 from comity.core.errors import BadInput
 from comity.urls._addresses import parse_allowlist
 from comity.urls._host import HostError, HostInfo, parse_host
-from comity.urls._percent import normalise_path_segment, normalise_query_part
+from comity.urls._percent import (
+    normalise_path_segment,
+    normalise_query_part,
+    path_is_canonical,
+    query_is_canonical,
+)
 from comity.urls._psl import suffix_info
-from comity.urls._tracking import is_tracking_param
+from comity.urls._tracking import has_tracking_param, is_tracking_param
 from comity.urls.schemas import CanonicalURL
 
 __all__ = ["MAX_URL_LENGTH", "canonicalize", "registrable_domain"]
@@ -38,7 +45,9 @@ def _bad(url: str, reason: str) -> BadInput:
 
 def _split(url: str) -> tuple[str, str, str, str]:
     """(scheme, authority, path, query) of an absolute http(s) URL."""
-    text = _TAB_NEWLINE.sub("", url.strip(_C0_AND_SPACE))
+    text = url.strip(_C0_AND_SPACE)
+    if "\t" in text or "\n" in text or "\r" in text:
+        text = _TAB_NEWLINE.sub("", text)
     match = _SCHEME.match(text)
     if match is None:
         raise _bad(url, "not an absolute URL: it must start with http:// or https://")
@@ -80,31 +89,56 @@ def _host_and_port(url: str, scheme: str, authority: str) -> tuple[str, int | No
     return host, port
 
 
-def _resolve_host(url: str, host: str, allow: Sequence[str]) -> tuple[HostInfo, bool]:
-    """Parsed host and whether only the allowlist let it in."""
+@dataclass(frozen=True, slots=True)
+class _HostPart:
+    """Everything about a URL that depends only on its host (cached)."""
+
+    netloc: str
+    info: HostInfo
+    registrable: str | None
+    suffix: str | None
+    flags: tuple[str, ...]
+
+
+class _HostRefused(ValueError):
+    """Why a host is refused (the caller adds the URL to the message)."""
+
+
+@lru_cache(maxsize=65536)
+def _host_part(raw_host: str, allow: tuple[str, ...]) -> _HostPart:
+    host = raw_host
     if "%" in host:
         try:
             host = urllib.parse.unquote(host, errors="strict")
         except UnicodeDecodeError as exc:
-            raise _bad(url, "host has percent-escapes that are not UTF-8") from exc
+            raise _HostRefused("host has percent-escapes that are not UTF-8") from exc
     try:
         info = parse_host(host)
     except HostError as exc:
-        raise _bad(url, f"host {host!r}: {exc}") from exc
-    if info.refusal is None:
-        return info, False
-    allowlist = parse_allowlist(allow) if allow else None
-    if allowlist is not None and (
-        allowlist.permits_host(info.ascii)
-        or (info.address is not None and allowlist.permits_address(info.address))
-    ):
-        return info, True
-    what = "address" if info.address is not None else "name"
-    raise _bad(
-        url,
-        f"host {info.ascii!r} is {info.refusal}; intake accepts public hosts only "
-        f"(add the {what} to COMITY_FETCH_ALLOW to permit it)",
-    )
+        raise _HostRefused(f"host {host!r}: {exc}") from exc
+    flags = set(info.flags)
+    if info.refusal is not None:
+        allowlist = parse_allowlist(allow)
+        if not (
+            allowlist.permits_host(info.ascii)
+            or (info.address is not None and allowlist.permits_address(info.address))
+        ):
+            what = "address" if info.address is not None else "name"
+            raise _HostRefused(
+                f"host {info.ascii!r} is {info.refusal}; intake accepts public hosts only "
+                f"(add the {what} to COMITY_FETCH_ALLOW to permit it)"
+            )
+        flags.add("allowlisted")
+    registrable = suffix = None
+    if info.address is None:
+        registrable, suffix, private, unknown = suffix_info(info.ascii)
+        if private:
+            flags.add("private_suffix")
+        if unknown:
+            flags.add("unknown_tld")
+    ipv6 = info.address is not None and info.address.version == 6
+    netloc = f"[{info.ascii}]" if ipv6 else info.ascii
+    return _HostPart(netloc, info, registrable, suffix, tuple(sorted(flags)))
 
 
 def _path(raw: str) -> str:
@@ -114,6 +148,8 @@ def _path(raw: str) -> str:
     """
     if not raw:
         return "/"  # RFC 3986 §6.2.3: an empty path in http(s) is "/"
+    if path_is_canonical(raw):
+        return raw
     output: list[str] = []
     # The authority ends at the first "/", so `raw` starts with one.
     segments = raw[1:].split("/")
@@ -142,6 +178,8 @@ def _query(raw: str) -> str:
     """
     if not raw:
         return ""
+    if query_is_canonical(raw) and raw.strip("&") and not has_tracking_param(raw):
+        return raw
     kept = []
     for part in raw.split("&"):
         part = normalise_query_part(part)
@@ -164,37 +202,29 @@ def canonicalize(url: str, *, allow: Sequence[str] = ()) -> CanonicalURL:
         raise _bad(url, f"longer than {MAX_URL_LENGTH} characters")
     scheme, authority, raw_path, raw_query = _split(url)
     host, port = _host_and_port(url, scheme, authority)
-    info, allowlisted = _resolve_host(url, host, allow)
+    if isinstance(allow, str):
+        allow = allow.split(",")  # a comma-separated setting passed as is
+    if host.isascii():
+        host = host.lower()  # case variants of one host share a cache entry
+    try:
+        part = _host_part(host, tuple(allow))
+    except _HostRefused as exc:
+        raise _bad(url, str(exc)) from None
     path = _path(raw_path)
     query = _query(raw_query)
-    netloc = (
-        f"[{info.ascii}]" if info.address is not None and info.address.version == 6 else info.ascii
-    )
-    if port is not None:
-        netloc = f"{netloc}:{port}"
-    canonical = f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
-    flags = set(info.flags)
-    registrable = suffix = None
-    if info.address is None:
-        registrable, suffix, private, unknown = suffix_info(info.ascii)
-        if private:
-            flags.add("private_suffix")
-        if unknown:
-            flags.add("unknown_tld")
-    if allowlisted:
-        flags.add("allowlisted")
+    netloc = part.netloc if port is None else f"{part.netloc}:{port}"
     return CanonicalURL(
-        url=canonical,
+        url=f"{scheme}://{netloc}{path}?{query}" if query else f"{scheme}://{netloc}{path}",
         scheme=scheme,
-        host=info.ascii,
-        host_unicode=info.unicode,
+        host=part.info.ascii,
+        host_unicode=part.info.unicode,
         port=port,
         path=path,
         query=query,
-        registrable_domain=registrable,
-        public_suffix=suffix,
-        is_ip=info.address is not None,
-        flags=tuple(sorted(flags)),
+        registrable_domain=part.registrable,
+        public_suffix=part.suffix,
+        is_ip=part.info.address is not None,
+        flags=part.flags,
     )
 
 

@@ -85,7 +85,7 @@ def _annex_extras(record: dict[str, Any]) -> None:
                 law.append(f"{labels['elements']}: {', '.join(p['elements_matched'])}")
         if item["tos_category"]:
             law.append(f"{labels['tos_category']}: {item['tos_category']}")
-        law += [f"☒ {points[x]}" for x in item.get("eu_2021_784_points", [])]
+        law += [f"[X] {points[x]}" for x in item.get("eu_2021_784_points", [])]
         item["law_extra"] = " · ".join(law)
 
 

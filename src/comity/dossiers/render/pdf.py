@@ -45,7 +45,13 @@ def render_pdf(dossier: Dossier) -> bytes:
     stamp = datetime.combine(dossier.date, time(0, 0), tzinfo=UTC)
     try:
         pdf, warnings = compiler.compile_with_warnings(
-            str(TEMPLATE_DIR / "dossier.typ"), format="pdf", timestamp=stamp
+            str(TEMPLATE_DIR / "dossier.typ"),
+            format="pdf",
+            timestamp=stamp,
+            # Tagging every annex cell costs about ten times the layout itself
+            # (500 items: 2.9 s tagged, 0.24 s untagged); the text stays
+            # extractable without tags.
+            pdf_tags=False,
         )
     except typst.TypstError as exc:  # a template bug, never a data problem
         raise ComityError(

@@ -34,7 +34,7 @@ class _StrictLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise DirectoryDataError(
                     f"{self.name}: line {key_node.start_mark.line + 1}: duplicate key {key!r}"
@@ -58,7 +58,7 @@ def load_entries(path: Path, list_key: str) -> tuple[dict[str, Any], list[tuple[
         header: dict[str, Any] = {}
         entries: list[tuple[int, Any]] = []
         for key_node, value_node in root.value:
-            key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = loader.construct_object(key_node, deep=True)
             if key in header or (key == list_key and entries):
                 raise DirectoryDataError(
                     f"{path}: line {key_node.start_mark.line + 1}: duplicate key {key!r}"
@@ -67,10 +67,10 @@ def load_entries(path: Path, list_key: str) -> tuple[dict[str, Any], list[tuple[
                 if not isinstance(value_node, yaml.SequenceNode):
                     raise DirectoryDataError(f"{path}: {list_key!r} must be a list")
                 for item in value_node.value:
-                    value = loader.construct_object(item, deep=True)  # type: ignore[no-untyped-call]
+                    value = loader.construct_object(item, deep=True)
                     entries.append((item.start_mark.line + 1, value))
             else:
-                header[key] = loader.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+                header[key] = loader.construct_object(value_node, deep=True)
     except yaml.YAMLError as exc:
         raise DirectoryDataError(f"{path}: not valid YAML: {exc}") from None
     finally:

@@ -32,8 +32,10 @@ __all__ = ["build", "main"]
 
 # Abuse-c of ranges still held by a registry (e.g. APNIC's research blocks) point at the
 # registry, which cannot act on content.
-_REGISTRY_DOMAINS = {"apnic.net", "ripe.net", "arin.net", "lacnic.net", "afrinic.net",
-                     "cnnic.cn", "nic.ad.jp", "jpnic.ad.jp", "twnic.net.tw", "kisa.or.kr"}  # fmt: skip
+_REGISTRY_DOMAINS = {
+    "apnic.net", "ripe.net", "arin.net", "lacnic.net", "afrinic.net",
+    "cnnic.cn", "nic.ad.jp", "jpnic.ad.jp", "twnic.net.tw", "kisa.or.kr",
+}  # fmt: skip
 _CLOUD_DIRS = ("amazon", "digitalocean", "google", "linode", "microsoft", "oracle", "vultr")
 
 
@@ -70,10 +72,13 @@ def _covered(intervals: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.
     def below(x: np.ndarray) -> np.ndarray:  # covered addresses < x
         i = np.searchsorted(lo, x, side="right")
         full = cum[np.maximum(i - 1, 0)]
-        partial = np.where(i > 0, np.minimum(x, hi[np.maximum(i - 1, 0)]) - lo[np.maximum(i - 1, 0)], 0)
+        partial = np.where(
+            i > 0, np.minimum(x, hi[np.maximum(i - 1, 0)]) - lo[np.maximum(i - 1, 0)], 0
+        )
         return np.where(i > 0, full + np.maximum(partial, 0), 0)
 
-    return below(ends + 1) - below(starts)
+    covered: np.ndarray = below(ends + 1) - below(starts)
+    return covered
 
 
 def _asn_rows(data: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, Counter[str]]]:

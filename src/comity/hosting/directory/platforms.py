@@ -1,4 +1,4 @@
-"""The platform directory: host name -> platform operator, establishment, EU representative, channel."""
+"""The platform directory: host -> platform operator, establishment, EU representative, channel."""
 
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ class PlatformDirectory:
     would be the user's blog, not the platform that hosts it.
     """
 
-    def __init__(self, platforms: list[Platform]) -> None:
+    def __init__(self, platforms: list[Platform], *, origin: str = "platforms") -> None:
         self.platforms = tuple(platforms)
         self._by_domain: dict[str, Platform] = {}
         for platform in platforms:
@@ -103,7 +103,7 @@ class PlatformDirectory:
                 other = self._by_domain.get(domain)
                 if other is not None:
                     raise DirectoryDataError(
-                        f"platforms: domain {domain!r} is listed for both {other.id} and "
+                        f"{origin}: domain {domain!r} is listed for both {other.id} and "
                         f"{platform.id}"
                     )
                 self._by_domain[domain] = platform
@@ -175,7 +175,7 @@ def load_platforms(path: Path = PLATFORMS_FILE) -> PlatformDirectory:
             raise DirectoryDataError(f"{path}: line {line}: duplicate platform id {platform.id!r}")
         ids.add(platform.id)
         platforms.append(platform)
-    return PlatformDirectory(platforms)
+    return PlatformDirectory(platforms, origin=str(path))
 
 
 @cache

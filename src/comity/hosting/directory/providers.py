@@ -207,7 +207,9 @@ def load_providers(data: Path = DATA) -> ProviderDirectory:
     providers = _load_generated(data / "providers.json")
     _apply_overrides(providers, data / "provider_overrides.yaml")
     return ProviderDirectory(
-        providers, _load_cdns(data / "cdn_operators.yaml"), _load_registries(data / "registries.json")
+        providers,
+        _load_cdns(data / "cdn_operators.yaml"),
+        _load_registries(data / "registries.json"),
     )
 
 

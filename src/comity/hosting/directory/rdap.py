@@ -108,7 +108,9 @@ def fetch_autnum(asn: int, *, client: httpx.Client, base: str = RDAP_BASE) -> Rd
     """GET {base}/autnum/{asn} (following the bootstrap redirect) and parse it."""
     url = f"{base.rstrip('/')}/autnum/{int(asn)}"
     try:
-        response = client.get(url, follow_redirects=True, headers={"Accept": "application/rdap+json"})
+        response = client.get(
+            url, follow_redirects=True, headers={"Accept": "application/rdap+json"}
+        )
     except httpx.HTTPError as exc:
         raise ComityError(f"RDAP AS{asn}: {type(exc).__name__}") from None
     if response.status_code != 200:

@@ -63,7 +63,9 @@ class ResolverConfig:
         if not 1 <= self.port <= 65535:
             raise BadInput(f"resolver: port {self.port} is out of range 1-65535", field="port")
         if not self.timeout > 0:
-            raise BadInput("resolver: timeout must be a positive number of seconds", field="timeout")
+            raise BadInput(
+                "resolver: timeout must be a positive number of seconds", field="timeout"
+            )
         if self.concurrency < 1:
             raise BadInput("resolver: concurrency must be at least 1", field="concurrency")
 
@@ -217,7 +219,7 @@ def _overall(outcomes: list[_Outcome], have_ips: bool) -> DnsStatus:
         return "ok"
     for status in ("nxdomain", "servfail", "timeout", "error"):
         if status in outcomes:
-            return status  # type: ignore[return-value]
+            return status
     return "no_answer"
 
 

@@ -90,7 +90,9 @@ def _ip_int(text: str, version: int, where: str) -> int:
     return int(address)
 
 
-def _asn_rows(path: Path, version: int, orgs: Counter[tuple[int, str]]) -> list[tuple[int, int, int]]:
+def _asn_rows(
+    path: Path, version: int, orgs: Counter[tuple[int, str]]
+) -> list[tuple[int, int, int]]:
     rows = []
     for number, row in enumerate(_csv_rows(path), start=1):
         where = f"{path.name} row {number}"
@@ -102,9 +104,7 @@ def _asn_rows(path: Path, version: int, orgs: Counter[tuple[int, str]]) -> list[
     return rows
 
 
-def _country_rows(
-    path: Path, version: int, codes: dict[str, int]
-) -> list[tuple[int, int, int]]:
+def _country_rows(path: Path, version: int, codes: dict[str, int]) -> list[tuple[int, int, int]]:
     rows = []
     for number, row in enumerate(_csv_rows(path), start=1):
         where = f"{path.name} row {number}"

@@ -111,8 +111,12 @@ def _operator_entry(
 ) -> dict[str, Any]:
     asns: list[dict[str, Any]] = []
     for text in resolved.get(op["name"], {}).get("asns", []):
-        asns.append({"asn": _asn_number(text), "source": _MANSOUR_SRC.replace(
-            "resolved_ips.json", "sources.json")})
+        asns.append(
+            {
+                "asn": _asn_number(text),
+                "source": _MANSOUR_SRC.replace("resolved_ips.json", "sources.json"),
+            }
+        )
     for item in op.get("asns") or []:
         name = org_names.get(int(item["asn"]), "")
         if item["expect_org"].lower() not in name.lower():
@@ -120,10 +124,12 @@ def _operator_entry(
                 f"{CURATED.name}: AS{item['asn']} expected organisation containing "
                 f"{item['expect_org']!r}, data says {name!r}"
             )
-        asns.append({
-            "asn": int(item["asn"]),
-            "source": f"ip-location-db asn data: AS{item['asn']} organisation {name!r}",
-        })
+        asns.append(
+            {
+                "asn": int(item["asn"]),
+                "source": f"ip-location-db asn data: AS{item['asn']} organisation {name!r}",
+            }
+        )
     return {
         "code": code,
         "name": op["name"],

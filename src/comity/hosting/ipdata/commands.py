@@ -45,7 +45,9 @@ def read_ip_file(path: Path) -> list[str]:
         try:
             parse_ip(value)
         except BadInput as exc:
-            raise BadInput(f"--ip-file {path} line {number}: {exc.message}", field="ip-file") from None
+            raise BadInput(
+                f"--ip-file {path} line {number}: {exc.message}", field="ip-file"
+            ) from None
     return [value for _, value in out]
 
 
@@ -89,8 +91,12 @@ def data_status(*, as_json: bool) -> None:
         table = Table("dataset", "date", "licence", "records", "health", "source")
         for s in statuses:
             table.add_row(
-                s.name, s.date, s.licence, "-" if s.records is None else str(s.records),
-                "ok" if s.healthy else "BROKEN", s.upstream,
+                s.name,
+                s.date,
+                s.licence,
+                "-" if s.records is None else str(s.records),
+                "ok" if s.healthy else "BROKEN",
+                s.upstream,
             )
         console.print(table)
     broken = [s for s in statuses if not s.healthy]

@@ -57,9 +57,7 @@ def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
         ) from None
 
 
-def lookup_v4_array(
-    addresses: npt.NDArray[np.uint32], *, folder: Path | None = None
-) -> V4Arrays:
+def lookup_v4_array(addresses: npt.NDArray[np.uint32], *, folder: Path | None = None) -> V4Arrays:
     """Vectorised IPv4 look-up for bulk work (country from the bundled table)."""
     queries = np.asarray(addresses, dtype=np.uint32)
     tables = get_tables(folder)
@@ -75,22 +73,27 @@ def _cdn_source(tables: Tables, code: int, by_asn: bool, asn: int) -> str | None
     return f"prefix list: {tables.cdn_range_sources[code]}"
 
 
-def _info(
-    tables: Tables, address: Any, res: V4Arrays, i: int, iptocc_cc: str | None
-) -> IpInfo:
+def _info(tables: Tables, address: Any, res: V4Arrays, i: int, iptocc_cc: str | None) -> IpInfo:
     reason_code = int(res.reason[i])
     routable = reason_code == 0
     table_cc = str(res.country[i]) or None
-    country, source = (iptocc_cc, _COUNTRY_IPTOCC) if iptocc_cc else (table_cc, _COUNTRY_TABLE)
+    country: str | None = iptocc_cc or table_cc
+    source: str | None = _COUNTRY_IPTOCC if iptocc_cc else _COUNTRY_TABLE
     if not routable or country is None:
         country, source = None, None
     asn = int(res.asn[i]) or None
     code = int(res.cdn[i])
     return IpInfo(
-        ip=str(address), version=address.version, routable=routable,
-        reason=REASONS[reason_code], country=country, country_source=source,
-        asn=asn, org=tables.org_name(int(res.org[i])),
-        cdn=tables.cdn_names[code], cdn_kind=tables.cdn_kinds[code],
+        ip=str(address),
+        version=address.version,
+        routable=routable,
+        reason=REASONS[reason_code],
+        country=country,
+        country_source=source,
+        asn=asn,
+        org=tables.org_name(int(res.org[i])),
+        cdn=tables.cdn_names[code],
+        cdn_kind=tables.cdn_kinds[code],
         cdn_source=_cdn_source(tables, code, bool(res.cdn_by_asn[i]), asn or 0),
     )
 

@@ -75,20 +75,13 @@ METAS = [
 # The npm packages are what the shared snapshot was taken from; upstream warns that npm
 # updates are deprecated, so a failed download keeps the bundled snapshot.
 UPSTREAM_FILES: dict[str, str] = {
-    "ip-location-db/asn/asn-ipv4.csv":
-        "https://cdn.jsdelivr.net/npm/@ip-location-db/asn/asn-ipv4.csv",
-    "ip-location-db/asn/asn-ipv6.csv":
-        "https://cdn.jsdelivr.net/npm/@ip-location-db/asn/asn-ipv6.csv",
-    "ip-location-db/geo-whois-asn-country/geo-whois-asn-country-ipv4.csv":
-        "https://cdn.jsdelivr.net/npm/@ip-location-db/geo-whois-asn-country/"
-        "geo-whois-asn-country-ipv4.csv",
-    "ip-location-db/geo-whois-asn-country/geo-whois-asn-country-ipv6.csv":
-        "https://cdn.jsdelivr.net/npm/@ip-location-db/geo-whois-asn-country/"
-        "geo-whois-asn-country-ipv6.csv",
-    "cdn-ranges/mansourjabin-cdn-ip-database/resolved_ips.json":
-        "https://raw.githubusercontent.com/mansourjabin/cdn-ip-database/main/data/resolved_ips.json",
-    "cdn-ranges/lord-alfred-ipranges/google/ipv4_merged.txt":
-        "https://raw.githubusercontent.com/lord-alfred/ipranges/main/google/ipv4_merged.txt",
-    "cdn-ranges/lord-alfred-ipranges/google/ipv6_merged.txt":
-        "https://raw.githubusercontent.com/lord-alfred/ipranges/main/google/ipv6_merged.txt",
+    "ip-location-db/asn/asn-ipv4.csv": "https://cdn.jsdelivr.net/npm/@ip-location-db/asn/asn-ipv4.csv",
+    "ip-location-db/asn/asn-ipv6.csv": "https://cdn.jsdelivr.net/npm/@ip-location-db/asn/asn-ipv6.csv",
+    "ip-location-db/geo-whois-asn-country/geo-whois-asn-country-ipv4.csv": "https://cdn.jsdelivr.net/npm/@ip-location-db/geo-whois-asn-country/"
+    "geo-whois-asn-country-ipv4.csv",
+    "ip-location-db/geo-whois-asn-country/geo-whois-asn-country-ipv6.csv": "https://cdn.jsdelivr.net/npm/@ip-location-db/geo-whois-asn-country/"
+    "geo-whois-asn-country-ipv6.csv",
+    "cdn-ranges/mansourjabin-cdn-ip-database/resolved_ips.json": "https://raw.githubusercontent.com/mansourjabin/cdn-ip-database/main/data/resolved_ips.json",
+    "cdn-ranges/lord-alfred-ipranges/google/ipv4_merged.txt": "https://raw.githubusercontent.com/lord-alfred/ipranges/main/google/ipv4_merged.txt",
+    "cdn-ranges/lord-alfred-ipranges/google/ipv6_merged.txt": "https://raw.githubusercontent.com/lord-alfred/ipranges/main/google/ipv6_merged.txt",
 }

@@ -23,21 +23,25 @@ def jurisdictions(info: IpInfo) -> list[dict[str, Any]]:
         return []
     where = f"{info.country_source}: registration country of {info.ip}"
     if info.cdn is not None:
-        return [{
-            "country": info.country,
-            "role": "cdn",
-            "operator": info.cdn,
-            "source": f"{where}; CDN {info.cdn} ({info.cdn_source})",
-            "confidence": "medium",
-        }]
+        return [
+            {
+                "country": info.country,
+                "role": "cdn",
+                "operator": info.cdn,
+                "source": f"{where}; CDN {info.cdn} ({info.cdn_source})",
+                "confidence": "medium",
+            }
+        ]
     org = f" ({info.org}, AS{info.asn})" if info.asn else ""
-    return [{
-        "country": info.country,
-        "role": "hosting",
-        "operator": info.org,
-        "source": where + org,
-        "confidence": "medium",
-    }]
+    return [
+        {
+            "country": info.country,
+            "role": "hosting",
+            "operator": info.org,
+            "source": where + org,
+            "confidence": "medium",
+        }
+    ]
 
 
 def ip_record(info: IpInfo, *, observed_at: datetime) -> dict[str, Any]:

@@ -112,9 +112,7 @@ class SpecialTable:
 
 def _table(entries: tuple[SpecialRange, ...], version: int) -> SpecialTable:
     spans: list[tuple[int, int, int]] = []
-    nets = sorted(
-        (ipaddress.ip_network(e.prefix) for e in entries), key=lambda n: n.prefixlen
-    )
+    nets = sorted((ipaddress.ip_network(e.prefix) for e in entries), key=lambda n: n.prefixlen)
     by_net = {ipaddress.ip_network(e.prefix): e for e in entries}
     for net in nets:  # wider first so that narrower prefixes are painted on top
         code = REASONS.index(by_net[net].reason)

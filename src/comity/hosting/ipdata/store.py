@@ -36,8 +36,19 @@ __all__ = [
 
 DATA_DIR_ENV = "COMITY_IPDATA_DIR"
 _PACKAGE_DATA = Path(__file__).resolve().parent.parent / "data"
-_REQUIRED = ("name", "file", "description", "upstream", "url", "date", "licence",
-             "attribution", "records", "bytes", "sha256")
+_REQUIRED = (
+    "name",
+    "file",
+    "description",
+    "upstream",
+    "url",
+    "date",
+    "licence",
+    "attribution",
+    "records",
+    "bytes",
+    "sha256",
+)
 _OPTIONAL = ("nested_rows",)
 
 
@@ -112,7 +123,9 @@ def _verified_bytes(folder: Path, entry: dict[str, Any]) -> bytes:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise DatasetError(f"dataset file {path} is missing or unreadable: {exc}", file=path) from exc
+        raise DatasetError(
+            f"dataset file {path} is missing or unreadable: {exc}", file=path
+        ) from exc
     if hashlib.sha256(raw).hexdigest() != entry["sha256"]:
         raise DatasetError(
             f"dataset file {path} is corrupt: sha256 does not match sources.yaml", file=path
@@ -129,7 +142,9 @@ def load_npz(folder: Path, name: str) -> dict[str, npt.NDArray[Any]]:
         with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
             return {key: npz[key] for key in npz.files}
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise DatasetError(f"dataset file {path} is not a readable table: {exc}", file=path) from exc
+        raise DatasetError(
+            f"dataset file {path} is not a readable table: {exc}", file=path
+        ) from exc
 
 
 def load_yaml(folder: Path, name: str) -> Any:
@@ -151,10 +166,17 @@ def _status(folder: Path, entry: dict[str, Any]) -> DatasetStatus:
     except DatasetError as exc:
         problem = exc.message
     return DatasetStatus(
-        name=entry["name"], file=str(folder / entry["file"]), description=entry["description"],
-        upstream=entry["upstream"], url=entry["url"], date=str(entry["date"]),
-        licence=entry["licence"], records=entry["records"], bytes=entry["bytes"],
-        healthy=problem is None, problem=problem,
+        name=entry["name"],
+        file=str(folder / entry["file"]),
+        description=entry["description"],
+        upstream=entry["upstream"],
+        url=entry["url"],
+        date=str(entry["date"]),
+        licence=entry["licence"],
+        records=entry["records"],
+        bytes=entry["bytes"],
+        healthy=problem is None,
+        problem=problem,
     )
 
 
@@ -176,12 +198,17 @@ def _iptocc_status() -> DatasetStatus:
     except (ImportError, metadata.PackageNotFoundError, OSError, ValueError) as exc:
         problem = f"iptocc unavailable: {exc}"
     return DatasetStatus(
-        name="iptocc", file=f"(installed package iptocc {version})",
+        name="iptocc",
+        file=f"(installed package iptocc {version})",
         description="IP -> country of registration (primary country source)",
         upstream="RIR delegated statistics (AFRINIC, APNIC, ARIN, LACNIC, RIPE NCC) via iptocc",
-        url="https://github.com/roniemartinez/IPToCC", date=date,
+        url="https://github.com/roniemartinez/IPToCC",
+        date=date,
         licence="MIT OR Apache-2.0 (package); RIR statistics are public",
-        records=None, bytes=None, healthy=problem is None, problem=problem,
+        records=None,
+        bytes=None,
+        healthy=problem is None,
+        problem=problem,
     )
 
 
@@ -192,8 +219,16 @@ def health(folder: Path | None = None) -> list[DatasetStatus]:
         entries = read_sources(folder)
     except DatasetError as exc:
         broken = DatasetStatus(
-            name="sources", file=str(exc.file), description="dataset index", upstream="",
-            url="", date="", licence="", records=None, bytes=None, healthy=False,
+            name="sources",
+            file=str(exc.file),
+            description="dataset index",
+            upstream="",
+            url="",
+            date="",
+            licence="",
+            records=None,
+            bytes=None,
+            healthy=False,
             problem=exc.message,
         )
         return [broken, _iptocc_status()]

@@ -69,10 +69,14 @@ class V4Arrays(NamedTuple):
 def _family(tag: str, asn: dict[str, Arr], cc: dict[str, Arr], cdn: dict[str, Arr]) -> Family:
     special = special_tables()[0 if tag == "v4" else 1]
     return Family(
-        special_starts=special.starts, special_codes=special.codes,
-        asn_starts=asn[f"{tag}_starts"], asn_values=asn[f"{tag}_asn"],
-        cc_starts=cc[f"{tag}_starts"], cc_values=cc[f"{tag}_cc"],
-        cdn_starts=cdn[f"{tag}_starts"], cdn_values=cdn[f"{tag}_op"],
+        special_starts=special.starts,
+        special_codes=special.codes,
+        asn_starts=asn[f"{tag}_starts"],
+        asn_values=asn[f"{tag}_asn"],
+        cc_starts=cc[f"{tag}_starts"],
+        cc_values=cc[f"{tag}_cc"],
+        cdn_starts=cdn[f"{tag}_starts"],
+        cdn_values=cdn[f"{tag}_op"],
     )
 
 
@@ -91,7 +95,9 @@ def _load(folder: Path) -> Tables:
         v4=_family("v4", asn, cc, cdn),
         v6=_family("v6", asn, cc, cdn),
         country_codes=cc["codes"],
-        org_asn=org["asn"], org_offsets=org["offsets"], org_blob=org["blob"].tobytes(),
+        org_asn=org["asn"],
+        org_offsets=org["offsets"],
+        org_blob=org["blob"].tobytes(),
         cdn_names=(None, *names[1:]),
         cdn_kinds=(None, *[op["kind"] for op in operators]),
         cdn_range_sources=(None, *[op["range_source"] for op in operators]),
@@ -138,6 +144,10 @@ def lookup_family(tables: Tables, fam: Family, queries: Arr) -> V4Arrays:
     else:
         by_asn = np.zeros(len(queries), dtype=bool)
     return V4Arrays(
-        reason=reason.astype(np.uint8), asn=asn.astype(np.uint32), country=country,
-        org=org, cdn=cdn.astype(np.uint16), cdn_by_asn=by_asn,
+        reason=reason.astype(np.uint8),
+        asn=asn.astype(np.uint32),
+        country=country,
+        org=org,
+        cdn=cdn.astype(np.uint16),
+        cdn_by_asn=by_asn,
     )

@@ -44,8 +44,10 @@ def update_datasets(*, target: Path | None = None) -> dict[str, int]:
         )
     target = target or settings.home / "ipdata"
     today = datetime.now(UTC).date().isoformat()
-    metas = [dataclasses.replace(m, date=today, upstream=f"{m.upstream}; refreshed {today}")
-             for m in METAS]
+    metas = [
+        dataclasses.replace(m, date=today, upstream=f"{m.upstream}; refreshed {today}")
+        for m in METAS
+    ]
     with tempfile.TemporaryDirectory(prefix="comity-ipdata-") as tmp:
         src, out = Path(tmp) / "src", Path(tmp) / "out"
         try:

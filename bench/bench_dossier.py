@@ -1,0 +1,197 @@
+"""Benchmark: render a 5,000-item dossier to PDF (typst) and DOCX (docxtpl).
+
+Compared in the same run with WeasyPrint rendering the same annex (HTML ->
+PDF). URLs are real ones from the Citizen Lab test lists (CC BY-NC-SA 4.0,
+benchmark use only, never shipped), made unique with a path suffix.
+
+    .venv/bin/python bench/bench_dossier.py [--quick] [--items N]
+
+Writes bench/results/dossier.json and bench/results/dossier.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import hashlib
+import html
+import io
+import json
+import logging
+import platform
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pypdf
+
+from comity.dossiers.render import render_docx, render_pdf
+from comity.dossiers.render._view import to_view
+from comity.dossiers.schemas import Dossier, DossierItem, Hosting, Party, Provision
+
+ROOT = Path(__file__).resolve().parents[1]
+LISTS = ROOT.parent / "shared/data/citizenlab-test-lists/lists"
+RESULTS = ROOT / "bench/results"
+
+KZ = Provision(
+    id="KZ.CC.256.1",
+    citation="Criminal Code of the Republic of Kazakhstan, Art. 256(1)",
+    source="https://adilet.zan.kz/rus/docs/K1400000226",
+    jurisdiction="KZ",
+)
+DE = Provision(
+    id="DE.StGB.111",
+    citation="StGB § 111 Abs. 1",
+    source="https://www.gesetze-im-internet.de/stgb/__111.html",
+    jurisdiction="DE",
+    elements_matched=("public", "intent"),
+)
+HOST = Hosting(
+    ip="5.9.10.11",
+    network="5.9.0.0/16",
+    asn=24940,
+    org="Hetzner Online GmbH",
+    country="DE",
+    provider="Hetzner Online GmbH",
+)
+
+
+def _urls(count: int) -> list[str]:
+    base: list[str] = []
+    for path in sorted(LISTS.glob("*.csv")):
+        if path.name.startswith("00-"):
+            continue
+        with path.open(encoding="utf-8") as handle:
+            base += [row["url"] for row in csv.DictReader(handle)]
+        if len(base) >= count:
+            break
+    return [f"{base[i % len(base)].rstrip('/')}/post/{i}?ref=comity" for i in range(count)]
+
+
+def build(count: int, language: str = "ru") -> Dossier:
+    start = datetime(2024, 5, 1, tzinfo=UTC)
+    items = tuple(
+        DossierItem(
+            url=url,
+            captured_at=start + timedelta(seconds=i),
+            evidence_sha256=hashlib.sha256(url.encode()).hexdigest(),
+            hosting=HOST,
+            conduct="terrorism.incitement",
+            requesting_provision=KZ,
+            host_provision=DE,
+        )
+        for i, url in enumerate(_urls(count))
+    )
+    return Dossier(
+        reference="KZ-MFA-2024-BENCH",
+        kind="note_verbale",
+        channel="diplomatic_request",
+        language=language,  # type: ignore[arg-type]
+        sender=Party(name="Министерство иностранных дел Республики Казахстан", country="KZ"),
+        addressee=Party(
+            name="Посольство Федеративной Республики Германия",
+            country="DE",
+            name_dative="Посольству Федеративной Республики Германия",
+        ),
+        date=date(2024, 5, 15),
+        items=items,
+    )
+
+
+def _weasy_annex(dossier: Dossier) -> bytes:
+    """The same annex table as HTML, rendered by WeasyPrint (the comparison)."""
+    from weasyprint import HTML
+
+    view = to_view(dossier)
+    rows = "".join(
+        f"<tr><td>{i['number']}</td><td>{html.escape(i['url'])}<br>{i['captured']} · "
+        f"{i['evidence_sha256']}</td><td>{html.escape(i['hosting']['provider'])} "
+        f"({i['hosting']['country']})<br>{i['hosting']['ip']}<br>{i['hosting']['network']}<br>"
+        f"AS{i['hosting']['asn']}</td><td><b>{html.escape(i['conduct_label'])}</b><br>"
+        f"{html.escape(i['requesting_provision']['citation'])}<br>"
+        f"{html.escape(i['host_provision']['citation'])}</td></tr>"
+        for i in view["items"]
+    )
+    document = (
+        "<html><head><style>@page{size:A4 landscape;margin:12mm}"
+        "body{font-family:'Noto Sans';font-size:7.5pt}table{border-collapse:collapse;width:100%}"
+        "td{border:0.4pt solid #777;padding:2px;overflow-wrap:anywhere;vertical-align:top}"
+        "tr{break-inside:avoid}</style></head><body><table>" + rows + "</table></body></html>"
+    )
+    return HTML(string=document).write_pdf()  # type: ignore[no-any-return]
+
+
+def _timed(label: str, func, *args):  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    result = func(*args)
+    seconds = time.perf_counter() - started
+    print(f"{label}: {seconds:.2f} s")
+    return result, seconds
+
+
+def _pages(pdf: bytes) -> int:
+    return len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="500 items instead of 5,000")
+    parser.add_argument("--items", type=int, default=None)
+    parser.add_argument(
+        "--weasy-items",
+        type=int,
+        default=200,
+        help="WeasyPrint takes ~0.5 s per row here: it renders this many rows "
+        "and the per-item ratio is reported",
+    )
+    args = parser.parse_args()
+    count = args.items or (500 if args.quick else 5000)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    dossier, build_s = _timed(f"build {count} items", build, count)
+    render_pdf(build(3))  # warm-up: font loading happens once per process
+    pdf, pdf_s = _timed("typst PDF", render_pdf, dossier)
+    docx, docx_s = _timed("docxtpl DOCX", render_docx, dossier)
+    weasy_n = min(count, args.weasy_items)
+    sample = dataclasses.replace(dossier, items=dossier.items[:weasy_n])
+    weasy, weasy_s = _timed(f"WeasyPrint annex PDF ({weasy_n} items)", _weasy_annex, sample)
+    per_item_ratio = (weasy_s / weasy_n) / (pdf_s / count)
+    result = {
+        "items": count,
+        "date": date.today().isoformat(),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "build_seconds": round(build_s, 3),
+        "typst_pdf": {"seconds": round(pdf_s, 3), "pages": _pages(pdf), "bytes": len(pdf)},
+        "docxtpl_docx": {"seconds": round(docx_s, 3), "bytes": len(docx)},
+        "weasyprint_pdf": {
+            "items": weasy_n,
+            "seconds": round(weasy_s, 3),
+            "pages": _pages(weasy),
+            "bytes": len(weasy),
+            "extrapolated_seconds_for_all": round(weasy_s / weasy_n * count, 1),
+        },
+        "weasyprint_over_typst_per_item": round(per_item_ratio, 1),
+        "goal": "5,000-item PDF under 5 s",
+        "goal_met": count == 5000 and pdf_s < 5.0,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    suffix = "" if count == 5000 else f"-{count}"
+    (RESULTS / f"dossier{suffix}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / f"dossier{suffix}.md").write_text(
+        f"# Dossier rendering, {count} items ({result['date']})\n\n"
+        "| renderer | seconds | pages |\n|---|---:|---:|\n"
+        f"| typst PDF (note + annex) | {pdf_s:.2f} | {result['typst_pdf']['pages']} |\n"
+        f"| docxtpl DOCX | {docx_s:.2f} | - |\n"
+        f"| WeasyPrint PDF (annex only, first {weasy_n} items) | {weasy_s:.2f} "
+        f"| {result['weasyprint_pdf']['pages']} |\n\n"
+        f"WeasyPrint / typst, seconds per item: {per_item_ratio:.1f}x "
+        f"(WeasyPrint for all {count} items extrapolated: "
+        f"{result['weasyprint_pdf']['extrapolated_seconds_for_all']} s). "
+        f"Goal (5,000-item PDF < 5 s): {'met' if result['goal_met'] else 'not met'}.\n"
+    )
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

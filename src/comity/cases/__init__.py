@@ -1,0 +1,1 @@
+"""Cases, the item state machine, proposals, four-eyes review, safeguards and priority."""

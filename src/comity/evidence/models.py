@@ -1,0 +1,60 @@
+"""One row per capture attempt of an item, successful or not (refusals are evidence too)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from comity.core.db import Base, UTCDateTime, utcnow
+
+__all__ = ["OUTCOMES", "Evidence"]
+
+OUTCOMES = (
+    "ok",
+    "http_error",
+    "too_large",
+    "timeout",
+    "refused_ssrf",
+    "malformed",
+    "dns_error",
+    "too_many_redirects",
+    "decompression_bomb",
+    "connection_error",
+)
+
+
+class Evidence(Base):
+    """A capture of `item_id`'s URL.
+
+    Files are written (and fsynced) before this row is inserted, so a row never
+    points at a missing file; paths are relative to the data folder and named by
+    their SHA-256, never by anything taken from the captured content.
+    """
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    requested_url: Mapped[str] = mapped_column(Text, nullable=False)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(24), nullable=False, index=True)
+    # [[name, value], ...] in the order received: duplicates (Set-Cookie, Link) kept.
+    headers: Mapped[list[Any]] = mapped_column(JSON, nullable=False, default=list)
+    content_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    content_length: Mapped[int | None] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(255))
+    content_path: Mapped[str | None] = mapped_column(String(255))
+    warc_sha256: Mapped[str | None] = mapped_column(String(64))
+    warc_path: Mapped[str | None] = mapped_column(String(255))
+    screenshot_sha256: Mapped[str | None] = mapped_column(String(64))
+    screenshot_path: Mapped[str | None] = mapped_column(String(255))
+    title: Mapped[str | None] = mapped_column(Text)  # untrusted: from the captured page
+    error: Mapped[str | None] = mapped_column(Text)
+    captured_by: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -1,0 +1,156 @@
+"""REST API v1: JSON over the same services as the CLI and the pages."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.encoders import jsonable_encoder
+from pydantic import BaseModel, Field
+
+from comity.core.db import read_session, session_scope
+from comity.intake import service as intake
+from comity.law.loader import load_kb
+from comity.law.show import show_jurisdiction
+from comity.web.deps import Actor, need
+from comity.web.lawviews import compare_table, jurisdictions
+from comity.web.params import filters_from, import_upload
+from comity.web.queries import item_detail, search_items
+from comity.web.sections import item_sections
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["v1"])
+Read = Annotated[Actor, Depends(need("read"))]
+Intake = Annotated[Actor, Depends(need("intake"))]
+
+
+class NewReport(BaseModel):
+    url: str = Field(max_length=8192, description="The URL as reported; it is canonicalised.")
+    conduct: str = Field(max_length=64, description="A conduct code (ASSESSMENT.md).")
+    note: str | None = Field(default=None, max_length=10_000)
+    source: str | None = Field(default=None, max_length=1000)
+
+
+@router.get("/me", summary="Who the caller is")
+def me(actor: Read) -> dict[str, Any]:
+    from comity.users.roles import PERMISSIONS
+
+    return {
+        "name": actor.name,
+        "role": actor.role,
+        "via": actor.via,
+        "permissions": sorted(p for p in PERMISSIONS if actor.may(p)),
+    }
+
+
+@router.get("/items", summary="The worklist: filtered, threat to life first, paged")
+def list_items(
+    request: Request,
+    actor: Read,
+    state: str | None = None,
+    conduct: str | None = None,
+    priority: str | None = None,
+    domain: Annotated[str | None, Query(description="host or registrable domain")] = None,
+    min_age_days: Annotated[int | None, Query(ge=0)] = None,
+    max_age_days: Annotated[int | None, Query(ge=0)] = None,
+    q: Annotated[str | None, Query(max_length=500, description="text in URL or notes")] = None,
+    host_country: str | None = None,
+    provider: str | None = None,
+    channel: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    values = {
+        "state": state,
+        "conduct": conduct,
+        "priority": priority,
+        "domain": domain,
+        "min_age_days": None if min_age_days is None else str(min_age_days),
+        "max_age_days": None if max_age_days is None else str(max_age_days),
+        "q": q,
+        "host_country": host_country,
+        "provider": provider,
+        "channel": channel,
+    }
+    filters = filters_from({k: v for k, v in values.items() if v is not None})
+    with read_session(request.app.state.engine) as session:
+        result = search_items(session=session, filters=filters, page=page, per_page=per_page)
+    return jsonable_encoder(result.to_json())
+
+
+@router.post("/items", status_code=201, summary="Report a URL (intake add)")
+def create_item(request: Request, actor: Intake, body: NewReport) -> dict[str, Any]:
+    with session_scope(request.app.state.engine) as session:
+        item, report, created = intake.add_report(
+            session=session,
+            url=body.url,
+            conduct=body.conduct,
+            note=body.note,
+            source=body.source,
+            actor=actor.name,
+            allow=request.app.state.settings.fetch_allow,
+        )
+        data = intake.item_summary(session, [item])[0] | {
+            "report_id": report.id,
+            "new_report": created,
+        }
+    return jsonable_encoder(data)
+
+
+@router.get("/items/{item_id}", summary="One item with its reports, sections and history")
+def get_item(request: Request, item_id: int, actor: Read) -> dict[str, Any]:
+    with read_session(request.app.state.engine) as session:
+        data = item_detail(session=session, item_id=item_id)
+        sections, _pending = item_sections(session=session, item_id=item_id)
+    data["reports"] = data.pop("report_list")
+    data["sections"] = sections
+    return jsonable_encoder(data)
+
+
+@router.post("/intake/import", summary="Import a CSV of reports; per-row errors in the answer")
+def import_csv(
+    request: Request,
+    actor: Intake,
+    file: Annotated[UploadFile, File(description="CSV: url,conduct,note,source")],
+    conduct: Annotated[str | None, Form(description="conduct for rows without one")] = None,
+    strict: Annotated[bool, Form(description="write nothing if any row is bad")] = False,
+    dry_run: Annotated[bool, Form(description="validate only")] = False,
+) -> dict[str, Any]:
+    settings = request.app.state.settings
+    return import_upload(
+        engine=request.app.state.engine,
+        stream=file.file,
+        filename=file.filename,
+        actor=actor.name,
+        conduct=conduct,
+        strict=strict,
+        dry_run=dry_run,
+        allow=settings.fetch_allow,
+        batch_size=settings.import_batch_size,
+    )
+
+
+@router.get("/law/jurisdictions", summary="Encoded jurisdictions")
+def law_jurisdictions(actor: Read) -> dict[str, Any]:
+    return jurisdictions()
+
+
+@router.get("/law/jurisdictions/{code}", summary="One jurisdiction's encoding")
+def law_jurisdiction(code: str, actor: Read) -> dict[str, Any]:
+    return show_jurisdiction(kb=load_kb(), code=code.strip().upper())
+
+
+@router.get("/law/compare", summary="The intercalibration table (comity law compare)")
+def law_compare(
+    request: Request,
+    actor: Read,
+    requesting: str | None = None,
+    other: Annotated[list[str] | None, Query()] = None,
+    date: Annotated[str | None, Query(description="YYYY-MM-DD, default today")] = None,
+) -> dict[str, Any]:
+    return compare_table(
+        requesting=requesting or request.app.state.settings.requesting_state,
+        others=other or [],
+        on=date,
+    )

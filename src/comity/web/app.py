@@ -1,0 +1,139 @@
+"""The application factory: routers, static files, security headers, error pages."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from comity.core.db import get_engine
+from comity.core.errors import BadInput, ComityError, NotFound
+from comity.core.settings import Settings, get_settings
+from comity.web import api, pages
+from comity.web.auth import TooManyAttempts
+from comity.web.deps import Forbidden, NotAuthenticated
+from comity.web.i18n import translator
+from comity.web.params import safe_next
+from comity.web.render import language, page
+from comity.web.security import SecurityHeaders
+
+__all__ = ["create_app"]
+
+
+def _status(exc: ComityError) -> int:
+    if isinstance(exc, TooManyAttempts):
+        return 429
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, BadInput):
+        return 400
+    if isinstance(exc, Forbidden):
+        return 403
+    return 409  # Refused and other failures: the request was understood but cannot be done
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status: int, message: str, field: str | None = None) -> Response:
+    if _is_api(request):
+        body: dict[str, Any] = {"error": message}
+        if field:
+            body["field"] = field
+        return JSONResponse(body, status_code=status)
+    t = translator(language(request))
+    return page(
+        request, "error.html", status=status, heading=t(f"error.{status}"), detail=message
+    )
+
+
+async def _not_authenticated(request: Request, exc: Exception) -> Response:
+    if _is_api(request):
+        return JSONResponse(
+            {"error": str(exc) or "authentication required"},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    target = safe_next(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
+
+
+def _quote(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="/")
+
+
+async def _comity_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ComityError)
+    return _error(request, _status(exc), exc.message, exc.field)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    return _error(request, exc.status_code, str(exc.detail))
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
+    message = f"{where}: {first.get('msg', 'invalid')}" if where else "invalid request"
+    if _is_api(request):
+        return JSONResponse(
+            {"error": message, "field": where or None, "detail": jsonable(exc.errors())},
+            status_code=422,
+        )
+    return _error(request, 400, message, where)
+
+
+def jsonable(value: Any) -> Any:
+    from fastapi.encoders import jsonable_encoder
+
+    return jsonable_encoder(value, custom_encoder={Exception: str})
+
+
+def _domain_views(app: FastAPI) -> None:
+    """Include `comity.<domain>.views.router` of every domain that has one (later pages)."""
+    import comity
+
+    for module in pkgutil.iter_modules(comity.__path__):
+        name = f"comity.{module.name}.views"
+        if module.ispkg and module.name != "web" and importlib.util.find_spec(name):
+            router = getattr(importlib.import_module(name), "router", None)
+            if router is not None:
+                app.include_router(router)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A FastAPI application over the database named by `settings` (default: the process's)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Comity",
+        version="1",
+        description="Lawful cross-border removal requests: REST API v1.",
+        openapi_url="/api/v1/openapi.json",
+        # The interactive docs pull scripts from a CDN, which the CSP forbids.
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = get_engine(settings.resolved_database_url)
+    app.add_middleware(SecurityHeaders)
+    app.add_exception_handler(NotAuthenticated, _not_authenticated)
+    app.add_exception_handler(ComityError, _comity_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.mount("/static", StaticFiles(packages=[("comity.web", "static")]), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    _domain_views(app)
+    return app

@@ -1,0 +1,61 @@
+"""`comity serve` and `comity token create`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from comity.cli.common import ByOption, JsonOption, actor
+from comity.cli.output import console, handle_errors, print_json
+from comity.core.db import session_scope
+from comity.core.errors import BadInput
+
+__all__ = ["register"]
+
+token_app = typer.Typer(help="API tokens for machines.", no_args_is_help=True)
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
+) -> None:
+    """Run the web application and REST API (log-in page at /login)."""
+    with handle_errors():
+        if not 0 < port < 65536:
+            raise BadInput(f"--port {port}: between 1 and 65535", field="port")
+        import uvicorn
+
+        from comity.web.app import create_app
+
+        app = create_app()
+        shown = f"[{host}]" if ":" in host else host
+        console.print(f"Comity on http://{shown}:{port}/login", highlight=False)
+        uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False)
+
+
+@token_app.command("create")
+def token_create(
+    user: str,
+    name: Annotated[str, typer.Option("--name", help="What the token is for.")] = "api",
+    by: ByOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create an API token for USER (an admin acts); it is printed once and never again."""
+    from comity.web.auth import create_token
+
+    with handle_errors(), session_scope() as session:
+        token = create_token(session=session, user=user, name=name, actor=actor(by))
+    if as_json:
+        print_json({"user": user, "name": name, "token": token})
+    else:
+        console.print(token, markup=False, highlight=False)
+        console.print(
+            "Store it now: only its SHA-256 is kept. Send it as 'Authorization: Bearer <token>'.",
+            style="dim",
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.add_typer(token_app, name="token")

@@ -1,0 +1,250 @@
+"""Server-rendered pages: each view parses input, calls a service, renders a template."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from comity.core.db import read_session, session_scope
+from comity.core.errors import BadInput, ComityError
+from comity.intake import service as intake
+from comity.intake.conducts import conduct_codes
+from comity.web import auth, lawviews
+from comity.web.deps import Actor, cookie_name, cookie_secure, need, session_cookie
+from comity.web.i18n import LANGUAGES, translator
+from comity.web.params import filters_from, import_upload, int_param, safe_next
+from comity.web.queries import STATES, item_detail, search_items
+from comity.web.render import LANG_COOKIE, language, page, query_string
+from comity.web.sections import item_sections
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+LOGIN_CSRF_COOKIE = "comity_login_csrf"
+PRIORITIES = ("threat_to_life", "standard")
+Read = Annotated[Actor, Depends(need("read"))]
+Intake = Annotated[Actor, Depends(need("intake"))]
+
+
+def _login_page(
+    request: Request, *, status: int = 200, message: str | None = None, username: str = ""
+) -> HTMLResponse:
+    # Double-submit token for the log-in form, which comes before any session.
+    token = secrets.token_urlsafe(32)
+    response = page(
+        request,
+        "login.html",
+        status=status,
+        login_csrf=token,
+        next_path=safe_next(request.query_params.get("next")),
+        username=username,
+        message=message,
+        message_kind="error" if message else None,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=cookie_secure(request),
+        path="/login",
+    )
+    return response
+
+
+@router.get("/login")
+def login_form(request: Request) -> HTMLResponse:
+    return _login_page(request)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/items",
+) -> Response:
+    t = translator(language(request))
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not secrets.compare_digest(expected, csrf_token):
+        return _login_page(request, status=403, message=t("login.expired"))
+    client = request.client.host if request.client else "unknown"
+    with session_scope(request.app.state.engine) as session:
+        try:
+            done = auth.log_in(
+                session=session,
+                name=username.strip(),
+                password=password,
+                client=client,
+                replaces=session_cookie(request),
+            )
+        except auth.TooManyAttempts as exc:
+            return _login_page(request, status=429, message=exc.message, username=username)
+    if done is None:
+        return _login_page(
+            request, status=401, message=t("login.wrong"), username=username
+        )
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        cookie_name(request),
+        done.session_id,
+        max_age=int(auth.SESSION_MAX.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=cookie_secure(request),
+        path="/",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, actor: Read) -> Response:
+    if actor.session_id:
+        with session_scope(request.app.state.engine) as session:
+            auth.end_session(session=session, session_id=actor.session_id)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(
+        cookie_name(request), path="/", secure=cookie_secure(request), httponly=True
+    )
+    return response
+
+
+@router.get("/lang")
+def switch_language(request: Request, to: str = "en", next: str = "/items") -> Response:
+    if to not in LANGUAGES:
+        raise BadInput(f"to: valid languages are {', '.join(LANGUAGES)}", field="to")
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        LANG_COOKIE, to, max_age=365 * 86400, samesite="strict", secure=cookie_secure(request)
+    )
+    return response
+
+
+@router.get("/")
+def home(actor: Read) -> Response:
+    return RedirectResponse("/items", status_code=303)
+
+
+@router.get("/items")
+def worklist(request: Request, actor: Read) -> HTMLResponse:
+    values = dict(request.query_params)
+    filters = filters_from(values)
+    page_no = int_param(values, "page", 1) or 1
+    with read_session(request.app.state.engine) as session:
+        result = search_items(session=session, filters=filters, page=page_no, per_page=50)
+    base = filters.as_query()
+    return page(
+        request,
+        "items.html",
+        active="nav.items",
+        filters=filters,
+        result=result,
+        states=STATES,
+        conducts=conduct_codes(),
+        priorities=PRIORITIES,
+        query_for=lambda n: query_string(base | {"page": n}),
+    )
+
+
+@router.get("/items/{item_id}")
+def item_page(request: Request, item_id: int, actor: Read) -> HTMLResponse:
+    with read_session(request.app.state.engine) as session:
+        item = item_detail(session=session, item_id=item_id)
+        sections, pending = item_sections(session=session, item_id=item_id)
+    return page(
+        request,
+        "item.html",
+        active="nav.items",
+        item=item,
+        sections=sections,
+        pending_sections=pending,
+    )
+
+
+@router.get("/intake")
+def intake_form(request: Request, actor: Intake) -> HTMLResponse:
+    return page(
+        request, "intake.html", active="nav.intake", conducts=conduct_codes(), form={}, result=None
+    )
+
+
+@router.post("/intake")
+def intake_add(
+    request: Request,
+    actor: Intake,
+    url: Annotated[str, Form(max_length=8192)],
+    conduct: Annotated[str, Form(max_length=64)],
+    note: Annotated[str, Form(max_length=10_000)] = "",
+    source: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    form = {"url": url, "conduct": conduct, "note": note, "source": source}
+    try:
+        with session_scope(request.app.state.engine) as session:
+            item, _report, _created = intake.add_report(
+                session=session,
+                url=url,
+                conduct=conduct,
+                note=note or None,
+                source=source or None,
+                actor=actor.name,
+                allow=request.app.state.settings.fetch_allow,
+            )
+            item_id = item.id
+    except BadInput as exc:
+        return page(
+            request,
+            "intake.html",
+            status=400,
+            active="nav.intake",
+            conducts=conduct_codes(),
+            form=form,
+            result=None,
+            message=exc.message,
+            message_kind="error",
+        )
+    return RedirectResponse(f"/items/{item_id}", status_code=303)
+
+
+@router.post("/intake/import")
+def intake_import(
+    request: Request,
+    actor: Intake,
+    file: Annotated[UploadFile, File()],
+    conduct: Annotated[str, Form()] = "",
+    strict: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    settings = request.app.state.settings
+    status, message = 200, None
+    try:
+        result = import_upload(
+            engine=request.app.state.engine,
+            stream=file.file,
+            filename=file.filename,
+            actor=actor.name,
+            conduct=conduct or None,
+            strict=bool(strict),
+            dry_run=False,
+            allow=settings.fetch_allow,
+            batch_size=settings.import_batch_size,
+        )
+    except ComityError as exc:
+        result, status, message = None, 400, exc.message
+    return page(
+        request,
+        "intake.html",
+        status=status,
+        active="nav.intake",
+        conducts=conduct_codes(),
+        form={},
+        result=result,
+        message=message,
+        message_kind="error" if message else None,
+    )
+
+
+router.include_router(lawviews.router)

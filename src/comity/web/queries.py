@@ -1,0 +1,187 @@
+"""Read-only queries behind the worklist and the item page.
+
+These are reads over the intake tables that `comity.intake.service` does not
+offer yet (full-text search, age, paging with a total, history). They take a
+session and return plain data, like a service, so the CLI could call them too;
+they belong in the intake and audit services once those grow the same needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from comity.core.audit import AuditEvent
+from comity.core.db import utcnow
+from comity.cases.states import STATES
+from comity.core.errors import BadInput
+from comity.intake.conducts import check_conduct
+from comity.intake.models import Item, ItemConduct, Report
+from comity.intake.service import get_item, item_summary
+
+__all__ = [
+    "ATTRIBUTION_FILTERS",
+    "STATES",
+    "ItemFilter",
+    "ItemPage",
+    "item_detail",
+    "search_items",
+]
+
+
+# Filters that need stored attribution or proposals; refused until those tables exist.
+ATTRIBUTION_FILTERS = ("host_country", "provider", "channel")
+MAX_PER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    state: str | None = None
+    conduct: str | None = None
+    priority: str | None = None
+    domain: str | None = None
+    min_age_days: int | None = None
+    max_age_days: int | None = None
+    q: str | None = None
+    unsupported: dict[str, str] = field(default_factory=dict)
+
+    def as_query(self) -> dict[str, str]:
+        out = {
+            "state": self.state,
+            "conduct": self.conduct,
+            "priority": self.priority,
+            "domain": self.domain,
+            "min_age_days": None if self.min_age_days is None else str(self.min_age_days),
+            "max_age_days": None if self.max_age_days is None else str(self.max_age_days),
+            "q": self.q,
+        }
+        return {k: v for k, v in out.items() if v}
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "items": self.items,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "pages": self.pages,
+        }
+
+
+def _where(query: Select[Any], f: ItemFilter) -> Select[Any]:
+    for name, value in f.unsupported.items():
+        if value:
+            raise BadInput(
+                f"{name}: this filter needs stored attribution, which this installation "
+                "does not have yet",
+                field=name,
+            )
+    if f.state:
+        if f.state not in STATES:
+            raise BadInput(f"state {f.state!r}: valid: {', '.join(STATES)}", field="state")
+        query = query.where(Item.state == f.state)
+    if f.conduct:
+        code = check_conduct(f.conduct)
+        query = query.where(
+            Item.id.in_(select(ItemConduct.item_id).where(ItemConduct.conduct == code))
+        )
+    if f.priority:
+        query = query.where(Item.priority == f.priority)
+    if f.domain:
+        domain = f.domain.strip().lower()
+        query = query.where(or_(Item.host == domain, Item.registrable_domain == domain))
+    now = utcnow()
+    if f.min_age_days is not None:
+        query = query.where(Item.created_at <= now - timedelta(days=f.min_age_days))
+    if f.max_age_days is not None:
+        query = query.where(Item.created_at >= now - timedelta(days=f.max_age_days))
+    if f.q:
+        # Substring search over the URL and the reports' notes; LIKE wildcards in
+        # the user's text are escaped so that "%" and "_" match themselves.
+        needle = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                Item.url.ilike(needle, escape="\\"),
+                Item.id.in_(
+                    select(Report.item_id).where(Report.note.ilike(needle, escape="\\"))
+                ),
+            )
+        )
+    return query
+
+
+def search_items(
+    *, session: Session, filters: ItemFilter, page: int = 1, per_page: int = 50
+) -> ItemPage:
+    """One page of the worklist: threat to life first, then newest first."""
+    if page < 1:
+        raise BadInput("page: must be 1 or more", field="page")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise BadInput(f"per_page: between 1 and {MAX_PER_PAGE}", field="per_page")
+    total = int(session.scalar(_where(select(func.count(Item.id)), filters)) or 0)
+    urgent = case((Item.priority == "threat_to_life", 0), else_=1)
+    query = _where(select(Item), filters).order_by(urgent, Item.id.desc())
+    items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return ItemPage(item_summary(session, items), total, page, per_page)
+
+
+def item_detail(*, session: Session, item_id: int) -> dict[str, Any]:
+    """An item with its reports and its history from the audit chain."""
+    item = get_item(session=session, item_id=item_id)
+    summary = item_summary(session, [item])[0]
+    reports = list(
+        session.scalars(select(Report).where(Report.item_id == item.id).order_by(Report.id))
+    )
+    report_ids = [str(r.id) for r in reports]
+    history = session.scalars(
+        select(AuditEvent)
+        .where(
+            or_(
+                (AuditEvent.object_type == "item") & (AuditEvent.object_id == str(item.id)),
+                (AuditEvent.object_type == "report") & AuditEvent.object_id.in_(report_ids),
+            )
+        )
+        .order_by(AuditEvent.seq)
+        .limit(500)
+    )
+    return summary | {
+        "updated_at": item.updated_at,
+        "report_list": [
+            {
+                "id": r.id,
+                "raw_url": r.raw_url,
+                "conduct": r.conduct,
+                "note": r.note,
+                "source": r.source,
+                "reported_by": r.reported_by,
+                "reported_at": r.reported_at,
+            }
+            for r in reports
+        ],
+        "history": [
+            {
+                "seq": e.seq,
+                "at": e.at,
+                "actor": e.actor,
+                "action": e.action,
+                "object": f"{e.object_type} {e.object_id}",
+                "hash": e.hash,
+            }
+            for e in history
+        ],
+    }

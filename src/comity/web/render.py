@@ -1,0 +1,78 @@
+"""Jinja2 rendering with autoescape on, the translator, and navigation by role."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader
+
+from comity.web.deps import Actor
+from comity.web.i18n import LANGUAGES, pick_language, translator
+
+__all__ = ["NAV", "NavEntry", "language", "page", "query_string", "register_nav"]
+
+LANG_COOKIE = "comity_lang"
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    path: str
+    key: str  # i18n key of the label
+    permission: str
+
+
+# Navigation shown to a user who has the entry's permission. Other domains add
+# their pages with `register_nav` from their `views` module.
+NAV: list[NavEntry] = [
+    NavEntry("/items", "nav.items", "read"),
+    NavEntry("/intake", "nav.intake", "intake"),
+    NavEntry("/law", "nav.law", "read"),
+]
+
+
+def register_nav(entry: NavEntry) -> None:
+    if all(e.path != entry.path for e in NAV):
+        NAV.append(entry)
+
+
+# autoescape=True everywhere: captured titles, notes and URLs are text, never markup.
+_env = Environment(
+    loader=PackageLoader("comity.web", "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def language(request: Request) -> str:
+    return pick_language(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+
+
+def query_string(values: Mapping[str, Any]) -> str:
+    return urlencode({k: v for k, v in values.items() if v not in (None, "")}, doseq=True)
+
+
+def page(
+    request: Request, template: str, *, status: int = 200, active: str = "", **context: Any
+) -> HTMLResponse:
+    lang = language(request)
+    actor: Actor | None = getattr(request.state, "actor", None)
+    nav = [e for e in NAV if actor is not None and actor.may(e.permission)]
+    html = _env.get_template(template).render(
+        t=translator(lang),
+        lang=lang,
+        languages=LANGUAGES,
+        actor=actor,
+        nav=nav,
+        active=active,
+        path=request.url.path,
+        message=context.pop("message", None),
+        message_kind=context.pop("message_kind", None),
+        **context,
+    )
+    return HTMLResponse(html, status_code=status)

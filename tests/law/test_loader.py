@@ -1,0 +1,107 @@
+"""The strict loader: one broken fixture per error kind, each located by file and line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from comity.law.cli import register
+from comity.law.loader import DEFAULT_ROOT, KnowledgeBaseError, kb_digest, load_kb, validate_path
+
+BROKEN = Path(__file__).parent / "fixtures" / "broken"
+KINDS = sorted(p.name for p in BROKEN.iterdir() if p.is_dir())
+
+
+def _marker(kind: str) -> tuple[Path, int]:
+    (path,) = (BROKEN / kind / "LU").glob("*.yaml")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return path, next(i for i, line in enumerate(lines, start=1) if "# <-- error" in line)
+
+
+def test_every_error_kind_has_a_fixture() -> None:
+    assert len(KINDS) >= 15
+    assert {
+        "duplicate_key",
+        "unknown_key",
+        "bad_date",
+        "overlapping_periods",
+        "unknown_conduct",
+        "unknown_fact",
+        "missing_source",
+        "duplicate_id",
+        "missing_note",
+    } <= set(KINDS)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_broken_fixture_names_file_and_line(kind: str) -> None:
+    path, line = _marker(kind)
+    errors = validate_path(BROKEN / kind)
+    hits = [e for e in errors if e.kind == kind]
+    assert hits, [str(e) for e in errors]
+    error = hits[0]
+    assert Path(error.file).name == path.name and f"{kind}/LU" in error.file
+    # a YAML syntax error is detected where the parser gives up: the next line at most
+    assert error.line in ((line, line + 1) if kind == "yaml_syntax" else (line,))
+    assert f"{path.name}:{error.line}:" in str(error)
+
+
+def test_bundled_knowledge_base_is_valid_and_loads() -> None:
+    assert validate_path(DEFAULT_ROOT) == []
+    kb = load_kb()
+    assert {"KZ", "EU"} <= set(kb.jurisdictions)
+    assert kb.digest == kb_digest(DEFAULT_ROOT) and len(kb.digest) == 64
+    assert load_kb() is kb  # cached: loaded once per process
+
+
+def test_every_provision_has_a_source_and_dated_versions() -> None:
+    kb = load_kb()
+    for provision in kb.provisions_by_id.values():
+        assert provision.source.url.startswith("http"), provision.id
+        assert provision.versions and all(v.start for v in provision.versions)
+        if provision.confidence != "high":
+            assert provision.note, provision.id
+
+
+def test_a_broken_root_refuses_to_load(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    shutil.copytree(DEFAULT_ROOT, root)
+    text = (root / "KZ" / "provisions.yaml").read_text(encoding="utf-8")
+    (root / "KZ" / "provisions.yaml").write_text(
+        text.replace("conducts: [terrorism.threat]", "conducts: [terrorism.threats]"),
+        encoding="utf-8",
+    )
+    with pytest.raises(KnowledgeBaseError) as info:
+        load_kb(root)
+    assert "provisions.yaml:" in info.value.message and "terrorism.threats" in info.value.message
+
+
+def test_digest_changes_with_content(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    shutil.copytree(DEFAULT_ROOT, root)
+    before = kb_digest(root)
+    path = root / "KZ" / "jurisdiction.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert kb_digest(root) != before
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    register(app)
+    return app
+
+
+def test_cli_validate_exits_1_with_file_and_line() -> None:
+    result = CliRunner().invoke(_app(), ["law", "validate", str(BROKEN / "bad_date")])
+    assert result.exit_code == 1
+    assert "bad_date/LU/provisions.yaml:10: [bad_date]" in result.output
+
+
+def test_cli_validate_ok_on_bundled_kb() -> None:
+    result = CliRunner().invoke(_app(), ["law", "validate"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ok:")
