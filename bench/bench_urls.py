@@ -136,7 +136,7 @@ def main() -> None:
         "ours_rejected": sum(o is None for o in ours_out),
         "ours_variants_collapsed": round(_collapsed(_ours, pairs, ours_out), 4),
         "w3lib_variants_collapsed": round(_collapsed(canonicalize_url, pairs, w3_out), 4),
-        "load_average_1min": round(load_before, 2),
+        "load_average_1min_start_end": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "cpus": os.cpu_count(),
     }
     RESULTS.mkdir(exist_ok=True)
@@ -153,8 +153,9 @@ def main() -> None:
         f"{result['ours_variants_collapsed']:.1%}, w3lib {result['w3lib_variants_collapsed']:.1%} "
         "(w3lib keeps tracking parameters).",
         f"- Refused by ours: {result['ours_rejected']:,} (non-public or invalid hosts).",
-        f"- Machine: {result['cpus']} CPUs, 1-minute load average {result['load_average_1min']} "
-        "at start (shared machine: absolute figures vary, the ratio less so).",
+        f"- Machine: {result['cpus']} CPUs, 1-minute load average at start/end "
+        f"{result['load_average_1min_start_end']} (shared machine: absolute figures vary with "
+        "load; the ratio less so).",
     ]
     (RESULTS / "urls.md").write_text("\n".join(md) + "\n", "utf-8")
     print("\n".join(md))

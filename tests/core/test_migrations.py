@@ -127,12 +127,34 @@ def _check_0004(conn: Connection) -> None:
     assert conn.execute(text("SELECT key FROM login_failures")).scalar() == "user:mig"
 
 
+def _seed_0005(conn: Connection) -> None:
+    item = conn.execute(text("SELECT id FROM items WHERE url_key = 'k1'")).scalar()
+    conn.execute(
+        text("INSERT INTO attributions (item_id, observed_at, countries, asns, data) "
+             "VALUES (:i, CURRENT_TIMESTAMP, 'DE', '24940', '{}')"),
+        {"i": item},
+    )
+    conn.execute(
+        text("INSERT INTO assessments (item_id, assessed_at, assessed_by, host, role, conduct, "
+             "on_date, outcome, kb_version, facts, result) VALUES (:i, CURRENT_TIMESTAMP, 'mig', "
+             "'DE', 'hosting', 'terrorism.threat', '2026-01-01', 'yes', 'v', '{}', '{}')"),
+        {"i": item},
+    )
+
+
+def _check_0005(conn: Connection) -> None:
+    assert conn.execute(text("SELECT countries FROM attributions")).scalar() == "DE"
+    assert conn.execute(text("SELECT outcome FROM assessments")).scalar() == "yes"
+
+
+
 # revision -> (insert rows that exercise the revision's tables, check them later)
 SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None]]] = {
     "0001": (_seed_0001, _check_0001),
     "0002": (_seed_0002, _check_0002),
     "0003": (_seed_0003, _check_0003),
     "0004": (_seed_0004, _check_0004),
+    "0005": (_seed_0005, _check_0005),
 }
 
 

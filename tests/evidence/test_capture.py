@@ -42,7 +42,7 @@ def capture(*ids: int, by: str = "alice") -> list[dict[str, object]]:
 @pytest.fixture
 def limits(settings: Settings) -> Iterator[Settings]:
     tight = settings.model_copy(
-        update={"fetch_max_bytes": 100_000, "fetch_timeout_seconds": 1.0, "fetch_max_redirects": 3}
+        update={"fetch_max_bytes": 100_000, "fetch_timeout_seconds": 3.0, "fetch_max_redirects": 3}
     )
     with override_settings(tight):
         yield tight

@@ -90,9 +90,7 @@ def test_data_status_exits_1_and_says_degraded_when_a_file_is_corrupt(
 def test_data_update_refuses_when_offline(monkeypatch: pytest.MonkeyPatch) -> None:
     from comity.core.settings import Settings
 
-    monkeypatch.setattr(
-        "comity.hosting.ipdata.update.get_settings", lambda: Settings(online=False)
-    )
+    monkeypatch.setattr("comity.hosting.ipdata.update.get_settings", lambda: Settings(online=False))
     result = runner.invoke(app, ["data", "update"])
     assert result.exit_code == 1
     assert "offline by default" in result.stderr and "COMITY_ONLINE=1" in result.stderr

@@ -50,7 +50,7 @@ def test_missing_file_is_reported_by_health_without_raising(copy: Path) -> None:
     assert statuses["cdn-operators"].healthy is False
     assert "cdn-operators.yaml" in (statuses["cdn-operators"].problem or "")
     assert statuses["ip-asn"].healthy is True
-    with pytest.raises(DatasetError, match="cdn-operators.yaml"):
+    with pytest.raises(DatasetError, match=r"cdn-operators\.yaml"):
         lookup(["1.1.1.1"])
 
 
@@ -65,7 +65,7 @@ def test_truncated_table_with_matching_checksum_is_unreadable_not_a_crash(copy: 
         if entry["file"] == "asn-org.npz":
             entry["sha256"] = sha256_file(path)
     (copy / "sources.yaml").write_text(yaml.safe_dump(sources))
-    with pytest.raises(DatasetError, match="asn-org.npz is not a readable table"):
+    with pytest.raises(DatasetError, match=r"asn-org\.npz is not a readable table"):
         lookup(["8.8.8.8"])
 
 

@@ -1,10 +1,10 @@
 """Gather the facts the safeguards need from the database (the impure half).
 
-Evidence comes from `comity.evidence.models.Evidence` when that domain is
-installed (imported lazily: without it, evidence counts as missing). Hosting
-facts (CDN, shared host) and hosts' refusals come from the fact and refusal
-sources other domains register (`comity.cases.hooks`); explicit values given
-by the caller win over them.
+Evidence comes from `comity.evidence.models.Evidence` and hosting facts (CDN,
+shared host) from the latest stored attribution (`comity.hosting.store`), each
+imported lazily: without the evidence domain evidence counts as missing. More
+hosting facts and the hosts' refusals come from the sources other domains
+register (`comity.cases.hooks`); explicit values given by the caller win.
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ from comity.cases.hooks import fact_sources, refusal_sources
 from comity.cases.models import Proposal
 from comity.intake.models import Item
 
-__all__ = ["HostingFacts", "hosting_facts", "latest_evidence", "prior_refusals"]
+__all__ = [
+    "HostingFacts",
+    "attribution_facts",
+    "hosting_facts",
+    "latest_evidence",
+    "prior_refusals",
+]
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,30 @@ def latest_evidence(*, session: Session, item_id: int) -> tuple[datetime, str | 
     return None if row is None else (row[0], row[1])
 
 
+def attribution_facts(session: Session, item: Item) -> dict[str, Any]:
+    """CDN and shared-host facts from the item's latest stored attribution, if any.
+
+    The shared-host count is the largest number of other registrable domains
+    Comity has seen on any of the item's addresses.
+    """
+    try:
+        from comity.hosting.models import AttributionIp
+        from comity.hosting.store import collateral_for, latest
+    except ImportError:  # no attribution store: the registered sources decide
+        return {}
+    record = latest(session, item.id)
+    if record is None:
+        return {}
+    ips = session.scalars(
+        select(AttributionIp.ip).where(AttributionIp.attribution_id == record.id)
+    ).all()
+    counts = [
+        int(collateral_for(session, ip=ip, domain=item.registrable_domain)["other_domains"])
+        for ip in ips
+    ]
+    return {"cdn": record.cdn, "shared_host_domains": max(counts) if counts else None}
+
+
 def hosting_facts(
     *,
     session: Session,
@@ -56,7 +86,7 @@ def hosting_facts(
 ) -> HostingFacts:
     """CDN and shared-host facts: explicit values, else the registered sources."""
     found: dict[str, Any] = {}
-    for source in fact_sources():
+    for source in (attribution_facts, *fact_sources()):
         for key, value in source(session, item).items():
             if value is not None:
                 found.setdefault(key, value)

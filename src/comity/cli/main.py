@@ -29,6 +29,7 @@ _DOMAINS = (
     "comity.intake.cli",
     "comity.hosting.cli",
     "comity.law.cli",
+    "comity.flows.cli",
 )
 
 for _module in _DOMAINS:

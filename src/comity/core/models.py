@@ -9,7 +9,9 @@ from comity.cases.models import Case, CaseItem, Proposal
 from comity.core.audit import AuditEvent, AuditHead
 from comity.core.db import Base
 from comity.evidence.models import Evidence
+from comity.hosting.models import AttributionIp, AttributionRecord
 from comity.intake.models import Item, ItemConduct, Report
+from comity.law.models import StoredAssessment
 from comity.users.models import User
 from comity.web.models import ApiToken, LoginFailure, WebSession  # noqa: F401
 

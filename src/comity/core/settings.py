@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     fetch_allow: Annotated[tuple[str, ...], NoDecode] = Field(default=())
     # DNS resolvers as ip[:port] (comma-separated); empty means the system resolver.
     dns_servers: Annotated[tuple[str, ...], NoDecode] = Field(default=())
+    dns_timeout_seconds: float = 3.0
+    # Demo internet and tests: host name -> loopback ip:port to connect to instead
+    # of the public address DNS gives ("name=127.0.0.1:8080", comma-separated).
+    connect_overrides: Annotated[tuple[str, ...], NoDecode] = Field(default=())
     fetch_timeout_seconds: float = 15.0
     fetch_max_bytes: int = 20_000_000
     fetch_max_redirects: int = 5
@@ -85,7 +89,7 @@ class Settings(BaseSettings):
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
 
-    @field_validator("fetch_allow", "dns_servers", mode="before")
+    @field_validator("fetch_allow", "dns_servers", "connect_overrides", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -128,11 +128,16 @@ class PinnedTransport(httpx.BaseTransport):
     """
 
     def __init__(
-        self, targets: Sequence[tuple[str, int]], *, connect: Connect, deadline: float
+        self,
+        targets: Sequence[tuple[str, int]],
+        *,
+        connect: Connect,
+        deadline: float,
+        ssl_context: ssl.SSLContext,
     ) -> None:
         self.backend = _PinnedBackend(targets, connect, deadline)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=ssl_context,
             max_connections=1,
             retries=0,
             network_backend=self.backend,

@@ -117,6 +117,14 @@ class Fetcher:
         self.connect = connect
         self.routes = dict(routes or {})
         self.user_agent = user_agent
+        self._ssl: ssl.SSLContext | None = None
+
+    @property
+    def ssl_context(self) -> ssl.SSLContext:
+        # Loading the CA bundle takes tens of milliseconds: once per fetcher, not per hop.
+        if self._ssl is None:
+            self._ssl = httpx.create_ssl_context()
+        return self._ssl
 
     @classmethod
     def from_settings(
@@ -180,7 +188,9 @@ class Fetcher:
     def _hop(self, url: httpx.URL, hop: Hop, deadline: float) -> str | None:
         """Fetch one hop; the Location to follow, or None for the final response."""
         targets = self._targets(url, deadline)
-        transport = PinnedTransport(targets, connect=self.connect, deadline=deadline)
+        transport = PinnedTransport(
+            targets, connect=self.connect, deadline=deadline, ssl_context=self.ssl_context
+        )
         headers = {"User-Agent": self.user_agent, "Accept": "*/*"}
         headers["Accept-Encoding"] = "gzip, deflate, br"
         try:

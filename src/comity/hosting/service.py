@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,13 +41,22 @@ IpLookup = Callable[[Sequence[str]], Sequence[IpInfoLike]]
 
 
 def resolver_config_from_env() -> ResolverConfig:
-    """COMITY_DNS_NAMESERVERS (comma-separated IPs), COMITY_DNS_PORT, COMITY_DNS_TIMEOUT.
+    """Resolvers from the settings: COMITY_DNS_SERVERS="ip[:port],..." (IPv6 as [addr]:port).
 
-    Without COMITY_DNS_NAMESERVERS the system resolvers (/etc/resolv.conf) are used.
+    Without it the system resolvers (/etc/resolv.conf) are used. One port applies
+    to every server (the demo internet and tests run one server on a high port).
     """
-    servers = [
-        s.strip() for s in os.environ.get("COMITY_DNS_NAMESERVERS", "").split(",") if s.strip()
-    ]
+    from comity.core.settings import get_settings
+
+    settings = get_settings()
+    servers: list[str] = []
+    ports: set[int] = set()
+    for entry in settings.dns_servers:
+        host, port = _split_server(entry)
+        servers.append(host)
+        ports.add(port)
+    if len(ports) > 1:
+        raise BadInput("COMITY_DNS_SERVERS: all servers must use the same port")
     if not servers:
         import dns.resolver
 
@@ -56,15 +64,29 @@ def resolver_config_from_env() -> ResolverConfig:
             servers = [str(ns) for ns in dns.resolver.Resolver().nameservers]
         except dns.resolver.NoResolverConfiguration:
             raise BadInput(
-                "no DNS resolver configured: set COMITY_DNS_NAMESERVERS (e.g. 127.0.0.1)",
-                field="COMITY_DNS_NAMESERVERS",
+                "no DNS resolver configured: set COMITY_DNS_SERVERS (e.g. 127.0.0.1:53)",
+                field="COMITY_DNS_SERVERS",
             ) from None
+    return ResolverConfig(
+        nameservers=tuple(servers), port=ports.pop() if ports else 53,
+        timeout=settings.dns_timeout_seconds,
+    )  # fmt: skip
+
+
+def _split_server(entry: str) -> tuple[str, int]:
+    """'1.2.3.4', '1.2.3.4:5353', '[::1]:5353' or '::1' -> (address, port)."""
+    text = entry.strip()
+    host, port = text, "53"
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest.removeprefix(":") or "53"
+    elif text.count(":") == 1:
+        host, port = text.split(":")
     try:
-        port = int(os.environ.get("COMITY_DNS_PORT", "53"))
-        timeout = float(os.environ.get("COMITY_DNS_TIMEOUT", "3"))
+        number = int(port)
     except ValueError:
-        raise BadInput("COMITY_DNS_PORT / COMITY_DNS_TIMEOUT must be numbers") from None
-    return ResolverConfig(nameservers=tuple(servers), port=port, timeout=timeout)
+        raise BadInput(f"COMITY_DNS_SERVERS: bad port in {entry!r}") from None
+    return host, number
 
 
 @dataclass(frozen=True)

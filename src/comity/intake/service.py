@@ -186,22 +186,39 @@ def _write_batch(
         _bulk_insert(
             session,
             Item,
-            [{"url": r.url, "url_key": r.url_key, "host": r.host,
-              "registrable_domain": r.registrable_domain, "state": "reported",
-              "priority": "standard", "created_at": now, "updated_at": now}
-             for r in fresh],
-        )  # fmt: skip
+            [
+                {
+                    "url": r.url,
+                    "url_key": r.url_key,
+                    "host": r.host,
+                    "registrable_domain": r.registrable_domain,
+                    "state": "reported",
+                    "priority": "standard",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for r in fresh
+            ],
+        )
         ids.update(_keys_present(session, items.c.url_key, [r.url_key for r in fresh]))
     pairs = sorted({(ids[r.url_key], r.conduct) for r in rows})
     _bulk_insert(session, ItemConduct, [{"item_id": i, "conduct": c} for i, c in pairs])
     reports: dict[str, dict[str, Any]] = {}
     for r in rows:
         fp = _fingerprint(r.url, r.conduct, r.note, r.source, actor)
-        reports.setdefault(fp, {
-            "item_id": ids[r.url_key], "raw_url": r.raw_url, "conduct": r.conduct,
-            "note": r.note, "source": r.source, "reported_by": actor, "reported_at": now,
-            "fingerprint": fp,
-        })  # fmt: skip
+        reports.setdefault(
+            fp,
+            {
+                "item_id": ids[r.url_key],
+                "raw_url": r.raw_url,
+                "conduct": r.conduct,
+                "note": r.note,
+                "source": r.source,
+                "reported_by": actor,
+                "reported_at": now,
+                "fingerprint": fp,
+            },
+        )
     known = _keys_present(session, Report.__table__.c.fingerprint, list(reports))
     new_reports = [v for fp, v in reports.items() if fp not in known]
     _bulk_insert(session, Report, new_reports)
@@ -220,22 +237,39 @@ def _audit_batch(
 ) -> None:
     if audit_each:
         for item_id, url in new_items:
-            audit.record(session=session, actor=actor, action="item.create", object_type="item",
-                         object_id=item_id, state={"url": url, "state": "reported"},
-                         data={"url": url})  # fmt: skip
+            audit.record(
+                session=session,
+                actor=actor,
+                action="item.create",
+                object_type="item",
+                object_id=item_id,
+                state={"url": url, "state": "reported"},
+                data={"url": url},
+            )
         for rep in new_reports:
-            audit.record(session=session, actor=actor, action="report.add", object_type="item",
-                         object_id=rep["item_id"], state=rep["fingerprint"],
-                         data={"conduct": rep["conduct"], "source": rep["source"]})  # fmt: skip
+            audit.record(
+                session=session,
+                actor=actor,
+                action="report.add",
+                object_type="item",
+                object_id=rep["item_id"],
+                state=rep["fingerprint"],
+                data={"conduct": rep["conduct"], "source": rep["source"]},
+            )
     elif new_items or new_reports:
         # One event per committed batch: its digest covers exactly the rows written.
         audit.record(
-            session=session, actor=actor, action="intake.batch", object_type="import",
+            session=session,
+            actor=actor,
+            action="intake.batch",
+            object_type="import",
             object_id=str(min((i for i, _ in new_items), default=0)),
-            state={"items": sorted(i for i, _ in new_items),
-                   "reports": sorted(r["fingerprint"] for r in new_reports)},
+            state={
+                "items": sorted(i for i, _ in new_items),
+                "reports": sorted(r["fingerprint"] for r in new_reports),
+            },
             data={"items_created": len(new_items), "reports_created": len(new_reports)},
-        )  # fmt: skip
+        )
 
 
 def _validated(
@@ -344,8 +378,7 @@ def item_summary(session: Session, items: Sequence[Item]) -> list[dict[str, Any]
             select(Report.item_id, func.count())
             .where(Report.item_id.in_(ids))
             .group_by(Report.item_id)
-        )
-        .all()
+        ).all()
     )
     return [
         {

@@ -1,0 +1,1 @@
+"""Flows: multi-step work that spans domains (the demo pipeline, scheduled runs)."""

@@ -1,0 +1,151 @@
+"""`comity demo`: the whole pipeline on the demo internet, on an embedded SQLite database.
+
+Each step calls the same services as the command line. The demo runs in its
+own data folder (`<home>/demo`), recreated on every run so that the story it
+prints is always the same one.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from comity.core.db import get_engine, reset_engines, session_scope
+from comity.core.settings import Settings, get_settings, override_settings
+
+__all__ = ["DEMO_USERS", "DemoContext", "run_demo"]
+
+# name, role, password: demo log-ins printed at the end (development mode only).
+DEMO_USERS = (
+    ("ada", "admin", "demo-admin-pass"),
+    ("alice", "analyst", "demo-analyst-pass"),
+    ("alan", "analyst", "demo-analyst-pass"),
+    ("rita", "legal_reviewer", "demo-reviewer-pass"),
+    ("leo", "liaison", "demo-liaison-pass"),
+    ("sam", "supervisor", "demo-supervisor-pass"),
+    ("aud", "auditor", "demo-auditor-pass"),
+)
+
+
+@dataclass
+class DemoContext:
+    console: Console
+    settings: Settings
+    net: Any  # comity.demo.internet.DemoInternet
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def say(self, message: str) -> None:
+        self.console.print(message)
+
+
+Step = Callable[[DemoContext], None]
+
+
+def _users(ctx: DemoContext) -> None:
+    from comity.users.service import add_user
+
+    with session_scope() as session:
+        for name, role, password in DEMO_USERS:
+            add_user(
+                session=session,
+                name=name,
+                role=role,
+                password=password,
+                actor=None if name == "ada" else "ada",
+            )
+    ctx.say(f"users: {', '.join(f'{n} ({r})' for n, r, _ in DEMO_USERS)}")
+
+
+def _intake(ctx: DemoContext) -> None:
+    from comity.demo.sites import reports_csv
+    from comity.intake.service import import_file
+
+    path = ctx.settings.home / "demo-reports.csv"
+    path.write_text(reports_csv(), encoding="utf-8")
+    result = import_file(
+        engine=get_engine(), path=path, actor="alice", allow=ctx.settings.fetch_allow
+    )
+    ctx.facts["items"] = result.items_created
+    ctx.say(
+        f"intake: {result.rows} reports -> {result.items_created} items "
+        f"({len(result.errors)} refused)"
+    )
+
+
+def _attribute(ctx: DemoContext) -> None:
+    from comity.core.db import read_session
+    from comity.hosting.service import attribute_urls, resolver_config_from_env
+    from comity.hosting.store import attribute_items, stale_item_ids
+
+    config = resolver_config_from_env()
+    with read_session() as session:
+        ids = stale_item_ids(session, 0)
+    rows = attribute_items(
+        engine=get_engine(),
+        item_ids=ids,
+        actor="alice",
+        attribute=lambda urls: attribute_urls(urls, resolver_config=config),
+    )
+    where: dict[str, int] = {}
+    for row in rows:
+        for country in (row.countries or "?").split(","):
+            where[country] = where.get(country, 0) + 1
+    summary = ", ".join(f"{c}: {n}" for c, n in sorted(where.items()))
+    cdn = sum(1 for r in rows if r.cdn)
+    platform = sum(1 for r in rows if r.platform)
+    ctx.say(
+        f"attribution: {len(rows)} items; hosting/CDN countries {summary}; "
+        f"{cdn} behind a CDN, {platform} on a platform"
+    )
+
+
+STEPS: tuple[tuple[str, Step], ...] = (
+    ("users", _users),
+    ("intake", _intake),
+    ("attribution", _attribute),
+)
+
+
+def run_demo(*, console: Console, home: Path | None = None, serve: bool = False) -> DemoContext:
+    """Run every step on a fresh demo database; return what happened."""
+    from comity.demo.internet import start
+
+    base = get_settings()
+    home = home or base.home / "demo"
+    if home.exists():
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    with start() as net:
+        settings = Settings(
+            home=home,
+            mode="development",
+            database_url=f"sqlite:///{home / 'comity.db'}",
+            fetch_allow=("127.0.0.1", "::1"),
+            dns_servers=(f"127.0.0.1:{net.dns_port}",),
+            connect_overrides=tuple(
+                f"{name}={h}:{p}" for name, (h, p) in net.address_map().items()
+            ),
+        )
+        reset_engines()
+        with override_settings(settings):
+            ctx = DemoContext(console=console, settings=settings, net=net)
+            console.print(
+                f"[bold]Comity demo[/bold] in {home} "
+                f"(demo DNS 127.0.0.1:{net.dns_port}, HTTP 127.0.0.1:{net.http_port})"
+            )
+            for name, step in STEPS:
+                with console.status(f"{name}…"):
+                    step(ctx)
+            if serve:
+                _serve(ctx)
+        reset_engines()
+    return ctx
+
+
+def _serve(ctx: DemoContext) -> None:
+    ctx.say("web application: not available yet")
