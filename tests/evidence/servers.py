@@ -16,7 +16,7 @@ class _Routed(http.server.BaseHTTPRequestHandler):
     hits: list[str]
     protocol_version = "HTTP/1.1"
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         self.hits.append(self.path)
         handler = self.routes.get(self.path)
         if handler is None:

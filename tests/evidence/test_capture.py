@@ -20,7 +20,7 @@ from comity.evidence.cli import register
 from comity.evidence.models import Evidence
 from comity.intake.models import Item
 from tests.evidence.conftest import add_item
-from tests.evidence.servers import RawServer, WebServer, page, redirect, send
+from tests.evidence.servers import RawServer, WebServer, page, redirect
 
 app = typer.Typer()
 register(app)
@@ -61,11 +61,14 @@ def test_capture_writes_a_readable_warc_whose_hashes_match(
     assert entry["content_sha256"] == hashlib.sha256(HTML).hexdigest()
     warc = settings.home / str(entry["warc_path"])
     assert hashlib.sha256(warc.read_bytes()).hexdigest() == entry["warc_sha256"]
-    assert entry["warc_path"] == f"evidence/{str(entry['warc_sha256'])[:2]}/{entry['warc_sha256']}.warc.gz"
+    assert (
+        entry["warc_path"]
+        == f"evidence/{str(entry['warc_sha256'])[:2]}/{entry['warc_sha256']}.warc.gz"
+    )
     with warc.open("rb") as handle:
-        records = list(
+        records = [
             (r.rec_type, r.rec_headers, r.content_stream().read()) for r in ArchiveIterator(handle)
-        )
+        ]
     types = [t for t, _, _ in records]
     assert types == ["warcinfo", "response", "request"]  # warcio writes a pair response-first
     _, headers, body = records[1]

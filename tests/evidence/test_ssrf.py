@@ -158,6 +158,7 @@ def test_allowlisted_host_name_permits_its_private_address(web: WebServer) -> No
 
     good = fetcher(("demo.test",), rec, resolver)
     assert good.fetch(f"http://demo.test:{web.port}/").body == b"demo"
-    assert fetcher(("other.test",), rec, resolver).fetch(
-        f"http://demo.test:{web.port}/"
-    ).outcome == "refused_ssrf"
+    assert (
+        fetcher(("other.test",), rec, resolver).fetch(f"http://demo.test:{web.port}/").outcome
+        == "refused_ssrf"
+    )

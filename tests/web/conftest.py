@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Iterator
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
@@ -29,10 +30,26 @@ LOCAL = "http://127.0.0.1:8000"
 
 @pytest.fixture
 def app(settings: Settings, engine: Engine, staff: dict[str, str]) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+def passwords(
+    app: FastAPI, engine: Engine, staff: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """Every staff member gets PASSWORD, hashed with cheap argon2 parameters.
+
+    The hash carries its own parameters, so verification takes the same
+    production code path; only the cost is lower, to keep the suite quick.
+    """
+    monkeypatch.setattr(
+        "comity.users.service._hasher",
+        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
+    )
     with session_scope(engine) as session:
         for name in [*staff.values(), "alan"]:
             set_password(session=session, name=name, password=PASSWORD, actor="ada")
-    return create_app(settings)
+    return PASSWORD
 
 
 @pytest.fixture

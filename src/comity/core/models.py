@@ -11,7 +11,9 @@ from comity.core.db import Base
 from comity.evidence.models import Evidence
 from comity.hosting.models import AttributionIp, AttributionRecord
 from comity.intake.models import Item, ItemConduct, Report
+from comity.jobs.models import JobRun  # noqa: F401
 from comity.law.models import StoredAssessment
+from comity.tracking.models import Dispatch, MonitorCheck, MonitorState, TrackedRequest  # noqa: F401
 from comity.users.models import User
 from comity.web.models import ApiToken, LoginFailure, WebSession  # noqa: F401
 

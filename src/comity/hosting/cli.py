@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from comity.cli.common import JsonOption
+from comity.cli.common import ByOption, JsonOption
 from comity.cli.output import fail, handle_errors
 from comity.core.errors import BadInput
 
@@ -51,6 +51,7 @@ def attribute(
         typer.Option("--ip-file", help="File of addresses, one per line ('-': stdin)."),
     ] = None,
     as_json: JsonOption = False,
+    by: ByOption = None,
 ) -> None:
     """Where is an item, URL or address served from, and who can act on it."""
     with handle_errors():
@@ -81,6 +82,7 @@ def attribute(
             stale=stale,
             online=online,
             as_json=as_json,
+            by=by,
         )
 
 

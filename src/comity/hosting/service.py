@@ -280,3 +280,70 @@ def attribute_command(
     else:
         render_attribution(attribution)
     return attribution
+
+
+def attribute_items_command(
+    *,
+    item_ids: Sequence[str],
+    all_items: bool = False,
+    stale: int | None = None,
+    online: bool = False,
+    as_json: bool = False,
+    by: str | None = None,
+) -> None:
+    """`comity attribute ITEM... | --all | --stale DAYS`: attribute stored items, keep history."""
+    from rich.progress import Progress
+
+    from comity.cases.states import advance
+    from comity.cli.output import err_console, print_json
+    from comity.core.db import get_engine, read_session
+    from comity.core.settings import get_settings
+    from comity.hosting.store import attribute_items, stale_item_ids
+    from comity.intake.models import Item
+
+    try:
+        ids = [int(i) for i in item_ids]
+    except ValueError:
+        raise BadInput(f"item ids must be numbers: {' '.join(item_ids)}") from None
+    engine = get_engine()
+    if all_items or stale is not None:
+        from sqlalchemy import select
+
+        with read_session(engine) as session:
+            ids = (
+                stale_item_ids(session, stale)
+                if stale is not None
+                else list(session.scalars(select(Item.id).order_by(Item.id)))
+            )
+    config = resolver_config_from_env()
+
+    def advance_item(session: Any, item: Item, row: Any, actor: str) -> None:
+        advance(session=session, item=item, to="attributed", actor=actor, reason="attributed")
+
+    with Progress(console=err_console, transient=True, disable=as_json) as progress:
+        task = progress.add_task("attributing", total=len(ids))
+        rows = attribute_items(
+            engine=engine,
+            item_ids=ids,
+            actor=by or get_settings().user,
+            attribute=lambda urls: attribute_urls(urls, resolver_config=config, online=online),
+            on_recorded=advance_item,
+            progress=lambda n: progress.advance(task, n),
+        )
+    if as_json:
+        print_json(
+            [
+                {"item_id": r.item_id, "attribution_id": r.id, "moved": r.moved, **r.data}
+                for r in rows
+            ],
+            lines=True,
+        )
+        return
+    from comity.cli.output import console
+
+    for r in rows:
+        flag = f"  [yellow]moved: {r.moved}[/]" if r.moved else ""
+        console.print(
+            f"item {r.item_id}: {r.countries or '-'} AS{r.asns or '-'} "
+            f"cdn={r.cdn or '-'} platform={r.platform or '-'}{flag}"
+        )

@@ -61,10 +61,17 @@ def assess_command(
     priority: str = typer.Option("standard", "--priority", help="standard or threat_to_life."),
     batch: Path | None = typer.Option(None, "--batch", help="JSON Lines file ('-' for stdin)."),  # noqa: B008
     json_out: bool = typer.Option(False, "--json"),
+    item: int | None = typer.Option(
+        None, "--item", help="Assess a stored item against every jurisdiction it was attributed to."
+    ),
+    by: str | None = typer.Option(None, "--by", help="Who is acting (default: COMITY_USER)."),
 ) -> None:
     """Would the host's own law forbid this conduct, and which channel may a request take?"""
     with handle_errors():
         day = parse_date(on) if on else date.today()
+        if item is not None:
+            _assess_item(item, conduct, fact, day, requesting, by, json_out)
+            return
         kb = load_kb()
         if batch is not None:
             if str(batch) == "-":
@@ -96,6 +103,38 @@ def assess_command(
             print_json(result.to_json())
         else:
             _print_assessment(result.to_json())
+
+
+def _assess_item(
+    item: int,
+    conduct: str,
+    fact: list[str],
+    day: date,
+    requesting: str,
+    by: str | None,
+    json_out: bool,
+) -> None:
+    from comity.cli.common import actor
+    from comity.core.db import session_scope
+    from comity.law.store import assess_item
+
+    with session_scope() as session:
+        rows = assess_item(
+            session=session,
+            item_id=item,
+            facts=parse_fact_options(fact),
+            actor=actor(by),
+            conduct=conduct or None,
+            on=day,
+            requesting=requesting,
+        )
+        results = [{"id": r.id, **r.result} for r in rows]
+    if json_out:
+        print_json({"item": item, "assessments": results})
+        return
+    for data in results:
+        console.print(f"[dim]({data['role']})[/]")
+        _print_assessment(data)
 
 
 @law_app.command("validate")

@@ -95,6 +95,9 @@ def assess_item(
         session.add(row)
         stored.append(row)
     session.flush()
+    from comity.cases.states import advance
+
+    advance(session=session, item=item, to="assessed", actor=user.name, reason="assessed")
     audit.record(
         session=session,
         actor=user.name,

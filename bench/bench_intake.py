@@ -1,0 +1,174 @@
+"""Bulk intake: import N reported URLs end to end into SQLite and PostgreSQL.
+
+URLs are variations of the real Citizen Lab test lists (../shared/data, used
+here for benchmarking only: CC BY-NC-SA), written to a CSV file first; the
+import then streams that file (parse, canonicalise, deduplicate, write in
+committed batches, audit). Figures: rows/s wall and CPU, peak RSS, and RSS
+sampled during the import (flat memory = streaming).
+
+    python bench/bench_intake.py [--rows 1000000] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LISTS = ROOT.parent / "shared" / "data" / "citizenlab-test-lists" / "lists"
+RESULTS = ROOT / "bench" / "results"
+CONDUCTS = (
+    "terrorism.incitement",
+    "terrorism.glorification",
+    "terrorism.recruitment",
+    "terrorism.financing",
+    "extremism.banned_organisation",
+)
+TRACKERS = ("utm_source=tw", "fbclid=IwAR0", "gclid=abc", "utm_medium=social")
+
+
+def base_urls() -> list[str]:
+    urls = []
+    for path in sorted(LISTS.glob("*.csv")):
+        if path.name.startswith("00-"):
+            continue
+        with path.open(encoding="utf-8", errors="replace") as f:
+            for row in csv.DictReader(f):
+                url = (row.get("url") or "").strip()
+                if url.startswith(("http://", "https://")):
+                    urls.append(url.rstrip("/"))
+    return urls
+
+
+def variations(n: int, seed: int = 7) -> list[str]:
+    rnd = random.Random(seed)
+    bases = base_urls()
+    out = []
+    for i in range(n):
+        url = rnd.choice(bases)
+        if rnd.random() < 0.3:
+            url = url[:8].upper() + url[8:]  # HTTPS://, HTTP://W: case variants
+        path = f"/item/{i}" if rnd.random() < 0.9 else "/./a/../item/%7e" + str(i)
+        query = f"?{rnd.choice(TRACKERS)}&id={i % 1000}" if rnd.random() < 0.4 else ""
+        out.append(f"{url}{path}{query}")
+    return out
+
+
+def write_csv(path: Path, n: int) -> None:
+    rnd = random.Random(3)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["url", "conduct", "note", "source"])
+        chunk = 100_000
+        for start in range(0, n, chunk):
+            for url in variations(min(chunk, n - start), seed=start):
+                writer.writerow([url, rnd.choice(CONDUCTS), "", "bench"])
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def run_import(url: str, csv_path: Path, home: Path) -> dict[str, float]:
+    from comity.core.db import get_engine, reset_engines, session_scope
+    from comity.core.settings import Settings, override_settings
+    from comity.intake.service import import_file
+    from comity.users.service import add_user
+
+    reset_engines()
+    with override_settings(Settings(home=home, database_url=url)):
+        engine = get_engine()
+        with session_scope(engine) as session:
+            add_user(session=session, name="bench", role="analyst", actor=None)
+        samples: list[float] = []
+        done = [0]
+
+        def progress(n: int) -> None:
+            done[0] += n
+            if done[0] % 100_000 < n:
+                samples.append(rss_mb())
+
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = import_file(
+            engine=engine, path=csv_path, actor="bench", progress=progress, batch_size=5_000
+        )
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    reset_engines()
+    return {
+        "rows": result.rows,
+        "valid": result.valid,
+        "items_created": result.items_created,
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "rows_per_s_wall": round(result.rows / wall),
+        "rows_per_s_cpu": round(result.rows / cpu),
+        "rss_mb_samples": [round(s) for s in samples],
+    }
+
+
+def pg_database() -> str | None:
+    base = os.environ.get("COMITY_TEST_PG_URL")
+    if not base:
+        return None
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text('DROP DATABASE IF EXISTS "comity_bench" WITH (FORCE)'))
+        conn.execute(text('CREATE DATABASE "comity_bench"'))
+    admin.dispose()
+    return make_url(base).set(database="comity_bench").render_as_string(hide_password=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="100,000 rows")
+    args = parser.parse_args()
+    rows = 100_000 if args.quick else args.rows
+    sys.path.insert(0, str(ROOT / "src"))
+    out: dict[str, object] = {"rows": rows, "source": "Citizen Lab test lists, varied"}
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = Path(tmp) / "reports.csv"
+        t = time.perf_counter()
+        write_csv(csv_path, rows)
+        out["generate_s"] = round(time.perf_counter() - t, 1)
+        out["sqlite"] = run_import(f"sqlite:///{tmp}/bench.db", csv_path, Path(tmp))
+        pg = pg_database()
+        out["postgresql"] = run_import(pg, csv_path, Path(tmp)) if pg else "skipped: no PG"
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "intake.json").write_text(json.dumps(out, indent=2) + "\n")
+    lite = out["sqlite"]
+    assert isinstance(lite, dict)
+    lines = [
+        "# Bulk intake benchmark",
+        "",
+        f"{rows:,} URLs (variations of the Citizen Lab lists), streamed from CSV.",
+        "",
+        "| database | rows/s (wall) | rows/s (CPU) | wall s | RSS MB during import |",
+        "|---|---|---|---|---|",
+    ]
+    for name in ("sqlite", "postgresql"):
+        r = out[name]
+        if isinstance(r, dict):
+            lines.append(
+                f"| {name} | {r['rows_per_s_wall']:,} | {r['rows_per_s_cpu']:,} | "
+                f"{r['wall_s']} | {r['rss_mb_samples']} |"
+            )
+    (RESULTS / "intake.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""401/403 for every route and role, generated from the app's own route table.
+
+A new route without a `need(...)` permission fails `test_every_route_declares_a_permission`;
+a route whose permission lets the wrong role in fails the matrix.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from comity.users.roles import PERMISSIONS
+from tests.web.conftest import TestClient
+
+# Reachable without logging in, on purpose.
+PUBLIC = {
+    ("/login", "GET"),
+    ("/login", "POST"),
+    ("/lang", "GET"),
+    ("/api/v1/openapi.json", "GET"),
+    ("/api/v1/openapi.json", "HEAD"),
+}
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# The auditor reads everything and changes nothing; ending their own session is not a change.
+AUDITOR_MAY_POST = {"/logout"}
+
+
+def _permission(dependant: Any) -> str | None:
+    for sub in dependant.dependencies:
+        found = getattr(sub.call, "comity_permission", None) or _permission(sub)
+        if found:
+            return str(found)
+    return None
+
+
+def _routes(app: FastAPI) -> list[tuple[str, str, str | None]]:
+    out = []
+    # FastAPI includes routers lazily; iter_route_contexts flattens them with their prefixes.
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute):
+            for method in sorted(context.methods or ()):
+                out.append((str(context.path), method, _permission(route.dependant)))
+    assert len(out) >= 15, "the route table was not read"
+    return out
+
+
+def _url(path: str) -> str:
+    # Path parameters get values that exist, so "allowed" never hides behind a 404.
+    return re.sub(r"\{(\w+)\}", lambda m: {"item_id": "1", "code": "KZ"}.get(m[1], "x"), path)
+
+
+def test_every_route_declares_a_permission(app: FastAPI) -> None:
+    missing = [(p, m) for p, m, perm in _routes(app) if perm is None and (p, m) not in PUBLIC]
+    assert missing == []
+    assert {perm for _, _, perm in _routes(app) if perm} <= set(PERMISSIONS)
+
+
+def test_no_unsafe_route_is_open_to_the_auditor(app: FastAPI) -> None:
+    for path, method, perm in _routes(app):
+        if method in UNSAFE and perm and path not in AUDITOR_MAY_POST:
+            assert "auditor" not in PERMISSIONS[perm], (path, method, perm)
+
+
+@pytest.fixture
+def one_item(client: TestClient, tokens: dict[str, str]) -> None:
+    response = client.post(
+        "/api/v1/items",
+        json={"url": "https://m.example/", "conduct": "terrorism.threat"},
+        headers={"Authorization": f"Bearer {tokens['analyst']}"},
+    )
+    assert response.json()["id"] == 1
+
+
+def test_anonymous_gets_401_from_the_api_and_the_login_page_elsewhere(
+    app: FastAPI, client: TestClient, one_item: None
+) -> None:
+    client.cookies.clear()
+    for path, method, perm in _routes(app):
+        if perm is None:
+            continue
+        response = client.request(method, _url(path), follow_redirects=False)
+        if path.startswith("/api/"):
+            assert response.status_code == 401, (method, path)
+            assert response.headers["www-authenticate"] == "Bearer"
+        else:
+            assert response.status_code == 303, (method, path)
+            assert response.headers["location"].startswith("/login?next=")
+
+
+def test_each_role_gets_403_exactly_where_its_permission_is_missing(
+    app: FastAPI, client: TestClient, tokens: dict[str, str], one_item: None
+) -> None:
+    checked = 0
+    for path, method, perm in _routes(app):
+        if perm is None:
+            continue
+        for role, token in tokens.items():
+            response = client.request(
+                method,
+                _url(path),
+                headers={"Authorization": f"Bearer {token}"},
+                follow_redirects=False,
+            )
+            if role in PERMISSIONS[perm]:
+                assert response.status_code not in (401, 403), (role, method, path)
+            else:
+                assert response.status_code == 403, (role, method, path)
+                assert perm in (
+                    response.json()["error"] if path.startswith("/api/") else response.text
+                )
+            checked += 1
+    assert checked >= 6 * 10
