@@ -130,14 +130,18 @@ def _check_0004(conn: Connection) -> None:
 def _seed_0005(conn: Connection) -> None:
     item = conn.execute(text("SELECT id FROM items WHERE url_key = 'k1'")).scalar()
     conn.execute(
-        text("INSERT INTO attributions (item_id, observed_at, countries, asns, data) "
-             "VALUES (:i, CURRENT_TIMESTAMP, 'DE', '24940', '{}')"),
+        text(
+            "INSERT INTO attributions (item_id, observed_at, countries, asns, data) "
+            "VALUES (:i, CURRENT_TIMESTAMP, 'DE', '24940', '{}')"
+        ),
         {"i": item},
     )
     conn.execute(
-        text("INSERT INTO assessments (item_id, assessed_at, assessed_by, host, role, conduct, "
-             "on_date, outcome, kb_version, facts, result) VALUES (:i, CURRENT_TIMESTAMP, 'mig', "
-             "'DE', 'hosting', 'terrorism.threat', '2026-01-01', 'yes', 'v', '{}', '{}')"),
+        text(
+            "INSERT INTO assessments (item_id, assessed_at, assessed_by, host, role, conduct, "
+            "on_date, outcome, kb_version, facts, result) VALUES (:i, CURRENT_TIMESTAMP, 'mig', "
+            "'DE', 'hosting', 'terrorism.threat', '2026-01-01', 'yes', 'v', '{}', '{}')"
+        ),
         {"i": item},
     )
 
@@ -145,7 +149,6 @@ def _seed_0005(conn: Connection) -> None:
 def _check_0005(conn: Connection) -> None:
     assert conn.execute(text("SELECT countries FROM attributions")).scalar() == "DE"
     assert conn.execute(text("SELECT outcome FROM assessments")).scalar() == "yes"
-
 
 
 # revision -> (insert rows that exercise the revision's tables, check them later)

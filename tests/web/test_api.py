@@ -86,7 +86,9 @@ def test_worklist_filters_and_puts_threat_to_life_first(
     assert [i["id"] for i in by_conduct["items"]] == [b["id"]]
     by_note = client.get("/api/v1/items", params={"q": "RECRUITMENT"}, headers=_auth(token))
     assert [i["id"] for i in by_note.json()["items"]] == [a["id"]]
-    by_domain = client.get("/api/v1/items", params={"domain": "three.example"}, headers=_auth(token))
+    by_domain = client.get(
+        "/api/v1/items", params={"domain": "three.example"}, headers=_auth(token)
+    )
     assert [i["id"] for i in by_domain.json()["items"]] == [c["id"]]
     old = client.get("/api/v1/items", params={"min_age_days": 1}, headers=_auth(token))
     assert old.json()["total"] == 0
@@ -129,9 +131,7 @@ def test_get_item_has_reports_and_history(client: TestClient, tokens: dict[str, 
     assert body["sections"]["evidence"] is None
 
 
-def test_get_missing_item_is_404_with_a_message(
-    client: TestClient, tokens: dict[str, str]
-) -> None:
+def test_get_missing_item_is_404_with_a_message(client: TestClient, tokens: dict[str, str]) -> None:
     response = client.get("/api/v1/items/999", headers=_auth(tokens["analyst"]))
     assert response.status_code == 404
     assert response.json() == {"error": "item 999 does not exist"}
@@ -204,7 +204,10 @@ def test_law_endpoints_return_the_knowledge_base(
 
 def test_openapi_document_lists_the_v1_routes(client: TestClient) -> None:
     doc = client.get("/api/v1/openapi.json").json()
-    assert {"/api/v1/items", "/api/v1/items/{item_id}", "/api/v1/intake/import", "/api/v1/me"} <= set(
-        doc["paths"]
-    )
+    assert {
+        "/api/v1/items",
+        "/api/v1/items/{item_id}",
+        "/api/v1/intake/import",
+        "/api/v1/me",
+    } <= set(doc["paths"])
     assert not any(not path.startswith("/api/v1/") for path in doc["paths"])

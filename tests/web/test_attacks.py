@@ -22,8 +22,12 @@ XSS = "<script>alert('pwned')</script><img src=x onerror=alert(1)>"
 def _add_item(client: TestClient, csrf: str, note: str = "") -> int:
     response = client.post(
         "/intake",
-        data={"url": "https://evil.example/p", "conduct": "terrorism.threat", "note": note,
-              "csrf_token": csrf},
+        data={
+            "url": "https://evil.example/p",
+            "conduct": "terrorism.threat",
+            "note": note,
+            "csrf_token": csrf,
+        },
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
@@ -42,8 +46,15 @@ def test_stored_xss_through_a_captured_page_title_is_shown_as_text(
     item_id = _add_item(client, csrf)
     with session_scope(engine) as session:
         session.add(
-            Evidence(item_id=item_id, captured_at=utcnow(), requested_url="https://evil.example/p",
-                     outcome="ok", headers=[], title=XSS, captured_by="alice")
+            Evidence(
+                item_id=item_id,
+                captured_at=utcnow(),
+                requested_url="https://evil.example/p",
+                outcome="ok",
+                headers=[],
+                title=XSS,
+                captured_by="alice",
+            )
         )
     page = client.get(f"/items/{item_id}")
     assert page.status_code == 200
@@ -139,8 +150,8 @@ def test_an_auditor_cannot_report_a_url_through_the_form(
 ) -> None:
     csrf = log_in(client, "aud")
     response = client.post(
-        "/intake", data={"url": "https://a.example/", "conduct": "terrorism.threat",
-                         "csrf_token": csrf}
+        "/intake",
+        data={"url": "https://a.example/", "conduct": "terrorism.threat", "csrf_token": csrf},
     )
     assert response.status_code == 403
     assert _items(engine) == 0
@@ -208,11 +219,10 @@ def test_brute_force_across_user_names_from_one_address_is_stopped(
     assert _try(client, "alan", PASSWORD) == 429
 
 
-def test_log_in_form_without_its_csrf_cookie_is_refused(
-    client: TestClient, passwords: str
-) -> None:
+def test_log_in_form_without_its_csrf_cookie_is_refused(client: TestClient, passwords: str) -> None:
     response = client.post(
-        "/login", data={"username": "alice", "password": PASSWORD, "csrf_token": "x"},
+        "/login",
+        data={"username": "alice", "password": PASSWORD, "csrf_token": "x"},
         follow_redirects=False,
     )
     assert response.status_code == 403
@@ -249,8 +259,12 @@ def test_log_in_does_not_redirect_to_another_site(client: TestClient, passwords:
     form = client.get("/login?next=//evil.example/x")
     response = client.post(
         "/login",
-        data={"username": "alice", "password": PASSWORD, "csrf_token": csrf_of(form.text),
-              "next": "//evil.example/x"},
+        data={
+            "username": "alice",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(form.text),
+            "next": "//evil.example/x",
+        },
         follow_redirects=False,
     )
     assert response.headers["location"] == "/items"
@@ -289,8 +303,19 @@ def test_plain_http_to_a_non_loopback_host_still_gets_the_secure_cookie(
 
 
 @pytest.mark.parametrize(
-    "path", ["/login", "/items", "/items/1", "/intake", "/law", "/law/KZ", "/api/v1/items",
-             "/api/v1/openapi.json", "/static/comity.css", "/nowhere"]
+    "path",
+    [
+        "/login",
+        "/items",
+        "/items/1",
+        "/intake",
+        "/law",
+        "/law/KZ",
+        "/api/v1/items",
+        "/api/v1/openapi.json",
+        "/static/comity.css",
+        "/nowhere",
+    ],
 )
 def test_security_headers_are_on_every_response(
     client: TestClient, passwords: str, path: str

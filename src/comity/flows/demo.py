@@ -79,18 +79,12 @@ def _intake(ctx: DemoContext) -> None:
 
 def _attribute(ctx: DemoContext) -> None:
     from comity.core.db import read_session
-    from comity.hosting.service import attribute_urls, resolver_config_from_env
-    from comity.hosting.store import attribute_items, stale_item_ids
+    from comity.hosting.service import attribute_stored
+    from comity.hosting.store import stale_item_ids
 
-    config = resolver_config_from_env()
     with read_session() as session:
         ids = stale_item_ids(session, 0)
-    rows = attribute_items(
-        engine=get_engine(),
-        item_ids=ids,
-        actor="alice",
-        attribute=lambda urls: attribute_urls(urls, resolver_config=config),
-    )
+    rows = attribute_stored(engine=get_engine(), item_ids=ids, actor="alice")
     where: dict[str, int] = {}
     for row in rows:
         for country in (row.countries or "?").split(","):
@@ -98,16 +92,66 @@ def _attribute(ctx: DemoContext) -> None:
     summary = ", ".join(f"{c}: {n}" for c, n in sorted(where.items()))
     cdn = sum(1 for r in rows if r.cdn)
     platform = sum(1 for r in rows if r.platform)
+    ctx.facts["attributed"] = [r.item_id for r in rows if r.countries]
     ctx.say(
         f"attribution: {len(rows)} items; hosting/CDN countries {summary}; "
         f"{cdn} behind a CDN, {platform} on a platform"
     )
 
 
+# What the analyst established about each demo item's content, by conduct. Facts
+# describe the content, not the law (ASSESSMENT.md); the engine decides per host.
+DEMO_FACTS: dict[str, dict[str, object]] = {
+    "terrorism.incitement": {"public": True, "intent": True, "danger": True},
+    "terrorism.glorification": {
+        "public": True,
+        "intent": True,
+        "danger": True,
+        "counselling": True,
+    },
+    "terrorism.recruitment": {"public": True, "intent": True},
+    "terrorism.instruction": {"public": True, "intent": True},
+    "terrorism.financing": {"public": True, "intent": True, "knowledge_of_use": True},
+    "terrorism.threat": {"public": True, "intent": True, "threatening": True},
+    "hatred.incitement": {
+        "public": True,
+        "intent": True,
+        "protected_ground": "religion",
+        "public_peace": True,
+        "violence": True,
+    },
+    "separatism.propaganda": {"public": True, "intent": True},
+    "disinformation.false_information": {"public": True, "intent": True, "hoax_terrorism": True},
+    "extremism.banned_organisation": {"public": True, "intent": True},
+}
+
+
+def _assess(ctx: DemoContext) -> None:
+    from sqlalchemy import select
+
+    from comity.intake.models import ItemConduct
+    from comity.law.store import assess_item
+
+    outcomes: dict[str, int] = {}
+    for item_id in ctx.facts.get("attributed", []):
+        with session_scope() as session:
+            conduct = session.scalars(
+                select(ItemConduct.conduct).where(ItemConduct.item_id == item_id)
+            ).first()
+            assert conduct is not None
+            rows = assess_item(
+                session=session, item_id=item_id, facts=DEMO_FACTS[conduct], actor="alice"
+            )
+            for row in rows:
+                outcomes[row.outcome] = outcomes.get(row.outcome, 0) + 1
+    ctx.say("assessment: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+
+
 STEPS: tuple[tuple[str, Step], ...] = (
     ("users", _users),
     ("intake", _intake),
     ("attribution", _attribute),
+    ("assessment", _assess),
 )
 
 

@@ -282,6 +282,37 @@ def attribute_command(
     return attribution
 
 
+def attribute_stored(
+    *,
+    engine: Any,
+    item_ids: Sequence[int],
+    actor: str | None,
+    online: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> list[Any]:
+    """Attribute stored items (resolvers from the settings), record history, advance states.
+
+    The one entry point the command line, the demo, the web pages and the jobs share.
+    """
+    from comity.cases.states import advance
+    from comity.hosting.store import attribute_items
+    from comity.intake.models import Item
+
+    config = resolver_config_from_env()
+
+    def advance_item(session: Any, item: Item, row: Any, acting: str) -> None:
+        advance(session=session, item=item, to="attributed", actor=acting, reason="attributed")
+
+    return attribute_items(
+        engine=engine,
+        item_ids=item_ids,
+        actor=actor,
+        attribute=lambda urls: attribute_urls(urls, resolver_config=config, online=online),
+        on_recorded=advance_item,
+        progress=progress,
+    )
+
+
 def attribute_items_command(
     *,
     item_ids: Sequence[str],
@@ -294,11 +325,10 @@ def attribute_items_command(
     """`comity attribute ITEM... | --all | --stale DAYS`: attribute stored items, keep history."""
     from rich.progress import Progress
 
-    from comity.cases.states import advance
     from comity.cli.output import err_console, print_json
     from comity.core.db import get_engine, read_session
     from comity.core.settings import get_settings
-    from comity.hosting.store import attribute_items, stale_item_ids
+    from comity.hosting.store import stale_item_ids
     from comity.intake.models import Item
 
     try:
@@ -315,19 +345,13 @@ def attribute_items_command(
                 if stale is not None
                 else list(session.scalars(select(Item.id).order_by(Item.id)))
             )
-    config = resolver_config_from_env()
-
-    def advance_item(session: Any, item: Item, row: Any, actor: str) -> None:
-        advance(session=session, item=item, to="attributed", actor=actor, reason="attributed")
-
     with Progress(console=err_console, transient=True, disable=as_json) as progress:
         task = progress.add_task("attributing", total=len(ids))
-        rows = attribute_items(
+        rows = attribute_stored(
             engine=engine,
             item_ids=ids,
             actor=by or get_settings().user,
-            attribute=lambda urls: attribute_urls(urls, resolver_config=config, online=online),
-            on_recorded=advance_item,
+            online=online,
             progress=lambda n: progress.advance(task, n),
         )
     if as_json:

@@ -50,9 +50,7 @@ def _error(request: Request, status: int, message: str, field: str | None = None
             body["field"] = field
         return JSONResponse(body, status_code=status)
     t = translator(language(request))
-    return page(
-        request, "error.html", status=status, heading=t(f"error.{status}"), detail=message
-    )
+    return page(request, "error.html", status=status, heading=t(f"error.{status}"), detail=message)
 
 
 async def _not_authenticated(request: Request, exc: Exception) -> Response:

@@ -158,9 +158,7 @@ def create_token(*, session: Session, user: str, name: str, actor: str | None) -
     acting = require(session=session, actor=actor, action="users").name
     owner = get_user(session=session, name=user)
     token = "comity_" + secrets.token_urlsafe(32)
-    row = ApiToken(
-        user_id=owner.id, name=name, token_sha256=_sha(token), created_by=acting
-    )
+    row = ApiToken(user_id=owner.id, name=name, token_sha256=_sha(token), created_by=acting)
     session.add(row)
     session.flush()
     audit.record(

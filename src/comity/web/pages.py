@@ -85,9 +85,7 @@ def login(
         except auth.TooManyAttempts as exc:
             return _login_page(request, status=429, message=exc.message, username=username)
     if done is None:
-        return _login_page(
-            request, status=401, message=t("login.wrong"), username=username
-        )
+        return _login_page(request, status=401, message=t("login.wrong"), username=username)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
         cookie_name(request),

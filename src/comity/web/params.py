@@ -100,4 +100,3 @@ def import_upload(
     for error in result["errors"]:
         error["file"] = shown
     return result
-

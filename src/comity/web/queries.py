@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from comity.cases.states import STATES
 from comity.core.audit import AuditEvent
 from comity.core.db import utcnow
-from comity.cases.states import STATES
 from comity.core.errors import BadInput
 from comity.intake.conducts import check_conduct
 from comity.intake.models import Item, ItemConduct, Report
@@ -117,9 +117,7 @@ def _where(query: Select[Any], f: ItemFilter) -> Select[Any]:
         query = query.where(
             or_(
                 Item.url.ilike(needle, escape="\\"),
-                Item.id.in_(
-                    select(Report.item_id).where(Report.note.ilike(needle, escape="\\"))
-                ),
+                Item.id.in_(select(Report.item_id).where(Report.note.ilike(needle, escape="\\"))),
             )
         )
     return query
