@@ -122,5 +122,5 @@ def test_report_csv_has_conduct_codes_and_the_nxdomain_case() -> None:
     assert all(
         c.startswith(("terrorism.", "hatred.", "separatism.", "extremism.")) for c in conducts
     )
-    assert "https://expired.demo-dead.example/post/1" in {r["url"] for r in rows}
+    assert "http://expired.demo-dead.example/post/1" in {r["url"] for r in rows}
     assert len(rows) == sum(1 for s in SITES if s.conduct) + 1

@@ -127,8 +127,8 @@ def test_file_names_from_captured_content_never_become_paths(
     assert not Path("/tmp/evil.sh").exists()
     with read_session(engine) as session:
         [row] = session.scalars(select(Evidence)).all()
-    # The header is kept as data in the row, nothing more.
-    assert any(k.lower() == "content-disposition" and "evil.sh" in v for k, v in row.headers)
+        # The header is kept as data in the row, nothing more.
+        assert any(k.lower() == "content-disposition" and "evil.sh" in v for k, v in row.headers)
 
 
 _CHILD = r"""

@@ -17,9 +17,9 @@ module once. Three kinds of hook:
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import pkgutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -73,12 +73,12 @@ def load_hooks() -> None:
         return
     import comity
 
-    for module in pkgutil.iter_modules(comity.__path__):
-        if not module.ispkg:
-            continue
-        name = f"comity.{module.name}.cases_hooks"
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
+    # Look for the file first: importing every domain package just to ask
+    # would load code (and its dependencies) that `item show` never needs.
+    for base in comity.__path__:
+        for module in pkgutil.iter_modules([base]):
+            if module.ispkg and (Path(base) / module.name / "cases_hooks.py").is_file():
+                importlib.import_module(f"comity.{module.name}.cases_hooks")
     _loaded = True
 
 

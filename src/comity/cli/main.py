@@ -29,6 +29,8 @@ _DOMAINS = (
     "comity.intake.cli",
     "comity.hosting.cli",
     "comity.law.cli",
+    "comity.evidence.cli",
+    "comity.dossiers.cli",
     "comity.flows.cli",
 )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from comity.cases.models import Case, CaseItem, Proposal
 from comity.core.audit import AuditEvent, AuditHead
 from comity.core.db import Base
+from comity.dossiers.models import DossierEntry, DossierFile, DossierRecord, DossierSequence
 from comity.evidence.models import Evidence
 from comity.hosting.models import AttributionIp, AttributionRecord
 from comity.intake.models import Item, ItemConduct, Report
@@ -23,6 +24,10 @@ __all__ = [
     "Base",
     "Case",
     "CaseItem",
+    "DossierEntry",
+    "DossierFile",
+    "DossierRecord",
+    "DossierSequence",
     "Evidence",
     "Item",
     "ItemConduct",

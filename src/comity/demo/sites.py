@@ -49,7 +49,9 @@ class DemoSite:
 
     @property
     def url(self) -> str:
-        return f"https://{self.name}/demo/post-1"
+        # Plain HTTP: the loopback demo server has no certificate a fetcher
+        # could (or should) trust.
+        return f"http://{self.name}/demo/post-1"
 
 
 def is_demo_host(host: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 
-import brotli  # type: ignore[import-untyped]  # no stubs; lead: add to mypy overrides
+import brotli  # no type stubs: see the mypy overrides in pyproject.toml
 
 __all__ = ["BoundedDecoder", "DecodeError", "DecodedTooLarge"]
 

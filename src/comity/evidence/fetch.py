@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import httpcore
 import httpx
 
+from comity.core.errors import BadInput
 from comity.core.settings import Settings
 from comity.evidence._decode import BoundedDecoder, DecodedTooLarge, DecodeError
 from comity.evidence._transport import Connect, PinnedTransport, default_connect
@@ -96,6 +97,22 @@ def _latin1(pairs: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in pairs]
 
 
+def parse_routes(entries: Sequence[str]) -> dict[str, tuple[str, int]]:
+    """COMITY_CONNECT_OVERRIDES entries "name=ip:port" -> {name: (ip, port)}.
+
+    Only the demo internet and tests use this: the guard still checks the
+    addresses DNS gives for the name, then the connection goes to the route.
+    """
+    routes: dict[str, tuple[str, int]] = {}
+    for entry in entries:
+        name, sep, target = entry.partition("=")
+        host, _, port = target.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise BadInput(f"COMITY_CONNECT_OVERRIDES: {entry!r} is not name=ip:port")
+        routes[name.strip().lower().rstrip(".")] = (host.strip("[]"), int(port))
+    return routes
+
+
 class Fetcher:
     """Fetch one URL within `limits`; `routes` maps a host name to the (ip, port) to
     connect to instead of its resolved address (the demo internet only: its names
@@ -140,7 +157,7 @@ class Fetcher:
             guard=Guard.from_entries(settings.fetch_allow),
             resolver=make_resolver(settings.dns_servers),
             limits=limits,
-            routes=routes,
+            routes=routes if routes is not None else parse_routes(settings.connect_overrides),
         )
 
     def fetch(self, url: str) -> FetchResult:

@@ -90,21 +90,10 @@ def fetch_and_store(
 
 
 def _mark_captured(session: Session, item: Item, actor: str) -> None:
-    """reported -> captured on the first good capture. The cases domain's state
-    machine replaces this function; keep it the only place that moves state here."""
-    if item.state != "reported":
-        return
-    item.state = "captured"
-    item.updated_at = utcnow()
-    audit.record(
-        session=session,
-        actor=actor,
-        action="item.state",
-        object_type="item",
-        object_id=item.id,
-        state={"url": item.url, "state": item.state},
-        data={"from": "reported", "to": "captured"},
-    )
+    """Advance reported -> captured through the case state machine (never backwards)."""
+    from comity.cases.states import advance
+
+    advance(session=session, item=item, to="captured", actor=actor, reason="evidence captured")
 
 
 def record_capture(*, session: Session, captured: Captured, actor: str) -> Evidence:

@@ -77,6 +77,32 @@ def _intake(ctx: DemoContext) -> None:
     )
 
 
+def _capture(ctx: DemoContext) -> None:
+    from comity.evidence.fetch import Fetcher
+    from comity.evidence.service import capture_items
+    from comity.evidence.store import Store
+
+    store = Store(ctx.settings.home)
+    done = capture_items(
+        engine=get_engine(),
+        item_ids=[],
+        everything=True,
+        actor="alice",
+        fetcher=Fetcher.from_settings(ctx.settings),
+        store=store,
+    )
+    outcomes: dict[str, int] = {}
+    for entry in done:
+        key = f"{entry['outcome']} {entry['status'] or ''}".strip()
+        outcomes[key] = outcomes.get(key, 0) + 1
+    mirrored = sum(1 for e in done if e["mirrors"])
+    ctx.say(
+        "evidence: "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items()))
+        + f"; {mirrored} items share content with another URL (mirrors)"
+    )
+
+
 def _attribute(ctx: DemoContext) -> None:
     from comity.core.db import read_session
     from comity.hosting.service import attribute_stored
@@ -150,6 +176,7 @@ def _assess(ctx: DemoContext) -> None:
 STEPS: tuple[tuple[str, Step], ...] = (
     ("users", _users),
     ("intake", _intake),
+    ("evidence", _capture),
     ("attribution", _attribute),
     ("assessment", _assess),
 )

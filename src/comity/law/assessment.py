@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from comity.law.elements import leaf_result
 from comity.law.model import Leaf, Source, TimeLimit
+
+if TYPE_CHECKING:
+    from comity.law._verdict import Verdict
 
 __all__ = [
     "Assessment",
@@ -161,6 +164,10 @@ class RankedChannel:
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
+    """The answer for one date. The engine fills the outcome fields and a compact,
+    date-free `verdict`; provisions with their element-by-element explanation,
+    channels and reasons are built from it when read (and by `to_json`)."""
+
     dual_criminality: Literal["yes", "no", "conditional", "unsupported"]
     conduct: str
     host: str
@@ -169,45 +176,81 @@ class Assessment:
     role: str
     priority: str
     facts: tuple[tuple[str, Any], ...]
-    host_provisions: tuple[ProvisionResult, ...]
     requesting_outcome: str
-    requesting_provisions: tuple[ProvisionResult, ...]
-    eu_layer: tuple[ProvisionResult, ...]
     missing_facts: tuple[str, ...]
-    exclusions: tuple[ExclusionApplied, ...]
-    channels: tuple[RankedChannel, ...]
-    channels_excluded: tuple[tuple[str, str], ...]
-    reasons: tuple[str, ...]
     kb_version: str
+    verdict: Verdict = field(repr=False)
+
+    @property
+    def host_provisions(self) -> tuple[ProvisionResult, ...]:
+        return self.verdict.host_provisions(dict(self.facts), self.date, self.host, self.requesting)
+
+    @property
+    def requesting_provisions(self) -> tuple[ProvisionResult, ...]:
+        return self.verdict.requesting_provisions(dict(self.facts), self.date, self.requesting)
+
+    @property
+    def eu_layer(self) -> tuple[ProvisionResult, ...]:
+        return self.verdict.eu_layer(dict(self.facts), self.date, self.requesting)
+
+    @property
+    def exclusions(self) -> tuple[ExclusionApplied, ...]:
+        return self.verdict.exclusions(dict(self.facts))
+
+    @property
+    def channels(self) -> tuple[RankedChannel, ...]:
+        return self.verdict.channels()
+
+    @property
+    def channels_excluded(self) -> tuple[tuple[str, str], ...]:
+        return self.verdict.channels_excluded(self.date)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return self.verdict.reasons(self.date, self.host, self.conduct)
 
     @property
     def matched_host_provisions(self) -> tuple[str, ...]:
-        return tuple(p.id for p in self.host_provisions if p.matched)
+        return tuple(
+            entry.provision.id
+            for entry, status, _ in self.verdict.host_rows
+            if status in ("yes", "conditional")
+        )
 
     def to_json(self) -> dict[str, Any]:
+        facts = dict(self.facts)
+        on = self.date
+        channels = self.channels
         limits = [
             {"channel": c.code, "hours": c.time_limit.in_hours, "text": c.time_limit.text}
-            for c in self.channels
+            for c in channels
             if c.time_limit is not None
         ]
+        verdict = self.verdict
         return {
             "dual_criminality": self.dual_criminality,
             "conduct": self.conduct,
             "host": self.host,
             "requesting": self.requesting,
-            "date": self.date.isoformat(),
+            "date": on.isoformat(),
             "role": self.role,
             "priority": self.priority,
-            "facts": dict(self.facts),
-            "host_provisions": [p.to_json() for p in self.host_provisions],
+            "facts": facts,
+            "host_provisions": [
+                p.to_json() for p in verdict.host_provisions(facts, on, self.host, self.requesting)
+            ],
             "requesting_outcome": self.requesting_outcome,
-            "requesting_provisions": [p.to_json() for p in self.requesting_provisions],
-            "eu_layer": [p.to_json() for p in self.eu_layer],
+            "requesting_provisions": [
+                p.to_json() for p in verdict.requesting_provisions(facts, on, self.requesting)
+            ],
+            "eu_layer": [p.to_json() for p in verdict.eu_layer(facts, on, self.requesting)],
             "missing_facts": list(self.missing_facts),
-            "exclusions": [e.to_json() for e in self.exclusions],
-            "channels": [c.to_json() for c in self.channels],
-            "channels_excluded": [{"code": c, "reason": r} for c, r in self.channels_excluded],
+            "exclusions": [e.to_json() for e in verdict.exclusions(facts)],
+            "channels": [c.to_json() for c in channels],
+            "channels_excluded": [
+                {"code": c, "reason": r} for c, r in verdict.channels_excluded(on)
+            ],
             "time_limits": limits,
-            "reasons": list(self.reasons),
+            "reasons": list(verdict.reasons(on, self.host, self.conduct)),
             "kb_version": self.kb_version,
         }

@@ -7,15 +7,19 @@ elements, what is missing, and which channels can work.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
+from contextlib import suppress
 from datetime import date
 from typing import Any
 
 from comity.core.errors import BadInput
-from comity.law.assessment import Assessment, ChannelStat, ExclusionApplied, ProvisionResult
-from comity.law.channels import rank_channels
+from comity.law._index import Entry, Index, index_of
+from comity.law._verdict import Row, Verdict
+from comity.law.assessment import Assessment, ChannelStat
+from comity.law.channels import rank_channels, refused_channels
 from comity.law.countries import normalise_code
-from comity.law.evaluate import evaluate_provision
+from comity.law.evaluate import run_entry
 from comity.law.model import KnowledgeBase
 
 __all__ = ["assess", "check_facts", "parse_date"]
@@ -75,35 +79,91 @@ def _choice(value: str, valid: Mapping[str, Any] | tuple[str, ...], field: str) 
     return value
 
 
-def _evaluate_all(
+_CACHE_SIZE = 16_384  # verdicts kept per knowledge base (each a few small tuples)
+
+
+def _rows(entries: tuple[Entry, ...], facts: Mapping[str, Any], foreign: bool) -> tuple[Row, ...]:
+    return tuple((entry, *run_entry(entry, facts, foreign)) for entry in entries)
+
+
+def _outcome(rows: tuple[Row, ...]) -> str:
+    statuses = {status for _, status, _ in rows}
+    return "yes" if "yes" in statuses else ("conditional" if "conditional" in statuses else "no")
+
+
+def _decide(
     kb: KnowledgeBase,
-    jur: str,
+    index: Index,
+    bucket: int,
+    *,
     conduct: str,
     facts: Mapping[str, Any],
-    on: date,
     host: str,
     requesting: str,
-    exclusions: list[ExclusionApplied],
-) -> tuple[ProvisionResult, ...]:
-    constraints = kb.constraints.get((jur, conduct), ())
-    return tuple(
-        evaluate_provision(
-            kb=kb,
-            provision=p,
-            constraints=constraints,
-            facts=facts,
-            on=on,
+    on: date,
+    priority: str,
+    role: str,
+    channel_stats: Mapping[tuple[str, str], ChannelStat] | None,
+) -> Verdict:
+    """Everything decided for one knowledge-base period; `on` only picks the period."""
+    encoded = host in kb.jurisdictions
+    host_rows: tuple[Row, ...] = ()
+    eu_rows: tuple[Row, ...] = ()
+    eu_member = False
+    if encoded:
+        host_rows = _rows(index.entries(host, conduct, bucket, on), facts, host != requesting)
+        outcome = _outcome(host_rows)
+        eu_member = index.eu_member(host, bucket, on)
+        if eu_member:
+            eu_rows = _rows(index.entries("EU", conduct, bucket, on), facts, requesting != "EU")
+    else:
+        outcome = "unsupported"
+    requesting_rows: tuple[Row, ...] = ()
+    if requesting in kb.jurisdictions:
+        requesting_rows = _rows(index.entries(requesting, conduct, bucket, on), facts, False)
+        requesting_outcome = _outcome(requesting_rows)
+    else:
+        requesting_outcome = "unsupported"
+    missing: dict[str, None] = {}
+    if outcome == "conditional":
+        for _, status, unknown in host_rows:
+            if status == "conditional":
+                missing.update(dict.fromkeys(unknown))
+    vocab = kb.vocabulary
+    if outcome in ("no", "unsupported"):
+        channel_rows, excluded = refused_channels(specs=vocab.channels, host=host, outcome=outcome)
+    else:
+        channel_rows, excluded = rank_channels(
+            plan=index.channel_plan(host, requesting, conduct, bucket, on),
+            vocab=vocab,
             host=host,
             requesting=requesting,
-            exclusions=exclusions,
+            facts=facts,
+            outcome=outcome,
+            role=role,
+            priority=priority,
+            channel_stats=channel_stats,
         )
-        for p in kb.offences.get((jur, conduct), ())
+    return Verdict(
+        outcome=outcome,
+        encoded=encoded,
+        eu_member=eu_member,
+        host_rows=host_rows,
+        requesting_rows=requesting_rows,
+        eu_rows=eu_rows,
+        requesting_outcome=requesting_outcome,
+        missing_facts=tuple(sorted(missing)),
+        channel_rows=channel_rows,
+        excluded=excluded,
+        designation_label=vocab.host_designation_label,
     )
 
 
-def _outcome(results: tuple[ProvisionResult, ...]) -> str:
-    statuses = {r.status for r in results}
-    return "yes" if "yes" in statuses else ("conditional" if "conditional" in statuses else "no")
+def _memo(kb: KnowledgeBase) -> OrderedDict[tuple[Any, ...], Verdict]:
+    found = kb.memo.get("verdicts")
+    if found is None:
+        found = kb.memo.setdefault("verdicts", OrderedDict())
+    return found  # type: ignore[no-any-return]
 
 
 def assess(
@@ -117,8 +177,14 @@ def assess(
     priority: str = "standard",
     role: str = "hosting",
     channel_stats: Mapping[tuple[str, str], ChannelStat] | None = None,
+    cache: bool = True,
 ) -> Assessment:
-    """Assess one conduct against one host's law (and the requesting state's) on a date."""
+    """Assess one conduct against one host's law (and the requesting state's) on a date.
+
+    With `cache` (and no `channel_stats`, which change the ranking), the
+    date-free verdict is memoised per knowledge-base period in a bounded LRU:
+    the answer is a pure function of the key, and immutable.
+    """
     vocab = kb.vocabulary
     _choice(conduct, vocab.conducts, "conduct")
     _choice(priority, vocab.priorities, "priority")
@@ -127,68 +193,45 @@ def assess(
     host = normalise_code(host, field="host")
     requesting = normalise_code(requesting, field="requesting", allow_eu=False)
     clean = check_facts(kb, facts)
-    host_jur = kb.jurisdictions.get(host)
-    exclusions: list[ExclusionApplied] = []
-    reasons: list[str] = []
-    host_results: tuple[ProvisionResult, ...] = ()
-    eu_layer: tuple[ProvisionResult, ...] = ()
-    if host_jur is None:
-        outcome = "unsupported"
-        reasons.append(f"{host} has no encoding in the knowledge base: unsupported, never a guess")
+    items = tuple(sorted(clean.items()))
+    index = index_of(kb)
+    bucket = index.bucket(on)
+    args = {
+        "conduct": conduct,
+        "facts": clean,
+        "host": host,
+        "requesting": requesting,
+        "on": on,
+        "priority": priority,
+        "role": role,
+        "channel_stats": channel_stats,
+    }
+    if cache and channel_stats is None:
+        memo = _memo(kb)
+        key = (conduct, host, requesting, bucket, items, role, priority)
+        verdict = memo.get(key)
+        if verdict is None:
+            verdict = _decide(kb, index, bucket, **args)  # type: ignore[arg-type]
+            memo[key] = verdict
+            if len(memo) > _CACHE_SIZE:
+                with suppress(KeyError):  # another thread may have evicted it first
+                    memo.popitem(last=False)
+        else:
+            with suppress(KeyError):
+                memo.move_to_end(key)
     else:
-        host_results = _evaluate_all(kb, host, conduct, clean, on, host, requesting, exclusions)
-        outcome = _outcome(host_results)
-        if not host_results:
-            reasons.append(f"no provision of {host} covers {conduct}")
-        if host != "EU" and "EU" in kb.jurisdictions and host_jur.member_of("EU", on):
-            eu_layer = _evaluate_all(kb, "EU", conduct, clean, on, "EU", requesting, [])
-            reasons.append(
-                f"{host} is an EU member on {on}: the Directive's minimum rules explain its "
-                "national provisions but do not by themselves establish dual criminality"
-            )
-    requesting_results: tuple[ProvisionResult, ...] = ()
-    if requesting in kb.jurisdictions:
-        requesting_results = _evaluate_all(
-            kb, requesting, conduct, clean, on, requesting, requesting, []
-        )
-        requesting_outcome = _outcome(requesting_results)
-    else:
-        requesting_outcome = "unsupported"
-    missing: dict[str, None] = {}
-    if outcome == "conditional":
-        for result in host_results:
-            if result.status == "conditional":
-                missing.update(dict.fromkeys(result.missing_facts))
-    channels, channels_excluded = rank_channels(
-        kb=kb,
-        host_jur=host_jur,
-        host=host,
-        requesting=requesting,
-        conduct=conduct,
-        facts=clean,
-        on=on,
-        outcome=outcome,
-        role=role,
-        priority=priority,
-        channel_stats=channel_stats,
-    )
+        verdict = _decide(kb, index, bucket, **args)  # type: ignore[arg-type]
     return Assessment(
-        dual_criminality=outcome,  # type: ignore[arg-type]
+        dual_criminality=verdict.outcome,  # type: ignore[arg-type]
         conduct=conduct,
         host=host,
         requesting=requesting,
         date=on,
         role=role,
         priority=priority,
-        facts=tuple(sorted(clean.items())),
-        host_provisions=host_results,
-        requesting_outcome=requesting_outcome,
-        requesting_provisions=requesting_results,
-        eu_layer=eu_layer,
-        missing_facts=tuple(sorted(missing)),
-        exclusions=tuple(exclusions),
-        channels=channels,
-        channels_excluded=channels_excluded,
-        reasons=tuple(reasons),
+        facts=items,
+        requesting_outcome=verdict.requesting_outcome,
+        missing_facts=verdict.missing_facts,
         kb_version=kb.digest,
+        verdict=verdict,
     )

@@ -1,4 +1,11 @@
-"""Evaluate one provision against the facts on a date (no I/O, no state)."""
+"""Evaluate one provision against the facts on a date (no I/O, no state).
+
+Two functions over the same rules: `run_entry` decides the status and the
+missing facts with no allocation beyond the answer (the engine's hot path);
+`explain_entry` gives the same status with every reason, element and
+constraint a lawyer reads (built only when an assessment is shown).
+tests/law/test_engine.py checks on random inputs that both always agree.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +13,59 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from comity.law.assessment import ExclusionApplied, ProvisionResult, Status
+from comity.law._index import Entry
+from comity.law.assessment import ProvisionResult, Status
 from comity.law.elements import leaf_result
-from comity.law.model import Constraint, KnowledgeBase, Leaf, Provision
+from comity.law.model import Leaf
 
-__all__ = ["evaluate_provision"]
+__all__ = ["explain_entry", "run_entry"]
 
-
-def _penalty(text: str | None) -> str | None:
-    return text
+_NONE: tuple[str, ...] = ()
 
 
-def evaluate_provision(
-    *,
-    kb: KnowledgeBase,
-    provision: Provision,
-    constraints: tuple[Constraint, ...],
+def run_entry(entry: Entry, facts: Mapping[str, Any], foreign: bool) -> tuple[str, tuple[str, ...]]:
+    """(status, missing facts) of one provision; `foreign`: the host is not the requesting state."""
+    version = entry.version
+    if version is None:
+        return "not_in_force", _NONE
+    provision = entry.provision
+    value, unknown = version.check(facts)
+    if provision.requires_host_designation:
+        designated = facts.get("designated_in_host")
+        if designated is None:
+            if value is not False:
+                value, unknown = None, (*unknown, "designated_in_host")
+        elif designated is not True:
+            value, unknown = False, _NONE
+    for _, cversion in entry.constraints:
+        cvalue, cunknown = cversion.check(facts)
+        if cvalue is False:
+            value, unknown = False, _NONE
+        elif cvalue is None and value is not False:
+            value, unknown = None, (*unknown, *cunknown)
+    if entry.excluded and facts.get("purpose") in entry.excluded:
+        return "excluded", _NONE
+    if foreign and provision.protects == "host_state_only":
+        return "no", _NONE
+    if value is True:
+        return "yes", _NONE
+    if value is None:
+        return "conditional", tuple(dict.fromkeys(unknown))
+    return "no", _NONE
+
+
+def explain_entry(
+    entry: Entry,
     facts: Mapping[str, Any],
+    *,
     on: date,
     host: str,
     requesting: str,
-    exclusions: list[ExclusionApplied],
+    designation_label: str,
 ) -> ProvisionResult:
     """Status, element-by-element explanation and missing facts of one provision."""
-    version = provision.version_on(on)
+    provision = entry.provision
+    version = entry.version
     base: dict[str, Any] = {
         "id": provision.id,
         "jurisdiction": provision.jurisdiction,
@@ -57,12 +93,10 @@ def evaluate_provision(
     reasons: list[str] = []
     status: Status
     purpose = facts.get("purpose")
-    excluded = next((e for e in provision.exclusions if e.purpose == purpose), None)
+    excluded = entry.excluded.get(purpose) if isinstance(purpose, str) else None
     if provision.requires_host_designation:
         designated = facts.get("designated_in_host")
-        leaves.append(
-            (Leaf("designated_in_host", kb.vocabulary.host_designation_label), "host_designation")
-        )
+        leaves.append((Leaf("designated_in_host", designation_label), "host_designation"))
         if designated is None:
             value = None if value is not False else False
             unknown = (*unknown, "designated_in_host") if value is None else unknown
@@ -70,10 +104,7 @@ def evaluate_provision(
             value, unknown = False, ()
             reasons.append(f"applies only to organisations banned or designated by {host}")
     constraint_rows: list[tuple[str, str, Any, str]] = []
-    for constraint in constraints:
-        cversion = constraint.version_on(on)
-        if cversion is None:
-            continue
+    for constraint, cversion in entry.constraints:
         cvalue, cunknown = cversion.check(facts)
         constraint_rows.append(
             (
@@ -92,7 +123,6 @@ def evaluate_provision(
     if excluded is not None:
         status = "excluded"
         reasons.append(f"excluded purpose: {purpose} ({excluded.source.title})")
-        exclusions.append(ExclusionApplied(provision.id, str(purpose), excluded.source))
         unknown = ()
     elif provision.protects == "host_state_only" and host != requesting:
         status = "no"
@@ -112,7 +142,6 @@ def evaluate_provision(
         if not reasons:
             failed = [leaf.label for leaf, _ in leaves if leaf_result(leaf, facts) is False]
             reasons.append("not shown: " + "; ".join(failed) if failed else "elements not met")
-    penalty = version.max_penalty.text if version.max_penalty else None
     return ProvisionResult(
         **base,
         status=status,
@@ -121,6 +150,6 @@ def evaluate_provision(
         facts=facts,
         constraints=tuple(constraint_rows),
         missing_facts=tuple(dict.fromkeys(unknown)) if status == "conditional" else (),
-        max_penalty=_penalty(penalty),
+        max_penalty=version.max_penalty.text if version.max_penalty else None,
         in_force_from=version.start,
     )

@@ -277,3 +277,5 @@ class KnowledgeBase:
     treaties: tuple[Treaty, ...] = field(repr=False)
     treaties_by_party: Mapping[str, tuple[Treaty, ...]] = field(repr=False)
     provisions_by_id: Mapping[str, Provision] = field(repr=False)
+    # the engine's precomputed plans and result cache (comity.law._index), filled lazily
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)

@@ -10,30 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from comity.law._kberror import KBError
 
 __all__ = ["KBError", "MarkedDict", "MarkedList", "line_of", "read_yaml"]
 
 _BOOL = "tag:yaml.org,2002:bool"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@dataclass(frozen=True, slots=True)
-class KBError:
-    """One knowledge-base mistake, located."""
-
-    file: str
-    line: int
-    kind: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: [{self.kind}] {self.message}"
 
 
 class MarkedDict(dict[Any, Any]):

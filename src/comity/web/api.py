@@ -10,10 +10,8 @@ from pydantic import BaseModel, Field
 
 from comity.core.db import read_session, session_scope
 from comity.intake import service as intake
-from comity.law.loader import load_kb
-from comity.law.show import show_jurisdiction
 from comity.web.deps import Actor, need
-from comity.web.lawviews import compare_table, jurisdictions
+from comity.web.lawviews import compare_table, jurisdiction, jurisdictions
 from comity.web.params import filters_from, import_upload
 from comity.web.queries import item_detail, search_items
 from comity.web.sections import item_sections
@@ -23,6 +21,12 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 Read = Annotated[Actor, Depends(need("read"))]
 Intake = Annotated[Actor, Depends(need("intake"))]
+
+
+def _json(value: dict[str, Any]) -> dict[str, Any]:
+    """Dates to ISO strings, as everywhere in the API."""
+    encoded: dict[str, Any] = jsonable_encoder(value)
+    return encoded
 
 
 class NewReport(BaseModel):
@@ -76,7 +80,7 @@ def list_items(
     filters = filters_from({k: v for k, v in values.items() if v is not None})
     with read_session(request.app.state.engine) as session:
         result = search_items(session=session, filters=filters, page=page, per_page=per_page)
-    return jsonable_encoder(result.to_json())
+    return _json(result.to_json())
 
 
 @router.post("/items", status_code=201, summary="Report a URL (intake add)")
@@ -95,7 +99,7 @@ def create_item(request: Request, actor: Intake, body: NewReport) -> dict[str, A
             "report_id": report.id,
             "new_report": created,
         }
-    return jsonable_encoder(data)
+    return _json(data)
 
 
 @router.get("/items/{item_id}", summary="One item with its reports, sections and history")
@@ -105,7 +109,7 @@ def get_item(request: Request, item_id: int, actor: Read) -> dict[str, Any]:
         sections, _pending = item_sections(session=session, item_id=item_id)
     data["reports"] = data.pop("report_list")
     data["sections"] = sections
-    return jsonable_encoder(data)
+    return _json(data)
 
 
 @router.post("/intake/import", summary="Import a CSV of reports; per-row errors in the answer")
@@ -138,7 +142,7 @@ def law_jurisdictions(actor: Read) -> dict[str, Any]:
 
 @router.get("/law/jurisdictions/{code}", summary="One jurisdiction's encoding")
 def law_jurisdiction(code: str, actor: Read) -> dict[str, Any]:
-    return show_jurisdiction(kb=load_kb(), code=code.strip().upper())
+    return jurisdiction(code)
 
 
 @router.get("/law/compare", summary="The intercalibration table (comity law compare)")

@@ -9,19 +9,21 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from comity.core.errors import BadInput
-from comity.law.compare import compare
-from comity.law.loader import load_kb
-from comity.law.show import show_jurisdiction
 from comity.web.deps import Actor, need
 from comity.web.render import page
 
-__all__ = ["compare_table", "jurisdictions", "router"]
+__all__ = ["compare_table", "jurisdiction", "jurisdictions", "router"]
+
+# `comity.law` is imported inside the functions: the worklist and intake pages
+# keep working while the knowledge base or its engine is being changed.
 
 router = APIRouter(include_in_schema=False)
 Read = Annotated[Actor, Depends(need("read"))]
 
 
 def jurisdictions() -> dict[str, Any]:
+    from comity.law.loader import load_kb
+
     kb = load_kb()
     return {
         "kb_version": kb.digest,
@@ -38,7 +40,17 @@ def jurisdictions() -> dict[str, Any]:
     }
 
 
+def jurisdiction(code: str) -> dict[str, Any]:
+    from comity.law.loader import load_kb
+    from comity.law.show import show_jurisdiction
+
+    return show_jurisdiction(kb=load_kb(), code=code.strip().upper())
+
+
 def compare_table(*, requesting: str, others: list[str], on: str | None) -> dict[str, Any]:
+    from comity.law.compare import compare
+    from comity.law.loader import load_kb
+
     kb = load_kb()
     try:
         day = date.fromisoformat(on) if on else date.today()
@@ -78,5 +90,5 @@ def law_compare(
 
 @router.get("/law/{code}")
 def law_jurisdiction(request: Request, code: str, actor: Read) -> HTMLResponse:
-    data = show_jurisdiction(kb=load_kb(), code=code.strip().upper())
+    data = jurisdiction(code)
     return page(request, "law_jurisdiction.html", active="nav.law", j=data)

@@ -1,4 +1,4 @@
-"""DNS resolution for attribution (dnspython asyncio resolver, configurable nameservers)."""
+"""DNS resolution for attribution (shared asyncio UDP sockets, dnspython messages)."""
 
 from comity.hosting.dns._resolve import (
     DnsRecord,

@@ -1,5 +1,9 @@
 """Asynchronous A / AAAA / CNAME / NS resolution through configured resolvers.
 
+Messages are built and parsed by dnspython; the transport is a shared pool of
+UDP sockets (`_transport`), because dnspython's per-query sockets were the
+bottleneck (bench/bench_dns.py).
+
 Every outcome a real network produces (NXDOMAIN, SERVFAIL, timeout, empty
 answer) is a `DnsResult.status`, never an exception: an item whose name no
 longer resolves is evidence too ("the site is gone"), stored with the item.
@@ -15,13 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import dns.asyncresolver
 import dns.exception
-import dns.name
+import dns.message
+import dns.rcode
 import dns.rdatatype
-import dns.resolver
 
 from comity.core.errors import BadInput
+from comity.hosting.dns._transport import UdpPool, exchange
 
 __all__ = [
     "DnsRecord",
@@ -40,13 +44,19 @@ _Outcome = Literal["ok", "nxdomain", "servfail", "timeout", "no_answer", "error"
 
 @dataclass(frozen=True)
 class ResolverConfig:
-    """Which resolvers to ask and how patiently.  `port` applies to every nameserver."""
+    """Which resolvers to ask and how patiently.
+
+    `port` applies to every nameserver.  `timeout` bounds each query overall;
+    it is split over `attempts` sends (retransmissions, rotating through the
+    nameservers), as dnspython's resolver lifetime is.
+    """
 
     nameservers: tuple[str, ...] = ("127.0.0.1",)
     port: int = 53
     timeout: float = 2.0
     concurrency: int = 64
     with_ns: bool = True
+    attempts: int = 3
 
     def __post_init__(self) -> None:
         if not self.nameservers:
@@ -68,6 +78,8 @@ class ResolverConfig:
             )
         if self.concurrency < 1:
             raise BadInput("resolver: concurrency must be at least 1", field="concurrency")
+        if not 1 <= self.attempts <= 10:
+            raise BadInput("resolver: attempts must be between 1 and 10", field="attempts")
 
 
 @dataclass(frozen=True)
@@ -159,38 +171,46 @@ def _ip_literal(host: str) -> DnsResult | None:
     )
 
 
-def _make_resolver(config: ResolverConfig) -> dns.asyncresolver.Resolver:
-    resolver = dns.asyncresolver.Resolver(configure=False)
-    resolver.nameservers = list(config.nameservers)
-    resolver.port = config.port
-    resolver.timeout = config.timeout
-    resolver.lifetime = config.timeout
-    resolver.cache = None  # observations must be fresh, not replayed from cache
-    return resolver
+@dataclass(frozen=True)
+class _Context:
+    pool: UdpPool
+    config: ResolverConfig
 
 
 async def _query(
-    resolver: dns.asyncresolver.Resolver, name: str, rtype: str
-) -> tuple[_Outcome, dns.resolver.Answer | None]:
-    try:
-        answer = await resolver.resolve(name, rtype, raise_on_no_answer=False, search=False)
-    except dns.resolver.NXDOMAIN:
+    ctx: _Context, name: str, rtype: str
+) -> tuple[_Outcome, dns.message.ChainingResult | None]:
+    # EDNS0 with a 1232-octet payload (DNS flag day 2020) avoids most TCP
+    # fallbacks; RD is set by make_query: we ask a recursive resolver.
+    query = dns.message.make_query(name, rtype, use_edns=0, payload=1232)
+    result = await exchange(
+        ctx.pool,
+        query,
+        nameservers=ctx.config.nameservers,
+        timeout=ctx.config.timeout,
+        attempts=ctx.config.attempts,
+    )
+    reply = result.reply
+    if reply is None:
+        return result.failure, None  # type: ignore[return-value]
+    rcode = reply.rcode()
+    if rcode == dns.rcode.NXDOMAIN:
         return "nxdomain", None
-    except dns.resolver.NoNameservers:
-        # dnspython raises this when every server answered SERVFAIL/REFUSED.
-        return "servfail", None
-    except dns.exception.Timeout:
-        return "timeout", None
+    if rcode != dns.rcode.NOERROR or not isinstance(reply, dns.message.QueryMessage):
+        return "error", None
+    try:
+        # follows the CNAME chain from the question name (RFC 1034 §3.6.2)
+        chain = reply.resolve_chaining()
     except dns.exception.DNSException:
         return "error", None
-    return ("ok" if answer.rrset is not None else "no_answer"), answer
+    return ("ok" if chain.answer is not None else "no_answer"), chain
 
 
-def _records_of(answer: dns.resolver.Answer) -> list[DnsRecord]:
+def _records_of(chain: dns.message.ChainingResult) -> list[DnsRecord]:
     out: list[DnsRecord] = []
-    rrsets = [*answer.chaining_result.cnames]
-    if answer.rrset is not None:
-        rrsets.append(answer.rrset)
+    rrsets = [*chain.cnames]
+    if chain.answer is not None:
+        rrsets.append(chain.answer)
     for rrset in rrsets:
         rtype = dns.rdatatype.to_text(rrset.rdtype)
         owner = rrset.name.to_text(omit_final_dot=True).lower()
@@ -202,13 +222,13 @@ def _records_of(answer: dns.resolver.Answer) -> list[DnsRecord]:
     return out
 
 
-async def _ns(resolver: dns.asyncresolver.Resolver, host: str) -> list[DnsRecord]:
+async def _ns(ctx: _Context, host: str) -> list[DnsRecord]:
     """NS records of the closest enclosing zone cut below the TLD (walks up at most 3 labels)."""
     labels = host.split(".")
     for start in range(min(3, max(len(labels) - 1, 0))):
-        outcome, answer = await _query(resolver, ".".join(labels[start:]), "NS")
-        if answer is not None and answer.rrset is not None:
-            return [r for r in _records_of(answer) if r.rtype == "NS"]
+        outcome, chain = await _query(ctx, ".".join(labels[start:]), "NS")
+        if chain is not None and chain.answer is not None:
+            return [r for r in _records_of(chain) if r.rtype == "NS"]
         if outcome in ("timeout", "servfail", "error"):
             break
     return []
@@ -223,14 +243,12 @@ def _overall(outcomes: list[_Outcome], have_ips: bool) -> DnsStatus:
     return "no_answer"
 
 
-async def _resolve_one(
-    resolver: dns.asyncresolver.Resolver, host: str, config: ResolverConfig
-) -> DnsResult:
+async def _resolve_one(ctx: _Context, host: str) -> DnsResult:
     literal = _ip_literal(host)
     if literal is not None:
         return literal
     (a_out, a_ans), (aaaa_out, aaaa_ans) = await asyncio.gather(
-        _query(resolver, host, "A"), _query(resolver, host, "AAAA")
+        _query(ctx, host, "A"), _query(ctx, host, "AAAA")
     )
     records: list[DnsRecord] = []
     seen: set[tuple[str, str, str]] = set()
@@ -245,8 +263,8 @@ async def _resolve_one(
     chain = tuple(r.value for r in records if r.rtype == "CNAME")
     have_ips = any(r.rtype in ("A", "AAAA") for r in records)
     status = _overall([a_out, aaaa_out], have_ips)
-    if config.with_ns and status in ("ok", "no_answer"):
-        records.extend(await _ns(resolver, host))
+    if ctx.config.with_ns and status in ("ok", "no_answer"):
+        records.extend(await _ns(ctx, host))
     errors = tuple(
         f"{rtype}: {outcome}"
         for rtype, outcome in (("A", a_out), ("AAAA", aaaa_out))
@@ -257,7 +275,7 @@ async def _resolve_one(
         status=status,
         records=tuple(records),
         cname_chain=chain,
-        nameserver=f"{config.nameservers[0]}:{config.port}",
+        nameserver=f"{ctx.config.nameservers[0]}:{ctx.config.port}",
         errors=errors if status == "ok" else (),
     )
 
@@ -270,14 +288,24 @@ async def resolve(name: str, *, config: ResolverConfig) -> DnsResult:
 async def resolve_many(names: Sequence[str], *, config: ResolverConfig) -> list[DnsResult]:
     """Resolve many names concurrently (at most `config.concurrency` at once), in input order."""
     hosts = [validate_hostname(name) for name in names]
-    resolver = _make_resolver(config)
-    limit = asyncio.Semaphore(config.concurrency)
+    results: list[DnsResult | None] = [None] * len(hosts)
+    todo = iter(range(len(hosts)))
+    # A fresh socket pool per call: source ports change between runs (see _transport).
+    ctx = _Context(UdpPool(port=config.port), config)
 
-    async def bounded(host: str) -> DnsResult:
-        async with limit:
-            return await _resolve_one(resolver, host, config)
+    async def worker() -> None:
+        # `concurrency` workers pulling from one iterator: bounded in-flight names
+        # without one task and one semaphore wait per name.
+        for index in todo:
+            results[index] = await _resolve_one(ctx, hosts[index])
 
-    return list(await asyncio.gather(*(bounded(host) for host in hosts)))
+    try:
+        if hosts:
+            await ctx.pool.open(config.nameservers)
+        await asyncio.gather(*(worker() for _ in range(min(config.concurrency, len(hosts)))))
+    finally:
+        ctx.pool.close()
+    return [result for result in results if result is not None]
 
 
 def resolve_many_sync(names: Sequence[str], *, config: ResolverConfig) -> list[DnsResult]:

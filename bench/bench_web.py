@@ -1,0 +1,272 @@
+"""Benchmark of the web application: the worklist page and /api/v1/items under load.
+
+Loads 100,000 items (core inserts: items, conducts, reports, spread over a
+year, a few per cent threat to life) into a fresh SQLite database, starts
+uvicorn in a subprocess on 127.0.0.1 and drives it from this process with an
+httpx async client at a fixed concurrency, a bounded number of requests and a
+time limit per scenario. The comparison, measured the same way against the
+same server, is the framework's floor: a static file through the same
+middleware stack. Writes bench/results/web.json and bench/results/web.md.
+`--quick` loads 20,000 items and sends fewer requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+RESULTS = Path(__file__).parent / "results"
+PASSWORD = "benchmark-password"
+CONDUCTS = [
+    "terrorism.incitement",
+    "terrorism.glorification",
+    "terrorism.recruitment",
+    "terrorism.instruction",
+    "terrorism.financing",
+    "terrorism.threat",
+    "hatred.incitement",
+    "separatism.propaganda",
+]
+STATES = ["reported"] * 6 + ["captured", "attributed", "assessed", "proposed", "approved", "sent"]
+
+
+def _load(url: str, n: int) -> None:
+    """Create the schema, two users and `n` items with their conducts and reports."""
+    from sqlalchemy import insert
+
+    from comity.core.db import get_engine, session_scope, utcnow
+    from comity.intake.models import Item, ItemConduct, Report
+    from comity.users.service import add_user
+
+    engine = get_engine(url)
+    with session_scope(engine) as session:
+        add_user(session=session, name="admin", role="admin", actor=None, password=PASSWORD)
+        add_user(session=session, name="bench", role="analyst", actor="admin", password=PASSWORD)
+    rng = random.Random(8)
+    now = utcnow()
+    batch = 10_000
+    for start in range(0, n, batch):
+        items, conducts, reports = [], [], []
+        for i in range(start + 1, min(n, start + batch) + 1):
+            url_i = f"https://host{i % 7919}.example/post/{i}"
+            created = now - timedelta(minutes=rng.randint(0, 365 * 24 * 60))
+            items.append(
+                {
+                    "id": i,
+                    "url": url_i,
+                    "url_key": hashlib.sha256(url_i.encode()).hexdigest(),
+                    "host": f"host{i % 7919}.example",
+                    "registrable_domain": f"host{i % 7919}.example",
+                    "state": rng.choice(STATES),
+                    "priority": "threat_to_life" if rng.random() < 0.02 else "standard",
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
+            conduct = rng.choice(CONDUCTS)
+            conducts.append({"item_id": i, "conduct": conduct})
+            note = rng.choice([None, None, "video on a channel", "recruitment poster", "manual"])
+            reports.append(
+                {
+                    "item_id": i,
+                    "raw_url": url_i,
+                    "conduct": conduct,
+                    "note": note,
+                    "source": "bench",
+                    "reported_by": "bench",
+                    "reported_at": created,
+                    "fingerprint": hashlib.sha256(f"r{i}".encode()).hexdigest(),
+                }
+            )
+        with session_scope(engine) as session:
+            session.execute(insert(Item.__table__), items)
+            session.execute(insert(ItemConduct.__table__), conducts)
+            session.execute(insert(Report.__table__), reports)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    engine.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_server(home: Path, url: str, port: int) -> subprocess.Popen[bytes]:
+    env = os.environ | {"COMITY_HOME": str(home), "COMITY_DATABASE_URL": url}
+    env.pop("COMITY_CONFIG", None)
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "uvicorn", "comity.web.app:create_app", "--factory",
+            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+            "--no-access-log", "--ws", "none", "--lifespan", "off",
+        ],
+        env=env,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("uvicorn did not start")
+
+
+def _log_in(base: str) -> httpx.Cookies:
+    with httpx.Client(base_url=base) as client:
+        form = client.get("/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert token
+        response = client.post(
+            "/login", data={"username": "bench", "password": PASSWORD, "csrf_token": token[1]}
+        )
+        assert response.status_code in (200, 303), response.status_code
+        return client.cookies
+
+
+async def _run(
+    base: str, cookies: httpx.Cookies, paths: list[str], *, concurrency: int, limit_s: float
+) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors = 0
+    queue = list(paths)
+    deadline = time.perf_counter() + limit_s
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while queue and time.perf_counter() < deadline:
+            path = queue.pop()
+            t0 = time.perf_counter()
+            response = await client.get(path)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            if response.status_code != 200:
+                errors += 1
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, cookies=cookies, limits=limits, timeout=60) as c:
+        for path in paths[:concurrency]:  # warm-up: connections, template and KB caches
+            await c.get(path)
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker(c) for _ in range(concurrency)))
+        wall = time.perf_counter() - t0
+    ordered = sorted(latencies)
+    return {
+        "requests": len(ordered),
+        "errors": errors,
+        "concurrency": concurrency,
+        "median_ms": round(statistics.median(ordered), 1),
+        "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 1),
+        "max_ms": round(ordered[-1], 1),
+        "requests_per_s": round(len(ordered) / wall, 1),
+    }
+
+
+def _scenarios(count: int, rng: random.Random) -> dict[str, list[str]]:
+    def conduct() -> str:
+        return rng.choice(CONDUCTS)
+
+    return {
+        "floor: static file": ["/static/favicon.svg"] * count,
+        "worklist page, unfiltered": [f"/items?page={rng.randint(1, 20)}" for _ in range(count)],
+        "worklist page, state+conduct filter": [
+            f"/items?state=reported&conduct={conduct()}&page={rng.randint(1, 5)}"
+            for _ in range(count)
+        ],
+        "worklist page, full-text search": [
+            f"/items?q=host{rng.randint(1, 7918)}.example" for _ in range(count)
+        ],
+        "worklist page, age + priority": [
+            f"/items?priority=threat_to_life&max_age_days={rng.randint(10, 200)}"
+            for _ in range(count)
+        ],
+        "API /api/v1/items, state+conduct filter": [
+            f"/api/v1/items?state=reported&conduct={conduct()}&page={rng.randint(1, 5)}"
+            for _ in range(count)
+        ],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    n_items = 20_000 if args.quick else 100_000
+    count = 150 if args.quick else 600
+    with tempfile.TemporaryDirectory(prefix="comity-bench-web-") as folder:
+        home = Path(folder)
+        url = f"sqlite:///{home / 'comity.db'}"
+        t0 = time.perf_counter()
+        _load(url, n_items)
+        load_s = time.perf_counter() - t0
+        port = _free_port()
+        server = _start_server(home, url, port)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            cookies = _log_in(base)
+            results = {}
+            for name, paths in _scenarios(count, random.Random(3)).items():
+                results[name] = asyncio.run(
+                    _run(base, cookies, paths, concurrency=args.concurrency, limit_s=90)
+                )
+                print(name, results[name], flush=True)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    floor = results["floor: static file"]["median_ms"] or 1.0
+    for row in results.values():
+        row["median_vs_floor"] = round(row["median_ms"] / floor, 1)
+    goal = results["worklist page, state+conduct filter"]["p95_ms"]
+    report = {
+        "items": n_items,
+        "load_seconds": round(load_s, 1),
+        "database": "sqlite (WAL)",
+        "server": "uvicorn, 1 process",
+        "cpus": os.cpu_count(),
+        "goal": "p95 < 200 ms for a filtered worklist page",
+        "goal_met": goal < 200,
+        "scenarios": results,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "web.json").write_text(json.dumps(report, indent=2) + "\n")
+    lines = [
+        f"# Web benchmark ({n_items:,} items, SQLite, 1 uvicorn process, "
+        f"{args.concurrency} concurrent clients from a second process)",
+        "",
+        f"Goal: p95 < 200 ms for a filtered worklist page: **{'met' if goal < 200 else 'NOT met'}** "
+        f"({goal} ms). Comparison: the same server's floor (a static file through the same "
+        "middleware), measured the same way.",
+        "",
+        "| scenario | requests | median ms | p95 ms | req/s | median vs floor |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, row in results.items():
+        lines.append(
+            f"| {name} | {row['requests']} | {row['median_ms']} | {row['p95_ms']} | "
+            f"{row['requests_per_s']} | {row['median_vs_floor']}x |"
+        )
+    (RESULTS / "web.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,369 @@
+"""From stored proposals, evidence and attributions to the renderer's frozen input.
+
+Pure functions over plain data (the stored assessment JSON, the stored
+attribution JSON, the knowledge base), so that the service decides *what* goes
+in a dossier and this module only decides *how it reads*. Everything a
+document states comes from the knowledge base, the stored assessment or
+`parties.yaml`; nothing legal is written here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from comity.core.errors import BadInput, Refused
+from comity.dossiers.render._data import eu_table, texts
+from comity.dossiers.schemas import LANGUAGES, Dossier, DossierItem, Hosting, Party, Provision
+from comity.law.model import KnowledgeBase
+
+__all__ = [
+    "CHANNEL_KINDS",
+    "Addressee",
+    "addressee_for",
+    "coordinator",
+    "eu_members",
+    "hosting_from",
+    "item_snapshot",
+    "make_dossier",
+    "parties",
+    "provider_of",
+    "reference_prefix",
+]
+
+# Proposal channel -> document kind (the EU coordinator list is asked for explicitly).
+CHANNEL_KINDS = {
+    "diplomatic_request": "note_verbale",
+    "mla_request": "note_verbale",
+    "eu_removal_order_request": "eu_removal_order",
+    "provider_referral": "provider_referral",
+}
+# Which authority of the host state receives each governmental channel, and
+# which authority of the requesting state sends it (role names of the KB).
+_ADDRESSEE_ROLE = {
+    "diplomatic_request": "foreign_ministry",
+    "mla_request": "mla_central_authority",
+    "eu_removal_order_request": "removal_order_authority",
+}
+_SENDER_ROLE = {
+    "diplomatic_request": "foreign_ministry",
+    "mla_request": "mla_central_authority",
+    "eu_removal_order_request": "foreign_ministry",
+}
+
+
+@cache
+def parties() -> dict[str, Any]:
+    text = resources.files("comity.dossiers").joinpath("parties.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict) or set(data) != {"senders", "coordinator", "authorities"}:
+        raise RuntimeError("parties.yaml: top-level keys must be senders, coordinator, authorities")
+    return data
+
+
+def reference_prefix(requesting: str) -> str:
+    sender = parties()["senders"].get(requesting)
+    if sender is None:
+        raise Refused(f"parties.yaml has no sender entry for requesting state {requesting}")
+    return str(sender["reference_prefix"])
+
+
+def eu_members() -> frozenset[str]:
+    return frozenset(eu_table()["member_states"])
+
+
+@dataclass
+class Addressee:
+    """Who a group of proposals goes to, and in which languages."""
+
+    key: str
+    kind: str
+    channel: str
+    host: str | None
+    party: dict[str, Any]  # country, role, address, email, names {lang: {name, dative}}
+    sender: dict[str, Any]
+    languages: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def _authority_party(kb: KnowledgeBase, country: str, authority_id: str) -> dict[str, Any]:
+    jurisdiction = kb.jurisdictions[country]
+    authority = jurisdiction.authorities[authority_id]
+    names: dict[str, dict[str, str]] = {}
+    english = authority.name_en or authority.name
+    names["en"] = {"name": english, "dative": english}
+    for lang, entry in parties()["authorities"].get(authority_id, {}).items():
+        names[lang] = {"name": entry["name"], "dative": entry["dative"]}
+    return {
+        "id": authority_id,
+        "country": country,
+        "role": "authority",
+        "address": authority.address or "",
+        "email": "",
+        "names": names,
+    }
+
+
+def _authority_id(kb: KnowledgeBase, country: str, channel: str, offered: str | None) -> str:
+    jurisdiction = kb.jurisdictions.get(country)
+    if jurisdiction is None:
+        raise Refused(f"the knowledge base has no encoding of {country}: no addressee for it")
+    if offered and offered in jurisdiction.authorities:
+        return offered
+    for offer in jurisdiction.channels:
+        if offer.code == channel and offer.authority in jurisdiction.authorities:
+            return offer.authority
+    role = _ADDRESSEE_ROLE[channel]
+    for authority in jurisdiction.authorities.values():
+        if role in authority.roles:
+            return authority.id
+    raise Refused(f"the knowledge base names no {role} for {country}: no addressee for {channel}")
+
+
+def _languages(wanted: list[str], names: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    languages: list[str] = []
+    skipped: dict[str, str] = {}
+    for lang in wanted:
+        if lang in languages or lang in skipped:
+            continue
+        if lang in names:
+            languages.append(lang)
+        else:
+            skipped[lang] = "no name (dative) for the addressee in parties.yaml"
+    return languages, skipped
+
+
+def _sender(kb: KnowledgeBase, requesting: str, channel: str) -> dict[str, Any]:
+    if channel == "provider_referral":
+        entry = parties()["senders"].get(requesting, {}).get("referral")
+        if entry is None:
+            raise Refused(f"parties.yaml names no referral sender for {requesting}")
+        names = {lang: {"name": n, "dative": n} for lang, n in entry["name"].items()}
+        return {"country": requesting, "role": "authority", "address": "",
+                "email": entry["email"], "names": names}  # fmt: skip
+    jurisdiction = kb.jurisdictions[requesting]
+    role = _SENDER_ROLE[channel]
+    for authority in jurisdiction.authorities.values():
+        if role in authority.roles:
+            return _authority_party(kb, requesting, authority.id)
+    raise Refused(f"the knowledge base names no {role} for the requesting state {requesting}")
+
+
+def addressee_for(
+    *,
+    kb: KnowledgeBase,
+    requesting: str,
+    channel: str,
+    host: str,
+    assessment: dict[str, Any],
+    attribution: dict[str, Any] | None,
+) -> Addressee:
+    """The addressee of one approved proposal, with the languages to write in.
+
+    Governmental: the host's language if we have templates for it, else English,
+    then the requesting state's languages. A referral goes to a trust-and-safety
+    team: only the addressee's language (English unless the host writes kk/ru).
+    """
+    host_langs = kb.jurisdictions[host].languages if host in kb.jurisdictions else ()
+    first = next((lang for lang in host_langs if lang in LANGUAGES), "en")
+    if channel == "provider_referral":
+        name, email, country = provider_of(attribution or {}, host)
+        party = {"country": country, "role": "provider", "address": "", "email": email,
+                 "names": {lang: {"name": name, "dative": name} for lang in LANGUAGES}}  # fmt: skip
+        return Addressee(f"provider:{name}", "provider_referral", channel, host, party,
+                         _sender(kb, requesting, channel), [first])  # fmt: skip
+    offered = next(
+        (
+            (c.get("authority") or {}).get("id")
+            for c in assessment.get("channels", ())
+            if c.get("code") == channel
+        ),
+        None,
+    )
+    authority = _authority_id(kb, host, channel, offered)
+    party = _authority_party(kb, host, authority)
+    sender = _sender(kb, requesting, channel)
+    wanted = [first, *kb.jurisdictions[requesting].languages]
+    languages, skipped = _languages(wanted, {k: v for k, v in party["names"].items()
+                                             if k in sender["names"]})  # fmt: skip
+    return Addressee(authority, CHANNEL_KINDS[channel], channel, host, party, sender,
+                     languages, skipped)  # fmt: skip
+
+
+def coordinator(*, kb: KnowledgeBase, requesting: str) -> Addressee:
+    """The EU-level coordinator who offered to pass the lists on to member states."""
+    entry = parties()["coordinator"]
+    party = {"country": entry["country"], "role": "coordinator", "address": entry["address"],
+             "email": "", "names": dict(entry["names"])}  # fmt: skip
+    sender = _sender(kb, requesting, "diplomatic_request")
+    wanted = ["en", *kb.jurisdictions[requesting].languages]
+    languages, skipped = _languages(
+        wanted, {k: v for k, v in party["names"].items() if k in sender["names"]}
+    )
+    return Addressee("coordinator:EU", "eu_coordinator", "diplomatic_request", None, party,
+                     sender, languages, skipped)  # fmt: skip
+
+
+def provider_of(attribution: dict[str, Any], host: str) -> tuple[str, str, str]:
+    """(name, abuse e-mail, country) of who can act on a referral: platform, else network."""
+    platform = attribution.get("platform")
+    if platform:
+        channel = platform.get("le_channel") or {}
+        return (platform["name"], channel.get("email") or "", platform.get("country") or host)
+    for ip in attribution.get("ips", ()):
+        if not ip.get("routable"):
+            continue
+        provider = ip.get("provider") or {}
+        name = provider.get("legal_entity") or provider.get("name") or ip.get("org")
+        if name:
+            return (name, provider.get("abuse_email") or "",
+                    provider.get("country") or ip.get("country") or host)  # fmt: skip
+    cdn = attribution.get("cdn") or {}
+    if cdn.get("operator"):
+        return (cdn["operator"], cdn.get("abuse_email") or "", cdn.get("country") or host)
+    raise Refused("no provider or platform is known for this item: attribute it first")
+
+
+def hosting_from(attribution: dict[str, Any], host: str | None) -> dict[str, Any] | None:
+    """The hosting line of the annex from a stored attribution; None if nothing is routable."""
+    live = [ip for ip in attribution.get("ips", ()) if ip.get("routable") and ip.get("country")]
+    if not live:
+        return None
+    chosen = next((ip for ip in live if ip["country"] == host), live[0])
+    provider = chosen.get("provider") or {}
+    platform = attribution.get("platform") or {}
+    name = (provider.get("legal_entity") or platform.get("operator") or chosen.get("org")
+            or f"AS{chosen.get('asn')}")  # fmt: skip
+    return {
+        "ip": chosen["ip"],
+        "country": chosen["country"],
+        "provider": name,
+        "network": "",
+        "asn": chosen.get("asn"),
+        "org": chosen.get("org") or "",
+    }
+
+
+def _provision(entry: dict[str, Any], where: str) -> dict[str, Any]:
+    source = entry.get("source")
+    url = source.get("url") if isinstance(source, dict) else source
+    return {
+        "id": entry.get("id") or where,
+        "citation": entry.get("citation") or "",
+        "title": entry.get("title") or "",
+        "source": url or "",
+        "jurisdiction": entry.get("jurisdiction") or "",
+        "elements_matched": [
+            e["label"] for e in entry.get("elements", ()) if e.get("result") == "true"
+        ],
+    }
+
+
+def item_snapshot(
+    *,
+    url: str,
+    evidence: tuple[datetime, str | None] | None,
+    hosting: dict[str, Any],
+    conduct: str,
+    assessment: dict[str, Any],
+    proposal_id: int,
+) -> dict[str, Any]:
+    """The annex line as it will be issued (JSON-able), refusing what cannot be sent."""
+    if evidence is None or not evidence[1]:
+        raise Refused(
+            f"item {url[:80]!r} (proposal {proposal_id}) has no evidence: "
+            "capture it before it goes in a dossier"
+        )
+    requesting = [p for p in assessment.get("requesting_provisions", ()) if p.get("status") == "yes"]
+    requesting = requesting or list(assessment.get("requesting_provisions", ()))
+    if not requesting:
+        raise Refused(f"proposal {proposal_id}: the assessment cites no provision of the "
+                      "requesting state")  # fmt: skip
+    matching = [p for p in assessment.get("host_provisions", ()) if p.get("status") == "yes"]
+    snapshot = {
+        "url": url,
+        "captured_at": evidence[0].isoformat(),
+        "evidence_sha256": evidence[1],
+        "hosting": hosting,
+        "conduct": conduct,
+        "requesting_provision": _provision(requesting[0], f"proposal {proposal_id}"),
+        "host_provision": _provision(matching[0], f"proposal {proposal_id}") if matching else None,
+    }
+    _item(snapshot, "en")  # refuse now (no evidence, no source...) rather than at render time
+    return snapshot
+
+
+def _item(snapshot: dict[str, Any], language: str) -> DossierItem:
+    host = snapshot["host_provision"]
+    referral = texts(language)["conduct"].get(snapshot["conduct"], snapshot["conduct"])
+    return DossierItem(
+        url=snapshot["url"],
+        captured_at=datetime.fromisoformat(snapshot["captured_at"]),
+        evidence_sha256=snapshot["evidence_sha256"],
+        hosting=Hosting(**snapshot["hosting"]),
+        conduct=snapshot["conduct"],
+        requesting_provision=_provision_of(snapshot["requesting_provision"]),
+        host_provision=_provision_of(host) if host else None,
+        tos_category=referral,
+    )
+
+
+def _provision_of(data: dict[str, Any]) -> Provision:
+    return Provision(
+        id=data["id"],
+        citation=data["citation"],
+        source=data["source"],
+        jurisdiction=data["jurisdiction"],
+        title=data["title"],
+        elements_matched=tuple(data["elements_matched"]),
+    )
+
+
+def _party(data: dict[str, Any], language: str) -> Party:
+    names = data["names"].get(language) or data["names"]["en"]
+    return Party(
+        name=names["name"],
+        name_dative=names["dative"],
+        country=data["country"],
+        role=data["role"],
+        address=data.get("address") or "",
+        email=data.get("email") or "",
+    )
+
+
+def make_dossier(
+    *,
+    kind: str,
+    channel: str,
+    language: str,
+    sender: dict[str, Any],
+    addressee: dict[str, Any],
+    snapshots: list[dict[str, Any]],
+    reference: str,
+    on: date,
+    version: int,
+    supersedes: str | None,
+    priority: str,
+) -> Dossier:
+    if not snapshots:
+        raise Refused(f"dossier {reference} has no items: nothing to request")
+    if language not in LANGUAGES:
+        raise BadInput(f"language {language!r}: valid: {', '.join(LANGUAGES)}")
+    return Dossier(
+        reference=reference,
+        kind=kind,  # type: ignore[arg-type]  # checked by Dossier itself
+        channel=channel,  # type: ignore[arg-type]
+        language=language,  # type: ignore[arg-type]
+        sender=_party(sender, language),
+        addressee=_party(addressee, language),
+        date=on,
+        items=tuple(_item(s, language) for s in snapshots),
+        version=version,
+        supersedes=supersedes,
+        priority=priority,  # type: ignore[arg-type]
+    )

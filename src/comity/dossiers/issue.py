@@ -1,0 +1,270 @@
+"""Issue a draft dossier: re-attribute, take out what moved, number, render, store, freeze.
+
+Three short transactions around the slow work, so that no lock is held while
+DNS answers or typst renders:
+
+1. re-attribution (I/O, no transaction), then one transaction that records the
+   fresh observations, takes out items that moved or vanished (audited; the
+   approval lapses and the item goes back for a new proposal) and gives the
+   dossier its reference number once (a retry reuses it);
+2. rendering every format and language, each file stored content-addressed
+   (temp file + fsync + rename) before any row points at it;
+3. one transaction that records the files and flips the dossier from draft
+   to issued with a conditional UPDATE: of two concurrent issues exactly one
+   lands. The database triggers then keep it frozen.
+
+Lock order (PostgreSQL): dossier row, sequence row, item rows, audit head.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.orm import Session
+
+from comity.cases import states
+from comity.cases.models import Proposal
+from comity.core import audit
+from comity.core.db import read_session, session_scope, utcnow
+from comity.core.errors import Refused
+from comity.core.settings import get_settings
+from comity.dossiers import build
+from comity.dossiers.models import DossierEntry, DossierFile, DossierRecord, DossierSequence
+from comity.dossiers.service import dossier_state, get_dossier
+from comity.hosting.attribution import Attribution
+from comity.intake.models import Item
+from comity.users.service import require
+
+__all__ = ["Attribute", "issue", "next_reference"]
+
+Attribute = Callable[[Sequence[str]], list[Attribution]]
+
+
+def _default_attribute() -> Attribute:
+    from comity.hosting.service import attribute_urls, resolver_config_from_env
+
+    config = resolver_config_from_env()
+    return lambda urls: attribute_urls(urls, resolver_config=config)
+
+
+def next_reference(session: Session, *, requesting: str, year: int) -> str:
+    """The next number of `year` (row-locked UPDATE ... RETURNING: no two callers share one)."""
+    bump = (
+        update(DossierSequence)
+        .where(DossierSequence.year == year)
+        .values(last=DossierSequence.last + 1)
+        .returning(DossierSequence.last)
+    )
+    number = session.execute(bump).scalar()
+    if number is None:
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        session.execute(upsert(DossierSequence).values(year=year, last=0).on_conflict_do_nothing())
+        number = session.execute(bump).scalar_one()
+    return f"{build.reference_prefix(requesting)}/{year}/{number:06d}"
+
+
+def _included(session: Session, dossier_id: int) -> list[DossierEntry]:
+    return list(
+        session.scalars(
+            select(DossierEntry)
+            .where(DossierEntry.dossier_id == dossier_id, DossierEntry.status == "included")
+            .order_by(DossierEntry.position)
+        )
+    )
+
+
+def _take_out(session: Session, entry: DossierEntry, reason: str, actor: str) -> None:
+    """Remove an entry from the draft; the approval lapses so the item is reviewed again."""
+    entry.status, entry.reason = "removed", reason
+    lapsed = states.rows_changed(
+        session.execute(
+            update(Proposal)
+            .where(Proposal.id == entry.proposal_id, Proposal.state == "approved")
+            .values(state="expired")
+            .execution_options(synchronize_session=False)
+        )
+    )
+    item = session.get_one(Item, entry.item_id)
+    other = session.scalar(
+        select(Proposal.id).where(Proposal.item_id == item.id, Proposal.state == "approved")
+    )
+    if lapsed and item.state == "approved" and other is None:
+        states.transition(session=session, item=item, to="expired", actor=actor,
+                          reason=f"taken out of a dossier: {reason}")  # fmt: skip
+    audit.record(
+        session=session, actor=actor, action="dossier.take_out", object_type="dossier",
+        object_id=entry.dossier_id, state={"entry": entry.id, "status": "removed"},
+        data={"proposal": entry.proposal_id, "item": entry.item_id, "reason": reason,
+              "approval_lapsed": bool(lapsed)},
+    )  # fmt: skip
+
+
+def _still_valid(session: Session, entry: DossierEntry) -> str | None:
+    proposal = session.get_one(Proposal, entry.proposal_id)
+    if proposal.state != "approved":
+        return f"proposal {proposal.id} is {proposal.state}, no longer approved"
+    if proposal.valid_until is not None and proposal.valid_until <= utcnow():
+        return f"the approval of proposal {proposal.id} expired"
+    return None
+
+
+def _refresh(
+    engine: Engine, dossier_id: int, actor: str, fresh: dict[int, Attribution], on: date
+) -> None:
+    """Transaction 1: record observations, take out moved/vanished items, number the dossier."""
+    from comity.hosting.store import _record as record_observation  # see the report: make public
+    from comity.hosting.store import footprint, moved_between
+
+    with session_scope(engine) as session:
+        record = session.scalars(
+            select(DossierRecord).where(DossierRecord.id == dossier_id).with_for_update()
+        ).one()
+        if record.state != "draft":
+            raise Refused(f"dossier {record.id} is already {record.state} ({record.reference})")
+        for entry in _included(session, dossier_id):
+            proposal = session.get_one(Proposal, entry.proposal_id)
+            item = session.get_one(Item, entry.item_id)
+            observed = record_observation(session, item, fresh[entry.item_id], actor)
+            reason = _still_valid(session, entry)
+            now_at = footprint(observed.data)
+            if reason is None and not now_at.live:
+                reason = "vanished: the address no longer resolves to a routable host"
+            if reason is None and entry.attribution_id is not None:
+                before = session.get_one(
+                    type(observed), entry.attribution_id
+                )  # the observation the draft was built on
+                moved = moved_between(footprint(before.data), now_at)
+                reason = f"moved: {moved}" if moved else None
+            if reason is None and record.kind != "provider_referral" and record.host:
+                if record.host not in now_at.countries:
+                    reason = f"moved: no longer hosted in {record.host}"
+            hosting = None if reason else build.hosting_from(observed.data, proposal.host)
+            if reason is None and hosting is None:
+                reason = "vanished: no routable hosting address"
+            if reason is not None:
+                _take_out(session, entry, reason, actor)
+                continue
+            assert hosting is not None
+            from comity.cases.context import latest_evidence
+
+            entry.snapshot = build.item_snapshot(
+                url=item.url, evidence=latest_evidence(session=session, item_id=item.id),
+                hosting=hosting, conduct=proposal.conduct, assessment=proposal.assessment,
+                proposal_id=proposal.id,
+            )  # fmt: skip
+        if _included(session, dossier_id) and record.reference is None:
+            record.reference = next_reference(
+                session, requesting=get_settings().requesting_state, year=on.year
+            )
+
+
+def _render(record: DossierRecord, snapshots: list[dict[str, Any]], on: date,
+            supersedes: str | None) -> list[tuple[str, str, bytes]]:  # fmt: skip
+    from comity.dossiers.render import formats_for
+
+    out = []
+    for language in record.languages:
+        dossier = build.make_dossier(
+            kind=record.kind, channel=record.channel, language=language, sender=record.sender,
+            addressee=record.addressee, snapshots=snapshots, reference=record.reference or "",
+            on=on, version=record.version, supersedes=supersedes, priority=record.priority,
+        )  # fmt: skip
+        for fmt, render in formats_for(dossier).items():
+            out.append((fmt, language, render(dossier)))
+    return out
+
+
+def issue(
+    *,
+    engine: Engine,
+    dossier_id: int,
+    actor: str | None,
+    attribute: Attribute | None = None,
+    on: date | None = None,
+) -> DossierRecord:
+    """Issue draft `dossier_id` (see the module docstring); returns the issued record."""
+    from comity.evidence.store import Store
+
+    with read_session(engine) as session:
+        user = require(session=session, actor=actor, action="dossier").name
+        record = get_dossier(session=session, dossier_id=dossier_id)
+        if record.state != "draft":
+            raise Refused(f"dossier {record.id} is already {record.state} ({record.reference}): "
+                          "an issued dossier never changes; use revise for a new version")
+        urls = {e.item_id: session.get_one(Item, e.item_id).url
+                for e in _included(session, dossier_id)}  # fmt: skip
+    if not urls:
+        raise Refused(f"dossier {dossier_id} has no items: nothing to request")
+    on = on or utcnow().date()
+    ids = sorted(urls)
+    results = (attribute or _default_attribute())([urls[i] for i in ids])
+    _refresh(engine, dossier_id, user, dict(zip(ids, results, strict=True)), on)
+
+    with read_session(engine) as session:
+        record = get_dossier(session=session, dossier_id=dossier_id)
+        entries = _included(session, dossier_id)
+        previous = session.get(DossierRecord, record.supersedes_id) if record.supersedes_id else None
+        session.expunge_all()  # used after the read transaction ends (rollback would expire them)
+    if not entries:
+        raise Refused(f"dossier {dossier_id} has no items left after re-attribution "
+                      "(all moved or vanished): nothing to issue")  # fmt: skip
+    snapshots = [e.snapshot for e in entries if e.snapshot is not None]
+    rendered = _render(record, snapshots, on, previous.reference if previous else None)
+    store = Store(get_settings().home)
+    stored = [(fmt, lang, store.put_bytes("objects", data)) for fmt, lang, data in rendered]
+
+    with session_scope(engine) as session:
+        current = [(e.id, e.snapshot) for e in _included(session, dossier_id)]
+        if current != [(e.id, e.snapshot) for e in entries]:
+            raise Refused(f"dossier {dossier_id} changed while it was rendered: issue it again")
+        now = utcnow()
+        session.execute(insert(DossierFile), [
+            {"dossier_id": dossier_id, "format": fmt, "language": lang, "sha256": f.sha256,
+             "size": f.size, "path": f.path, "created_at": now} for fmt, lang, f in stored
+        ])  # fmt: skip
+        landed = states.rows_changed(
+            session.execute(
+                update(DossierRecord)
+                .where(DossierRecord.id == dossier_id, DossierRecord.state == "draft")
+                .values(state="issued", issued_by=user, issued_at=now, issue_date=on)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        if landed != 1:
+            raise Refused(f"dossier {dossier_id} was issued by someone else meanwhile")
+        if previous is not None:
+            _supersede(session, previous.id, now)
+        for entry in entries:
+            item = session.get_one(Item, entry.item_id)
+            if item.state == "approved":
+                states.transition(session=session, item=item, to="in_dossier", actor=user,
+                                  reason=f"issued in {record.reference}")  # fmt: skip
+        issued = get_dossier(session=session, dossier_id=dossier_id)
+        session.refresh(issued)
+        audit.record(
+            session=session, actor=user, action="dossier.issue", object_type="dossier",
+            object_id=dossier_id, state=dossier_state(session=session, record=issued),
+            data={"reference": issued.reference, "items": len(entries),
+                  "files": {f"{fmt}/{lang}": f.sha256 for fmt, lang, f in stored}},
+        )  # fmt: skip
+        return issued
+
+
+def _supersede(session: Session, previous_id: int, now: Any) -> None:
+    landed = states.rows_changed(
+        session.execute(
+            update(DossierRecord)
+            .where(DossierRecord.id == previous_id, DossierRecord.state == "issued")
+            .values(state="superseded", superseded_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if landed != 1:
+        raise Refused(f"dossier {previous_id} is no longer issued: it cannot be superseded")

@@ -1,0 +1,230 @@
+"""Precomputed plans of the engine: what applies per jurisdiction, conduct and period.
+
+Why: every date-dependent question the engine asks ("is this version, this
+membership, this channel, this treaty in force?") changes its answer only on a
+date written in the knowledge base (a `from`, or the day after a `to`). Those
+dates cut time into periods ("buckets"); within one bucket every answer is the
+same, so the provisions, constraints, channel offers and treaties that apply
+are computed once per bucket, on first use, and reused for every date in it.
+Nothing here depends on the facts of a case.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import date, timedelta
+from types import MappingProxyType
+
+from comity.law.model import (
+    ChannelOffer,
+    ChannelSpec,
+    Constraint,
+    Exclusion,
+    KnowledgeBase,
+    Provision,
+    Treaty,
+    Version,
+    in_force,
+)
+
+__all__ = ["ChannelPlan", "Entry", "Index", "OfferPlan", "index_of"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Entry:
+    """One provision as it stands in one bucket, with the constraints that limit it."""
+
+    provision: Provision
+    version: Version | None  # None: not in force in this bucket
+    constraints: tuple[tuple[Constraint, Version], ...]  # each with its version in force
+    excluded: MappingProxyType[str, Exclusion]  # purpose -> first exclusion naming it
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class OfferPlan:
+    """A channel offer in one bucket, with its scope definitions resolved for one conduct."""
+
+    offer: ChannelOffer
+    excluded: MappingProxyType[str, Exclusion]
+    # (definition, its version or None, its purpose -> exclusion) for the conduct
+    scope: tuple[tuple[Provision, Version | None, MappingProxyType[str, Exclusion]], ...]
+    authority: dict[str, str] | None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ChannelPlan:
+    offers: tuple[OfferPlan, ...]
+    treaties: tuple[Treaty, ...]  # in force, covering the conduct, with the requesting state
+    universal: tuple[tuple[str, ChannelSpec], ...]
+    governmental: tuple[str, ...]
+
+
+def _excluded(exclusions: tuple[Exclusion, ...]) -> MappingProxyType[str, Exclusion]:
+    out: dict[str, Exclusion] = {}
+    for e in exclusions:
+        out.setdefault(e.purpose, e)  # the first one wins, as `next(...)` did
+    return MappingProxyType(out)
+
+
+def _breaks(kb: KnowledgeBase) -> tuple[date, ...]:
+    """Every date on which some in-force answer may change."""
+    found: set[date] = set()
+
+    def add(start: date | None, end: date | None) -> None:
+        if start is not None:
+            found.add(start)
+        if end is not None and end < date.max:
+            found.add(end + timedelta(days=1))
+
+    for jur in kb.jurisdictions.values():
+        for m in jur.memberships:
+            add(m.start, m.end)
+        for c in jur.channels:
+            add(c.start, c.end)
+        for t in jur.treaties:
+            add(t.start, t.end)
+        for versions in (
+            *(p.versions for p in jur.provisions),
+            *(c.versions for c in jur.constraints),
+        ):
+            for v in versions:
+                add(v.start, v.end)
+    for t in kb.treaties:
+        add(t.start, t.end)
+    return tuple(sorted(found))
+
+
+class Index:
+    """The per-bucket plans of one knowledge base, filled lazily (thread-safe enough:
+    two threads racing on a miss compute equal values and one of them is kept)."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.breaks = _breaks(kb)
+        self._entries: dict[tuple[str, str, int], tuple[Entry, ...]] = {}
+        self._eu: dict[tuple[str, int], bool] = {}
+        self._offers: dict[tuple[str, int], tuple[ChannelOffer, ...]] = {}
+        self._channels: dict[tuple[str, str, str, int], ChannelPlan] = {}
+        specs = kb.vocabulary.channels
+        self.universal = tuple((code, s) for code, s in specs.items() if s.universal)
+        self.governmental = tuple(code for code, s in specs.items() if s.governmental)
+
+    def bucket(self, on: date) -> int:
+        return bisect_right(self.breaks, on)
+
+    def entries(self, jur: str, conduct: str, bucket: int, on: date) -> tuple[Entry, ...]:
+        key = (jur, conduct, bucket)
+        found = self._entries.get(key)
+        if found is None:
+            kb = self.kb
+            cons = tuple(
+                (c, v)
+                for c in kb.constraints.get((jur, conduct), ())
+                if (v := c.version_on(on)) is not None
+            )
+            found = tuple(
+                Entry(p, p.version_on(on), cons, _excluded(p.exclusions))
+                for p in kb.offences.get((jur, conduct), ())
+            )
+            self._entries[key] = found
+        return found
+
+    def eu_member(self, host: str, bucket: int, on: date) -> bool:
+        key = (host, bucket)
+        found = self._eu.get(key)
+        if found is None:
+            jur = self.kb.jurisdictions.get(host)
+            found = (
+                host != "EU"
+                and "EU" in self.kb.jurisdictions
+                and jur is not None
+                and jur.member_of("EU", on)
+            )
+            self._eu[key] = found
+        return found
+
+    def channel_plan(
+        self, host: str, requesting: str, conduct: str, bucket: int, on: date
+    ) -> ChannelPlan:
+        key = (host, requesting, conduct, bucket)
+        found = self._channels.get(key)
+        if found is None:
+            found = self._channel_plan(host, requesting, conduct, bucket, on)
+            self._channels[key] = found
+        return found
+
+    def _channel_plan(
+        self, host: str, requesting: str, conduct: str, bucket: int, on: date
+    ) -> ChannelPlan:
+        kb = self.kb
+        offers = []
+        for offer in self._host_offers(host, bucket, on):
+            scope = []
+            for ident in offer.scope:
+                definition = kb.provisions_by_id.get(ident)
+                if definition is None or conduct not in definition.conducts:
+                    continue
+                scope.append(
+                    (definition, definition.version_on(on), _excluded(definition.exclusions))
+                )
+            jur = kb.jurisdictions.get(offer.jurisdiction)
+            authority = None
+            if (
+                jur is not None
+                and offer.authority is not None
+                and offer.authority in jur.authorities
+            ):
+                a = jur.authorities[offer.authority]
+                authority = {"id": a.id, "name": a.name, "name_en": a.name_en or a.name}
+            offers.append(OfferPlan(offer, _excluded(offer.exclusions), tuple(scope), authority))
+        treaties = tuple(
+            t
+            for t in kb.treaties_by_party.get(host, ())
+            if requesting in t.parties and in_force(t.start, t.end, on) and t.covers(conduct)
+        )
+        return ChannelPlan(tuple(offers), treaties, self.universal, self.governmental)
+
+    def _host_offers(self, host: str, bucket: int, on: date) -> tuple[ChannelOffer, ...]:
+        """The host's own offers in force, plus the EU layer's for a member state."""
+        key = (host, bucket)
+        found = self._offers.get(key)
+        if found is not None:
+            return found
+        kb = self.kb
+        host_jur = kb.jurisdictions[host]
+        offers = [c for c in host_jur.channels if in_force(c.start, c.end, on)]
+        eu = kb.jurisdictions.get("EU")
+        if eu is not None and host != "EU" and host_jur.member_of("EU", on):
+            eu_offers = {c.code: c for c in eu.channels if in_force(c.start, c.end, on)}
+            own = {c.code for c in offers}
+            for index, offer in enumerate(offers):
+                parent = eu_offers.get(offer.code)
+                if parent is not None and not offer.scope:
+                    # inherit art. 2(7) scope and art. 1(3) exclusions
+                    offers[index] = ChannelOffer(
+                        offer.code,
+                        offer.jurisdiction,
+                        offer.authority,
+                        offer.start,
+                        offer.end,
+                        offer.time_limit or parent.time_limit,
+                        parent.scope,
+                        offer.exclusions + parent.exclusions,
+                        offer.source,
+                        offer.legal_basis + parent.legal_basis,
+                        offer.confidence,
+                        offer.note,
+                    )
+            offers.extend(c for code, c in eu_offers.items() if code not in own)
+        found = tuple(offers)
+        self._offers[key] = found
+        return found
+
+
+def index_of(kb: KnowledgeBase) -> Index:
+    """The knowledge base's index, built on first use and kept with it."""
+    found = kb.memo.get("index")
+    if found is None:
+        found = kb.memo.setdefault("index", Index(kb))
+    return found  # type: ignore[no-any-return]

@@ -1,0 +1,39 @@
+"""Where the knowledge-base files are and their content digest (no YAML needed)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+__all__ = ["DEFAULT_ROOT", "KINDS", "display", "files_of", "jurisdiction_dirs", "kb_digest"]
+
+DEFAULT_ROOT = Path(__file__).parent / "knowledge"
+KINDS = ("jurisdiction", "provisions", "constraints")
+
+
+def display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(path)
+
+
+def jurisdiction_dirs(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+
+
+def files_of(folder: Path) -> list[Path]:
+    return [folder / f"{kind}.yaml" for kind in KINDS if (folder / f"{kind}.yaml").exists()]
+
+
+def kb_digest(root: Path) -> str:
+    """SHA-256 over the canonical files, in a fixed order (the KB version)."""
+    digest = hashlib.sha256()
+    files = [root / "_vocabulary.yaml", *sorted((root / "_schema").glob("*.json"))]
+    for folder in jurisdiction_dirs(root):
+        files.extend(files_of(folder))
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()

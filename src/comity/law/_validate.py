@@ -1,0 +1,180 @@
+"""Full validation: YAML -> JSON Schema -> semantic checks (imports PyYAML and jsonschema).
+
+Only `comity law validate` and a knowledge-base cache miss come here; the warm
+start path (`comity.law.loader` with a cache hit) never imports this module.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from comity.law._kbfiles import DEFAULT_ROOT, KINDS, display, files_of, jurisdiction_dirs
+from comity.law.checks import CHECKS, CheckContext
+from comity.law.yamlio import KBError, MarkedDict, line_of, read_yaml
+
+__all__ = ["Parsed", "check_all", "parse", "read_vocab", "validate_path"]
+
+_DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_JUR_DIR = re.compile(r"^[A-Z]{2}$")
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """Replace local `$ref`s by their definitions: the schemas are not recursive once
+    expressions are left to the loader, and inlining makes validation several times faster."""
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
+@cache
+def _validator(kind: str) -> Draft202012Validator:
+    schema = json.loads((DEFAULT_ROOT / "_schema" / f"{kind}.schema.json").read_text("utf-8"))
+    return Draft202012Validator(_inline(schema, schema.get("$defs", {})))
+
+
+def _schema_errors(kind: str, data: Any, shown: str) -> list[KBError]:
+    out: list[KBError] = []
+    for error in _validator(kind).iter_errors(data):
+        path = list(error.absolute_path)
+        if "elements" in path or "requires" in path:
+            continue  # element expressions get precise messages from checks.check_expression
+        out.append(_schema_error(error, data, shown, path))
+    return out
+
+
+def _schema_error(error: Any, data: Any, shown: str, path: list[Any]) -> KBError:
+    where = ".".join(str(p) for p in path) or "top level"
+    instance = error.instance
+    if error.validator == "additionalProperties" and isinstance(instance, MarkedDict):
+        allowed = error.schema.get("properties", {})
+        extra = [k for k in instance if k not in allowed]
+        line = instance.key_lines.get(extra[0], instance.line) if extra else line_of(data, path)
+        return KBError(
+            shown,
+            line,
+            "unknown_key",
+            f"unknown key '{', '.join(map(str, extra))}' in {where}; valid: "
+            + ", ".join(sorted(allowed)),
+        )
+    line = line_of(data, path)
+    if error.validator == "required":
+        missing = re.findall(r"'([^']+)' is a required property", error.message)
+        name = missing[0] if missing else "?"
+        kind = "missing_source" if name == "source" else "missing_key"
+        return KBError(shown, line, kind, f"{where}: missing `{name}`")
+    if error.validator == "pattern" and error.schema.get("pattern") == _DATE_PATTERN:
+        return KBError(shown, line, "bad_date", f"{where}: '{instance}' is not a date (YYYY-MM-DD)")
+    return KBError(shown, line, "schema", f"{where}: {error.message}")
+
+
+@dataclass
+class Parsed:
+    folder: str
+    kind: str
+    display: str
+    data: Any
+
+
+def parse(paths: list[Path], errors: list[KBError]) -> list[Parsed]:
+    parsed: list[Parsed] = []
+    for path in paths:
+        shown = display(path)
+        kind = path.stem
+        if kind not in KINDS:
+            errors.append(
+                KBError(
+                    shown,
+                    1,
+                    "unknown_file",
+                    f"unexpected file; a jurisdiction folder holds {', '.join(KINDS)}",
+                )
+            )
+            continue
+        data, errs = read_yaml(path, display=shown)
+        errors.extend(errs)
+        if errs:
+            continue
+        schema_errs = _schema_errors(kind, data, shown)
+        errors.extend(schema_errs)
+        if not schema_errs:
+            parsed.append(Parsed(path.parent.name, kind, shown, data))
+    return parsed
+
+
+def read_vocab(root: Path, errors: list[KBError]) -> dict[str, Any] | None:
+    path = root / "_vocabulary.yaml"
+    data, errs = read_yaml(path, display=display(path))
+    errors.extend(errs or _schema_errors("vocabulary", data, display(path)))
+    return None if errors else dict(data)
+
+
+def check_all(
+    vocab: dict[str, Any], parsed: list[Parsed], errors: list[KBError], context_ids: set[str]
+) -> None:
+    ids: dict[str, str] = {}
+    scope_refs: list[tuple[str, int, str]] = []
+    provision_ids: set[str] = set(context_ids)
+    for item in parsed:
+        ctx = CheckContext(vocab=vocab, display=item.display, folder=item.folder, ids=ids)
+        CHECKS[item.kind](ctx, item.data)
+        errors.extend(ctx.errors)
+        scope_refs.extend(ctx.scope_refs)
+        if item.kind == "provisions":
+            provision_ids.update(p["id"] for p in item.data["provisions"])
+    for shown, line, ref in scope_refs:
+        if ref not in provision_ids:
+            errors.append(
+                KBError(
+                    shown,
+                    line,
+                    "unknown_provision",
+                    f"channel scope names unknown provision '{ref}'",
+                )
+            )
+
+
+def validate_path(path: Path) -> list[KBError]:
+    """Every error under `path`: a KB root, a jurisdiction folder, a folder of them, or a file.
+
+    Outside a root, files are checked against the bundled vocabulary, and the
+    bundled jurisdictions not being checked provide the known provision ids.
+    """
+    path = Path(path)
+    errors: list[KBError] = []
+    if not path.exists():
+        return [KBError(str(path), 1, "not_found", "no such file or folder")]
+    root = path if (path / "_vocabulary.yaml").exists() else DEFAULT_ROOT
+    vocab = read_vocab(root, errors)
+    if vocab is None:
+        return errors
+    if path.is_file():
+        files = [path]
+    elif root == path:
+        files = [f for folder in jurisdiction_dirs(path) for f in files_of(folder)]
+    elif _JUR_DIR.match(path.name):
+        files = files_of(path)
+    else:
+        files = [f for folder in jurisdiction_dirs(path) for f in files_of(folder)]
+    checked = {f.parent.resolve() for f in files}
+    context_ids: set[str] = set()
+    if root != path:
+        for folder in jurisdiction_dirs(DEFAULT_ROOT):
+            if folder.resolve() not in checked and (folder / "provisions.yaml").exists():
+                data, errs = read_yaml(folder / "provisions.yaml", display="")
+                if not errs and isinstance(data, dict):
+                    context_ids.update(p.get("id") for p in data.get("provisions", []))
+    parsed = parse(files, errors)
+    check_all(vocab, parsed, errors, context_ids)
+    return errors

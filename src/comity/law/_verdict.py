@@ -1,0 +1,99 @@
+"""The compact, date-free result of one assessment, and its expansion for display.
+
+A `Verdict` is everything the engine decided for (conduct, facts, host,
+requesting state, role, priority) within one knowledge-base period: statuses
+and missing facts per provision, ranked channel rows. It holds no date and no
+prose built from one, so it can be shared by every date of the period (and
+memoised). `Assessment` wraps it with the date and turns it into
+`ProvisionResult`s and `RankedChannel`s only when asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from comity.law._index import Entry
+from comity.law.assessment import ExclusionApplied, ProvisionResult, RankedChannel
+from comity.law.channels import ChannelRow, Excluded
+from comity.law.evaluate import explain_entry
+
+__all__ = ["Row", "Verdict"]
+
+Row = tuple[Entry, str, tuple[str, ...]]  # entry, status, missing facts
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    outcome: str
+    encoded: bool
+    eu_member: bool
+    host_rows: tuple[Row, ...]
+    requesting_rows: tuple[Row, ...]
+    eu_rows: tuple[Row, ...]
+    requesting_outcome: str
+    missing_facts: tuple[str, ...]
+    channel_rows: tuple[ChannelRow, ...]
+    excluded: tuple[Excluded, ...]
+    designation_label: str
+
+    def _explain(
+        self, rows: tuple[Row, ...], facts: Mapping[str, Any], on: date, host: str, req: str
+    ) -> tuple[ProvisionResult, ...]:
+        return tuple(
+            explain_entry(
+                entry,
+                facts,
+                on=on,
+                host=host,
+                requesting=req,
+                designation_label=self.designation_label,
+            )
+            for entry, _, _ in rows
+        )
+
+    def host_provisions(
+        self, facts: Mapping[str, Any], on: date, host: str, requesting: str
+    ) -> tuple[ProvisionResult, ...]:
+        return self._explain(self.host_rows, facts, on, host, requesting)
+
+    def requesting_provisions(
+        self, facts: Mapping[str, Any], on: date, requesting: str
+    ) -> tuple[ProvisionResult, ...]:
+        return self._explain(self.requesting_rows, facts, on, requesting, requesting)
+
+    def eu_layer(
+        self, facts: Mapping[str, Any], on: date, requesting: str
+    ) -> tuple[ProvisionResult, ...]:
+        return self._explain(self.eu_rows, facts, on, "EU", requesting)
+
+    def exclusions(self, facts: Mapping[str, Any]) -> tuple[ExclusionApplied, ...]:
+        purpose = str(facts.get("purpose"))
+        return tuple(
+            ExclusionApplied(entry.provision.id, purpose, entry.excluded[purpose].source)
+            for entry, status, _ in self.host_rows
+            if status == "excluded"
+        )
+
+    def channels(self) -> tuple[RankedChannel, ...]:
+        return tuple(row.ranked() for row in self.channel_rows)
+
+    def channels_excluded(self, on: date) -> tuple[tuple[str, str], ...]:
+        return tuple(
+            (e.code, f"{e.reason} on {on}" if e.dated else e.reason) for e in self.excluded
+        )
+
+    def reasons(self, on: date, host: str, conduct: str) -> tuple[str, ...]:
+        if not self.encoded:
+            return (f"{host} has no encoding in the knowledge base: unsupported, never a guess",)
+        out = []
+        if not self.host_rows:
+            out.append(f"no provision of {host} covers {conduct}")
+        if self.eu_member:
+            out.append(
+                f"{host} is an EU member on {on}: the Directive's minimum rules explain its "
+                "national provisions but do not by themselves establish dual criminality"
+            )
+        return tuple(out)

@@ -1,0 +1,186 @@
+"""Pages: the worklist, item, intake and law pages, languages, and the CLI commands."""
+
+from __future__ import annotations
+
+import re
+
+import typer
+from fastapi import FastAPI
+from sqlalchemy import Engine, select, update
+from typer.testing import CliRunner
+
+from comity.core.db import session_scope
+from comity.intake.models import Item
+from comity.web import cli as web_cli
+from comity.web.i18n import LANGUAGES, catalog, pick_language
+from comity.web.models import ApiToken
+from tests.web.conftest import TestClient, csrf_of, log_in
+
+
+def _report(client: TestClient, csrf: str, url: str, conduct: str = "terrorism.threat") -> int:
+    response = client.post(
+        "/intake",
+        data={"url": url, "conduct": conduct, "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return int(response.headers["location"].rsplit("/", 1)[1])
+
+
+def test_anonymous_visitor_is_sent_to_the_login_page_and_back(
+    client: TestClient, passwords: str
+) -> None:
+    response = client.get("/items?state=reported", follow_redirects=False)
+    assert response.headers["location"] == "/login?next=/items%3Fstate%3Dreported"
+    page = client.get(response.headers["location"])
+    assert 'name="next" value="/items?state=reported"' in page.text
+
+
+def test_wrong_password_shows_one_message_that_does_not_say_which_part(
+    client: TestClient, passwords: str
+) -> None:
+    for name in ("alice", "nobody"):
+        token = csrf_of(client.get("/login").text)  # each form carries a fresh token
+        response = client.post(
+            "/login", data={"username": name, "password": "x" * 12, "csrf_token": token}
+        )
+        assert response.status_code == 401
+        assert "Wrong user name or password." in response.text
+
+
+def test_worklist_shows_items_threat_to_life_first_and_filters(
+    client: TestClient, passwords: str, engine: Engine
+) -> None:
+    csrf = log_in(client, "alice")
+    first = _report(client, csrf, "https://first.example/a")
+    second = _report(client, csrf, "https://second.example/b", "terrorism.recruitment")
+    with session_scope(engine) as session:
+        session.execute(update(Item).where(Item.id == first).values(priority="threat_to_life"))
+    page = client.get("/items").text
+    assert page.index("first.example") < page.index("second.example")
+    assert 'class="urgent"' in page
+    assert "Items: 2 · page 1 of 1" in page
+    filtered = client.get("/items", params={"conduct": "terrorism.recruitment"}).text
+    assert "second.example" in filtered and "first.example" not in filtered
+    assert f'href="/items/{second}"' in filtered
+    empty = client.get("/items", params={"q": "nothing-like-this"}).text
+    assert "No items match these filters." in empty
+
+
+def test_worklist_with_a_bad_filter_explains_instead_of_failing(
+    client: TestClient, passwords: str
+) -> None:
+    log_in(client, "alice")
+    response = client.get("/items", params={"min_age_days": "soon"})
+    assert response.status_code == 400
+    assert "min_age_days: &#39;soon&#39; is not a whole number" in response.text
+
+
+def test_item_page_shows_fields_reports_and_history(client: TestClient, passwords: str) -> None:
+    csrf = log_in(client, "alice")
+    item_id = _report(client, csrf, "https://item.example/page")
+    page = client.get(f"/items/{item_id}").text
+    assert "https://item.example/page" in page
+    assert "item.create" in page and "report.add" in page
+    assert "Evidence" in page and "Nothing recorded yet." in page
+    assert client.get("/items/999").status_code == 404
+
+
+def test_intake_form_with_a_bad_url_keeps_the_input_and_says_why(
+    client: TestClient, passwords: str
+) -> None:
+    csrf = log_in(client, "alice")
+    response = client.post(
+        "/intake",
+        data={"url": "ftp://x.example/", "conduct": "terrorism.threat", "csrf_token": csrf},
+    )
+    assert response.status_code == 400
+    assert 'value="ftp://x.example/"' in response.text
+    assert 'class="flash error"' in response.text
+
+
+def test_csv_upload_page_lists_the_bad_rows(client: TestClient, passwords: str) -> None:
+    csrf = log_in(client, "alice")
+    csv = "url,conduct\nhttps://ok.example/,terrorism.threat\n,terrorism.threat\n"
+    response = client.post(
+        "/intake/import",
+        files={"file": ("reports.csv", csv.encode(), "text/csv")},
+        data={"csrf_token": csrf},
+    )
+    assert response.status_code == 200
+    assert "2 rows: 1 valid, 1 with errors; 1 new items" in response.text
+    assert re.search(r'<td class="num">3</td><td>[^<]*url', response.text)
+
+
+def test_navigation_follows_the_role(client: TestClient, passwords: str) -> None:
+    log_in(client, "aud")
+    page = client.get("/items").text
+    assert 'href="/law"' in page and 'href="/intake"' not in page
+    assert client.get("/intake").status_code == 403
+
+
+def test_law_browser_pages(client: TestClient, passwords: str) -> None:
+    log_in(client, "rita")
+    index = client.get("/law").text
+    assert 'href="/law/KZ"' in index and "Kazakhstan" in index
+    kz = client.get("/law/KZ").text
+    assert "KZ · Kazakhstan" in kz
+    table = client.get("/law/compare", params={"requesting": "KZ", "other": ["DE"]}).text
+    assert "<th>DE</th>" in table and "terrorism.incitement" in table
+    assert client.get("/law/ZZ").status_code == 404
+
+
+def test_language_switch_to_russian_and_kazakh(client: TestClient, passwords: str) -> None:
+    log_in(client, "alice")
+    client.get("/lang", params={"to": "ru", "next": "/items"})
+    assert "Рабочий список" in client.get("/items").text
+    client.get("/lang", params={"to": "kk", "next": "/items"})
+    assert "Жұмыс тізімі" in client.get("/items").text
+    assert client.get("/lang", params={"to": "xx"}).status_code == 400
+
+
+def test_every_language_has_every_interface_string() -> None:
+    english = set(catalog("en"))
+    for lang in LANGUAGES:
+        assert set(catalog(lang)) == english, lang
+        assert all(text.strip() for text in catalog(lang).values())
+
+
+def test_browser_language_is_used_until_the_user_chooses() -> None:
+    assert pick_language(None, "kk-KZ,ru;q=0.8") == "kk"
+    assert pick_language(None, "fr-FR,ru;q=0.5") == "ru"
+    assert pick_language("en", "ru") == "en"
+    assert pick_language("xx", None) == "en"
+
+
+def _cli() -> typer.Typer:
+    app = typer.Typer()
+    web_cli.register(app)
+    return app
+
+
+def test_token_create_prints_a_token_once_that_works_and_stores_only_its_hash(
+    app: FastAPI, client: TestClient, engine: Engine, staff: dict[str, str]
+) -> None:
+    result = CliRunner().invoke(_cli(), ["token", "create", "leo", "--name", "ci", "--by", "ada"])
+    assert result.exit_code == 0, result.output
+    token = result.output.split()[0]
+    assert token.startswith("comity_")
+    with session_scope(engine) as session:
+        stored = session.scalars(select(ApiToken)).one()
+        assert token not in (stored.token_sha256, stored.name)
+        assert stored.name == "ci" and stored.created_by == "ada"
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
+    assert me["name"] == "leo"
+
+
+def test_token_create_needs_an_admin(engine: Engine, staff: dict[str, str]) -> None:
+    result = CliRunner().invoke(_cli(), ["token", "create", "leo", "--by", "alice"])
+    assert result.exit_code == 1
+    assert "alice (analyst) may not users" in result.output
+
+
+def test_serve_refuses_a_bad_port() -> None:
+    result = CliRunner().invoke(_cli(), ["serve", "--port", "70000"])
+    assert result.exit_code == 2
+    assert "--port 70000" in result.output
