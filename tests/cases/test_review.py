@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from comity.cases import service
+from comity.cases.expiry import expire_stale
 from comity.cases.models import Proposal
 from comity.core.audit import AuditEvent, verify_chain
 from comity.core.db import session_scope, utcnow
@@ -289,11 +290,11 @@ def test_stale_approvals_expire(
     decided = review(proposal, "rita")
     assert decided.valid_until is not None
     with session_scope(engine) as session:
-        assert service.expire_stale(session=session, now=decided.valid_until - days(1)) == []
+        assert expire_stale(session=session, now=decided.valid_until - days(1)) == []
     with session_scope(engine) as session:
-        assert service.expire_stale(session=session, now=decided.valid_until) == [proposal]
+        assert expire_stale(session=session, now=decided.valid_until) == [proposal]
     assert load_proposal(engine, proposal).state == "expired"
     assert _item_state(engine, ready_item) == "expired"
     assert _actions(engine, proposal)[-1] == "proposal.expire"
     with session_scope(engine) as session:
-        assert service.expire_stale(session=session, now=decided.valid_until + days(5)) == []
+        assert expire_stale(session=session, now=decided.valid_until + days(5)) == []

@@ -42,7 +42,9 @@ WHERE = {
 }
 
 
-def fake_attribution(url: str, country: str | None = "DE", *, asn: int | None = None) -> Attribution:
+def fake_attribution(
+    url: str, country: str | None = "DE", *, asn: int | None = None
+) -> Attribution:
     """Where `url` is served from; `country=None` means it no longer resolves."""
     host = urlsplit(url).hostname or ""
     if country is None:
@@ -82,9 +84,17 @@ class Pipeline:
             item, _, _ = add_report(session=session, url=url, conduct=conduct, actor="alice")
             item_id = item.id
             if evidence:
-                session.add(Evidence(item_id=item_id, captured_at=utcnow(), requested_url=url,
-                                     outcome="ok", headers=[], captured_by="alice",
-                                     content_sha256=hashlib.sha256(url.encode()).hexdigest()))
+                session.add(
+                    Evidence(
+                        item_id=item_id,
+                        captured_at=utcnow(),
+                        requested_url=url,
+                        outcome="ok",
+                        headers=[],
+                        captured_by="alice",
+                        content_sha256=hashlib.sha256(url.encode()).hexdigest(),
+                    )
+                )
         self.where[url] = host
         attribute_items(engine=self.engine, item_ids=[item_id], actor="alice",
                         attribute=self.attribute)  # fmt: skip
@@ -244,7 +254,7 @@ def test_concurrent_issues_get_distinct_numbers(pipe: Pipeline) -> None:
     def run(dossier_id: int) -> None:
         try:
             got.append(pipe.issue(dossier_id).reference or "")
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(d.id,)) for d in drafts]
@@ -281,7 +291,7 @@ def test_export_refuses_a_tampered_file(pipe: Pipeline, settings: Settings) -> N
         stored = session.scalars(
             select(DossierFile).where(DossierFile.format == "csv", DossierFile.language == "en")
         ).one()
-    path = settings.home / stored.path
+        path = settings.home / stored.path
     path.chmod(0o644)
     path.write_bytes(path.read_bytes().replace(b"a.example", b"b.example"))
     with pytest.raises(Refused, match="no longer matches its SHA-256"):
@@ -338,5 +348,3 @@ def test_unknown_dossier_and_wrong_role(pipe: Pipeline) -> None:
         service.get_dossier(session=session, dossier_id=99)
     with session_scope(pipe.engine) as session, pytest.raises(Refused, match="may not dossier"):
         service.build_drafts(session=session, actor="alice")
-
-

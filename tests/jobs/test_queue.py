@@ -47,11 +47,6 @@ def queue_settings(request: pytest.FixtureRequest, settings: Settings) -> Iterat
     url = os.environ.get("COMITY_TEST_REDIS_URL")
     if not url:
         pytest.skip("COMITY_TEST_REDIS_URL not set: run `make test`, which starts Redis")
-    import redis
-
-    client = redis.Redis.from_url(url)
-    client.flushdb()  # a throwaway test Redis (tools/services.sh)
-    client.close()
     with override_settings(settings.model_copy(update={"queue_url": url})) as current:
         yield current
 
@@ -66,7 +61,9 @@ def _wait(what: Callable[[], bool], timeout: float = 60.0) -> None:
 
 def _job(engine: Engine, key: str) -> JobRun:
     with read_session(engine) as session:
-        return session.get_one(JobRun, key)
+        job = session.get_one(JobRun, key)
+        session.expunge(job)  # read_session rolls back, which would expire it
+        return job
 
 
 def _checks(engine: Engine, key: str) -> int:
@@ -84,8 +81,10 @@ def _start_worker(settings: Settings, log: str) -> subprocess.Popen[bytes]:
     }
     if settings.queue_url:
         env["COMITY_QUEUE_URL"] = settings.queue_url
-    handle = open(log, "ab")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen([sys.executable, "-c", WORKER], env=env, stdout=handle, stderr=handle)
+    with open(log, "ab") as handle:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [sys.executable, "-c", WORKER], env=env, stdout=handle, stderr=handle
+        )
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

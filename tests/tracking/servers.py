@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import threading
 import time
@@ -31,10 +32,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(answer.body)))
         self.end_headers()
-        try:
-            self.wfile.write(answer.body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (a timeout test)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(answer.body)  # the client may have given up (a timeout test)
 
     def log_message(self, *args: Any) -> None:
         pass

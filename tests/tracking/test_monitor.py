@@ -15,8 +15,8 @@ from comity.evidence.guard import Guard
 from comity.evidence.models import Evidence
 from comity.hosting.models import AttributionRecord
 from comity.intake.models import Item
-from comity.tracking.monitor import Hooks, monitor_items, monitor_section
 from comity.tracking.models import MonitorCheck, MonitorState
+from comity.tracking.monitor import Hooks, monitor_items, monitor_section
 from comity.tracking.probe import Prober
 from comity.tracking.runtime import hooks_from_settings
 from tests.tracking.conftest import FAST, add_item, prober_hooks

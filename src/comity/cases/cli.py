@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from comity.cases import groups, history, priority, service
+from comity.cases import expiry, groups, history, priority, service
 from comity.cli.common import ByOption, JsonOption, actor
 from comity.cli.output import console, handle_errors, print_json
 from comity.core.db import read_session, session_scope, utcnow
@@ -211,7 +211,7 @@ def _expire(by: str | None, as_json: bool) -> None:
         who = actor(by)
         if who:
             who = require(session=session, actor=who, action="review").name
-        expired = service.expire_stale(session=session, now=utcnow(), actor=who or SYSTEM)
+        expired = expiry.expire_stale(session=session, now=utcnow(), actor=who or SYSTEM)
     if as_json:
         print_json({"expired": expired})
     else:

@@ -5,7 +5,7 @@ reviewer or a supervisor decides; any safeguard finding blocks approval unless
 a supervisor overrides it with a written reason; two concurrent decisions on
 one proposal yield exactly one (a conditional UPDATE ... WHERE state =
 'proposed' whose row count is checked); approvals not acted on expire after
-`approval_valid_days`.
+`approval_valid_days` (`comity.cases.expiry`).
 
 Lock order, to keep PostgreSQL free of deadlocks: proposal row, item row, then
 the audit head (every `audit.record` comes after the row updates it records).
@@ -30,12 +30,12 @@ from comity.core.errors import BadInput, NotFound, Refused
 from comity.core.settings import get_settings
 from comity.intake.models import Item, ItemConduct
 from comity.intake.service import get_item
-from comity.users.service import SYSTEM, require
+from comity.users.service import require
 
 __all__ = [
     "current_findings",
-    "expire_stale",
     "get_proposal",
+    "proposal_digest",
     "proposal_state",
     "propose",
     "review",
@@ -77,7 +77,7 @@ def proposal_state(p: Proposal) -> dict[str, Any]:
     }
 
 
-def _digestible(p: Proposal) -> dict[str, Any]:
+def proposal_digest(p: Proposal) -> dict[str, Any]:
     return {
         k: v.isoformat() if isinstance(v, datetime) else v for k, v in proposal_state(p).items()
     }
@@ -236,7 +236,7 @@ def propose(
         action="proposal.create",
         object_type="proposal",
         object_id=proposal.id,
-        state=_digestible(proposal),
+        state=proposal_digest(proposal),
         data={
             "item_id": item.id,
             "host": proposal.host,
@@ -350,7 +350,7 @@ def review(
         action=f"proposal.{'approve' if approve else 'reject'}",
         object_type="proposal",
         object_id=proposal.id,
-        state=_digestible(proposal),
+        state=proposal_digest(proposal),
         data={"item_id": proposal.item_id, "reason": reason, "valid_until": valid_until},
     )
     if overridden:
@@ -360,7 +360,7 @@ def review(
             action="safeguards.override",
             object_type="proposal",
             object_id=proposal.id,
-            state=_digestible(proposal),
+            state=proposal_digest(proposal),
             data={"reason": why, "overridden": [f.code for f in overridden]},
         )
     return proposal
@@ -380,66 +380,3 @@ def _move_item_after_decision(session: Session, item: Item, proposal: Proposal, 
         states.transition(
             session=session, item=item, to="rejected", actor=actor, reason=proposal.decision_reason
         )
-
-
-def expire_stale(*, session: Session, now: datetime, actor: str = SYSTEM) -> list[int]:
-    """Expire approvals past `valid_until` that were not put in a dossier; ids expired."""
-    waiting = ("proposed", "approved", "rejected", "expired")  # not yet in a dossier
-    rows = list(
-        session.scalars(
-            select(Proposal)
-            .join(Item, Item.id == Proposal.item_id)
-            .where(
-                Proposal.state == "approved",
-                Proposal.valid_until <= now,
-                Item.state.in_(waiting),
-            )
-            .order_by(Proposal.id)
-        )
-    )
-    # Lock every item row first (PostgreSQL; SQLite's writer lock covers it) so
-    # that no item lock is taken after the audit head: the deadlock-free order.
-    if not rows:
-        return []
-    session.execute(
-        select(Item.id)
-        .where(Item.id.in_(sorted({p.item_id for p in rows})))
-        .order_by(Item.id)
-        .with_for_update()
-    )
-    expired = []
-    for proposal in rows:
-        landed = states.rows_changed(
-            session.execute(
-                update(Proposal)
-                .where(Proposal.id == proposal.id, Proposal.state == "approved")
-                .values(state="expired")
-                .execution_options(synchronize_session=False)
-            )
-        )
-        if landed != 1:
-            continue
-        proposal.state = "expired"
-        item = get_item(session=session, item_id=proposal.item_id)
-        still_valid = session.scalar(
-            select(Proposal.id).where(
-                Proposal.item_id == item.id,
-                Proposal.state == "approved",
-                Proposal.valid_until > now,
-            )
-        )
-        if item.state == "approved" and still_valid is None:
-            states.transition(
-                session=session, item=item, to="expired", actor=actor, reason="approval expired"
-            )
-        audit.record(
-            session=session,
-            actor=actor,
-            action="proposal.expire",
-            object_type="proposal",
-            object_id=proposal.id,
-            state=_digestible(proposal),
-            data={"item_id": item.id, "valid_until": proposal.valid_until},
-        )
-        expired.append(proposal.id)
-    return expired

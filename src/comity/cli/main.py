@@ -30,6 +30,7 @@ _DOMAINS = (
     "comity.hosting.cli",
     "comity.law.cli",
     "comity.evidence.cli",
+    "comity.cases.cli",
     "comity.dossiers.cli",
     "comity.flows.cli",
 )

@@ -116,7 +116,11 @@ def _authority_id(kb: KnowledgeBase, country: str, channel: str, offered: str | 
     if offered and offered in jurisdiction.authorities:
         return offered
     for offer in jurisdiction.channels:
-        if offer.code == channel and offer.authority in jurisdiction.authorities:
+        if (
+            offer.code == channel
+            and offer.authority
+            and offer.authority in jurisdiction.authorities
+        ):
             return offer.authority
     role = _ADDRESSEE_ROLE[channel]
     for authority in jurisdiction.authorities.values():
@@ -173,8 +177,9 @@ def addressee_for(
     first = next((lang for lang in host_langs if lang in LANGUAGES), "en")
     if channel == "provider_referral":
         name, email, country = provider_of(attribution or {}, host)
-        party = {"country": country, "role": "provider", "address": "", "email": email,
-                 "names": {lang: {"name": name, "dative": name} for lang in LANGUAGES}}  # fmt: skip
+        all_names = {lang: {"name": name, "dative": name} for lang in LANGUAGES}
+        party: dict[str, Any] = {"country": country, "role": "provider", "address": "",
+                                 "email": email, "names": all_names}  # fmt: skip
         return Addressee(f"provider:{name}", "provider_referral", channel, host, party,
                          _sender(kb, requesting, channel), [first])  # fmt: skip
     offered = next(
@@ -189,8 +194,10 @@ def addressee_for(
     party = _authority_party(kb, host, authority)
     sender = _sender(kb, requesting, channel)
     wanted = [first, *kb.jurisdictions[requesting].languages]
-    languages, skipped = _languages(wanted, {k: v for k, v in party["names"].items()
-                                             if k in sender["names"]})  # fmt: skip
+    known: dict[str, Any] = party["names"]
+    languages, skipped = _languages(
+        wanted, {k: v for k, v in known.items() if k in sender["names"]}
+    )
     return Addressee(authority, CHANNEL_KINDS[channel], channel, host, party, sender,
                      languages, skipped)  # fmt: skip
 
@@ -279,7 +286,9 @@ def item_snapshot(
             f"item {url[:80]!r} (proposal {proposal_id}) has no evidence: "
             "capture it before it goes in a dossier"
         )
-    requesting = [p for p in assessment.get("requesting_provisions", ()) if p.get("status") == "yes"]
+    requesting = [
+        p for p in assessment.get("requesting_provisions", ()) if p.get("status") == "yes"
+    ]
     requesting = requesting or list(assessment.get("requesting_provisions", ()))
     if not requesting:
         raise Refused(f"proposal {proposal_id}: the assessment cites no provision of the "

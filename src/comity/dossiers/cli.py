@@ -12,7 +12,9 @@ from comity.cli.output import console, handle_errors, print_json
 
 __all__ = ["register"]
 
-dossier_app = typer.Typer(help="Request dossiers: build, issue, show, export.", no_args_is_help=True)
+dossier_app = typer.Typer(
+    help="Request dossiers: build, issue, show, export.", no_args_is_help=True
+)
 
 DossierId = Annotated[int, typer.Argument(help="Dossier id (see: comity dossier list).")]
 
@@ -38,8 +40,10 @@ def _print(state: dict[str, Any]) -> None:
 def build_command(
     channel: Annotated[
         str | None,
-        typer.Option(help="diplomatic_request, mla_request, eu_removal_order_request, "
-                     "provider_referral, or eu_coordinator (one list to the EU coordinator)."),
+        typer.Option(
+            help="diplomatic_request, mla_request, eu_removal_order_request, "
+            "provider_referral, or eu_coordinator (one list to the EU coordinator)."
+        ),
     ] = None,
     host: Annotated[str | None, typer.Option(help="Only items hosted in this country.")] = None,
     provider: Annotated[str | None, typer.Option(help="Only referrals to this provider.")] = None,
@@ -123,8 +127,11 @@ def list_command(
     table = Table("id", "reference", "state", "kind", "addressee", "items", "version")
     for r in rows:
         included = sum(1 for i in r["items"] if i["status"] == "included")
-        table.add_row(str(r["id"]), r["reference"] or "-", r["state"], r["kind"],
-                      r["addressee"] or r["addressee_key"], str(included), str(r["version"]))  # fmt: skip
+        who = r["addressee"] or r["addressee_key"]
+        ref = r["reference"] or "-"
+        table.add_row(
+            str(r["id"]), ref, r["state"], r["kind"], who, str(included), str(r["version"])
+        )
     console.print(table)
 
 

@@ -61,10 +61,10 @@ def next_reference(session: Session, *, requesting: str, year: int) -> str:
     number = session.execute(bump).scalar()
     if number is None:
         dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as upsert
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        # A concurrent first issue of the year may insert the row too: let one win.
+        upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         session.execute(upsert(DossierSequence).values(year=year, last=0).on_conflict_do_nothing())
         number = session.execute(bump).scalar_one()
     return f"{build.reference_prefix(requesting)}/{year}/{number:06d}"
@@ -142,9 +142,9 @@ def _refresh(
                 )  # the observation the draft was built on
                 moved = moved_between(footprint(before.data), now_at)
                 reason = f"moved: {moved}" if moved else None
-            if reason is None and record.kind != "provider_referral" and record.host:
-                if record.host not in now_at.countries:
-                    reason = f"moved: no longer hosted in {record.host}"
+            governmental = record.kind != "provider_referral" and record.host
+            if reason is None and governmental and record.host not in now_at.countries:
+                reason = f"moved: no longer hosted in {record.host}"
             hosting = None if reason else build.hosting_from(observed.data, proposal.host)
             if reason is None and hosting is None:
                 reason = "vanished: no routable hosting address"
@@ -196,8 +196,10 @@ def issue(
         user = require(session=session, actor=actor, action="dossier").name
         record = get_dossier(session=session, dossier_id=dossier_id)
         if record.state != "draft":
-            raise Refused(f"dossier {record.id} is already {record.state} ({record.reference}): "
-                          "an issued dossier never changes; use revise for a new version")
+            raise Refused(
+                f"dossier {record.id} is already {record.state} ({record.reference}): "
+                "an issued dossier never changes; use revise for a new version"
+            )
         urls = {e.item_id: session.get_one(Item, e.item_id).url
                 for e in _included(session, dossier_id)}  # fmt: skip
     if not urls:
@@ -210,7 +212,9 @@ def issue(
     with read_session(engine) as session:
         record = get_dossier(session=session, dossier_id=dossier_id)
         entries = _included(session, dossier_id)
-        previous = session.get(DossierRecord, record.supersedes_id) if record.supersedes_id else None
+        previous = (
+            session.get(DossierRecord, record.supersedes_id) if record.supersedes_id else None
+        )
         session.expunge_all()  # used after the read transaction ends (rollback would expire them)
     if not entries:
         raise Refused(f"dossier {dossier_id} has no items left after re-attribution "

@@ -197,10 +197,13 @@ def _create_draft(
     for position, m in enumerate(members, start=1):
         session.add(
             DossierEntry(
-                dossier_id=record.id, proposal_id=m["proposal"].id, item_id=m["item"].id,
-                attribution_id=m["record"].id if m["record"] else None, position=position,
+                dossier_id=record.id,
+                proposal_id=m["proposal"].id,
+                item_id=m["item"].id,
+                attribution_id=m["record"].id if m["record"] else None,
+                position=position,
                 status="included",
-            )  # fmt: skip
+            )
         )
     session.flush()
     audit.record(
@@ -268,9 +271,14 @@ def dossier_state(*, session: Session, record: DossierRecord) -> dict[str, Any]:
         "issued_at": record.issued_at,
         "issue_date": record.issue_date,
         "items": [
-            {"proposal": e.proposal_id, "item": e.item_id, "position": e.position,
-             "status": e.status, "reason": e.reason,
-             "url": (e.snapshot or {}).get("url")}  # fmt: skip
+            {
+                "proposal": e.proposal_id,
+                "item": e.item_id,
+                "position": e.position,
+                "status": e.status,
+                "reason": e.reason,
+                "url": (e.snapshot or {}).get("url"),
+            }
             for e in _entries(session, record.id)
         ],
         "files": [
@@ -285,8 +293,10 @@ def revise(*, session: Session, dossier_id: int, actor: str | None) -> DossierRe
     user = require(session=session, actor=actor, action="dossier")
     old = get_dossier(session=session, dossier_id=dossier_id)
     if old.state != "issued":
-        raise Refused(f"dossier {old.id} is {old.state}: only an issued dossier can be revised"
-                      + (" (a draft can simply be issued)" if old.state == "draft" else ""))
+        raise Refused(
+            f"dossier {old.id} is {old.state}: only an issued dossier can be revised"
+            + (" (a draft can simply be issued)" if old.state == "draft" else "")
+        )
     newer = session.scalar(select(DossierRecord.id).where(DossierRecord.supersedes_id == old.id))
     if newer is not None:
         raise Refused(f"dossier {old.id} already has a new version: dossier {newer}")
@@ -302,9 +312,13 @@ def revise(*, session: Session, dossier_id: int, actor: str | None) -> DossierRe
     for position, entry in enumerate(kept, start=1):
         session.add(
             DossierEntry(
-                dossier_id=record.id, proposal_id=entry.proposal_id, item_id=entry.item_id,
-                attribution_id=entry.attribution_id, position=position, status="included",
-            )  # fmt: skip
+                dossier_id=record.id,
+                proposal_id=entry.proposal_id,
+                item_id=entry.item_id,
+                attribution_id=entry.attribution_id,
+                position=position,
+                status="included",
+            )
         )
     session.flush()
     audit.record(

@@ -8,7 +8,7 @@ they belong in the intake and audit services once those grow the same needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -36,6 +36,8 @@ __all__ = [
 # Filters that need stored attribution or proposals; refused until those tables exist.
 ATTRIBUTION_FILTERS = ("host_country", "provider", "channel")
 MAX_PER_PAGE = 200
+# Above this many text matches the search stays a subquery (a bound list would be too long).
+_MAX_IDS = 5_000
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class ItemFilter:
     max_age_days: int | None = None
     q: str | None = None
     unsupported: dict[str, str] = field(default_factory=dict)
+    # Set by search_items: the ids matching `q`, found once instead of per query.
+    matching_ids: tuple[int, ...] | None = None
 
     def as_query(self) -> dict[str, str]:
         out = {
@@ -83,7 +87,28 @@ class ItemPage:
         }
 
 
-def _where(query: Select[Any], f: ItemFilter) -> Select[Any]:
+def _text_matches(text: str, dialect: str) -> Select[Any]:
+    """Ids of items whose URL or a report's note contains `text` (case-insensitive).
+
+    SQLite's LIKE already ignores ASCII case, and wrapping both sides in
+    lower() (what ilike renders there) doubles the cost of the scan; PostgreSQL
+    gets ILIKE. LIKE wildcards typed by the user are escaped to match themselves.
+    """
+    needle = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return (
+        select(Item.id)
+        .where(_contains(Item.url, needle, dialect))
+        .union(select(Report.item_id).where(_contains(Report.note, needle, dialect)))
+    )
+
+
+def _contains(column: Any, needle: str, dialect: str) -> Any:
+    if dialect == "sqlite":
+        return column.like(needle, escape="\\")
+    return column.ilike(needle, escape="\\")
+
+
+def _where(query: Select[Any], f: ItemFilter, dialect: str = "sqlite") -> Select[Any]:
     for name, value in f.unsupported.items():
         if value:
             raise BadInput(
@@ -110,16 +135,10 @@ def _where(query: Select[Any], f: ItemFilter) -> Select[Any]:
         query = query.where(Item.created_at <= now - timedelta(days=f.min_age_days))
     if f.max_age_days is not None:
         query = query.where(Item.created_at >= now - timedelta(days=f.max_age_days))
-    if f.q:
-        # Substring search over the URL and the reports' notes; LIKE wildcards in
-        # the user's text are escaped so that "%" and "_" match themselves.
-        needle = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(
-            or_(
-                Item.url.ilike(needle, escape="\\"),
-                Item.id.in_(select(Report.item_id).where(Report.note.ilike(needle, escape="\\"))),
-            )
-        )
+    if f.matching_ids is not None:
+        query = query.where(Item.id.in_(f.matching_ids))
+    elif f.q:
+        query = query.where(Item.id.in_(_text_matches(f.q, dialect)))
     return query
 
 
@@ -131,10 +150,38 @@ def search_items(
         raise BadInput("page: must be 1 or more", field="page")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise BadInput(f"per_page: between 1 and {MAX_PER_PAGE}", field="per_page")
-    total = int(session.scalar(_where(select(func.count(Item.id)), filters)) or 0)
-    urgent = case((Item.priority == "threat_to_life", 0), else_=1)
-    query = _where(select(Item), filters).order_by(urgent, Item.id.desc())
-    items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    # Two queries instead of ORDER BY (priority rank, id): each part walks the
+    # primary key (or the state index) newest first and stops after one page,
+    # where a computed sort key would make the database sort every match.
+    dialect = session.get_bind().dialect.name
+    if filters.q and filters.matching_ids is None:
+        # One scan for the text search; its ids then serve the count and both page queries.
+        ids = tuple(session.scalars(_text_matches(filters.q, dialect).limit(_MAX_IDS + 1)))
+        if len(ids) <= _MAX_IDS:
+            filters = replace(filters, matching_ids=ids)
+    urgent_flag = Item.priority == "threat_to_life"
+    counts = session.execute(
+        _where(select(func.count(Item.id), func.count(case((urgent_flag, 1)))), filters, dialect)
+    ).one()
+    total, urgent = int(counts[0]), int(counts[1])
+    offset = (page - 1) * per_page
+    items: list[Item] = []
+    if offset < urgent:
+        items += session.scalars(
+            _where(select(Item), filters, dialect)
+            .where(urgent_flag)
+            .order_by(Item.id.desc())
+            .limit(per_page)
+            .offset(offset)
+        )
+    if len(items) < per_page and total > urgent:
+        items += session.scalars(
+            _where(select(Item), filters, dialect)
+            .where(Item.priority != "threat_to_life")
+            .order_by(Item.id.desc())
+            .limit(per_page - len(items))
+            .offset(max(0, offset - urgent))
+        )
     return ItemPage(item_summary(session, items), total, page, per_page)
 
 

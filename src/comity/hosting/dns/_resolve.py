@@ -1,8 +1,8 @@
 """Asynchronous A / AAAA / CNAME / NS resolution through configured resolvers.
 
-Messages are built and parsed by dnspython; the transport is a shared pool of
-UDP sockets (`_transport`), because dnspython's per-query sockets were the
-bottleneck (bench/bench_dns.py).
+The transport is a shared pool of UDP sockets (`_transport`) and a small wire
+codec (`_wire`): dnspython's per-query sockets and Message objects were the
+bottleneck (bench/bench_dns.py).  dnspython does the TCP fallback.
 
 Every outcome a real network produces (NXDOMAIN, SERVFAIL, timeout, empty
 answer) is a `DnsResult.status`, never an exception: an item whose name no
@@ -19,13 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import dns.exception
-import dns.message
 import dns.rcode
-import dns.rdatatype
 
 from comity.core.errors import BadInput
-from comity.hosting.dns._transport import UdpPool, exchange
+from comity.hosting.dns._transport import Question, UdpPool, exchange
+from comity.hosting.dns._wire import TYPES, Reply, encode_name
 
 __all__ = [
     "DnsRecord",
@@ -177,15 +175,10 @@ class _Context:
     config: ResolverConfig
 
 
-async def _query(
-    ctx: _Context, name: str, rtype: str
-) -> tuple[_Outcome, dns.message.ChainingResult | None]:
-    # EDNS0 with a 1232-octet payload (DNS flag day 2020) avoids most TCP
-    # fallbacks; RD is set by make_query: we ask a recursive resolver.
-    query = dns.message.make_query(name, rtype, use_edns=0, payload=1232)
+async def _query(ctx: _Context, name: str, rtype: str) -> tuple[_Outcome, Reply | None]:
     result = await exchange(
         ctx.pool,
-        query,
+        Question(encode_name(name), TYPES[rtype]),
         nameservers=ctx.config.nameservers,
         timeout=ctx.config.timeout,
         attempts=ctx.config.attempts,
@@ -193,42 +186,32 @@ async def _query(
     reply = result.reply
     if reply is None:
         return result.failure, None  # type: ignore[return-value]
-    rcode = reply.rcode()
-    if rcode == dns.rcode.NXDOMAIN:
+    if reply.rcode == dns.rcode.NXDOMAIN:
         return "nxdomain", None
-    if rcode != dns.rcode.NOERROR or not isinstance(reply, dns.message.QueryMessage):
+    if reply.rcode != dns.rcode.NOERROR:
         return "error", None
-    try:
-        # follows the CNAME chain from the question name (RFC 1034 §3.6.2)
-        chain = reply.resolve_chaining()
-    except dns.exception.DNSException:
-        return "error", None
-    return ("ok" if chain.answer is not None else "no_answer"), chain
+    return ("ok" if reply.answer is not None else "no_answer"), reply
 
 
-def _records_of(chain: dns.message.ChainingResult) -> list[DnsRecord]:
-    out: list[DnsRecord] = []
-    rrsets = [*chain.cnames]
-    if chain.answer is not None:
-        rrsets.append(chain.answer)
-    for rrset in rrsets:
-        rtype = dns.rdatatype.to_text(rrset.rdtype)
-        owner = rrset.name.to_text(omit_final_dot=True).lower()
-        for rdata in rrset:
-            value = rdata.to_text()
-            if rtype in ("CNAME", "NS"):
-                value = value.rstrip(".").lower()
-            out.append(DnsRecord(owner, rtype, value, rrset.ttl))
-    return out
+def _records_of(reply: Reply) -> list[DnsRecord]:
+    """The CNAME chain from the question name, then the answer rrset, with rrset TTLs."""
+    rrsets = [*reply.cnames]
+    if reply.answer is not None:
+        rrsets.append(reply.answer)
+    return [
+        DnsRecord(owner, rtype, value, ttl)
+        for owner, rtype, values, ttl in rrsets
+        for value in values
+    ]
 
 
 async def _ns(ctx: _Context, host: str) -> list[DnsRecord]:
     """NS records of the closest enclosing zone cut below the TLD (walks up at most 3 labels)."""
     labels = host.split(".")
     for start in range(min(3, max(len(labels) - 1, 0))):
-        outcome, chain = await _query(ctx, ".".join(labels[start:]), "NS")
-        if chain is not None and chain.answer is not None:
-            return [r for r in _records_of(chain) if r.rtype == "NS"]
+        outcome, reply = await _query(ctx, ".".join(labels[start:]), "NS")
+        if reply is not None and reply.answer is not None:
+            return [r for r in _records_of(reply) if r.rtype == "NS"]
         if outcome in ("timeout", "servfail", "error"):
             break
     return []

@@ -4,7 +4,8 @@ Why not dnspython's `asyncquery.udp` / asyncresolver: it opens a new socket for
 every query, and on this platform a fresh socket's first send costs
 milliseconds, which capped throughput at ~300 queries/s.  Here a few UDP
 sockets are opened once per `resolve_many` call and shared by every query;
-dnspython only builds and parses the messages.
+messages are encoded and decoded by `_wire` (dnspython's Message was the next
+bottleneck), TCP fallback uses dnspython.
 
 Spoofing / cache-poisoning (RFC 5452): an off-path attacker has to guess the
 query id and the source port.  Ids come from the OS CSPRNG (`secrets`); each
@@ -14,10 +15,11 @@ pool is reused for a whole run, the ports stay fixed for that run (16 bits of
 id plus a few ports, instead of a fresh port per query as RFC 5452 prefers);
 this is acceptable because Comity keeps no cache -- a forged answer could
 taint one observation, never later ones -- and the resolver is configured by
-the operator (normally a trusted recursive resolver).  A reply is accepted only
-if `Message.is_response` holds (same id, QR set, same opcode, same question
-name/type/class); anything else is dropped and the query keeps waiting, so a
-forged or garbled datagram can neither answer nor abort a query.
+the operator (normally a trusted recursive resolver).  A reply is accepted
+only if it parses as a reply to this query (same id, QR set, opcode QUERY,
+same question name/type/class: `_wire.parse_reply`); anything else is dropped
+and the query keeps waiting, so a forged or garbled datagram can neither
+answer nor abort a query.
 """
 
 from __future__ import annotations
@@ -29,11 +31,12 @@ from typing import cast
 
 import dns.asyncquery
 import dns.exception
-import dns.flags
 import dns.message
 import dns.rcode
 
-__all__ = ["Exchange", "UdpPool"]
+from comity.hosting.dns._wire import Reply, WireError, encode_query, parse_reply
+
+__all__ = ["Exchange", "Question", "UdpPool", "exchange"]
 
 # Four sockets per nameserver: enough to spread kernel buffers, few enough that
 # setting them up stays cheap for a one-name call.
@@ -43,13 +46,20 @@ _RETRY_RCODES = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class Question:
+    """A query's name in wire form and its type code."""
+
+    qname: bytes
+    qtype: int
+
+
 class _Socket(asyncio.DatagramProtocol):
     """One connected UDP socket; replies are matched to waiting queries by id and question."""
 
     def __init__(self) -> None:
         self.transport: asyncio.DatagramTransport | None = None
-        self.pending: dict[int, tuple[dns.message.Message, asyncio.Future[dns.message.Message]]]
-        self.pending = {}
+        self.pending: dict[int, tuple[Question, asyncio.Future[Reply]]] = {}
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # The selector loop's datagram transport does not subclass DatagramTransport.
@@ -58,15 +68,16 @@ class _Socket(asyncio.DatagramProtocol):
     def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
         if len(data) < 12:
             return
-        entry = self.pending.get(int.from_bytes(data[:2], "big"))
+        qid = int.from_bytes(data[:2], "big")
+        entry = self.pending.get(qid)
         if entry is None:
             return  # late answer to a retried or expired query, or noise
-        query, future = entry
+        question, future = entry
         try:
-            reply = dns.message.from_wire(data)
-        except dns.exception.DNSException:
-            return  # garbled: keep waiting for a well-formed answer
-        if query.is_response(reply) and not future.done():
+            reply = parse_reply(data, qid, question.qname, question.qtype)
+        except WireError:
+            return  # forged or garbled: keep waiting for the real answer
+        if not future.done():
             future.set_result(reply)
 
     def error_received(self, exc: Exception) -> None:
@@ -107,26 +118,24 @@ class UdpPool:
         self._next += 1
         return sockets[self._next % len(sockets)]
 
-    async def udp(
-        self, query: dns.message.Message, server: str, timeout: float
-    ) -> dns.message.Message | None:
+    async def udp(self, question: Question, server: str, timeout: float) -> Reply | None:
         """Send once and wait for the matching reply; None on timeout."""
         sock = self._socket_for(server)
         assert sock.transport is not None
-        query.id = sock.new_id()
+        qid = sock.new_id()
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[dns.message.Message] = loop.create_future()
-        sock.pending[query.id] = (query, future)
+        future: asyncio.Future[Reply] = loop.create_future()
+        sock.pending[qid] = (question, future)
         # call_later instead of asyncio.wait_for: no extra task per query.
         expiry = loop.call_later(timeout, _expire, future)
         try:
-            sock.transport.sendto(query.to_wire())
+            sock.transport.sendto(encode_query(qid, question.qname, question.qtype))
             return await future
         except TimeoutError:
             return None
         finally:
             expiry.cancel()
-            del sock.pending[query.id]
+            del sock.pending[qid]
 
     def close(self) -> None:
         for sockets in self._sockets.values():
@@ -136,7 +145,7 @@ class UdpPool:
         self._sockets.clear()
 
 
-def _expire(future: asyncio.Future[dns.message.Message]) -> None:
+def _expire(future: asyncio.Future[Reply]) -> None:
     if not future.done():
         future.set_exception(TimeoutError())
 
@@ -145,13 +154,13 @@ def _expire(future: asyncio.Future[dns.message.Message]) -> None:
 class Exchange:
     """The final reply for one question, or why there is none."""
 
-    reply: dns.message.Message | None
+    reply: Reply | None
     failure: str | None  # "timeout", "servfail" or "error" when reply is None
 
 
 async def exchange(
     pool: UdpPool,
-    query: dns.message.Message,
+    question: Question,
     *,
     nameservers: tuple[str, ...],
     timeout: float,
@@ -170,16 +179,16 @@ async def exchange(
         if not usable:
             break
         server = usable[attempt % len(usable)]
-        reply = await pool.udp(query, server, per_try)
+        reply = await pool.udp(question, server, per_try)
         if reply is None:
             failure = "timeout"
             continue
-        if reply.flags & dns.flags.TC:
-            reply = await _tcp(query, server, pool.port, per_try)
+        if reply.truncated:
+            reply = await _tcp(question, server, pool.port, per_try)
             if reply is None:
                 failure = "error"
                 continue
-        if reply.rcode() in _RETRY_RCODES:
+        if reply.rcode in _RETRY_RCODES:
             failure = "servfail"
             usable.remove(server)
             continue
@@ -187,10 +196,12 @@ async def exchange(
     return Exchange(None, failure)
 
 
-async def _tcp(
-    query: dns.message.Message, server: str, port: int, timeout: float
-) -> dns.message.Message | None:
+async def _tcp(question: Question, server: str, port: int, timeout: float) -> Reply | None:
+    qid = secrets.randbits(16)
+    query = dns.message.from_wire(encode_query(qid, question.qname, question.qtype))
     try:
-        return await dns.asyncquery.tcp(query, server, timeout=timeout, port=port)
-    except (dns.exception.DNSException, OSError):
+        # dnspython checks the reply matches (id, question) and raises otherwise
+        reply = await dns.asyncquery.tcp(query, server, timeout=timeout, port=port)
+        return parse_reply(reply.to_wire(), qid, question.qname, question.qtype)
+    except (dns.exception.DNSException, OSError, WireError):
         return None
