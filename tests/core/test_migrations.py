@@ -151,6 +151,39 @@ def _check_0005(conn: Connection) -> None:
     assert conn.execute(text("SELECT outcome FROM assessments")).scalar() == "yes"
 
 
+def _seed_0006(conn: Connection) -> None:
+    item_id = conn.execute(text("SELECT id FROM items WHERE url_key = 'k1'")).scalar()
+    conn.execute(
+        text("INSERT INTO monitor_checks (item_id, checked_at, verdict, status, job_key) "
+             "VALUES (:item, CURRENT_TIMESTAMP, 'removed', 410, 'monitor:1:v1')"),
+        {"item": item_id},
+    )  # fmt: skip
+    conn.execute(
+        text("INSERT INTO dispatches (dossier_ref, channel, host_country, addressee, sent_on, "
+             "recorded_by, recorded_at) VALUES ('MIG-1', 'provider_referral', 'DE', 'abuse', "
+             "'2026-01-02', 'mig', CURRENT_TIMESTAMP)")
+    )  # fmt: skip
+    conn.execute(
+        text("INSERT INTO tracked_requests (dispatch_id, item_id, decision, reason) "
+             "SELECT id, :item, 'refused', 'protected_expression' FROM dispatches "
+             "WHERE dossier_ref = 'MIG-1'"),
+        {"item": item_id},
+    )  # fmt: skip
+    conn.execute(
+        text("INSERT INTO job_runs (key, kind, object_id, version, params, state, attempts, "
+             "created_at) VALUES ('monitor:1:v1', 'monitor', '1', 'v1', '{}', 'done', 1, "
+             "CURRENT_TIMESTAMP)")
+    )  # fmt: skip
+
+
+def _check_0006(conn: Connection) -> None:
+    assert conn.execute(text("SELECT verdict FROM monitor_checks")).scalar() == "removed"
+    assert conn.execute(text("SELECT reason FROM tracked_requests")).scalar() == (
+        "protected_expression"
+    )
+    assert conn.execute(text("SELECT state FROM job_runs")).scalar() == "done"
+
+
 def _seed_0007(conn: Connection) -> None:
     proposal = conn.execute(text("SELECT id, item_id FROM proposals")).first()
     assert proposal is not None
@@ -194,6 +227,7 @@ SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None
     "0003": (_seed_0003, _check_0003),
     "0004": (_seed_0004, _check_0004),
     "0005": (_seed_0005, _check_0005),
+    "0006": (_seed_0006, _check_0006),
     "0007": (_seed_0007, _check_0007),
 }
 

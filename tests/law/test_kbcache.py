@@ -1,4 +1,4 @@
-"""The knowledge-base disk cache: same answers as a fresh load, never stale, never trusted blindly."""
+"""The knowledge-base disk cache: the same answers as a fresh load, never stale."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def test_a_modified_yaml_file_invalidates_the_cache(kb_root: Path, tmp_path: Pat
         text.replace("conducts: [terrorism.threat]", "conducts: [terrorism.threats]", 1),
         encoding="utf-8",
     )
-    with pytest.raises(KnowledgeBaseError, match="terrorism.threats"):
+    with pytest.raises(KnowledgeBaseError, match=r"terrorism\.threats"):
         read_kb(kb_root, cache_dir=cache_dir)
     # an innocent edit: a new version, a new entry, and the edit is what the engine sees
     path.write_text(text.replace("УК РК ст. 180", "УК РК ст. 180 (edited)", 1), encoding="utf-8")

@@ -177,6 +177,12 @@ def addressee_for(
     first = next((lang for lang in host_langs if lang in LANGUAGES), "en")
     if channel == "provider_referral":
         name, email, country = provider_of(attribution or {}, host)
+        if not email:
+            # Refuse at build, not at issue: a referral that cannot be sent is no document.
+            raise Refused(
+                f"no abuse e-mail is known for {name!r}: add it to the provider directory "
+                "(or attribute with --online to ask RDAP), or choose another channel"
+            )
         all_names = {lang: {"name": name, "dative": name} for lang in LANGUAGES}
         party: dict[str, Any] = {"country": country, "role": "provider", "address": "",
                                  "email": email, "names": all_names}  # fmt: skip

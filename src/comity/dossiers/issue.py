@@ -119,8 +119,7 @@ def _refresh(
     engine: Engine, dossier_id: int, actor: str, fresh: dict[int, Attribution], on: date
 ) -> None:
     """Transaction 1: record observations, take out moved/vanished items, number the dossier."""
-    from comity.hosting.store import _record as record_observation  # see the report: make public
-    from comity.hosting.store import footprint, moved_between
+    from comity.hosting.store import footprint, moved_between, record_observation
 
     with session_scope(engine) as session:
         record = session.scalars(

@@ -173,12 +173,127 @@ def _assess(ctx: DemoContext) -> None:
     ctx.say("assessment: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
 
 
+def _pick(assessments: list[Any]) -> tuple[Any, str] | None:
+    """The analyst's choice: a jurisdiction where the host's law covers the conduct,
+    and the engine's first-ranked channel there; else a terms-of-service referral."""
+    for wanted in ("yes", "conditional", "no"):
+        for a in assessments:
+            channels = [c["code"] for c in a.result.get("channels", [])]
+            if a.outcome == wanted and channels and channels[0] != "no_action":
+                return a, channels[0]
+    return None
+
+
+def _propose(ctx: DemoContext) -> None:
+    from comity.cases.service import propose
+    from comity.core.errors import ComityError
+    from comity.law.store import latest_assessments
+
+    made, refused = [], 0
+    for item_id in ctx.facts.get("attributed", []):
+        with session_scope() as session:
+            choice = _pick(latest_assessments(session, item_id))
+        if choice is None:
+            continue
+        assessment, channel = choice
+        try:
+            with session_scope() as session:
+                p = propose(
+                    session=session,
+                    item_id=item_id,
+                    host=assessment.host,
+                    role=assessment.role,
+                    channel=channel,
+                    actor="alice",
+                    facts=assessment.facts,
+                    note="Removal of this one URL only; the rest of the site is not targeted. "
+                    "Content is live and public; no less intrusive measure reaches it.",
+                )
+                made.append((p.id, channel, p.findings))
+        except ComityError:
+            refused += 1
+    ctx.facts["proposals"] = [pid for pid, _, _ in made]
+    by_channel: dict[str, int] = {}
+    for _, channel, _ in made:
+        by_channel[channel] = by_channel.get(channel, 0) + 1
+    flagged = sum(1 for _, _, f in made if f)
+    ctx.say(
+        f"proposals by alice: {len(made)} ("
+        + ", ".join(f"{c} {n}" for c, n in sorted(by_channel.items()))
+        + f"); {flagged} with safeguard findings; {refused} refused"
+    )
+
+
+def _review(ctx: DemoContext) -> None:
+    from comity.cases.service import review
+    from comity.core.errors import ComityError
+
+    approved, overridden, blocked = 0, 0, []
+    for pid in ctx.facts.get("proposals", []):
+        try:
+            with session_scope() as session:
+                review(
+                    session=session,
+                    proposal_id=pid,
+                    approve=True,
+                    actor="rita",
+                    reason="Dual criminality established; URL-level target; evidence sealed.",
+                )
+            approved += 1
+        except ComityError as exc:
+            blocked.append((pid, exc.message))
+    # One blocked proposal is decided by the supervisor, with a written reason (audited).
+    for pid, _ in blocked[:1]:
+        try:
+            with session_scope() as session:
+                review(
+                    session=session,
+                    proposal_id=pid,
+                    approve=True,
+                    actor="sam",
+                    reason="Approved after supervisor review.",
+                    override=True,
+                    override_reason="The CDN forwards a URL-level notice to the origin host; "
+                    "no address or domain block is requested.",
+                )
+            overridden += 1
+        except ComityError:
+            pass
+    ctx.say(
+        f"review by rita (four eyes): {approved} approved; {len(blocked)} held by safeguards"
+        + (f" ({blocked[0][1][:90]}…)" if blocked else "")
+        + f"; {overridden} approved by supervisor sam with a written override"
+    )
+
+
+def _dossiers(ctx: DemoContext) -> None:
+    from comity.dossiers.issue import issue
+    from comity.dossiers.service import build_drafts
+
+    with session_scope() as session:
+        built = build_drafts(session=session, actor="leo")
+        drafts = [d.id for d in built.created]
+    issued = []
+    for dossier_id in drafts:
+        record = issue(engine=get_engine(), dossier_id=dossier_id, actor="leo")
+        issued.append(record)
+    ctx.facts["dossiers"] = [r.id for r in issued]
+    ctx.say(
+        f"dossiers by leo: {len(issued)} issued ("
+        + ", ".join(f"{r.reference} {r.kind} to {r.host or r.addressee_key}" for r in issued)
+        + f"); {len(built.refused)} proposals left out"
+    )
+
+
 STEPS: tuple[tuple[str, Step], ...] = (
     ("users", _users),
     ("intake", _intake),
     ("evidence", _capture),
     ("attribution", _attribute),
     ("assessment", _assess),
+    ("proposals", _propose),
+    ("review", _review),
+    ("dossiers", _dossiers),
 )
 
 

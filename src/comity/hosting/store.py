@@ -25,6 +25,7 @@ __all__ = [
     "footprint",
     "latest",
     "moved_between",
+    "record_observation",
     "stale_item_ids",
 ]
 
@@ -93,7 +94,7 @@ def stale_item_ids(session: Session, days: int, *, now: datetime | None = None) 
     return list(session.scalars(query))
 
 
-def _record(
+def record_observation(
     session: Session, item: Item, attribution: Attribution, actor: str
 ) -> AttributionRecord:
     data = attribution.to_json()
@@ -170,7 +171,7 @@ def attribute_items(
         with session_scope(engine) as session:
             for item_id, attribution in zip(chunk, results, strict=True):
                 item = session.get_one(Item, item_id)
-                row = _record(session, item, attribution, acting)
+                row = record_observation(session, item, attribution, acting)
                 if on_recorded is not None:
                     on_recorded(session, item, row, acting)
                 out.append(row)

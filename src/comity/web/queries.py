@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar, Unpack
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import CompoundSelect, Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from comity.cases.states import STATES
@@ -36,6 +36,7 @@ __all__ = [
 # Filters that need stored attribution or proposals; refused until those tables exist.
 ATTRIBUTION_FILTERS = ("host_country", "provider", "channel")
 MAX_PER_PAGE = 200
+_Q = TypeVar("_Q", bound=Select[Unpack[tuple[Any, ...]]])
 # Above this many text matches the search stays a subquery (a bound list would be too long).
 _MAX_IDS = 5_000
 
@@ -87,7 +88,7 @@ class ItemPage:
         }
 
 
-def _text_matches(text: str, dialect: str) -> Select[Any]:
+def _text_matches(text: str, dialect: str) -> CompoundSelect[Any]:
     """Ids of items whose URL or a report's note contains `text` (case-insensitive).
 
     SQLite's LIKE already ignores ASCII case, and wrapping both sides in
@@ -108,7 +109,7 @@ def _contains(column: Any, needle: str, dialect: str) -> Any:
     return column.ilike(needle, escape="\\")
 
 
-def _where(query: Select[Any], f: ItemFilter, dialect: str = "sqlite") -> Select[Any]:
+def _where(query: _Q, f: ItemFilter, dialect: str = "sqlite") -> _Q:
     for name, value in f.unsupported.items():
         if value:
             raise BadInput(
@@ -160,9 +161,13 @@ def search_items(
         if len(ids) <= _MAX_IDS:
             filters = replace(filters, matching_ids=ids)
     urgent_flag = Item.priority == "threat_to_life"
-    counts = session.execute(
-        _where(select(func.count(Item.id), func.count(case((urgent_flag, 1)))), filters, dialect)
-    ).one()
+    counts = list(
+        session.execute(
+            _where(
+                select(func.count(Item.id), func.count(case((urgent_flag, 1)))), filters, dialect
+            )
+        ).one()
+    )
     total, urgent = int(counts[0]), int(counts[1])
     offset = (page - 1) * per_page
     items: list[Item] = []

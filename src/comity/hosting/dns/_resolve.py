@@ -230,9 +230,14 @@ async def _resolve_one(ctx: _Context, host: str) -> DnsResult:
     literal = _ip_literal(host)
     if literal is not None:
         return literal
-    (a_out, a_ans), (aaaa_out, aaaa_ans) = await asyncio.gather(
-        _query(ctx, host, "A"), _query(ctx, host, "AAAA")
-    )
+    # A in a task, AAAA in this coroutine: both in flight, one task per name not two.
+    a_task = asyncio.ensure_future(_query(ctx, host, "A"))
+    try:
+        aaaa_out, aaaa_ans = await _query(ctx, host, "AAAA")
+    except BaseException:
+        a_task.cancel()  # cancelled from outside: do not leave the A query running
+        raise
+    a_out, a_ans = await a_task
     records: list[DnsRecord] = []
     seen: set[tuple[str, str, str]] = set()
     for answer in (a_ans, aaaa_ans):
