@@ -103,6 +103,25 @@ def _load(url: str, n: int) -> None:
     engine.dispose()
 
 
+# Indexes on the intake tables that the worklist needs (not the web domain's tables:
+# recommended to the intake owner; the benchmark measures with and without them).
+RECOMMENDED_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS ix_items_priority_id ON items (priority, id)",
+    "CREATE INDEX IF NOT EXISTS ix_item_conducts_conduct ON item_conducts (conduct, item_id)",
+)
+
+
+def _add_indexes(url: str) -> None:
+    from comity.core.db import get_engine
+
+    engine = get_engine(url)
+    with engine.begin() as conn:
+        for statement in RECOMMENDED_INDEXES:
+            conn.exec_driver_sql(statement)
+        conn.exec_driver_sql("ANALYZE")
+    engine.dispose()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -114,9 +133,22 @@ def _start_server(home: Path, url: str, port: int) -> subprocess.Popen[bytes]:
     env.pop("COMITY_CONFIG", None)
     server = subprocess.Popen(
         [
-            sys.executable, "-m", "uvicorn", "comity.web.app:create_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-            "--no-access-log", "--ws", "none", "--lifespan", "off",
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "comity.web.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--ws",
+            "none",
+            "--lifespan",
+            "off",
         ],
         env=env,
     )
@@ -211,59 +243,86 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
     n_items = 20_000 if args.quick else 100_000
-    count = 150 if args.quick else 600
+    count = 120 if args.quick else 300
     with tempfile.TemporaryDirectory(prefix="comity-bench-web-") as folder:
         home = Path(folder)
         url = f"sqlite:///{home / 'comity.db'}"
         t0 = time.perf_counter()
         _load(url, n_items)
         load_s = time.perf_counter() - t0
-        port = _free_port()
-        server = _start_server(home, url, port)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            cookies = _log_in(base)
-            results = {}
-            for name, paths in _scenarios(count, random.Random(3)).items():
-                results[name] = asyncio.run(
-                    _run(base, cookies, paths, concurrency=args.concurrency, limit_s=90)
-                )
-                print(name, results[name], flush=True)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-    floor = results["floor: static file"]["median_ms"] or 1.0
-    for row in results.values():
-        row["median_vs_floor"] = round(row["median_ms"] / floor, 1)
-    goal = results["worklist page, state+conduct filter"]["p95_ms"]
+        runs: dict[str, dict[str, Any]] = {}
+        for label in ("as shipped", "with recommended indexes"):
+            if label != "as shipped":
+                _add_indexes(url)
+            port = _free_port()
+            server = _start_server(home, url, port)
+            try:
+                base = f"http://127.0.0.1:{port}"
+                cookies = _log_in(base)
+                results = {}
+                for name, paths in _scenarios(count, random.Random(3)).items():
+                    results[name] = asyncio.run(
+                        _run(base, cookies, paths, concurrency=args.concurrency, limit_s=45)
+                    )
+                    print(label, name, results[name], flush=True)
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+            runs[label] = results
+    for results in runs.values():
+        floor = results["floor: static file"]["median_ms"] or 1.0
+        for row in results.values():
+            row["median_vs_floor"] = round(row["median_ms"] / floor, 1)
+    _write(runs, n_items=n_items, load_s=load_s, concurrency=args.concurrency)
+
+
+def _write(
+    runs: dict[str, dict[str, Any]], *, n_items: int, load_s: float, concurrency: int
+) -> None:
+    key = "worklist page, state+conduct filter"
+    goals = {label: results[key]["p95_ms"] for label, results in runs.items()}
     report = {
         "items": n_items,
         "load_seconds": round(load_s, 1),
         "database": "sqlite (WAL)",
         "server": "uvicorn, 1 process",
         "cpus": os.cpu_count(),
+        "load_average_at_end": os.getloadavg()[0],
         "goal": "p95 < 200 ms for a filtered worklist page",
-        "goal_met": goal < 200,
-        "scenarios": results,
+        "goal_p95_ms": goals,
+        "recommended_indexes": list(RECOMMENDED_INDEXES),
+        "runs": runs,
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "web.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [
         f"# Web benchmark ({n_items:,} items, SQLite, 1 uvicorn process, "
-        f"{args.concurrency} concurrent clients from a second process)",
+        f"{concurrency} concurrent clients from a second process)",
         "",
-        f"Goal: p95 < 200 ms for a filtered worklist page: **{'met' if goal < 200 else 'NOT met'}** "
-        f"({goal} ms). Comparison: the same server's floor (a static file through the same "
-        "middleware), measured the same way.",
-        "",
-        "| scenario | requests | median ms | p95 ms | req/s | median vs floor |",
-        "|---|---|---|---|---|---|",
-    ]
-    for name, row in results.items():
-        lines.append(
-            f"| {name} | {row['requests']} | {row['median_ms']} | {row['p95_ms']} | "
-            f"{row['requests_per_s']} | {row['median_vs_floor']}x |"
+        "Goal: p95 < 200 ms for a filtered worklist page (state + conduct). "
+        + "; ".join(
+            f"{label}: {p95} ms ({'met' if p95 < 200 else 'NOT met'})"
+            for label, p95 in goals.items()
         )
+        + f". Machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end.",
+        "Comparison: the same server's floor (a static file through the same middleware), "
+        "measured the same way in the same run.",
+        "",
+    ]
+    for label, results in runs.items():
+        lines += [
+            f"## {label}",
+            "",
+            "| scenario | requests | median ms | p95 ms | req/s | median vs floor |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, row in results.items():
+            lines.append(
+                f"| {name} | {row['requests']} | {row['median_ms']} | {row['p95_ms']} | "
+                f"{row['requests_per_s']} | {row['median_vs_floor']}x |"
+            )
+        lines.append("")
+    lines.append("Recommended indexes (intake tables): " + "; ".join(RECOMMENDED_INDEXES))
     (RESULTS / "web.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

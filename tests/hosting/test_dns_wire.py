@@ -61,7 +61,9 @@ def test_duplicate_records_collapse_and_ttl_is_the_minimum() -> None:
 
 def test_unusual_label_is_escaped_like_dnspython() -> None:
     target = dns.name.Name([b"we\\ird.", b"x\xff", b"test", b""])
-    wire = reply_to(3, "CNAME", dns.rrset.from_text("www.site.test.", 5, "IN", "CNAME", target.to_text()))
+    wire = reply_to(
+        3, "CNAME", dns.rrset.from_text("www.site.test.", 5, "IN", "CNAME", target.to_text())
+    )
     reply = parse_reply(wire, 3, QNAME, 5)
     assert reply.answer is not None
     assert reply.answer[2] == (target.to_text(omit_final_dot=True),)

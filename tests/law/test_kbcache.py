@@ -132,12 +132,14 @@ def test_a_warm_start_imports_neither_yaml_nor_jsonschema(tmp_path: Path) -> Non
     assert runs[0][0] == runs[1][0]
 
 
-def test_assessment_cache_never_leaks_between_dates() -> None:
+def test_verdict_memo_admits_repeats_and_never_leaks_between_dates() -> None:
     kb = read_kb(DEFAULT_ROOT, cache_dir=None)
-    facts = {"public": True}
-    early = assess(kb=kb, conduct="terrorism.incitement", facts=facts, host="MN", on="2015-01-01")
-    late = assess(kb=kb, conduct="terrorism.incitement", facts=facts, host="MN", on="2015-01-02")
+    args = {"kb": kb, "conduct": "terrorism.incitement", "facts": {"public": True}, "host": "MN"}
+    once = assess(**args, on="2015-01-01")  # type: ignore[arg-type]
+    assert not kb.memo.get("verdicts")  # a key seen once is not kept
+    early = assess(**args, on="2015-01-01")  # type: ignore[arg-type]
+    late = assess(**args, on="2015-01-02")  # type: ignore[arg-type]
     index = index_of(kb)
     assert index.bucket(early.date) == index.bucket(late.date)
     assert early.verdict is late.verdict  # one knowledge-base period, one memoised verdict
-    assert early.to_json()["date"] != late.to_json()["date"]
+    assert once == early and early.to_json()["date"] != late.to_json()["date"]

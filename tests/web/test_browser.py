@@ -69,9 +69,7 @@ def test_log_in_report_a_url_see_it_in_the_worklist_and_open_it(server: str) -> 
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             # Any CSP violation (an inline script or style) shows up as a console error.
-            page.on(
-                "console", lambda m: problems.append(m.text) if m.type == "error" else None
-            )
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
             page.goto(f"{server}/items")
             assert page.url.startswith(f"{server}/login?next=")
             page.screenshot(path=str(ARTIFACTS / "01-login.png"), full_page=True)

@@ -184,3 +184,12 @@ def test_serve_refuses_a_bad_port() -> None:
     result = CliRunner().invoke(_cli(), ["serve", "--port", "70000"])
     assert result.exit_code == 2
     assert "--port 70000" in result.output
+
+
+def test_every_item_section_a_domain_registers_has_a_title_in_every_language() -> None:
+    from comity.cases.hooks import item_sections
+    from comity.web.sections import EXPECTED
+
+    for name in {*item_sections(), *EXPECTED}:
+        for lang in LANGUAGES:
+            assert f"section.{name}" in catalog(lang), (lang, name)

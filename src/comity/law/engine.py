@@ -80,6 +80,7 @@ def _choice(value: str, valid: Mapping[str, Any] | tuple[str, ...], field: str) 
 
 
 _CACHE_SIZE = 16_384  # verdicts kept per knowledge base (each a few small tuples)
+_SEEN_SIZE = 262_144  # hashes of keys seen once (ints: no work for the garbage collector)
 
 
 def _rows(entries: tuple[Entry, ...], facts: Mapping[str, Any], foreign: bool) -> tuple[Row, ...]:
@@ -159,11 +160,36 @@ def _decide(
     )
 
 
-def _memo(kb: KnowledgeBase) -> OrderedDict[tuple[Any, ...], Verdict]:
-    found = kb.memo.get("verdicts")
-    if found is None:
-        found = kb.memo.setdefault("verdicts", OrderedDict())
-    return found  # type: ignore[no-any-return]
+def _memoised(
+    kb: KnowledgeBase, index: Index, bucket: int, args: dict[str, Any], key: tuple[Any, ...]
+) -> Verdict:
+    """The verdict from a bounded LRU, admitting a key only when seen a second time.
+
+    Why the admission rule: a verdict kept in memory is a few dozen objects the
+    garbage collector keeps traversing; caching every one-off input (random
+    facts rarely repeat) made the engine slower than not caching at all. Keys
+    seen once are remembered only by their hash (a plain set of ints).
+    """
+    memo: OrderedDict[tuple[Any, ...], Verdict] = kb.memo.setdefault("verdicts", OrderedDict())
+    verdict = memo.get(key)
+    if verdict is not None:
+        with suppress(KeyError):  # another thread may have evicted it meanwhile
+            memo.move_to_end(key)
+        return verdict
+    verdict = _decide(kb, index, bucket, **args)
+    kb.memo["verdict_misses"] = kb.memo.get("verdict_misses", 0) + 1  # for the benchmark
+    seen: set[int] = kb.memo.setdefault("seen_once", set())
+    digest = hash(key)
+    if digest not in seen:
+        if len(seen) >= _SEEN_SIZE:
+            seen.clear()
+        seen.add(digest)
+        return verdict
+    memo[key] = verdict
+    if len(memo) > _CACHE_SIZE:
+        with suppress(KeyError):
+            memo.popitem(last=False)
+    return verdict
 
 
 def assess(
@@ -207,19 +233,9 @@ def assess(
         "channel_stats": channel_stats,
     }
     if cache and channel_stats is None:
-        memo = _memo(kb)
-        key = (conduct, host, requesting, bucket, items, role, priority)
-        verdict = memo.get(key)
-        if verdict is None:
-            verdict = _decide(kb, index, bucket, **args)  # type: ignore[arg-type]
-            kb.memo["verdict_misses"] = kb.memo.get("verdict_misses", 0) + 1  # for the benchmark
-            memo[key] = verdict
-            if len(memo) > _CACHE_SIZE:
-                with suppress(KeyError):  # another thread may have evicted it first
-                    memo.popitem(last=False)
-        else:
-            with suppress(KeyError):
-                memo.move_to_end(key)
+        verdict = _memoised(
+            kb, index, bucket, args, (conduct, host, requesting, bucket, items, role, priority)
+        )
     else:
         verdict = _decide(kb, index, bucket, **args)  # type: ignore[arg-type]
     return Assessment(

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from comity.core.db import read_session, session_scope
 from comity.intake import service as intake
+from comity.users.roles import PERMISSIONS
 from comity.web.deps import Actor, need
 from comity.web.lawviews import compare_table, jurisdiction, jurisdictions
 from comity.web.params import filters_from, import_upload
@@ -38,8 +39,6 @@ class NewReport(BaseModel):
 
 @router.get("/me", summary="Who the caller is")
 def me(actor: Read) -> dict[str, Any]:
-    from comity.users.roles import PERMISSIONS
-
     return {
         "name": actor.name,
         "role": actor.role,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any, TypeVar, Unpack
+from typing import Any, TypeVar
 
 from sqlalchemy import CompoundSelect, Select, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -36,7 +36,7 @@ __all__ = [
 # Filters that need stored attribution or proposals; refused until those tables exist.
 ATTRIBUTION_FILTERS = ("host_country", "provider", "channel")
 MAX_PER_PAGE = 200
-_Q = TypeVar("_Q", bound=Select[Unpack[tuple[Any, ...]]])
+_Q = TypeVar("_Q", bound=Select[*tuple[Any, ...]])
 # Above this many text matches the search stays a subquery (a bound list would be too long).
 _MAX_IDS = 5_000
 

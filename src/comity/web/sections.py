@@ -20,7 +20,7 @@ from comity.intake.service import get_item
 __all__ = ["EXPECTED", "item_sections"]
 
 # Sections the item page will show once their domains register them (issue 8).
-EXPECTED = ("evidence", "attribution", "assessment", "proposals")
+EXPECTED = ("evidence", "attribution", "assessments", "proposals")
 
 
 def _evidence(session: Session, item_id: int) -> list[dict[str, Any]]:
