@@ -258,6 +258,12 @@ def test_every_revision_has_a_data_seed(blank_engine: Engine) -> None:
     assert set(_revisions(blank_engine)) == set(SEEDS)
 
 
+def test_file_names_name_the_head(blank_engine: Engine) -> None:
+    from comity.core.migrate import head_revision, newest_file_revision
+
+    assert newest_file_revision() == head_revision(blank_engine)
+
+
 def test_models_match_upgrade_head(blank_engine: Engine) -> None:
     upgrade(blank_engine)
     with blank_engine.connect() as conn:

@@ -1,4 +1,4 @@
-"""Settings: typed, frozen, from the environment and a TOML file; no default secret in production."""
+"""Settings: typed, frozen, from environment and TOML; no default secret in production."""
 
 from __future__ import annotations
 

@@ -14,7 +14,6 @@ from comity.cli.common import JsonOption
 from comity.cli.output import console, fail, handle_errors, print_json
 from comity.core import audit
 from comity.core.db import get_engine, read_session
-from comity.core.migrate import current_revision, head_revision, upgrade
 from comity.core.settings import get_settings
 
 __all__ = ["register"]
@@ -41,6 +40,8 @@ def config_show(as_json: JsonOption = False) -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration."""
+    from comity.core.migrate import current_revision, upgrade
+
     with handle_errors():
         engine = get_engine(migrate=False)
         upgrade(engine)
@@ -50,6 +51,8 @@ def db_upgrade() -> None:
 @db_app.command("status")
 def db_status(as_json: JsonOption = False) -> None:
     """Current and head revision."""
+    from comity.core.migrate import current_revision, head_revision
+
     with handle_errors():
         engine = get_engine(migrate=False)
         data = {"current": current_revision(engine), "head": head_revision(engine)}
