@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine, update
 
 from comity.core.db import session_scope
@@ -211,3 +212,19 @@ def test_openapi_document_lists_the_v1_routes(client: TestClient) -> None:
         "/api/v1/me",
     } <= set(doc["paths"])
     assert not any(not path.startswith("/api/v1/") for path in doc["paths"])
+
+
+def test_worklist_count_stops_at_the_cap_and_says_so(
+    client: TestClient, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("comity.web.queries.COUNT_CAP", 2)
+    ids = [_add(client, tokens["analyst"], f"https://cap.example/{i}")["id"] for i in range(4)]
+    first = client.get(
+        "/api/v1/items", params={"per_page": 3}, headers=_auth(tokens["analyst"])
+    ).json()
+    assert (first["total"], first["total_is_lower_bound"]) == (2, True)
+    assert [i["id"] for i in first["items"]] == ids[::-1][:3]
+    second = client.get(
+        "/api/v1/items", params={"per_page": 3, "page": 2}, headers=_auth(tokens["analyst"])
+    ).json()
+    assert [i["id"] for i in second["items"]] == [ids[0]]

@@ -32,7 +32,9 @@ _DOMAINS = (
     "comity.evidence.cli",
     "comity.cases.cli",
     "comity.dossiers.cli",
+    "comity.tracking.cli",
     "comity.flows.cli",
+    "comity.reports.cli",
 )
 
 for _module in _DOMAINS:

@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
-from comity.core.db import get_engine, reset_engines, session_scope
+from comity.core.db import get_engine, reset_engines, session_scope, utcnow
 from comity.core.settings import Settings, get_settings, override_settings
 
 __all__ = ["DEMO_USERS", "DemoContext", "run_demo"]
@@ -41,6 +41,9 @@ class DemoContext:
 
     def say(self, message: str) -> None:
         self.console.print(message)
+
+    def settings_today(self) -> Any:
+        return utcnow().date()
 
 
 Step = Callable[[DemoContext], None]
@@ -285,6 +288,87 @@ def _dossiers(ctx: DemoContext) -> None:
     )
 
 
+def _dispatch_and_answers(ctx: DemoContext) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from comity.dossiers.models import DossierEntry, DossierRecord
+    from comity.tracking.service import overdue, record_answer, record_dispatch
+
+    today = ctx.settings_today()
+    sent, answers = 0, {}
+    for number, dossier_id in enumerate(ctx.facts.get("dossiers", []), start=1):
+        with session_scope() as session:
+            record = session.get_one(DossierRecord, dossier_id)
+            items = list(
+                session.scalars(
+                    select(DossierEntry.item_id).where(
+                        DossierEntry.dossier_id == dossier_id, DossierEntry.status == "included"
+                    )
+                )
+            )
+            ref = record.reference or f"draft-{dossier_id}"
+            record_dispatch(
+                session=session,
+                actor="leo",
+                ref=ref,
+                item_ids=items,
+                channel=record.channel,
+                host=record.host or "EU",
+                addressee=record.addressee_key,
+                sent_on=today,
+                note_number=f"14-2/{number:04d}" if record.kind == "note_verbale" else None,
+                provider=record.addressee_key if record.kind == "provider_referral" else None,
+            )
+        sent += 1
+        # The hosts' answers, as the liaison officer records them.
+        for position, item_id in enumerate(items):
+            decision, reason = (
+                ("removed", None)
+                if position == 0
+                else ("refused", "protected_expression")
+                if record.host == "US"
+                else ("geo_blocked", None)
+            )
+            with session_scope() as session:
+                record_answer(
+                    session=session,
+                    actor="leo",
+                    ref=ref,
+                    item_id=item_id,
+                    decision=decision,
+                    reason=reason,
+                    on=today,
+                    countries=("KZ",) if decision == "geo_blocked" else (),
+                )
+            answers[decision] = answers.get(decision, 0) + 1
+    with session_scope() as session:
+        later = overdue(session=session, now=utcnow() + timedelta(days=90))
+    ctx.say(
+        f"dispatch by leo: {sent} dossiers sent; answers recorded: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(answers.items()))
+        + f"; {len(later)} requests would be overdue in 90 days without an answer"
+    )
+
+
+def _monitor(ctx: DemoContext) -> None:
+    from comity.tracking.monitor import monitor_items
+    from comity.tracking.runtime import hooks_from_settings
+
+    ctx.net.move("mirror.demo-moving.test")  # the host moves one item to Russia
+    hooks = hooks_from_settings(ctx.settings, engine=get_engine(), actor="alice")
+    checks = monitor_items(engine=get_engine(), actor="alice", hooks=hooks, everything=True)
+    verdicts: dict[str, int] = {}
+    for check in checks:
+        verdicts[check["verdict"]] = verdicts.get(check["verdict"], 0) + 1
+    ctx.say(
+        "monitor: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(verdicts.items()))
+        + " (a CDN challenge page is not a removal)"
+    )
+
+
 STEPS: tuple[tuple[str, Step], ...] = (
     ("users", _users),
     ("intake", _intake),
@@ -294,6 +378,8 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("proposals", _propose),
     ("review", _review),
     ("dossiers", _dossiers),
+    ("dispatch and answers", _dispatch_and_answers),
+    ("monitor", _monitor),
 )
 
 

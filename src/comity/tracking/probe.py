@@ -42,7 +42,7 @@ HEAD_BYTES = 65_536  # kept for signature matching
 class Politeness:
     rate: float = 50.0  # requests per second, all hosts together
     per_host: int = 2  # requests in flight to one host name
-    concurrency: int = 100  # requests in flight in total
+    concurrency: int = 128  # requests in flight in total
     timeout: float = 10.0  # seconds per attempt
     retries: int = 2  # extra attempts after a transport failure
     backoff: float = 0.5  # seconds before the first retry, doubled each time
@@ -144,15 +144,34 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
 
 
 class _Transport(httpx.AsyncBaseTransport):
+    """One small connection pool per origin.
+
+    httpcore's pool scans every queued request on each change, so one shared
+    pool with hundreds of requests in flight costs O(n^2) (measured: ~10 ms per
+    request at 1,000 in flight on loopback). Per-origin pools hold at most
+    `per_host` requests, which the per-host limit enforces anyway.
+    """
+
     def __init__(self, backend: _GuardedBackend, politeness: Politeness) -> None:
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),  # once per run, not per request
-            max_connections=politeness.concurrency,
-            max_keepalive_connections=politeness.concurrency,
-            keepalive_expiry=30.0,
-            retries=0,
-            network_backend=backend,
-        )
+        self._backend = backend
+        self._politeness = politeness
+        self._ssl = httpx.create_ssl_context()  # once per run, not per request
+        self._pools: dict[tuple[bytes, bytes, int | None], httpcore.AsyncConnectionPool] = {}
+
+    def _pool(self, url: httpx.URL) -> httpcore.AsyncConnectionPool:
+        origin = (url.raw_scheme, url.raw_host, url.port)
+        pool = self._pools.get(origin)
+        if pool is None:
+            pool = httpcore.AsyncConnectionPool(
+                ssl_context=self._ssl,
+                max_connections=self._politeness.per_host,
+                max_keepalive_connections=self._politeness.per_host,
+                keepalive_expiry=30.0,
+                retries=0,
+                network_backend=self._backend,
+            )
+            self._pools[origin] = pool
+        return pool
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         assert isinstance(request.stream, httpx.AsyncByteStream)
@@ -168,7 +187,7 @@ class _Transport(httpx.AsyncBaseTransport):
             content=request.stream,
             extensions=request.extensions,
         )
-        response = await self._pool.handle_async_request(core)
+        response = await self._pool(request.url).handle_async_request(core)
         assert isinstance(response.stream, typing.AsyncIterable)
         return httpx.Response(
             status_code=response.status,
@@ -178,7 +197,8 @@ class _Transport(httpx.AsyncBaseTransport):
         )
 
     async def aclose(self) -> None:
-        await self._pool.aclose()
+        for pool in self._pools.values():
+            await pool.aclose()
 
 
 class _Body(httpx.AsyncByteStream):

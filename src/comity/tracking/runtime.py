@@ -29,7 +29,12 @@ def hooks_from_settings(
     evidence: bool = True,
     reattribute: bool = True,
 ) -> Hooks:
-    """Hooks for `monitor_items`; `routes` sends demo names to the loopback server."""
+    """Hooks for `monitor_items`; `routes` sends demo names to the loopback server
+    (default: the COMITY_CONNECT_OVERRIDES setting, as for evidence capture)."""
+    if routes is None:
+        from comity.evidence.fetch import parse_routes
+
+        routes = parse_routes(settings.connect_overrides) or None
     polite = politeness or Politeness(timeout=min(settings.fetch_timeout_seconds, 10.0),
                                       max_bytes=settings.fetch_max_bytes)  # fmt: skip
     guard = Guard.from_entries(settings.fetch_allow)

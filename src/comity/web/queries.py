@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import CompoundSelect, Select, case, func, or_, select
+from sqlalchemy import CompoundSelect, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from comity.cases.states import STATES
@@ -25,6 +25,7 @@ from comity.intake.service import get_item, item_summary
 
 __all__ = [
     "ATTRIBUTION_FILTERS",
+    "COUNT_CAP",
     "STATES",
     "ItemFilter",
     "ItemPage",
@@ -36,6 +37,7 @@ __all__ = [
 # Filters that need stored attribution or proposals; refused until those tables exist.
 ATTRIBUTION_FILTERS = ("host_country", "provider", "channel")
 MAX_PER_PAGE = 200
+COUNT_CAP = 1_000
 _Q = TypeVar("_Q", bound=Select[*tuple[Any, ...]])
 # Above this many text matches the search stays a subquery (a bound list would be too long).
 _MAX_IDS = 5_000
@@ -73,10 +75,15 @@ class ItemPage:
     total: int
     page: int
     per_page: int
+    total_is_lower_bound: bool = False  # more than COUNT_CAP items match
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages or (self.total_is_lower_bound and len(self.items) > 0)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -85,6 +92,7 @@ class ItemPage:
             "page": self.page,
             "per_page": self.per_page,
             "pages": self.pages,
+            "total_is_lower_bound": self.total_is_lower_bound,
         }
 
 
@@ -124,7 +132,11 @@ def _where(query: _Q, f: ItemFilter, dialect: str = "sqlite") -> _Q:
     if f.conduct:
         code = check_conduct(f.conduct)
         query = query.where(
-            Item.id.in_(select(ItemConduct.item_id).where(ItemConduct.conduct == code))
+            # EXISTS probes the (item_id, conduct) primary key per candidate row, so a
+            # newest-first walk stops after one page instead of reading every conduct.
+            select(ItemConduct.item_id)
+            .where(ItemConduct.item_id == Item.id, ItemConduct.conduct == code)
+            .exists()
         )
     if f.priority:
         query = query.where(Item.priority == f.priority)
@@ -160,15 +172,26 @@ def search_items(
         ids = tuple(session.scalars(_text_matches(filters.q, dialect).limit(_MAX_IDS + 1)))
         if len(ids) <= _MAX_IDS:
             filters = replace(filters, matching_ids=ids)
-    urgent_flag = Item.priority == "threat_to_life"
-    counts = list(
-        session.execute(
-            _where(
-                select(func.count(Item.id), func.count(case((urgent_flag, 1)))), filters, dialect
+    urgent_flag: Any = Item.priority == "threat_to_life"
+    if dialect == "sqlite":
+        # SQLite keeps no value distribution (no STAT4), so it would walk the state
+        # index for the rare urgent rows; unlikely() tells it they are few, and an
+        # index on items (priority, id) then serves them directly.
+        urgent_flag = func.unlikely(urgent_flag)
+    # Counting every match of a broad filter would read the whole table on each
+    # page view; the count stops at COUNT_CAP and the page says "1,000+".
+    total = int(
+        session.scalar(
+            select(func.count()).select_from(
+                _where(select(Item.id), filters, dialect).limit(COUNT_CAP + 1).subquery()
             )
-        ).one()
+        )
+        or 0
     )
-    total, urgent = int(counts[0]), int(counts[1])
+    urgent = int(
+        session.scalar(_where(select(func.count(Item.id)), filters, dialect).where(urgent_flag))
+        or 0
+    )
     offset = (page - 1) * per_page
     items: list[Item] = []
     if offset < urgent:
@@ -179,7 +202,7 @@ def search_items(
             .limit(per_page)
             .offset(offset)
         )
-    if len(items) < per_page and total > urgent:
+    if len(items) < per_page:
         items += session.scalars(
             _where(select(Item), filters, dialect)
             .where(Item.priority != "threat_to_life")
@@ -187,6 +210,8 @@ def search_items(
             .limit(per_page - len(items))
             .offset(max(0, offset - urgent))
         )
+    capped = total > COUNT_CAP
+    return ItemPage(item_summary(session, items), min(total, COUNT_CAP), page, per_page, capped)
     return ItemPage(item_summary(session, items), total, page, per_page)
 
 

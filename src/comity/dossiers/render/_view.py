@@ -185,8 +185,6 @@ def to_view(dossier: Dossier) -> dict[str, Any]:
     )
     for item in record["items"]:
         item["url_parts"] = split_url(item["url"])
-        sha = item["evidence_sha256"]
-        item["sha_parts"] = [sha[i : i + 16] for i in range(0, 64, 16)]
         item["captured"] = item["captured_at"].replace("T", " ").removesuffix("Z")
         item["conduct_label"] = t["conduct"].get(item["conduct"], item["conduct"])
     record["view"] = {

@@ -1,0 +1,1 @@
+"""Statistics views, charts and the transparency report (aggregates only)."""
