@@ -6,6 +6,7 @@ English is shown as the key itself, so a gap is visible and never an error.
 
 from __future__ import annotations
 
+import pkgutil
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
@@ -19,18 +20,50 @@ LANGUAGES = ("en", "ru", "kk")
 DEFAULT_LANGUAGE = "en"
 
 
+def _sources(lang: str) -> list[tuple[str, str]]:
+    """(where, YAML text): the web's strings, then `comity/<domain>/i18n/<lang>.yaml`.
+
+    Domains that add pages ship their strings beside their views, so two
+    domains never edit the same file.
+    """
+    import comity
+
+    out = [
+        (
+            f"comity/web/i18n/{lang}.yaml",
+            resources.files("comity.web").joinpath(f"i18n/{lang}.yaml").read_text("utf-8"),
+        )
+    ]
+    for module in sorted(pkgutil.iter_modules(comity.__path__), key=lambda m: m.name):
+        if not module.ispkg or module.name == "web":
+            continue
+        folder = resources.files(f"comity.{module.name}")
+        path = folder.joinpath(f"i18n/{lang}.yaml")
+        # Only domains with pages (a views module) contribute interface strings; others
+        # may keep i18n files of their own format (e.g. the reports' fixed texts).
+        if folder.joinpath("views.py").is_file() and path.is_file():
+            out.append((f"comity/{module.name}/i18n/{lang}.yaml", path.read_text("utf-8")))
+    return out
+
+
 @lru_cache(maxsize=len(LANGUAGES))
 def catalog(lang: str) -> dict[str, str]:
     """The strings of one language: a flat mapping key -> text."""
     if lang not in LANGUAGES:
         raise ValueError(f"language {lang!r}: valid: {', '.join(LANGUAGES)}")
-    text = resources.files("comity.web").joinpath(f"i18n/{lang}.yaml").read_text("utf-8")
-    data = yaml.safe_load(text)
-    if not isinstance(data, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
-    ):
-        raise ValueError(f"i18n/{lang}.yaml: must be a flat mapping of strings")
-    return data
+    merged: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    for where, text in _sources(lang):
+        data = yaml.safe_load(text) or {}
+        if not isinstance(data, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+        ):
+            raise ValueError(f"{where}: must be a flat mapping of strings")
+        for key, value in data.items():
+            if key in merged:
+                raise ValueError(f"{where}: key {key!r} is already defined in {origin[key]}")
+            merged[key], origin[key] = value, where
+    return merged
 
 
 def translator(lang: str) -> Callable[..., str]:

@@ -41,6 +41,8 @@ def filters_from(values: Mapping[str, str]) -> ItemFilter:
         conduct=text("conduct"),
         priority=text("priority"),
         domain=text("domain"),
+        host_country=text("host_country"),
+        provider=text("provider"),
         min_age_days=int_param(values, "min_age_days"),
         max_age_days=int_param(values, "max_age_days"),
         q=text("q"),

@@ -8,17 +8,19 @@ they belong in the intake and audit services once those grow the same needs.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import CompoundSelect, Select, func, or_, select
+from sqlalchemy import CompoundSelect, Select, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from comity.cases.states import STATES
 from comity.core.audit import AuditEvent
 from comity.core.db import utcnow
 from comity.core.errors import BadInput
+from comity.hosting.models import AttributionRecord
 from comity.intake.conducts import check_conduct
 from comity.intake.models import Item, ItemConduct, Report
 from comity.intake.service import get_item, item_summary
@@ -34,8 +36,8 @@ __all__ = [
 ]
 
 
-# Filters that need stored attribution or proposals; refused until those tables exist.
-ATTRIBUTION_FILTERS = ("host_country", "provider", "channel")
+# Filters that need data this installation does not store yet; refused with a reason.
+ATTRIBUTION_FILTERS = ("channel",)
 MAX_PER_PAGE = 200
 COUNT_CAP = 1_000
 _Q = TypeVar("_Q", bound=Select[*tuple[Any, ...]])
@@ -49,6 +51,8 @@ class ItemFilter:
     conduct: str | None = None
     priority: str | None = None
     domain: str | None = None
+    host_country: str | None = None
+    provider: str | None = None
     min_age_days: int | None = None
     max_age_days: int | None = None
     q: str | None = None
@@ -62,6 +66,8 @@ class ItemFilter:
             "conduct": self.conduct,
             "priority": self.priority,
             "domain": self.domain,
+            "host_country": self.host_country,
+            "provider": self.provider,
             "min_age_days": None if self.min_age_days is None else str(self.min_age_days),
             "max_age_days": None if self.max_age_days is None else str(self.max_age_days),
             "q": self.q,
@@ -117,6 +123,36 @@ def _contains(column: Any, needle: str, dialect: str) -> Any:
     return column.ilike(needle, escape="\\")
 
 
+def _attributed(country: str | None, provider: str | None) -> Any:
+    """The item's latest stored attribution names `country` and/or `provider` (CDN or platform)."""
+    latest = (
+        select(func.max(AttributionRecord.observed_at))
+        .where(AttributionRecord.item_id == Item.id)
+        .scalar_subquery()
+    )
+    match = select(AttributionRecord.id).where(
+        AttributionRecord.item_id == Item.id, AttributionRecord.observed_at == latest
+    )
+    if country:
+        code = country.strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", code):
+            raise BadInput(
+                f"host_country {country!r}: a two-letter ISO 3166 code", field="host_country"
+            )
+        # `countries` is a sorted, comma-separated list (comity.hosting.models).
+        padded = literal(",") + AttributionRecord.countries + literal(",")
+        match = match.where(padded.like(f"%,{code},%"))
+    if provider:
+        name = provider.strip().lower()
+        match = match.where(
+            or_(
+                func.lower(AttributionRecord.cdn) == name,
+                func.lower(AttributionRecord.platform) == name,
+            )
+        )
+    return match.exists()
+
+
 def _where(query: _Q, f: ItemFilter, dialect: str = "sqlite") -> _Q:
     for name, value in f.unsupported.items():
         if value:
@@ -143,6 +179,8 @@ def _where(query: _Q, f: ItemFilter, dialect: str = "sqlite") -> _Q:
     if f.domain:
         domain = f.domain.strip().lower()
         query = query.where(or_(Item.host == domain, Item.registrable_domain == domain))
+    if f.host_country or f.provider:
+        query = query.where(_attributed(f.host_country, f.provider))
     now = utcnow()
     if f.min_age_days is not None:
         query = query.where(Item.created_at <= now - timedelta(days=f.min_age_days))

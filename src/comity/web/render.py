@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import pkgutil
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader
+from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 
 from comity.web.deps import Actor
 from comity.web.i18n import LANGUAGES, pick_language, translator
@@ -40,9 +42,22 @@ def register_nav(entry: NavEntry) -> None:
         NAV.append(entry)
 
 
+def _loader() -> ChoiceLoader:
+    """The web's templates first, then `comity/<domain>/templates/` of domains with pages."""
+    import comity
+
+    loaders: list[BaseLoader] = [PackageLoader("comity.web", "templates")]
+    for module in sorted(pkgutil.iter_modules(comity.__path__), key=lambda m: m.name):
+        if module.ispkg and module.name != "web":
+            folder = resources.files(f"comity.{module.name}").joinpath("templates")
+            if folder.is_dir():
+                loaders.append(FileSystemLoader(str(folder)))
+    return ChoiceLoader(loaders)
+
+
 # autoescape=True everywhere: captured titles, notes and URLs are text, never markup.
 _env = Environment(
-    loader=PackageLoader("comity.web", "templates"),
+    loader=_loader(),
     autoescape=True,
     trim_blocks=True,
     lstrip_blocks=True,

@@ -41,6 +41,13 @@ def _evidence(session: Session, item_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def _empty(value: Any) -> bool:
+    """Nothing to show: None, an empty list, or a mapping whose values are all empty."""
+    if value is None or value == [] or value == {}:
+        return True
+    return isinstance(value, dict) and all(_empty(v) for v in value.values())
+
+
 def item_sections(*, session: Session, item_id: int) -> tuple[dict[str, Any], list[str]]:
     """(section name -> JSON value, names of expected sections nobody provides yet)."""
     item = get_item(session=session, item_id=item_id)
@@ -49,6 +56,7 @@ def item_sections(*, session: Session, item_id: int) -> tuple[dict[str, Any], li
     if "evidence" not in hooks:
         out["evidence"] = _evidence(session, item_id) or None
     for name, fn in hooks.items():
-        out[name] = fn(session, item)
+        value = fn(session, item)
+        out[name] = None if _empty(value) else value
     pending = [name for name in EXPECTED if name not in out]
     return out, pending

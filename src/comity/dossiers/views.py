@@ -1,0 +1,145 @@
+"""The dossier builder: build drafts by channel or host, issue, list, show, download.
+
+Downloads go through `export_file`, which re-hashes the stored file and refuses
+one that no longer matches its recorded SHA-256.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from comity.core.db import read_session, session_scope
+from comity.core.errors import BadInput
+from comity.dossiers import service
+from comity.dossiers.issue import issue
+from comity.dossiers.models import DOSSIER_STATES
+from comity.web.deps import Actor, need
+from comity.web.render import NavEntry, page, register_nav
+
+__all__ = ["BUILD_CHANNELS", "MEDIA_TYPES", "router"]
+
+router = APIRouter(include_in_schema=False)
+Read = Annotated[Actor, Depends(need("read"))]
+Dossier = Annotated[Actor, Depends(need("dossier"))]
+
+BUILD_CHANNELS = ("diplomatic_request", "mla_request", "eu_removal_order_request",
+                  "provider_referral", "eu_coordinator")  # fmt: skip
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "eml": "application/octet-stream",
+    "xarf": "application/json",
+}
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+
+register_nav(NavEntry("/dossiers", "nav.dossiers", "read"))
+
+
+def _list_page(
+    request: Request,
+    *,
+    state: str = "",
+    built: dict[str, Any] | None = None,
+    status: int = 200,
+    message: str | None = None,
+) -> HTMLResponse:
+    if state and state not in DOSSIER_STATES:
+        raise BadInput(f"state: valid values are {', '.join(DOSSIER_STATES)}", field="state")
+    with read_session(request.app.state.engine) as session:
+        rows = [
+            service.dossier_state(session=session, record=r)
+            for r in service.list_dossiers(session=session, state=state or None)
+        ]
+    rows.reverse()  # newest first: the one just built or issued is at the top
+    return page(
+        request,
+        "dossiers.html",
+        status=status,
+        active="nav.dossiers",
+        rows=rows,
+        state=state,
+        states=DOSSIER_STATES,
+        channels=BUILD_CHANNELS,
+        built=built,
+        message=message,
+        message_kind="ok" if message else None,
+    )
+
+
+@router.get("/dossiers")
+def dossiers(request: Request, actor: Read, state: str = "") -> HTMLResponse:
+    return _list_page(request, state=state)
+
+
+@router.post("/dossiers/build")
+def build(
+    request: Request,
+    actor: Dossier,
+    channel: Annotated[str, Form(max_length=40)] = "",
+    host: Annotated[str, Form(max_length=2)] = "",
+) -> HTMLResponse:
+    with session_scope(request.app.state.engine) as session:
+        result = service.build_drafts(
+            session=session,
+            actor=actor.name,
+            channel=channel or None,
+            host=host.strip().upper() or None,
+        )
+        built = {
+            "created": [service.dossier_state(session=session, record=r) for r in result.created],
+            "refused": result.refused,
+        }
+    return _list_page(request, built=built)
+
+
+@router.get("/dossiers/{dossier_id}")
+def show(request: Request, dossier_id: int, actor: Read) -> HTMLResponse:
+    with read_session(request.app.state.engine) as session:
+        record = service.get_dossier(session=session, dossier_id=dossier_id)
+        state = service.dossier_state(session=session, record=record)
+    # Stored files name their format by suffix ("xarf.json"); links use the export key ("xarf").
+    keys = {suffix: key for key, suffix in service.EXPORT_FORMATS.items()}
+    return page(request, "dossier.html", active="nav.dossiers", d=state, format_keys=keys)
+
+
+@router.post("/dossiers/{dossier_id}/issue")
+async def issue_dossier(request: Request, dossier_id: int, actor: Dossier) -> Response:
+    # Issuing re-attributes every item (DNS) and renders every format: off the event loop.
+    await run_in_threadpool(
+        lambda: issue(engine=request.app.state.engine, dossier_id=dossier_id, actor=actor.name)
+    )
+    return RedirectResponse(f"/dossiers/{dossier_id}", status_code=303)
+
+
+@router.post("/dossiers/{dossier_id}/revise")
+def revise(request: Request, dossier_id: int, actor: Dossier) -> Response:
+    with session_scope(request.app.state.engine) as session:
+        new_id = service.revise(session=session, dossier_id=dossier_id, actor=actor.name).id
+    return RedirectResponse(f"/dossiers/{new_id}", status_code=303)
+
+
+@router.get("/dossiers/{dossier_id}/files/{fmt}/{language}")
+def download(request: Request, dossier_id: int, fmt: str, language: str, actor: Read) -> Response:
+    if fmt not in MEDIA_TYPES:
+        raise BadInput(f"format: valid values are {', '.join(MEDIA_TYPES)}", field="format")
+    with read_session(request.app.state.engine) as session:
+        name, data = service.export_file(
+            session=session, dossier_id=dossier_id, fmt=fmt, language=language
+        )
+    safe = _UNSAFE_NAME.sub("_", name)
+    return Response(
+        data,
+        media_type=MEDIA_TYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{safe}"',
+            "Content-Security-Policy": "sandbox",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

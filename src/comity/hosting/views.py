@@ -1,0 +1,28 @@
+"""Web action of the hosting domain: attribute an item (same service as `comity attribute`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from comity.hosting.service import attribute_stored
+from comity.web.deps import Actor, need
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+Attribute = Annotated[Actor, Depends(need("attribute"))]
+
+
+@router.post("/items/{item_id}/attribute")
+async def attribute(request: Request, item_id: int, actor: Attribute) -> Response:
+    # DNS and address look-ups: in the thread pool, off the event loop.
+    await run_in_threadpool(
+        lambda: attribute_stored(
+            engine=request.app.state.engine, item_ids=[item_id], actor=actor.name
+        )
+    )
+    return RedirectResponse(f"/items/{item_id}#attribution", status_code=303)
