@@ -188,36 +188,62 @@ def _seed_0007(conn: Connection) -> None:
     proposal = conn.execute(text("SELECT id, item_id FROM proposals")).first()
     assert proposal is not None
     conn.execute(
-        text("INSERT INTO dossiers (kind, channel, host, addressee_key, addressee, sender, "
-             "languages, skipped_languages, priority, state, version, created_by, created_at) "
-             "VALUES ('note_verbale', 'diplomatic_request', 'DE', 'DE.AA', '{}', '{}', '[\"en\"]', "
-             "'{}', 'standard', 'draft', 1, 'mig', CURRENT_TIMESTAMP)")
+        text(
+            "INSERT INTO dossiers (kind, channel, host, addressee_key, addressee, sender, "
+            "languages, skipped_languages, priority, state, version, created_by, created_at) "
+            "VALUES ('note_verbale', 'diplomatic_request', 'DE', 'DE.AA', '{}', '{}', '[\"en\"]', "
+            "'{}', 'standard', 'draft', 1, 'mig', CURRENT_TIMESTAMP)"
+        )
     )
     dossier = conn.execute(text("SELECT id FROM dossiers WHERE addressee_key = 'DE.AA'")).scalar()
     conn.execute(
-        text("INSERT INTO dossier_items (dossier_id, proposal_id, item_id, position, status) "
-             "VALUES (:d, :p, :i, 1, 'included')"),
+        text(
+            "INSERT INTO dossier_items (dossier_id, proposal_id, item_id, position, status) "
+            "VALUES (:d, :p, :i, 1, 'included')"
+        ),
         {"d": dossier, "p": proposal[0], "i": proposal[1]},
     )
     conn.execute(
-        text("INSERT INTO dossier_files (dossier_id, format, language, sha256, size, path, "
-             "created_at) VALUES (:d, 'pdf', 'en', :sha, 10, 'objects/ab/x', CURRENT_TIMESTAMP)"),
+        text(
+            "INSERT INTO dossier_files (dossier_id, format, language, sha256, size, path, "
+            "created_at) VALUES (:d, 'pdf', 'en', :sha, 10, 'objects/ab/x', CURRENT_TIMESTAMP)"
+        ),
         {"d": dossier, "sha": "ab" * 32},
     )
     conn.execute(text("INSERT INTO dossier_sequences (year, last) VALUES (2026, 1)"))
     conn.execute(
-        text("UPDATE dossiers SET state = 'issued', reference = 'KZ-CTC/2026/000001' "
-             "WHERE id = :d"),
+        text(
+            "UPDATE dossiers SET state = 'issued', reference = 'KZ-CTC/2026/000001' WHERE id = :d"
+        ),
         {"d": dossier},
     )
 
 
 def _check_0007(conn: Connection) -> None:
     row = conn.execute(
-        text("SELECT d.reference, f.sha256, i.status FROM dossiers d JOIN dossier_files f "
-             "ON f.dossier_id = d.id JOIN dossier_items i ON i.dossier_id = d.id")
+        text(
+            "SELECT d.reference, f.sha256, i.status FROM dossiers d JOIN dossier_files f "
+            "ON f.dossier_id = d.id JOIN dossier_items i ON i.dossier_id = d.id"
+        )
     ).one()
     assert tuple(row) == ("KZ-CTC/2026/000001", "ab" * 32, "included")
+
+
+def _seed_0008(conn: Connection) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO item_conducts (item_id, conduct) SELECT id, 'terrorism.threat' "
+            "FROM items WHERE url_key = 'k1' AND NOT EXISTS (SELECT 1 FROM item_conducts "
+            "WHERE conduct = 'terrorism.threat')"
+        )
+    )
+
+
+def _check_0008(conn: Connection) -> None:
+    found = conn.execute(
+        text("SELECT count(*) FROM item_conducts WHERE conduct = 'terrorism.threat'")
+    ).scalar()
+    assert found == 1
 
 
 # revision -> (insert rows that exercise the revision's tables, check them later)
@@ -229,6 +255,7 @@ SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None
     "0005": (_seed_0005, _check_0005),
     "0006": (_seed_0006, _check_0006),
     "0007": (_seed_0007, _check_0007),
+    "0008": (_seed_0008, _check_0008),
 }
 
 

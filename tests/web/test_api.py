@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import Engine, update
 
-from comity.core.db import session_scope
+from comity.core.db import session_scope, utcnow
+from comity.hosting.models import AttributionRecord
 from comity.intake.models import Item
 from tests.web.conftest import TestClient
 
@@ -114,8 +117,13 @@ def test_worklist_bad_filters_are_400_naming_the_field(
     )
     assert bad_state.status_code == 400
     assert bad_state.json()["field"] == "state"
+    channel = client.get(
+        "/api/v1/items", params={"channel": "EU.TCO"}, headers=_auth(tokens["analyst"])
+    )
+    assert channel.status_code == 400
+    assert channel.json()["field"] == "channel"
     country = client.get(
-        "/api/v1/items", params={"host_country": "DE"}, headers=_auth(tokens["analyst"])
+        "/api/v1/items", params={"host_country": "Germany"}, headers=_auth(tokens["analyst"])
     )
     assert country.status_code == 400
     assert country.json()["field"] == "host_country"
@@ -228,3 +236,32 @@ def test_worklist_count_stops_at_the_cap_and_says_so(
         "/api/v1/items", params={"per_page": 3, "page": 2}, headers=_auth(tokens["analyst"])
     ).json()
     assert [i["id"] for i in second["items"]] == [ids[0]]
+
+
+def test_worklist_filters_by_the_latest_attribution_country_and_provider(
+    client: TestClient, tokens: dict[str, str], engine: Engine
+) -> None:
+    moved = _add(client, tokens["analyst"], "https://moved.example/")["id"]
+    stayed = _add(client, tokens["analyst"], "https://stayed.example/")["id"]
+    now = utcnow()
+    with session_scope(engine) as session:
+        for item_id, when, countries, cdn in [
+            (moved, now - timedelta(days=3), "DE", None),
+            (moved, now, "NL,US", "Cloudflare"),
+            (stayed, now, "DE", None),
+        ]:
+            session.add(
+                AttributionRecord(
+                    item_id=item_id, observed_at=when, countries=countries, cdn=cdn, data={}
+                )
+            )
+
+    def ids(**params: str) -> list[int]:
+        body = client.get("/api/v1/items", params=params, headers=_auth(tokens["analyst"]))
+        assert body.status_code == 200, body.text
+        return [i["id"] for i in body.json()["items"]]
+
+    assert ids(host_country="de") == [stayed]
+    assert ids(host_country="US") == [moved]
+    assert ids(provider="cloudflare") == [moved]
+    assert ids(host_country="NL", provider="Cloudflare") == [moved]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.server
 import re
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +19,7 @@ from comity.core.db import read_session, session_scope
 from comity.intake.models import Item
 from comity.intake.service import add_report
 from comity.web.i18n import LANGUAGES, catalog
-from tests.web.conftest import LOCAL, TestClient, csrf_of, log_in
+from tests.web.conftest import LOCAL, TestClient, log_in
 
 XSS_TITLE = "<script>alert(1)</script>"
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "comity" / "web" / "templates"
@@ -85,7 +84,7 @@ def hostile_site() -> Iterator[str]:
     server.server_close()
 
 
-def test_review_queue_puts_threat_to_life_first_and_a_second_person_approves(
+def test_review_queue_puts_threat_to_life_first_and_second_persons_decide(
     app: FastAPI, engine: Engine, passwords: str
 ) -> None:
     first = _proposal(engine, _item(engine, "https://old.example/a"))
@@ -99,15 +98,28 @@ def test_review_queue_puts_threat_to_life_first_and_a_second_person_approves(
         page = rita.get("/review").text
         assert page.index(f'id="proposal-{urgent}"') < page.index(f'id="proposal-{first}"')
         assert "Requesting state&#39;s provisions" in page and "Host state&#39;s provisions" in page
-        done = rita.post(
+        assert "evidence_missing" in page  # the safeguard finding is shown before deciding
+        blocked = rita.post(
             f"/review/{urgent}",
-            data={"decision": "approve", "reason": "Dual criminality established.",
+            data={"decision": "approve", "reason": "Established.", "csrf_token": csrf},
+        )
+        assert blocked.status_code == 409 and "cannot be approved" in blocked.text
+        done = rita.post(
+            f"/review/{first}",
+            data={"decision": "reject", "reason": "Not established.", "csrf_token": csrf},
+        )
+        assert done.status_code == 200, done.text
+        assert f'id="proposal-{first}"' not in done.text
+    with user(app, "sam") as (sam, csrf):
+        assert "Approve with override" in sam.get("/review").text
+        done = sam.post(
+            f"/review/{urgent}/override",
+            data={"reason": "Urgent.", "override_reason": "Captured offline; hash attached.",
                   "csrf_token": csrf},
         )  # fmt: skip
         assert done.status_code == 200, done.text
-        assert f'id="proposal-{urgent}"' not in done.text
     assert _state(engine, urgent) == "approved"
-    assert _state(engine, first) == "proposed"
+    assert _state(engine, first) == "rejected"
 
 
 def test_an_analyst_posting_an_approval_gets_403(
@@ -178,16 +190,18 @@ def test_a_captured_script_title_is_text_on_the_item_and_review_pages_and_downlo
         for html in (item_page, review_page):
             assert XSS_TITLE not in html
             assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-        evidence = re.search(r"/evidence/(\d+)/content", rita.get(f"/items/{item_id}").text)
-        evidence_id = evidence.group(1) if evidence else "1"
-        body = rita.get(f"/evidence/{evidence_id}/content")
+        evidence = re.search(r"/evidence/(\d+)/content", rita.get(f"/items/{item_id}/actions").text)
+        assert evidence, "the actions panel links the capture's files"
+        body = rita.get(f"/evidence/{evidence.group(1)}/content")
     assert body.status_code == 200
     assert XSS_TITLE.encode() in body.content  # the bytes as captured, but never as a page:
     assert body.headers["content-type"] == "application/octet-stream"
     assert body.headers["content-security-policy"] == "sandbox"
     assert body.headers["x-content-type-options"] == "nosniff"
     disposition = body.headers["content-disposition"]
-    assert re.fullmatch(r'attachment; filename="item-\d+-evidence-\d+-[0-9a-f]{12}\.bin"', disposition)
+    assert re.fullmatch(
+        r'attachment; filename="item-\d+-evidence-\d+-[0-9a-f]{12}\.bin"', disposition
+    )
 
 
 @pytest.mark.parametrize(
@@ -215,7 +229,7 @@ def test_every_string_my_pages_use_exists_in_every_language() -> None:
     for name in MINE:
         used |= set(re.findall(r"""\bt\(["']([a-z_.]+)["']""", (TEMPLATES / name).read_text()))
     english = catalog("en")
-    assert sorted(k for k in used if k not in english) == []
+    assert sorted(k for k in used if k not in english and not k.endswith(".")) == []
     for lang in LANGUAGES:
         assert {"nav.review", "nav.dossiers", "nav.tracking", "review.approve"} <= set(
             catalog(lang)

@@ -66,7 +66,22 @@ def _actions(session: Session, item_id: int) -> dict[str, Any]:
     proposals = session.scalars(
         select(Proposal).where(Proposal.item_id == item_id).order_by(Proposal.id.desc())
     )
+    from comity.evidence.models import Evidence
+
+    captures = session.scalars(
+        select(Evidence).where(Evidence.item_id == item_id).order_by(Evidence.id.desc()).limit(10)
+    )
     return {
+        "captures": [
+            {
+                "id": e.id,
+                "captured_at": e.captured_at,
+                "outcome": e.outcome,
+                "status": e.status,
+                "files": [k for k in ("content", "warc", "screenshot") if getattr(e, f"{k}_path")],
+            }
+            for e in captures
+        ],
         "facts": list(vocabulary.facts.values()),
         "assessments": assessments,
         "last_facts": assessments[0]["facts"] if assessments else {},

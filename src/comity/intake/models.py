@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from comity.core.db import Base, UTCDateTime, utcnow
@@ -20,6 +20,8 @@ class Item(Base):
     """
 
     __tablename__ = "items"
+    # The worklist orders by priority then id (bench/results/web.md).
+    __table_args__ = (Index("ix_items_priority_id", "priority", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(Text, nullable=False)
@@ -36,6 +38,8 @@ class ItemConduct(Base):
     """The conduct codes reported for an item (derived from its reports, kept for queries)."""
 
     __tablename__ = "item_conducts"
+    # Filtering the worklist by conduct looks items up by conduct.
+    __table_args__ = (Index("ix_item_conducts_conduct", "conduct", "item_id"),)
 
     item_id: Mapped[int] = mapped_column(
         ForeignKey("items.id", ondelete="CASCADE"), primary_key=True

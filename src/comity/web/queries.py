@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import CompoundSelect, Select, func, literal, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from comity.cases.states import STATES
 from comity.core.audit import AuditEvent
@@ -125,9 +125,11 @@ def _contains(column: Any, needle: str, dialect: str) -> Any:
 
 def _attributed(country: str | None, provider: str | None) -> Any:
     """The item's latest stored attribution names `country` and/or `provider` (CDN or platform)."""
+    newer = aliased(AttributionRecord)
     latest = (
-        select(func.max(AttributionRecord.observed_at))
-        .where(AttributionRecord.item_id == Item.id)
+        select(func.max(newer.observed_at))
+        .where(newer.item_id == Item.id)
+        .correlate(Item)
         .scalar_subquery()
     )
     match = select(AttributionRecord.id).where(
