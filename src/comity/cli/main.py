@@ -33,6 +33,7 @@ _DOMAINS = (
     "comity.cases.cli",
     "comity.dossiers.cli",
     "comity.tracking.cli",
+    "comity.web.cli",
     "comity.flows.cli",
     "comity.reports.cli",
 )

@@ -420,4 +420,33 @@ def run_demo(*, console: Console, home: Path | None = None, serve: bool = False)
 
 
 def _serve(ctx: DemoContext) -> None:
-    ctx.say("web application: not available yet")
+    """Serve the web application on 127.0.0.1 until Ctrl-C (the demo internet stays up)."""
+    import contextlib
+    import os
+    import socket
+
+    import uvicorn
+
+    from comity.web.app import create_app
+
+    wanted = int(os.environ.get("COMITY_DEMO_PORT") or 8000)
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", wanted))
+            port = wanted
+        except OSError:  # taken: any free port will do for a demo
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+    ctx.say(f"\n[bold]Comity is running at http://127.0.0.1:{port}/[/bold] (Ctrl-C stops it)")
+    if ctx.settings.mode == "development":
+        ctx.say("demo log-ins (development mode only):")
+        for name, role, password in DEMO_USERS:
+            ctx.say(f"  {name:6} {role:15} {password}")
+    config = uvicorn.Config(
+        create_app(ctx.settings), host="127.0.0.1", port=port, log_level="warning",
+        ws="none", lifespan="off",
+    )  # fmt: skip
+    # uvicorn handles Ctrl-C itself; a second one may still reach us.
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(config).run()
+    ctx.say("web application stopped")
