@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from comity.core.db import get_engine
 from comity.core.errors import BadInput, ComityError, NotFound
 from comity.core.settings import Settings, get_settings
-from comity.web import api, pages
+from comity.web import api, pages, reportpages
 from comity.web.auth import TooManyAttempts
 from comity.web.deps import Forbidden, NotAuthenticated
 from comity.web.i18n import translator
@@ -133,5 +133,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(packages=[("comity.web", "static")]), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(reportpages.router)
     _domain_views(app)
     return app

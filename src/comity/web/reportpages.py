@@ -1,0 +1,138 @@
+"""The dashboard (charts for supervisors and auditors) and the transparency report.
+
+The figures come from `comity.reports`; charts are inline SVG that
+`comity.reports.charts` has already sanitised (no scripts, no inline styles),
+each followed by an escaped table of the same numbers. The transparency report
+is aggregates only; its downloads are attachments, never rendered in the app.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
+
+from comity.core.db import read_session, utcnow
+from comity.core.errors import BadInput
+from comity.web.deps import Actor, need
+from comity.web.render import NavEntry, language, page, register_nav
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+Audit = Annotated[Actor, Depends(need("audit"))]
+Read = Annotated[Actor, Depends(need("read"))]
+
+register_nav(NavEntry("/dashboard", "nav.dashboard", "audit"))
+register_nav(NavEntry("/transparency", "nav.transparency", "read"))
+
+_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "json": "application/json"}
+
+
+def _day(value: str | None, default: date, field: str) -> date:
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"{field}: {value!r} is not a date (YYYY-MM-DD)", field=field) from None
+
+
+def _dashboard_view() -> dict[str, Any]:
+    from comity.reports.charts import dashboard_charts, table_html
+    from comity.reports.service import dashboard
+
+    with read_session() as session:
+        figures = dashboard(session=session)
+    charts = dashboard_charts(figures)
+    hosts = [
+        [r["key"], r["n"], r["removed"], f"{r['rate'] * 100:.0f} %"]
+        for r in figures["removal_rate_by_host"]
+    ]
+    tables = [table_html("Removal rate by host state", ["host", "sent", "removed", "rate"], hosts)]
+    return {
+        "charts": {k: Markup(v) for k, v in charts.items()},  # noqa: S704 - sanitised SVG
+        "tables": [Markup(t) for t in tables],  # noqa: S704 - table_html escapes every cell
+        "figures": figures,
+    }
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+async def dashboard_page(request: Request, actor: Audit) -> HTMLResponse:
+    view = await run_in_threadpool(_dashboard_view)
+    return page(request, "dashboard.html", active="/dashboard", **view)
+
+
+def _period(start: str | None, end: str | None) -> tuple[date, date]:
+    today = utcnow().date()
+    first = _day(start, today.replace(month=1, day=1), "from")
+    last = _day(end, today, "to")
+    if last < first:
+        raise BadInput("to: the period ends before it starts", field="to")
+    return first, last
+
+
+def _document(first: date, last: date, lang: str) -> list[dict[str, Any]]:
+    from comity.reports import transparency
+
+    with read_session() as session:
+        doc = transparency.document(session=session, period_from=first, period_to=last)
+    return transparency.sections(doc, lang)
+
+
+@router.get("/transparency", response_class=HTMLResponse)
+async def transparency_page(
+    request: Request,
+    actor: Read,
+    start: Annotated[str | None, Query(alias="from")] = None,
+    end: Annotated[str | None, Query(alias="to")] = None,
+) -> HTMLResponse:
+    first, last = _period(start, end)
+    lang = language(request)
+    sections = await run_in_threadpool(_document, first, last, lang)
+    return page(
+        request,
+        "transparency.html",
+        active="/transparency",
+        sections=sections,
+        period_from=first.isoformat(),
+        period_to=last.isoformat(),
+    )
+
+
+@router.get("/transparency/report")
+async def transparency_download(
+    request: Request,
+    actor: Read,
+    fmt: Annotated[str, Query(alias="format")] = "pdf",
+    start: Annotated[str | None, Query(alias="from")] = None,
+    end: Annotated[str | None, Query(alias="to")] = None,
+    lang: Annotated[str | None, Query()] = None,
+) -> Response:
+    from comity.reports import transparency
+
+    if fmt not in _TYPES:
+        raise BadInput(f"format: '{fmt}' is not valid; valid: {', '.join(_TYPES)}", field="format")
+    first, last = _period(start, end)
+    chosen = lang or language(request)
+
+    def render() -> bytes:
+        with read_session() as session:
+            return transparency.render(
+                session=session, period_from=first, period_to=last, fmt=fmt, language=chosen
+            )
+
+    body = await run_in_threadpool(render)
+    name = f"comity-transparency-{first.isoformat()}-{last.isoformat()}.{chosen}.{fmt}"
+    return Response(
+        body,
+        media_type=_TYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Security-Policy": "sandbox",
+        },
+    )
