@@ -37,8 +37,10 @@ def test_killed_import_keeps_complete_rows_and_rerun_adds_the_rest_once(
         for i in range(ROWS):
             f.write(f"https://s{i % 997}.example/p/{i},terrorism.glorification,,bulk\n")
     env = os.environ | {
-        "COMITY_HOME": str(tmp_path), "COMITY_DATABASE_URL": settings.resolved_database_url,
-        "COMITY_USER": "alice", "COMITY_IMPORT_BATCH_SIZE": "300",
+        "COMITY_HOME": str(tmp_path),
+        "COMITY_DATABASE_URL": settings.resolved_database_url,
+        "COMITY_USER": "alice",
+        "COMITY_IMPORT_BATCH_SIZE": "300",
     }
     cmd = [sys.executable, "-m", "comity", "intake", "import", str(path)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -52,12 +54,10 @@ def test_killed_import_keeps_complete_rows_and_rerun_adds_the_rest_once(
     with read_session(engine) as session:
         # complete rows only: every item has its report and its conduct, and the chain holds
         orphans = session.scalar(
-            select(func.count()).select_from(Item)
-            .where(~Item.id.in_(select(Report.item_id)))
+            select(func.count()).select_from(Item).where(~Item.id.in_(select(Report.item_id)))
         )
         without_conduct = session.scalar(
-            select(func.count()).select_from(Item)
-            .where(~Item.id.in_(select(ItemConduct.item_id)))
+            select(func.count()).select_from(Item).where(~Item.id.in_(select(ItemConduct.item_id)))
         )
         assert orphans == 0 and without_conduct == 0 and items == reports
         assert audit.verify_chain(session).ok

@@ -32,9 +32,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "case": frozenset({Role.ANALYST, Role.SUPERVISOR}),
     # Anyone who works items may raise (or lower) an item's priority: a threat
     # to life must never wait for the one role that could escalate it.
-    "prioritise": frozenset(
-        {Role.ANALYST, Role.LEGAL_REVIEWER, Role.LIAISON, Role.SUPERVISOR}
-    ),
+    "prioritise": frozenset({Role.ANALYST, Role.LEGAL_REVIEWER, Role.LIAISON, Role.SUPERVISOR}),
     "withdraw": frozenset({Role.ANALYST, Role.SUPERVISOR}),
     "dossier": frozenset({Role.LIAISON, Role.SUPERVISOR}),
     "track": frozenset({Role.LIAISON, Role.SUPERVISOR}),
