@@ -32,7 +32,7 @@ def test_demo_runs_every_step_and_leaves_a_verifiable_record(tmp_path: Path) -> 
         "monitor:",
     ):
         assert step in text, f"{step} missing from the demo's story:\n{text}"
-    assert ctx.facts["items"] == 17 and ctx.facts["dossiers"]
+    assert ctx.facts["items"] == 17 and ctx.facts["dossiers"] and ctx.facts["overdue"] >= 1
     assert "legal_block" in text and "challenge" in text and "moved" in text
 
     from comity.dossiers.models import DossierFile, DossierRecord

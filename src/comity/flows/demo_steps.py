@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from comity.core.db import get_engine, session_scope, utcnow
+from comity.core.db import get_engine, session_scope
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -266,7 +266,10 @@ def _dispatch_and_answers(ctx: DemoContext) -> None:
 
     today = ctx.settings_today()
     sent, answers = 0, dict[str, int]()
-    for number, dossier_id in enumerate(ctx.facts.get("dossiers", []), start=1):
+    dossiers = ctx.facts.get("dossiers", [])
+    for number, dossier_id in enumerate(dossiers, start=1):
+        # The last dossier went out five weeks ago and nobody has answered: overdue.
+        silent = number == len(dossiers)
         with session_scope() as session:
             record = session.get_one(DossierRecord, dossier_id)
             items = list(
@@ -285,13 +288,13 @@ def _dispatch_and_answers(ctx: DemoContext) -> None:
                 channel=record.channel,
                 host=record.host or "EU",
                 addressee=record.addressee_key,
-                sent_on=today,
+                sent_on=today - timedelta(days=35) if silent else today,
                 note_number=f"14-2/{number:04d}" if record.kind == "note_verbale" else None,
                 provider=record.addressee_key if record.kind == "provider_referral" else None,
             )
         sent += 1
         # The hosts' answers, as the liaison officer records them.
-        for position, item_id in enumerate(items):
+        for position, item_id in enumerate([] if silent else items):
             decision, reason = (
                 ("removed", None)
                 if position == 0
@@ -312,11 +315,12 @@ def _dispatch_and_answers(ctx: DemoContext) -> None:
                 )
             answers[decision] = answers.get(decision, 0) + 1
     with session_scope() as session:
-        later = overdue(session=session, now=utcnow() + timedelta(days=90))
+        late = overdue(session=session)
+    ctx.facts["overdue"] = len(late)
     ctx.say(
         f"dispatch by leo: {sent} dossiers sent; answers recorded: "
         + ", ".join(f"{k} {v}" for k, v in sorted(answers.items()))
-        + f"; {len(later)} requests would be overdue in 90 days without an answer"
+        + f"; overdue now: {len(late)} (no answer within the channel's time limit)"
     )
 
 
