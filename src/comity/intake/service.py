@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -130,39 +131,45 @@ def _bulk_insert(session: Session, model: type[Any], rows: Sequence[dict[str, An
 
     The import path writes hundreds of thousands of rows: going straight to the
     driver skips SQLAlchemy's per-row parameter processing, which cost more than
-    the database itself. Datetimes are rendered the way SQLAlchemy stores them on
-    SQLite; PostgreSQL's driver takes aware datetimes as they are.
+    the database itself. Callers pass datetimes already in the driver's form
+    (`_stamp`).
     """
     if not rows:
         return
     table = model.__table__
     columns = list(rows[0])
-    dialect = session.get_bind().dialect.name
-    mark = "?" if dialect == "sqlite" else "%s"
+    mark = "?" if _dialect(session) == "sqlite" else "%s"
     # Names come from our own Table, never from input (checked here).
     assert all(c in table.c for c in columns)
     names, marks = ", ".join(columns), ", ".join([mark] * len(columns))
     sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
-    if dialect == "sqlite":
-        params = [tuple(_sqlite_value(row[c]) for c in columns) for row in rows]
-    else:
-        params = [tuple(row[c] for c in columns) for row in rows]
+    pick = itemgetter(*columns)
+    params = [pick(row) for row in rows] if len(columns) > 1 else [(pick(r),) for r in rows]
     session.connection().exec_driver_sql(sql, params)
 
 
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return value
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _stamp(session: Session, moment: datetime) -> Any:
+    """A UTC time as the driver takes it: SQLAlchemy's SQLite text form, or as it is."""
+    if _dialect(session) == "sqlite":
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return moment
 
 
 def _keys_present(session: Session, column: Any, keys: Sequence[str]) -> dict[str, int]:
     """Existing key -> id, looked up in chunks (SQLite limits bound parameters)."""
     table = column.table
+    mark = "?" if _dialect(session) == "sqlite" else "%s"
     found: dict[str, int] = {}
+    connection = session.connection()
     for start in range(0, len(keys), 5_000):
-        chunk = keys[start : start + 5_000]
-        found.update(session.execute(select(column, table.c.id).where(column.in_(chunk))).all())
+        chunk = tuple(keys[start : start + 5_000])
+        marks = ", ".join([mark] * len(chunk))
+        sql = f"SELECT {column.name}, id FROM {table.name} WHERE {column.name} IN ({marks})"  # noqa: S608
+        found.update(connection.exec_driver_sql(sql, chunk).all())
     return found
 
 
@@ -175,7 +182,7 @@ def _write_batch(
     plain executemany is several times faster than insert-many-values, and the
     ON CONFLICT clause still keeps a concurrent importer on PostgreSQL from failing.
     """
-    now = utcnow()
+    now = _stamp(session, utcnow())
     unique: dict[str, Prepared] = {}
     for row in rows:
         unique.setdefault(row.url_key, row)
