@@ -230,15 +230,14 @@ def compare(
             }[fmt]
             sys.stdout.write(render(table))
         elif fmt == "table":
-            grid = Table(
-                "conduct",
-                *table["columns"],
-                show_lines=True,
-                title=f"Intercalibration on {table['date']}",
-            )
+            grid = Table(show_lines=True, title=f"Intercalibration on {table['date']}")
+            # The conduct code is the row's key: never cut it to "terrorism.…".
+            grid.add_column("conduct", no_wrap=False, min_width=14, overflow="fold")
+            for code in table["columns"]:
+                grid.add_column(code)
             for row in table["rows"]:
                 grid.add_row(
-                    row["conduct"],
+                    row["conduct"].replace(".", ".\n", 1),
                     *(
                         compare_mod.cell_text(row["cells"][c], compact=len(table["columns"]) > 3)
                         for c in table["columns"]
