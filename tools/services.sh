@@ -16,7 +16,12 @@ pg_bin() {
 }
 
 run_pg() {  # PostgreSQL refuses to run as root: use the postgres account then.
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
 }
 
 start_pg() {
