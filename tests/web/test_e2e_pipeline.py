@@ -9,36 +9,20 @@ page goes to test-artifacts/web/ (git-ignored).
 from __future__ import annotations
 
 import io
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from comity.core.settings import Settings, override_settings
 from comity.web.app import create_app
+from tests.web.browser import ARGS, ARTIFACTS, CHROMIUM, MARKS, serve
 from tests.web.conftest import PASSWORD
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 URL = "http://blog.kaz-demo-blog.example/demo/post-1"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's /usr/bin/chromium is not installed"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+pytestmark = MARKS
 
 
 @pytest.fixture
@@ -56,20 +40,8 @@ def server(settings: Settings, passwords: str) -> Iterator[str]:
                 ),
             }
         )
-        with override_settings(demo):
-            config = uvicorn.Config(create_app(demo), host="127.0.0.1", port=_free_port(),
-                                    log_level="warning", ws="none", lifespan="off")  # fmt: skip
-            srv = uvicorn.Server(config)
-            thread = threading.Thread(target=srv.run, daemon=True)
-            thread.start()
-            deadline = time.monotonic() + 30
-            while not srv.started:
-                if time.monotonic() > deadline or not thread.is_alive():
-                    pytest.fail("uvicorn did not start")
-                time.sleep(0.05)
-            yield f"http://127.0.0.1:{config.port}"
-            srv.should_exit = True
-            thread.join(timeout=10)
+        with override_settings(demo), serve(create_app(demo)) as url:
+            yield url
 
 
 class Shots:

@@ -30,6 +30,7 @@ __all__ = [
     "digest",
     "iter_events",
     "record",
+    "rehash",
     "verify_chain",
 ]
 
@@ -187,6 +188,21 @@ def iter_events(session: Session, *, batch: int = 2_000) -> Iterator[AuditEvent]
         session.expunge_all()
 
 
+def rehash(event: AuditEvent) -> str:
+    """The hash `event`'s stored fields imply (what verification compares)."""
+    return _event_hash(
+        seq=event.seq,
+        at=event.at,
+        actor=event.actor,
+        action=event.action,
+        object_type=event.object_type,
+        object_id=event.object_id,
+        state_digest=event.state_digest,
+        data=event.data,
+        prev_hash=event.prev_hash,
+    )
+
+
 def verify_chain(session: Session) -> ChainReport:
     """Walk the chain from the start; name the first event that does not hold."""
     prev, expected_seq, count = GENESIS, 1, 0
@@ -196,17 +212,7 @@ def verify_chain(session: Session) -> ChainReport:
             return ChainReport(count, False, expected_seq, f"event {expected_seq} is missing")
         if event.prev_hash != prev:
             return ChainReport(count, False, event.seq, "previous-hash link does not match")
-        recomputed = _event_hash(
-            seq=event.seq,
-            at=event.at,
-            actor=event.actor,
-            action=event.action,
-            object_type=event.object_type,
-            object_id=event.object_id,
-            state_digest=event.state_digest,
-            data=event.data,
-            prev_hash=event.prev_hash,
-        )
+        recomputed = rehash(event)
         if recomputed != event.hash:
             return ChainReport(count, False, event.seq, "event content does not match its hash")
         prev, expected_seq = event.hash, expected_seq + 1

@@ -119,7 +119,8 @@ def _refresh(
     engine: Engine, dossier_id: int, actor: str, fresh: dict[int, Attribution], on: date
 ) -> None:
     """Transaction 1: record observations, take out moved/vanished items, number the dossier."""
-    from comity.hosting.store import footprint, moved_between, record_observation
+    from comity.hosting.attribution import footprint, moved_between
+    from comity.hosting.store import record_observation
 
     with session_scope(engine) as session:
         record = session.scalars(

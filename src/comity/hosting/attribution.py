@@ -23,6 +23,7 @@ __all__ = [
     "Attribution",
     "CdnInfo",
     "Collateral",
+    "Footprint",
     "IpAttribution",
     "IpInfoLike",
     "Jurisdiction",
@@ -30,7 +31,9 @@ __all__ = [
     "attribute_url_async",
     "collateral",
     "combine",
+    "footprint",
     "moved",
+    "moved_between",
 ]
 
 ROLES = ("hosting", "cdn", "platform", "provider", "eu_representative")
@@ -248,30 +251,48 @@ def combine(
     )
 
 
+@dataclass(frozen=True)
+class Footprint:
+    countries: frozenset[str]
+    asns: frozenset[int]
+    live: bool  # at least one publicly routable address
+
+
+def footprint(data: dict[str, Any]) -> Footprint:
+    """Where an attribution (its JSON) says the item is served: hosting/CDN countries, networks."""
+    live = [ip for ip in data.get("ips", []) if ip.get("routable")]
+    countries = {
+        j["country"] for j in data.get("jurisdictions", []) if j.get("role") in ("hosting", "cdn")
+    }
+    asns = {int(ip["asn"]) for ip in live if ip.get("asn") is not None}
+    return Footprint(frozenset(countries), frozenset(asns), bool(live))
+
+
+def moved_between(previous: Footprint, current: Footprint) -> str | None:
+    """A change of hosting country or network. Vanishing is not a move (the monitor's case)."""
+    if not (previous.live and current.live):
+        return None
+    reasons = []
+    if previous.countries != current.countries:
+        reasons.append(
+            f"hosting country {','.join(sorted(previous.countries)) or '?'} -> "
+            f"{','.join(sorted(current.countries)) or '?'}"
+        )
+    if previous.asns != current.asns:
+        before = ",".join(f"AS{a}" for a in sorted(previous.asns)) or "?"
+        after = ",".join(f"AS{a}" for a in sorted(current.asns)) or "?"
+        reasons.append(f"network {before} -> {after}")
+    return "; ".join(reasons) or None
+
+
 def moved(previous: Attribution, current: Attribution) -> str | None:
     """Why the item counts as moved (hosting country or network changed), or None.
 
-    Only routable addresses count.  An item that no longer resolves has not
+    Only routable addresses count. An item that no longer resolves has not
     "moved": that is a removal question for monitoring, so None is returned.
+    Stored observations are compared the same way (`footprint` of their JSON).
     """
-
-    def where(a: Attribution) -> tuple[set[str], set[int]]:
-        live = [ip for ip in a.ips if ip.routable]
-        countries = {j.country for j in a.jurisdictions if j.role in ("hosting", "cdn")}
-        return countries, {ip.asn for ip in live if ip.asn is not None}
-
-    before_cc, before_as = where(previous)
-    after_cc, after_as = where(current)
-    if not any(ip.routable for ip in current.ips) or not any(ip.routable for ip in previous.ips):
-        return None
-    reasons = []
-    if before_cc != after_cc:
-        reasons.append(f"hosting country {','.join(sorted(before_cc)) or '?'} -> "
-                       f"{','.join(sorted(after_cc)) or '?'}")  # fmt: skip
-    if before_as != after_as:
-        reasons.append(f"network {','.join(f'AS{a}' for a in sorted(before_as)) or '?'} -> "
-                       f"{','.join(f'AS{a}' for a in sorted(after_as)) or '?'}")  # fmt: skip
-    return "; ".join(reasons) or None
+    return moved_between(footprint(previous.to_json()), footprint(current.to_json()))
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,18 +12,15 @@ from sqlalchemy.orm import Session
 from comity.core import audit
 from comity.core.db import read_session, session_scope, utcnow
 from comity.core.errors import NotFound
-from comity.hosting.attribution import Attribution
+from comity.hosting.attribution import Attribution, footprint, moved_between
 from comity.hosting.models import AttributionIp, AttributionRecord
 from comity.intake.models import Item
 from comity.users.service import require
 
 __all__ = [
-    "Footprint",
     "attribute_items",
     "collateral_for",
-    "footprint",
     "latest",
-    "moved_between",
     "record_observation",
     "stale_item_ids",
 ]
@@ -32,40 +28,6 @@ __all__ = [
 # Items attributed in one DNS round: large enough to keep the resolver busy,
 # small enough that a crash loses little work.
 _CHUNK = 500
-
-
-@dataclass(frozen=True)
-class Footprint:
-    countries: frozenset[str]
-    asns: frozenset[int]
-    live: bool  # at least one publicly routable address
-
-
-def footprint(data: dict[str, Any]) -> Footprint:
-    """Where an attribution (its JSON) says the item is served: hosting/CDN countries, networks."""
-    live = [ip for ip in data.get("ips", []) if ip.get("routable")]
-    countries = {
-        j["country"] for j in data.get("jurisdictions", []) if j.get("role") in ("hosting", "cdn")
-    }
-    asns = {int(ip["asn"]) for ip in live if ip.get("asn") is not None}
-    return Footprint(frozenset(countries), frozenset(asns), bool(live))
-
-
-def moved_between(previous: Footprint, current: Footprint) -> str | None:
-    """A change of hosting country or network. Vanishing is not a move (the monitor's case)."""
-    if not (previous.live and current.live):
-        return None
-    reasons = []
-    if previous.countries != current.countries:
-        reasons.append(
-            f"hosting country {','.join(sorted(previous.countries)) or '?'} -> "
-            f"{','.join(sorted(current.countries)) or '?'}"
-        )
-    if previous.asns != current.asns:
-        before = ",".join(f"AS{a}" for a in sorted(previous.asns)) or "?"
-        after = ",".join(f"AS{a}" for a in sorted(current.asns)) or "?"
-        reasons.append(f"network {before} -> {after}")
-    return "; ".join(reasons) or None
 
 
 def latest(session: Session, item_id: int) -> AttributionRecord | None:
