@@ -103,25 +103,6 @@ def _load(url: str, n: int) -> None:
     engine.dispose()
 
 
-# Indexes on the intake tables that the worklist needs (not the web domain's tables:
-# recommended to the intake owner; the benchmark measures with and without them).
-RECOMMENDED_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS ix_items_priority_id ON items (priority, id)",
-    "CREATE INDEX IF NOT EXISTS ix_item_conducts_conduct ON item_conducts (conduct, item_id)",
-)
-
-
-def _add_indexes(url: str) -> None:
-    from comity.core.db import get_engine
-
-    engine = get_engine(url)
-    with engine.begin() as conn:
-        for statement in RECOMMENDED_INDEXES:
-            conn.exec_driver_sql(statement)
-        conn.exec_driver_sql("ANALYZE")
-    engine.dispose()
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -256,9 +237,7 @@ def main() -> None:
         _load(url, n_items)
         load_s = time.perf_counter() - t0
         runs: dict[str, dict[str, Any]] = {}
-        for label in ("as shipped", "with recommended indexes"):
-            if label != "as shipped":
-                _add_indexes(url)
+        for label in ("as shipped",):
             port = _free_port()
             server = _start_server(home, url, port, args.workers)
             try:
@@ -301,7 +280,6 @@ def _write(
         "load_average_at_end": os.getloadavg()[0],
         "goal": "p95 < 200 ms for a filtered worklist page",
         "goal_p95_ms": goals,
-        "recommended_indexes": list(RECOMMENDED_INDEXES),
         "runs": runs,
     }
     RESULTS.mkdir(exist_ok=True)
@@ -333,7 +311,6 @@ def _write(
                 f"{row['requests_per_s']} | {row['median_vs_floor']}x |"
             )
         lines.append("")
-    lines.append("Recommended indexes (intake tables): " + "; ".join(RECOMMENDED_INDEXES))
     (RESULTS / "web.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -246,6 +246,18 @@ def _check_0008(conn: Connection) -> None:
     assert found == 1
 
 
+def _seed_0009(conn: Connection) -> None:
+    conn.execute(text("UPDATE items SET priority = 'threat_to_life' WHERE url_key = 'k1'"))
+
+
+def _check_0009(conn: Connection) -> None:
+    found = conn.execute(
+        text("SELECT url_key FROM items WHERE state = :s AND priority = 'threat_to_life'"),
+        {"s": conn.execute(text("SELECT state FROM items WHERE url_key = 'k1'")).scalar()},
+    ).scalars()
+    assert list(found) == ["k1"]
+
+
 # revision -> (insert rows that exercise the revision's tables, check them later)
 SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None]]] = {
     "0001": (_seed_0001, _check_0001),
@@ -256,6 +268,7 @@ SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None
     "0006": (_seed_0006, _check_0006),
     "0007": (_seed_0007, _check_0007),
     "0008": (_seed_0008, _check_0008),
+    "0009": (_seed_0009, _check_0009),
 }
 
 

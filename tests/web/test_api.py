@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine, update
 
+from comity.cases.models import Proposal
 from comity.core.db import session_scope, utcnow
 from comity.hosting.models import AttributionRecord
 from comity.intake.models import Item
@@ -99,6 +100,66 @@ def test_worklist_filters_and_puts_threat_to_life_first(
     paged = client.get("/api/v1/items", params={"per_page": 2, "page": 2}, headers=_auth(token))
     assert [i["id"] for i in paged.json()["items"]] == [b["id"]]
     assert paged.json()["pages"] == 2
+
+
+def test_worklist_orders_threat_to_life_then_crisis_then_standard_across_pages(
+    client: TestClient, tokens: dict[str, str], engine: Engine
+) -> None:
+    token = tokens["analyst"]
+    ids = [_add(client, token, f"https://levels.example/{n}")["id"] for n in range(7)]
+    levels = ["crisis", "threat_to_life", "standard", "crisis", "threat_to_life", "standard"]
+    with session_scope(engine) as session:
+        for item_id, level in zip(ids, levels, strict=False):  # the 7th stays standard
+            session.execute(update(Item).where(Item.id == item_id).values(priority=level))
+    expected = [ids[4], ids[1], ids[3], ids[0], ids[6], ids[5], ids[2]]
+    pages = [
+        client.get("/api/v1/items", params={"per_page": 3, "page": n}, headers=_auth(token))
+        for n in (1, 2, 3, 4)
+    ]
+    assert [[i["id"] for i in p.json()["items"]] for p in pages] == [
+        expected[0:3],
+        expected[3:6],
+        expected[6:],
+        [],
+    ]
+    crisis = client.get("/api/v1/items", params={"priority": "crisis"}, headers=_auth(token))
+    assert [i["id"] for i in crisis.json()["items"]] == [ids[3], ids[0]]
+    bad = client.get("/api/v1/items", params={"priority": "urgent"}, headers=_auth(token))
+    assert (bad.status_code, bad.json()["field"]) == (400, "priority")
+
+
+def test_worklist_filters_by_the_channel_a_request_was_proposed_through(
+    client: TestClient, tokens: dict[str, str], engine: Engine
+) -> None:
+    token = tokens["analyst"]
+    referred = _add(client, token, "https://referred.example/")["id"]
+    _add(client, token, "https://unproposed.example/")
+    with session_scope(engine) as session:
+        session.add(
+            Proposal(
+                item_id=referred,
+                host="DE",
+                role="hosting",
+                channel="provider_referral",
+                conduct="terrorism.incitement",
+                facts={},
+                target="url",
+                note="",
+                dual_criminality="yes",
+                assessment={},
+                kb_version="test",
+                findings=[],
+                proposed_by="alice",
+            )
+        )
+
+    def ids(channel: str) -> list[int]:
+        body = client.get("/api/v1/items", params={"channel": channel}, headers=_auth(token))
+        assert body.status_code == 200, body.text
+        return [i["id"] for i in body.json()["items"]]
+
+    assert ids("provider_referral") == [referred]
+    assert ids("diplomatic_request") == []
 
 
 def test_worklist_search_treats_like_wildcards_as_text(

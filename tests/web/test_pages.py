@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import typer
@@ -9,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, select, update
 from typer.testing import CliRunner
 
+from comity.core.audit import AuditEvent
 from comity.core.db import session_scope
 from comity.intake.models import Item
 from comity.web import cli as web_cli
@@ -178,6 +180,60 @@ def test_token_create_needs_an_admin(engine: Engine, staff: dict[str, str]) -> N
     result = CliRunner().invoke(_cli(), ["token", "create", "leo", "--by", "alice"])
     assert result.exit_code == 1
     assert "alice (analyst) may not users" in result.output
+
+
+def test_a_leaked_token_revoked_by_an_admin_stops_working_and_the_revocation_is_audited(
+    client: TestClient, engine: Engine, staff: dict[str, str]
+) -> None:
+    created = CliRunner().invoke(
+        _cli(), ["token", "create", "leo", "--name", "leaked", "--by", "ada", "--json"]
+    )
+    assert created.exit_code == 0, created.output
+    issued = json.loads(created.output)
+    bearer = {"Authorization": f"Bearer {issued['token']}"}
+    assert client.get("/api/v1/me", headers=bearer).status_code == 200
+
+    listed = CliRunner().invoke(_cli(), ["token", "list", "--by", "ada", "--json"])
+    assert [(t["id"], t["user"], t["revoked_at"]) for t in json.loads(listed.output)] == [
+        (issued["id"], "leo", None)
+    ]
+    assert issued["token"] not in listed.output
+
+    revoked = CliRunner().invoke(
+        _cli(),
+        ["token", "revoke", str(issued["id"]), "--reason", "pasted in a chat", "--by", "ada"],
+    )
+    assert revoked.exit_code == 0, revoked.output
+    refused = client.get("/api/v1/me", headers=bearer)
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "unknown or revoked API token"
+    with session_scope(engine) as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "token.revoke")).one()
+        assert (event.actor, event.object_id) == ("ada", str(issued["id"]))
+
+    again = CliRunner().invoke(
+        _cli(), ["token", "revoke", str(issued["id"]), "--reason", "twice", "--by", "ada"]
+    )
+    assert again.exit_code == 1 and "already revoked" in again.output
+
+
+def test_only_an_admin_may_list_or_revoke_tokens_and_a_reason_is_required(
+    engine: Engine, staff: dict[str, str]
+) -> None:
+    created = CliRunner().invoke(_cli(), ["token", "create", "leo", "--by", "ada", "--json"])
+    token_id = str(json.loads(created.output)["id"])
+    listing = CliRunner().invoke(_cli(), ["token", "list", "--by", "leo"])
+    assert listing.exit_code == 1 and "leo (liaison) may not users" in listing.output
+    revoking = CliRunner().invoke(
+        _cli(), ["token", "revoke", token_id, "--reason", "mine", "--by", "leo"]
+    )
+    assert revoking.exit_code == 1 and "may not users" in revoking.output
+    blank = CliRunner().invoke(
+        _cli(), ["token", "revoke", token_id, "--reason", " ", "--by", "ada"]
+    )
+    assert blank.exit_code == 2 and "reason" in blank.output
+    missing = CliRunner().invoke(_cli(), ["token", "revoke", "999", "--reason", "x", "--by", "ada"])
+    assert missing.exit_code == 1 and "API token 999 does not exist" in missing.output
 
 
 def test_serve_refuses_a_bad_port() -> None:

@@ -66,7 +66,9 @@ REVIEW_WITHIN: dict[str, timedelta] = {
 
 def check_priority(level: str) -> str:
     if level not in PRIORITIES:
-        raise BadInput(f"priority: '{level}' is not valid; valid: {', '.join(PRIORITIES)}")
+        raise BadInput(
+            f"priority: '{level}' is not valid; valid: {', '.join(PRIORITIES)}", field="priority"
+        )
     return level
 
 

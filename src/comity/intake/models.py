@@ -20,15 +20,19 @@ class Item(Base):
     """
 
     __tablename__ = "items"
-    # The worklist orders by priority then id (bench/results/web.md).
-    __table_args__ = (Index("ix_items_priority_id", "priority", "id"),)
+    # The worklist reads one priority level at a time, newest first, with or
+    # without a state filter (comity.web.queries, bench/results/web.md).
+    __table_args__ = (
+        Index("ix_items_priority_id", "priority", "id"),
+        Index("ix_items_state_priority_id", "state", "priority", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(Text, nullable=False)
     url_key: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     host: Mapped[str] = mapped_column(String(253), nullable=False, index=True)
     registrable_domain: Mapped[str | None] = mapped_column(String(253), index=True)
-    state: Mapped[str] = mapped_column(String(24), nullable=False, default="reported", index=True)
+    state: Mapped[str] = mapped_column(String(24), nullable=False, default="reported")
     priority: Mapped[str] = mapped_column(String(16), nullable=False, default="standard")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -371,7 +371,10 @@ def _commit(
         progress(len(batch))
 
 
-def item_summary(session: Session, items: Sequence[Item]) -> list[dict[str, Any]]:
+def item_summary(
+    session: Session, items: Sequence[Item], report_counts: Mapping[int, int] | None = None
+) -> list[dict[str, Any]]:
+    """The listing's fields of `items`; `report_counts` when the caller already has them."""
     ids = [i.id for i in items]
     conducts: dict[int, list[str]] = {i: [] for i in ids}
     for item_id, code in session.execute(
@@ -380,13 +383,15 @@ def item_summary(session: Session, items: Sequence[Item]) -> list[dict[str, Any]
         .order_by(ItemConduct.conduct)
     ):
         conducts[item_id].append(code)
-    counts = dict(
-        session.execute(
-            select(Report.item_id, func.count())
-            .where(Report.item_id.in_(ids))
-            .group_by(Report.item_id)
-        ).all()
-    )
+    counts = report_counts
+    if counts is None:
+        counts = dict(
+            session.execute(
+                select(Report.item_id, func.count())
+                .where(Report.item_id.in_(ids))
+                .group_by(Report.item_id)
+            ).all()
+        )
     return [
         {
             "id": i.id,

@@ -10,13 +10,14 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from comity.core import audit
 from comity.core.db import utcnow
-from comity.core.errors import NotFound, Refused
+from comity.core.errors import BadInput, NotFound, Refused
 from comity.users.models import User
 from comity.users.service import authenticate, get_user, require
 from comity.web.models import ApiToken, LoginFailure, WebSession
@@ -30,8 +31,11 @@ __all__ = [
     "TooManyAttempts",
     "create_token",
     "end_session",
+    "list_tokens",
     "log_in",
+    "revoke_token",
     "session_user",
+    "token_id_of",
     "token_user",
     "touch_session",
 ]
@@ -171,6 +175,58 @@ def create_token(*, session: Session, user: str, name: str, actor: str | None) -
         data={"user": owner.name, "name": name},
     )
     return token
+
+
+def token_id_of(*, session: Session, token: str) -> int:
+    """The id of a token just created (for `comity token revoke ID`)."""
+    found = session.scalar(select(ApiToken.id).where(ApiToken.token_sha256 == _sha(token)))
+    if found is None:
+        raise NotFound("unknown API token")
+    return found
+
+
+def list_tokens(*, session: Session, actor: str | None) -> list[dict[str, Any]]:
+    """Every API token's metadata (never the token itself: only its hash is stored)."""
+    require(session=session, actor=actor, action="users")
+    rows = session.execute(
+        select(ApiToken, User.name).join(User, User.id == ApiToken.user_id).order_by(ApiToken.id)
+    )
+    return [
+        {
+            "id": token.id,
+            "user": owner,
+            "name": token.name,
+            "created_at": token.created_at,
+            "created_by": token.created_by,
+            "revoked_at": token.revoked_at,
+        }
+        for token, owner in rows
+    ]
+
+
+def revoke_token(*, session: Session, token_id: int, actor: str | None, reason: str) -> ApiToken:
+    """Revoke a token: every later request with it gets 401. Revoking twice is refused."""
+    acting = require(session=session, actor=actor, action="users").name
+    if not reason.strip():
+        raise BadInput("reason: say why the token is revoked (kept in the audit chain)")
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"API token {token_id} does not exist")
+    if row.revoked_at is not None:
+        raise Refused(
+            f"API token {token_id} was already revoked at {row.revoked_at:%Y-%m-%d %H:%M}"
+        )
+    row.revoked_at = utcnow()
+    audit.record(
+        session=session,
+        actor=acting,
+        action="token.revoke",
+        object_type="api_token",
+        object_id=row.id,
+        state={"name": row.name, "revoked_at": row.revoked_at.isoformat()},
+        data={"reason": reason.strip()},
+    )
+    return row
 
 
 def token_user(*, session: Session, token: str) -> User:

@@ -1,10 +1,11 @@
-"""`comity serve` and `comity token create`."""
+"""`comity serve` and `comity token create|list|revoke`."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from comity.cli.common import ByOption, JsonOption, actor
 from comity.cli.output import console, handle_errors, print_json
@@ -42,18 +43,62 @@ def token_create(
     as_json: JsonOption = False,
 ) -> None:
     """Create an API token for USER (an admin acts); it is printed once and never again."""
-    from comity.web.auth import create_token
+    from comity.web.auth import create_token, token_id_of
 
     with handle_errors(), session_scope() as session:
         token = create_token(session=session, user=user, name=name, actor=actor(by))
+        token_id = token_id_of(session=session, token=token)
     if as_json:
-        print_json({"user": user, "name": name, "token": token})
+        print_json({"id": token_id, "user": user, "name": name, "token": token})
     else:
         console.print(token, markup=False, highlight=False)
         console.print(
             "Store it now: only its SHA-256 is kept. Send it as 'Authorization: Bearer <token>'.",
             style="dim",
         )
+
+
+@token_app.command("list")
+def token_list(by: ByOption = None, as_json: JsonOption = False) -> None:
+    """List API tokens (id, user, name, created, revoked); the tokens themselves are not kept."""
+    from comity.web.auth import list_tokens
+
+    with handle_errors(), session_scope() as session:
+        rows = list_tokens(session=session, actor=actor(by))
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "user", "name", "created", "by", "revoked")
+    for row in rows:
+        revoked = row["revoked_at"]
+        table.add_row(
+            str(row["id"]),
+            row["user"],
+            row["name"],
+            f"{row['created_at']:%Y-%m-%d %H:%M}",
+            row["created_by"],
+            f"{revoked:%Y-%m-%d %H:%M}" if revoked else "",
+        )
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(metavar="ID", help="From `comity token list`.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit chain).")],
+    by: ByOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke API token ID: every later request with it is refused (401)."""
+    from comity.web.auth import revoke_token
+
+    with handle_errors(), session_scope() as session:
+        row = revoke_token(session=session, token_id=token_id, actor=actor(by), reason=reason)
+        shown = {"id": row.id, "name": row.name, "revoked_at": row.revoked_at}
+    if as_json:
+        print_json(shown)
+    else:
+        console.print(f"API token {token_id} revoked.", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

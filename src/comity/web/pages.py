@@ -8,10 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from comity.cases.priority import PRIORITIES
 from comity.core.db import read_session, session_scope
 from comity.core.errors import BadInput, ComityError
 from comity.intake import service as intake
 from comity.intake.conducts import conduct_codes
+from comity.law.loader import load_kb
 from comity.web import auth, lawviews
 from comity.web.deps import Actor, cookie_name, cookie_secure, need, session_cookie
 from comity.web.i18n import LANGUAGES, translator
@@ -24,7 +26,6 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "comity_login_csrf"
-PRIORITIES = ("threat_to_life", "standard")
 Read = Annotated[Actor, Depends(need("read"))]
 Intake = Annotated[Actor, Depends(need("intake"))]
 
@@ -145,6 +146,7 @@ def worklist(request: Request, actor: Read) -> HTMLResponse:
         states=STATES,
         conducts=conduct_codes(),
         priorities=PRIORITIES,
+        channels=sorted(load_kb().vocabulary.channels),
         query_for=lambda n: query_string(base | {"page": n}),
     )
 

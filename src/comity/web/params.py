@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from comity.core.errors import BadInput
 from comity.intake.service import import_file
-from comity.web.queries import ATTRIBUTION_FILTERS, ItemFilter
+from comity.web.queries import ItemFilter
 
 __all__ = ["MAX_UPLOAD_BYTES", "filters_from", "import_upload", "int_param", "safe_next"]
 
@@ -43,10 +43,10 @@ def filters_from(values: Mapping[str, str]) -> ItemFilter:
         domain=text("domain"),
         host_country=text("host_country"),
         provider=text("provider"),
+        channel=text("channel"),
         min_age_days=int_param(values, "min_age_days"),
         max_age_days=int_param(values, "max_age_days"),
         q=text("q"),
-        unsupported={k: v for k in ATTRIBUTION_FILTERS if (v := text(k))},
     )
 
 

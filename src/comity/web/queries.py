@@ -9,13 +9,15 @@ they belong in the intake and audit services once those grow the same needs.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import CompoundSelect, Select, func, literal, or_, select
+from sqlalchemy import CompoundSelect, Select, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
+from comity.cases.models import Proposal
+from comity.cases.priority import PRIORITIES, check_priority
 from comity.cases.states import STATES
 from comity.core.audit import AuditEvent
 from comity.core.db import utcnow
@@ -24,9 +26,9 @@ from comity.hosting.models import AttributionRecord
 from comity.intake.conducts import check_conduct
 from comity.intake.models import Item, ItemConduct, Report
 from comity.intake.service import get_item, item_summary
+from comity.law.loader import load_kb
 
 __all__ = [
-    "ATTRIBUTION_FILTERS",
     "COUNT_CAP",
     "STATES",
     "ItemFilter",
@@ -36,8 +38,6 @@ __all__ = [
 ]
 
 
-# Filters that need data this installation does not store yet; refused with a reason.
-ATTRIBUTION_FILTERS = ("channel",)
 MAX_PER_PAGE = 200
 COUNT_CAP = 1_000
 _Q = TypeVar("_Q", bound=Select[*tuple[Any, ...]])
@@ -55,8 +55,8 @@ class ItemFilter:
     provider: str | None = None
     min_age_days: int | None = None
     max_age_days: int | None = None
+    channel: str | None = None
     q: str | None = None
-    unsupported: dict[str, str] = field(default_factory=dict)
     # Set by search_items: the ids matching `q`, found once instead of per query.
     matching_ids: tuple[int, ...] | None = None
 
@@ -68,6 +68,7 @@ class ItemFilter:
             "domain": self.domain,
             "host_country": self.host_country,
             "provider": self.provider,
+            "channel": self.channel,
             "min_age_days": None if self.min_age_days is None else str(self.min_age_days),
             "max_age_days": None if self.max_age_days is None else str(self.max_age_days),
             "q": self.q,
@@ -155,14 +156,21 @@ def _attributed(country: str | None, provider: str | None) -> Any:
     return match.exists()
 
 
+def _proposed_through(channel: str) -> Any:
+    """The item has a proposal (any decision) for a request through `channel`."""
+    code = channel.strip()
+    known = load_kb().vocabulary.channels
+    if code not in known:
+        raise BadInput(f"channel {channel!r}: valid: {', '.join(sorted(known))}", field="channel")
+    return (
+        select(Proposal.id)
+        .where(Proposal.item_id == Item.id, Proposal.channel == code)
+        .correlate(Item)
+        .exists()
+    )
+
+
 def _where(query: _Q, f: ItemFilter, dialect: str = "sqlite") -> _Q:
-    for name, value in f.unsupported.items():
-        if value:
-            raise BadInput(
-                f"{name}: this filter needs stored attribution, which this installation "
-                "does not have yet",
-                field=name,
-            )
     if f.state:
         if f.state not in STATES:
             raise BadInput(f"state {f.state!r}: valid: {', '.join(STATES)}", field="state")
@@ -177,7 +185,9 @@ def _where(query: _Q, f: ItemFilter, dialect: str = "sqlite") -> _Q:
             .exists()
         )
     if f.priority:
-        query = query.where(Item.priority == f.priority)
+        query = query.where(Item.priority == check_priority(f.priority))
+    if f.channel:
+        query = query.where(_proposed_through(f.channel))
     if f.domain:
         domain = f.domain.strip().lower()
         query = query.where(or_(Item.host == domain, Item.registrable_domain == domain))
@@ -198,61 +208,84 @@ def _where(query: _Q, f: ItemFilter, dialect: str = "sqlite") -> _Q:
 def search_items(
     *, session: Session, filters: ItemFilter, page: int = 1, per_page: int = 50
 ) -> ItemPage:
-    """One page of the worklist: threat to life first, then newest first."""
+    """One page of the worklist: most urgent priority first, newest first within it."""
     if page < 1:
         raise BadInput("page: must be 1 or more", field="page")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise BadInput(f"per_page: between 1 and {MAX_PER_PAGE}", field="per_page")
-    # Two queries instead of ORDER BY (priority rank, id): each part walks the
-    # primary key (or the state index) newest first and stops after one page,
-    # where a computed sort key would make the database sort every match.
     dialect = session.get_bind().dialect.name
     if filters.q and filters.matching_ids is None:
-        # One scan for the text search; its ids then serve the count and both page queries.
+        # One scan for the text search; its ids then serve the count and the page query.
         ids = tuple(session.scalars(_text_matches(filters.q, dialect).limit(_MAX_IDS + 1)))
         if len(ids) <= _MAX_IDS:
             filters = replace(filters, matching_ids=ids)
-    urgent_flag: Any = Item.priority == "threat_to_life"
-    if dialect == "sqlite":
-        # SQLite keeps no value distribution (no STAT4), so it would walk the state
-        # index for the rare urgent rows; unlikely() tells it they are few, and an
-        # index on items (priority, id) then serves them directly.
-        urgent_flag = func.unlikely(urgent_flag)
-    # Counting every match of a broad filter would read the whole table on each
-    # page view; the count stops at COUNT_CAP and the page says "1,000+".
-    total = int(
-        session.scalar(
-            select(func.count()).select_from(
-                _where(select(Item.id), filters, dialect).limit(COUNT_CAP + 1).subquery()
-            )
-        )
-        or 0
-    )
-    urgent = int(
-        session.scalar(_where(select(func.count(Item.id)), filters, dialect).where(urgent_flag))
-        or 0
-    )
+    total = _capped_count(session, filters, dialect)
     offset = (page - 1) * per_page
-    items: list[Item] = []
-    if offset < urgent:
-        items += session.scalars(
-            _where(select(Item), filters, dialect)
-            .where(urgent_flag)
-            .order_by(Item.id.desc())
-            .limit(per_page)
-            .offset(offset)
-        )
-    if len(items) < per_page:
-        items += session.scalars(
-            _where(select(Item), filters, dialect)
-            .where(Item.priority != "threat_to_life")
-            .order_by(Item.id.desc())
-            .limit(per_page - len(items))
-            .offset(max(0, offset - urgent))
-        )
+    rows: list[tuple[Item, int]] = []  # (item, its number of reports)
+    if total > COUNT_CAP or offset < total:
+        rows = [
+            (r[0], r[1]) for r in session.execute(_page_query(filters, dialect, offset, per_page))
+        ]
     capped = total > COUNT_CAP
-    return ItemPage(item_summary(session, items), min(total, COUNT_CAP), page, per_page, capped)
-    return ItemPage(item_summary(session, items), total, page, per_page)
+    summaries = item_summary(session, [i for i, _ in rows], {i.id: n for i, n in rows})
+    return ItemPage(summaries, min(total, COUNT_CAP), page, per_page, capped)
+
+
+def _page_query(filters: ItemFilter, dialect: str, offset: int, per_page: int) -> Select[Any]:
+    """The page's items with their report counts, in one statement.
+
+    One part per priority level, most urgent first, each newest first and cut
+    at offset + per_page: every part is an index range (items (state,
+    priority, id) or (priority, id)) read backwards that stops early, where
+    ORDER BY a computed priority rank would make the database sort every
+    match. The outer query then sorts at most levels × (offset + per_page) rows.
+    """
+    levels = (filters.priority,) if filters.priority else PRIORITIES
+    parts = []
+    for rank, level in enumerate(levels):
+        part = (
+            _where(select(Item.id, literal(rank).label("rank")), filters, dialect)
+            .where(Item.priority == level)
+            .order_by(Item.id.desc())
+            .limit(offset + per_page)
+        )
+        parts.append(select(part.subquery()))
+    chosen = union_all(*parts).subquery()
+    reports = (
+        select(func.count(Report.id))
+        .where(Report.item_id == Item.id)
+        .correlate(Item)
+        .scalar_subquery()
+        .label("reports")
+    )
+    return (
+        select(Item, reports)
+        .join(chosen, chosen.c.id == Item.id)
+        .order_by(chosen.c.rank, Item.id.desc())
+        .limit(per_page)
+        .offset(offset)
+    )
+
+
+def _capped_count(session: Session, filters: ItemFilter, dialect: str) -> int:
+    """How many items match, stopping at COUNT_CAP + 1 (the page then says "1,000+").
+
+    With a conduct filter the count walks the conduct index and looks each item
+    up by primary key: a conduct is rarer than a state, so far fewer rows are
+    read than probing every item of a state for its conducts.
+    """
+    if filters.conduct:
+        code = check_conduct(filters.conduct)
+        query: Select[Any] = (
+            select(ItemConduct.item_id)
+            .join(Item, Item.id == ItemConduct.item_id)
+            .where(ItemConduct.conduct == code)
+        )
+        query = _where(query, replace(filters, conduct=None), dialect)
+    else:
+        query = _where(select(Item.id), filters, dialect)
+    capped = query.limit(COUNT_CAP + 1).subquery()
+    return int(session.scalar(select(func.count()).select_from(capped)) or 0)
 
 
 def item_detail(*, session: Session, item_id: int) -> dict[str, Any]:
