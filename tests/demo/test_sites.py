@@ -109,6 +109,22 @@ def test_ok_pages_are_lorem_ipsum_only() -> None:
     assert b"Lorem ipsum" in body and b"synthetic placeholder" in body
 
 
+def test_a_taken_down_site_answers_404_removed_on_every_path_and_others_stay_up() -> None:
+    with internet.start() as running:
+        host, port = running.http_address
+
+        def status(name: str, path: str) -> int:
+            url = f"http://{host}:{port}{path}"
+            return httpx.get(url, headers={"Host": name}).status_code
+
+        running.take_down("blog.kaz-demo-blog.example")
+        assert status("blog.kaz-demo-blog.example", "/demo/post-1") == 404
+        assert status("blog.kaz-demo-blog.example", "/other") == 404
+        assert status("forum.nl-demo-forum.example", "/demo/post-1") == 200
+        with pytest.raises(KeyError):
+            running.take_down("not-a-demo.test")
+
+
 def test_address_map_points_every_demo_name_at_loopback(net: internet.DemoInternet) -> None:
     mapping = net.address_map()
     assert set(mapping) == {s.name for s in SITES}

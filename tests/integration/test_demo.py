@@ -12,6 +12,8 @@ from comity.core import audit
 from comity.core.db import get_engine, read_session, reset_engines
 from comity.core.settings import Settings, override_settings
 from comity.flows.demo import run_demo
+from comity.intake.models import Item
+from comity.tracking.models import TrackedRequest
 
 
 def test_demo_runs_every_step_and_leaves_a_verifiable_record(tmp_path: Path) -> None:
@@ -34,6 +36,9 @@ def test_demo_runs_every_step_and_leaves_a_verifiable_record(tmp_path: Path) -> 
         assert step in text, f"{step} missing from the demo's story:\n{text}"
     assert ctx.facts["items"] == 17 and ctx.facts["dossiers"] and ctx.facts["overdue"] >= 1
     assert "legal_block" in text and "challenge" in text and "moved" in text
+    # Hosts that removed the content are verified by the monitor; the one that
+    # answered "removed" and kept it up stays `answered`, with the monitor saying `up`.
+    assert len(ctx.facts["verified"]) >= 3
 
     from comity.dossiers.models import DossierFile, DossierRecord
 
@@ -46,4 +51,13 @@ def test_demo_runs_every_step_and_leaves_a_verifiable_record(tmp_path: Path) -> 
         )
         files = session.scalar(select(func.count()).select_from(DossierFile))
     assert issued == len(ctx.facts["dossiers"]) and files and files >= issued * 3
+    with read_session(engine) as session:
+        claimed = session.scalars(
+            select(TrackedRequest.item_id).where(
+                TrackedRequest.decision == "removed",
+                TrackedRequest.item_id.not_in(ctx.facts["verified"]),
+            )
+        ).all()
+        states = {i.id: i.state for i in session.scalars(select(Item).where(Item.id.in_(claimed)))}
+    assert states and set(states.values()) == {"answered"}
     reset_engines()

@@ -1,9 +1,11 @@
-"""End to end in Debian's Chromium: one URL from report to an issued dossier and the tracking board.
+"""End to end in Debian's Chromium: one URL from report to verified removal.
 
 On the demo internet (loopback DNS and HTTP): analyst alice reports, captures,
 attributes, assesses and proposes; legal reviewer rita approves; liaison leo
-builds and issues the dossier and downloads its PDF. A screenshot of every
-page goes to test-artifacts/web/ (git-ignored).
+builds and issues the dossier, downloads its PDF, records the dispatch and the
+host's answer; the host takes the page down and the monitor, started from the
+tracking board, verifies the removal. A screenshot of every page goes to
+test-artifacts/web/ (git-ignored).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 
 from comity.core.settings import Settings, override_settings
+from comity.demo.internet import DemoInternet
 from comity.web.app import create_app
 from tests.web.browser import ARGS, ARTIFACTS, CHROMIUM, MARKS, serve
 from tests.web.conftest import PASSWORD
@@ -26,22 +29,29 @@ pytestmark = MARKS
 
 
 @pytest.fixture
-def server(settings: Settings, passwords: str) -> Iterator[str]:
-    """The web application on the demo internet, in a thread on a free loopback port."""
+def demo_net() -> Iterator[DemoInternet]:
     from comity.demo.internet import start
 
     with start() as net:
-        demo = settings.model_copy(
-            update={
-                "mode": "development",
-                "dns_servers": (f"127.0.0.1:{net.dns_port}",),
-                "connect_overrides": tuple(
-                    f"{name}={h}:{p}" for name, (h, p) in net.address_map().items()
-                ),
-            }
-        )
-        with override_settings(demo), serve(create_app(demo)) as url:
-            yield url
+        yield net
+
+
+@pytest.fixture
+def server(settings: Settings, passwords: str, demo_net: DemoInternet) -> Iterator[str]:
+    """The web application on the demo internet, in a thread on a free loopback port."""
+    net = demo_net
+
+    demo = settings.model_copy(
+        update={
+            "mode": "development",
+            "dns_servers": (f"127.0.0.1:{net.dns_port}",),
+            "connect_overrides": tuple(
+                f"{name}={h}:{p}" for name, (h, p) in net.address_map().items()
+            ),
+        }
+    )
+    with override_settings(demo), serve(create_app(demo)) as url:
+        yield url
 
 
 class Shots:
@@ -74,7 +84,7 @@ def _action(page: Any, value: str) -> None:
     page.wait_for_selector(f"#item-actions button[value={value}]")
 
 
-def test_report_to_issued_dossier_in_the_browser(server: str) -> None:
+def test_report_to_verified_removal_in_the_browser(server: str, demo_net: DemoInternet) -> None:
     from playwright.sync_api import sync_playwright
     from pypdf import PdfReader
 
@@ -83,8 +93,9 @@ def test_report_to_issued_dossier_in_the_browser(server: str) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1280, "height": 860},
-                                          accept_downloads=True)  # fmt: skip
+            context = browser.new_context(
+                viewport={"width": 1280, "height": 860}, accept_downloads=True
+            )
             page = context.new_page()
             page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
             shot = Shots(page)
@@ -164,8 +175,30 @@ def test_report_to_issued_dossier_in_the_browser(server: str) -> None:
             with page.expect_navigation():
                 ready.locator("button[type=submit]").click()
             page.wait_for_selector(f"[id='dispatch-{ref}']")
-            assert page.locator(f"[id='dispatch-{ref}']").inner_text().count(f"Item {item_id}") == 1
+            sent = page.locator(f"[id='dispatch-{ref}']")
+            assert sent.inner_text().count(f"Item {item_id}") == 1
             shot("tracking-sent")
+
+            # The host answers that the page is removed; the monitor has to confirm it.
+            row = sent.locator("tr", has_text=f"Item {item_id}")
+            row.locator("select[name=decision]").select_option("removed")
+            with page.expect_navigation():
+                row.locator("button[type=submit]").click()
+            row = page.locator(f"[id='dispatch-{ref}'] tr", has_text=f"Item {item_id}")
+            answered = row.text_content() or ""
+            assert "answered" in answered and "removed" in answered, answered
+            shot("tracking-answered")
+            demo_net.take_down("blog.kaz-demo-blog.example")
+            with page.expect_navigation():
+                page.click("form.monitor button[type=submit]")
+            row = page.locator(f"[id='dispatch-{ref}'] tr", has_text=f"Item {item_id}")
+            verified = row.locator(".state").text_content()
+            assert verified == "verified removed", row.text_content()
+            assert row.locator(".tag").first.text_content() == "removed"  # the monitor's verdict
+            shot("tracking-verified")
+            page.goto(item_url)
+            assert page.locator("h1 .state").text_content() == "verified removed"
+            shot("item-verified")
         finally:
             browser.close()
     assert problems == []

@@ -27,12 +27,19 @@ def _page(title: str, body: str) -> bytes:
     ).encode()
 
 
-def render(site: DemoSite | None, path: str) -> tuple[int, dict[str, str], bytes]:
-    """Status, headers and body the demo serves for `site` at `path` (pure; tested directly)."""
+def render(
+    site: DemoSite | None, path: str, *, taken_down: bool = False
+) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body the demo serves for `site` at `path` (pure; tested directly).
+
+    `taken_down`: the host has removed the content since (after a request).
+    """
     headers = {"Content-Type": "text/html; charset=utf-8", "X-Comity-Demo": "1"}
     if site is None:
         # RFC 9110 §15.5.20: this server is not authoritative for that host.
         return 421, headers, _page("Misdirected request", "<p>Not a demo host.</p>")
+    if taken_down:
+        return 404, headers, _page("Not found", "<p>This content has been removed.</p>")
     if site.http == "gone":
         return 410, headers, _page("Gone", "<p>This demo paste was removed.</p>")
     if site.http == "not_found":
@@ -66,8 +73,9 @@ class _Handler(BaseHTTPRequestHandler):
         host = (self.headers.get("Host") or "").lower()
         # strip the port; an IPv6 literal keeps its brackets
         host = host.split("]")[0] + "]" if host.startswith("[") else host.split(":")[0]
-        site = self.server.sites.get(host.rstrip("."))
-        status, headers, body = render(site, self.path)
+        name = host.rstrip(".")
+        site = self.server.sites.get(name)
+        status, headers, body = render(site, self.path, taken_down=name in self.server.taken_down)
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -89,6 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     sites: dict[str, DemoSite]
+    taken_down: frozenset[str] = frozenset()
 
 
 class DemoHttpServer:
@@ -98,6 +107,13 @@ class DemoHttpServer:
         self.host = host
         self.port: int = self._server.server_address[1]
         self._thread: threading.Thread | None = None
+
+    def take_down(self, name: str) -> None:
+        """From now on `name` answers 404 "removed" on every path."""
+        if name not in self._server.sites:
+            raise KeyError(f"{name} is not a demo site")
+        # A new frozenset, swapped in whole: request threads never see it half-changed.
+        self._server.taken_down = self._server.taken_down | {name}
 
     def start(self) -> DemoHttpServer:
         self._thread = threading.Thread(

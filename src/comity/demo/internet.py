@@ -63,6 +63,10 @@ class DemoInternet:
         self._moved = self._moved | {name}
         self._zone.set_records(zone_records(self.sites, moved=self._moved))
 
+    def take_down(self, name: str) -> None:
+        """The host of demo site `name` removes its content: every path then answers 404."""
+        self._http.take_down(name)
+
     def stop(self) -> None:
         self._http.stop()
         self._dns.stop()

@@ -262,10 +262,12 @@ def _dispatch_and_answers(ctx: DemoContext) -> None:
     from sqlalchemy import select
 
     from comity.dossiers.models import DossierEntry, DossierRecord
+    from comity.intake.models import Item
     from comity.tracking.service import overdue, record_answer, record_dispatch
 
     today = ctx.settings_today()
     sent, answers = 0, dict[str, int]()
+    removed: list[int] = []
     dossiers = ctx.facts.get("dossiers", [])
     for number, dossier_id in enumerate(dossiers, start=1):
         # The last dossier went out five weeks ago and nobody has answered: overdue.
@@ -314,6 +316,13 @@ def _dispatch_and_answers(ctx: DemoContext) -> None:
                     countries=("KZ",) if decision == "geo_blocked" else (),
                 )
             answers[decision] = answers.get(decision, 0) + 1
+            if decision == "removed":
+                removed.append(item_id)
+    # The hosts keep their word, but for the last one: it says "removed" and the
+    # content stays up, which only the monitor finds out.
+    with session_scope() as session:
+        for item in session.scalars(select(Item).where(Item.id.in_(removed[:-1]))):
+            ctx.net.take_down(item.host)
     with session_scope() as session:
         late = overdue(session=session)
     ctx.facts["overdue"] = len(late)
@@ -325,6 +334,9 @@ def _dispatch_and_answers(ctx: DemoContext) -> None:
 
 
 def _monitor(ctx: DemoContext) -> None:
+    from sqlalchemy import select
+
+    from comity.intake.models import Item
     from comity.tracking.monitor import monitor_items
     from comity.tracking.runtime import hooks_from_settings
 
@@ -334,10 +346,16 @@ def _monitor(ctx: DemoContext) -> None:
     verdicts: dict[str, int] = {}
     for check in checks:
         verdicts[check["verdict"]] = verdicts.get(check["verdict"], 0) + 1
+    with session_scope() as session:
+        verified = session.scalars(
+            select(Item.id).where(Item.state == "verified").order_by(Item.id)
+        ).all()
+    ctx.facts["verified"] = list(verified)
     ctx.say(
         "monitor: "
         + ", ".join(f"{k} {v}" for k, v in sorted(verdicts.items()))
-        + " (a CDN challenge page is not a removal)"
+        + " (a CDN challenge page is not a removal); removal verified for items "
+        + (", ".join(str(i) for i in verified) or "none")
     )
 
 
