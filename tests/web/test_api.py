@@ -170,6 +170,19 @@ def test_worklist_search_treats_like_wildcards_as_text(
     assert body.json()["total"] == 0
 
 
+def test_worklist_search_with_more_matches_than_a_bound_list_holds_gives_the_same_page(
+    client: TestClient, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = tokens["analyst"]
+    ids = [_add(client, token, f"https://many.example/{n}")["id"] for n in range(3)]
+    _add(client, token, "https://other.example/")
+    listed = client.get("/api/v1/items", params={"q": "many.example"}, headers=_auth(token))
+    monkeypatch.setattr("comity.web.worklist._MAX_IDS", 1)
+    subquery = client.get("/api/v1/items", params={"q": "many.example"}, headers=_auth(token))
+    assert [i["id"] for i in listed.json()["items"]] == ids[::-1]
+    assert subquery.json() == listed.json()
+
+
 def test_worklist_bad_filters_are_400_naming_the_field(
     client: TestClient, tokens: dict[str, str]
 ) -> None:
@@ -286,7 +299,7 @@ def test_openapi_document_lists_the_v1_routes(client: TestClient) -> None:
 def test_worklist_count_stops_at_the_cap_and_says_so(
     client: TestClient, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("comity.web.queries.COUNT_CAP", 2)
+    monkeypatch.setattr("comity.web.worklist.COUNT_CAP", 2)
     ids = [_add(client, tokens["analyst"], f"https://cap.example/{i}")["id"] for i in range(4)]
     first = client.get(
         "/api/v1/items", params={"per_page": 3}, headers=_auth(tokens["analyst"])

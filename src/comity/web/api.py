@@ -14,8 +14,9 @@ from comity.users.roles import PERMISSIONS
 from comity.web.deps import Actor, need
 from comity.web.lawviews import compare_table, jurisdiction, jurisdictions
 from comity.web.params import filters_from, import_upload
-from comity.web.queries import item_detail, search_items
+from comity.web.queries import item_detail
 from comity.web.sections import item_sections
+from comity.web.worklist import search_items
 
 __all__ = ["router"]
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from comity.cases.priority import PRIORITIES
+from comity.cases.states import STATES
 from comity.core.db import read_session, session_scope
 from comity.core.errors import BadInput, ComityError
 from comity.intake import service as intake
@@ -18,9 +19,10 @@ from comity.web import auth, lawviews
 from comity.web.deps import Actor, cookie_name, cookie_secure, need, session_cookie
 from comity.web.i18n import LANGUAGES, translator
 from comity.web.params import filters_from, import_upload, int_param, safe_next
-from comity.web.queries import STATES, item_detail, search_items
+from comity.web.queries import item_detail
 from comity.web.render import LANG_COOKIE, language, page, query_string
 from comity.web.sections import item_sections
+from comity.web.worklist import search_items
 
 __all__ = ["router"]
 

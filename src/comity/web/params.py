@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from comity.core.errors import BadInput
 from comity.intake.service import import_file
-from comity.web.queries import ItemFilter
+from comity.web.worklist import ItemFilter
 
 __all__ = ["MAX_UPLOAD_BYTES", "filters_from", "import_upload", "int_param", "safe_next"]
 

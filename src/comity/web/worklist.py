@@ -1,0 +1,337 @@
+"""The worklist query: filters, priority order, paging with a capped count.
+
+Statements are built once per *shape* of filter (which filters are set, how
+many priority levels) with bound parameters, and reused: building a SQLAlchemy
+statement of this size costs several milliseconds of Python per request, more
+than the database takes to run it (bench/results/web.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Select,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased
+
+from comity.cases.models import Proposal
+from comity.cases.priority import PRIORITIES, check_priority
+from comity.cases.states import STATES
+from comity.core.db import utcnow
+from comity.core.errors import BadInput
+from comity.hosting.models import AttributionRecord
+from comity.intake.conducts import check_conduct
+from comity.intake.models import Item, ItemConduct, Report
+from comity.intake.service import item_summary
+from comity.law.loader import load_kb
+
+__all__ = ["COUNT_CAP", "MAX_PER_PAGE", "ItemFilter", "ItemPage", "search_items"]
+
+MAX_PER_PAGE = 200
+COUNT_CAP = 1_000
+# Above this many text matches the search stays a subquery (a bound list would be too long).
+_MAX_IDS = 5_000
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    state: str | None = None
+    conduct: str | None = None
+    priority: str | None = None
+    domain: str | None = None
+    host_country: str | None = None
+    provider: str | None = None
+    channel: str | None = None
+    min_age_days: int | None = None
+    max_age_days: int | None = None
+    q: str | None = None
+    # Set by search_items: the ids matching `q`, found once instead of per query.
+    matching_ids: tuple[int, ...] | None = None
+
+    def as_query(self) -> dict[str, str]:
+        out = {
+            "state": self.state,
+            "conduct": self.conduct,
+            "priority": self.priority,
+            "domain": self.domain,
+            "host_country": self.host_country,
+            "provider": self.provider,
+            "channel": self.channel,
+            "min_age_days": None if self.min_age_days is None else str(self.min_age_days),
+            "max_age_days": None if self.max_age_days is None else str(self.max_age_days),
+            "q": self.q,
+        }
+        return {k: v for k, v in out.items() if v}
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+    total_is_lower_bound: bool = False  # more than COUNT_CAP items match
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages or (self.total_is_lower_bound and len(self.items) > 0)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "items": self.items,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "pages": self.pages,
+            "total_is_lower_bound": self.total_is_lower_bound,
+        }
+
+
+def search_items(
+    *, session: Session, filters: ItemFilter, page: int = 1, per_page: int = 50
+) -> ItemPage:
+    """One page of the worklist: most urgent priority first, newest first within it."""
+    if page < 1:
+        raise BadInput("page: must be 1 or more", field="page")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise BadInput(f"per_page: between 1 and {MAX_PER_PAGE}", field="per_page")
+    dialect = session.get_bind().dialect.name
+    if filters.q and filters.matching_ids is None:
+        # One scan for the text search; its ids then serve the count and the page query.
+        matches = _text_matches(dialect).limit(_MAX_IDS + 1)
+        ids = tuple(session.scalars(matches, {"needle": _needle(filters.q)}))
+        if len(ids) <= _MAX_IDS:
+            filters = replace(filters, matching_ids=ids)
+    params = _params(filters)
+    counting = params | {"count_limit": COUNT_CAP + 1}
+    total = int(session.scalar(_count_statement(frozenset(params), dialect), counting) or 0)
+    offset = (page - 1) * per_page
+    rows: list[tuple[Item, int]] = []  # (item, its number of reports)
+    if total > COUNT_CAP or offset < total:
+        levels = (params.pop("priority"),) if "priority" in params else PRIORITIES
+        statement = _page_statement(frozenset(params), len(levels), dialect)
+        params |= {f"level_{n}": level for n, level in enumerate(levels)}
+        params |= {"part_limit": offset + per_page, "limit": per_page, "offset": offset}
+        rows = [(r[0], r[1]) for r in session.execute(statement, params)]
+    summaries = item_summary(session, [i for i, _ in rows], {i.id: n for i, n in rows})
+    capped = total > COUNT_CAP
+    return ItemPage(summaries, min(total, COUNT_CAP), page, per_page, capped)
+
+
+def _text_matches(dialect: str) -> CompoundSelect[Any]:
+    """Ids of items whose URL or a report's note contains :needle (case-insensitive)."""
+    urls = select(Item.id).where(_contains(Item.url, dialect))
+    return urls.union(select(Report.item_id).where(_contains(Report.note, dialect)))
+
+
+def _needle(text: str) -> str:
+    # LIKE wildcards typed by the user are escaped to match themselves.
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _contains(column: Any, dialect: str) -> Any:
+    """SQLite's LIKE already ignores ASCII case, and wrapping both sides in lower()
+    (what ilike renders there) doubles the cost of the scan; PostgreSQL gets ILIKE."""
+    if dialect == "sqlite":
+        return column.like(bindparam("needle"), escape="\\")
+    return column.ilike(bindparam("needle"), escape="\\")
+
+
+def _params(f: ItemFilter) -> dict[str, Any]:
+    """The filter's validated values, by bound-parameter name (a name per filter set)."""
+    params: dict[str, Any] = {}
+    if f.state:
+        if f.state not in STATES:
+            raise BadInput(f"state {f.state!r}: valid: {', '.join(STATES)}", field="state")
+        params["state"] = f.state
+    if f.conduct:
+        params["conduct"] = check_conduct(f.conduct)
+    if f.priority:
+        params["priority"] = check_priority(f.priority)
+    if f.channel:
+        code = f.channel.strip()
+        known = load_kb().vocabulary.channels
+        if code not in known:
+            raise BadInput(
+                f"channel {f.channel!r}: valid: {', '.join(sorted(known))}", field="channel"
+            )
+        params["channel"] = code
+    if f.domain:
+        params["domain"] = f.domain.strip().lower()
+    if f.host_country:
+        code = f.host_country.strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", code):
+            raise BadInput(
+                f"host_country {f.host_country!r}: a two-letter ISO 3166 code",
+                field="host_country",
+            )
+        # `countries` is a sorted, comma-separated list (comity.hosting.models).
+        params["host_country"] = f"%,{code},%"
+    if f.provider:
+        params["provider"] = f.provider.strip().lower()
+    now = utcnow()
+    if f.min_age_days is not None:
+        params["created_before"] = now - timedelta(days=f.min_age_days)
+    if f.max_age_days is not None:
+        params["created_after"] = now - timedelta(days=f.max_age_days)
+    if f.matching_ids is not None:
+        params["ids"] = list(f.matching_ids)
+    elif f.q:
+        params["needle"] = _needle(f.q)
+    return params
+
+
+def _conditions(names: frozenset[str], dialect: str) -> list[ColumnElement[bool]]:
+    """WHERE conditions on `items` for the filters named (values bound at execution)."""
+    out: list[ColumnElement[bool]] = []
+    if "state" in names:
+        out.append(Item.state == bindparam("state"))
+    if "conduct" in names:
+        # EXISTS probes the (item_id, conduct) primary key per candidate row, so a
+        # newest-first walk stops after one page instead of reading every conduct.
+        out.append(
+            select(ItemConduct.item_id)
+            .where(ItemConduct.item_id == Item.id, ItemConduct.conduct == bindparam("conduct"))
+            .exists()
+        )
+    if "priority" in names:
+        out.append(Item.priority == bindparam("priority"))
+    if "channel" in names:
+        # The item has a proposal (any decision) for a request through the channel.
+        out.append(
+            select(Proposal.id)
+            .where(Proposal.item_id == Item.id, Proposal.channel == bindparam("channel"))
+            .exists()
+        )
+    if "domain" in names:
+        domain: BindParameter[str] = bindparam("domain")
+        out.append(or_(Item.host == domain, Item.registrable_domain == domain))
+    if "host_country" in names or "provider" in names:
+        out.append(_attributed("host_country" in names, "provider" in names))
+    if "created_before" in names:
+        out.append(Item.created_at <= bindparam("created_before"))
+    if "created_after" in names:
+        out.append(Item.created_at >= bindparam("created_after"))
+    if "ids" in names:
+        out.append(Item.id.in_(bindparam("ids", expanding=True)))
+    elif "needle" in names:
+        out.append(Item.id.in_(_text_matches(dialect)))
+    return out
+
+
+def _attributed(country: bool, provider: bool) -> ColumnElement[bool]:
+    """The item's latest stored attribution names the country and/or provider (CDN, platform)."""
+    newer = aliased(AttributionRecord)
+    latest = (
+        select(func.max(newer.observed_at))
+        .where(newer.item_id == Item.id)
+        .correlate(Item)
+        .scalar_subquery()
+    )
+    match = select(AttributionRecord.id).where(
+        AttributionRecord.item_id == Item.id, AttributionRecord.observed_at == latest
+    )
+    if country:
+        padded = literal(",") + AttributionRecord.countries + literal(",")
+        match = match.where(padded.like(bindparam("host_country")))
+    if provider:
+        name: BindParameter[str] = bindparam("provider")
+        match = match.where(
+            or_(
+                func.lower(AttributionRecord.cdn) == name,
+                func.lower(AttributionRecord.platform) == name,
+            )
+        )
+    return match.exists()
+
+
+# Bounded: one entry per combination of filters set, levels and dialect.
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _count_statement(names: frozenset[str], dialect: str) -> Select[Any]:
+    """How many items match, stopping at COUNT_CAP + 1 (the page then says "1,000+").
+
+    With a conduct filter the count walks the conduct index and looks each item
+    up by primary key: a conduct is rarer than a state, so far fewer rows are
+    read than probing every item of a state for its conducts.
+    """
+    key = ("count", names, dialect)
+    if key not in _STATEMENTS:
+        if "conduct" in names:
+            query = (
+                select(ItemConduct.item_id)
+                .join(Item, Item.id == ItemConduct.item_id)
+                .where(ItemConduct.conduct == bindparam("conduct"))
+                .where(*_conditions(names - {"conduct"}, dialect))
+            )
+        else:
+            query = select(Item.id).where(*_conditions(names, dialect))
+        capped = query.limit(_int("count_limit")).subquery()
+        _STATEMENTS[key] = select(func.count()).select_from(capped)
+    statement: Select[Any] = _STATEMENTS[key]
+    return statement
+
+
+def _page_statement(names: frozenset[str], levels: int, dialect: str) -> Select[Any]:
+    """The page's items with their report counts, in one statement.
+
+    One part per priority level, most urgent first, each newest first and cut
+    at offset + per_page: every part is an index range (items (state,
+    priority, id) or (priority, id)) read backwards that stops early, where
+    ORDER BY a computed priority rank would make the database sort every
+    match. The outer query then sorts at most levels × (offset + per_page) rows.
+    """
+    key = ("page", names, levels, dialect)
+    if key not in _STATEMENTS:
+        conditions = _conditions(names, dialect)
+        part_limit = _int("part_limit")
+        parts = [
+            select(
+                select(Item.id, literal(rank).label("rank"))
+                .where(*conditions, Item.priority == bindparam(f"level_{rank}"))
+                .order_by(Item.id.desc())
+                .limit(part_limit)
+                .subquery()
+            )
+            for rank in range(levels)
+        ]
+        chosen = union_all(*parts).subquery()
+        reports = (
+            select(func.count(Report.id))
+            .where(Report.item_id == Item.id)
+            .correlate(Item)
+            .scalar_subquery()
+            .label("reports")
+        )
+        _STATEMENTS[key] = (
+            select(Item, reports)
+            .join(chosen, chosen.c.id == Item.id)
+            .order_by(chosen.c.rank, Item.id.desc())
+            .limit(_int("limit"))
+            .offset(_int("offset"))
+        )
+    statement: Select[Any] = _STATEMENTS[key]
+    return statement
+
+
+def _int(name: str) -> BindParameter[int]:
+    return bindparam(name, type_=Integer)
