@@ -109,6 +109,42 @@ def test_assess_item_stores_one_result_per_jurisdiction_with_kb_version(
         assert session.get_one(Item, item).state == "assessed"
 
 
+def test_an_item_in_a_crisis_is_assessed_with_channels_by_speed(
+    engine: Engine, staff: dict[str, str], net: DemoInternet
+) -> None:
+    item = _add("http://blog.kaz-demo-blog.example/crisis", "terrorism.incitement")
+    assert runner.invoke(app, ["attribute", str(item), "--by", "alice"]).exit_code == 0
+    raised = runner.invoke(
+        app,
+        [
+            "item",
+            "priority",
+            str(item),
+            "crisis",
+            "--reason",
+            "spread after an attack",
+            "--by",
+            "sam",
+        ],
+    )
+    assert raised.exit_code == 0, raised.output
+    facts = ["--fact", "public=true", "--fact", "intent=true", "--fact", "danger=true"]
+    result = runner.invoke(app, ["assess", "--item", str(item), *facts, "--by", "rita", "--json"])
+    assert result.exit_code == 0, result.output
+    assessments = json.loads(result.stdout)["assessments"]
+    (de,) = [a for a in assessments if (a["host"], a["role"]) == ("DE", "hosting")]
+    assert de["priority"] == "crisis"
+    # The same ranking as for a threat to life (speed first), not the standard one.
+    ranked = {}
+    for level in ("threat_to_life", "standard"):
+        args = ["assess", "--conduct", "terrorism.incitement", "--host", "DE", "--json", *facts]
+        alone = runner.invoke(app, [*args, "--priority", level])
+        assert alone.exit_code == 0, alone.output
+        ranked[level] = [c["code"] for c in json.loads(alone.stdout)["channels"]]
+    assert [c["code"] for c in de["channels"]] == ranked["threat_to_life"]
+    assert ranked["threat_to_life"] != ranked["standard"]
+
+
 def test_assess_item_without_attribution_is_refused(
     engine: Engine, staff: dict[str, str], net: DemoInternet
 ) -> None:

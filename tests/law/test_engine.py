@@ -187,7 +187,7 @@ HOSTS = [*sorted(KB.jurisdictions), "MN", "BR"]
     host=st.sampled_from(HOSTS),
     requesting=st.sampled_from(["KZ", "US", "RU"]),
     on=st.dates(min_value=date(2010, 1, 1), max_value=date(2030, 12, 31)),
-    priority=st.sampled_from(["standard", "threat_to_life"]),
+    priority=st.sampled_from(["standard", "crisis", "threat_to_life"]),
     role=st.sampled_from(sorted(KB.vocabulary.roles)),
 )
 def test_invariant_and_determinism(

@@ -33,7 +33,7 @@ ARGS = {
     "host": st.sampled_from([*sorted(KB.jurisdictions), "MN"]),
     "requesting": st.sampled_from(["KZ", "US", "DE", "RU", "MN"]),
     "on": DATES,
-    "priority": st.sampled_from(["standard", "threat_to_life"]),
+    "priority": st.sampled_from(["standard", "crisis", "threat_to_life"]),
     "role": st.sampled_from(sorted(KB.vocabulary.roles)),
 }
 

@@ -190,8 +190,6 @@ def propose(
         )
     now = now or utcnow()
     code = _conduct_for(session, item, conduct)
-    # The engine knows the priorities that change its ranking; `crisis` ranks as standard.
-    engine_priority = item.priority if item.priority in kb.vocabulary.priorities else "standard"
     result = assess(
         kb=kb,
         conduct=code,
@@ -199,7 +197,7 @@ def propose(
         host=host,
         requesting=get_settings().requesting_state,
         on=now.date(),
-        priority=engine_priority,
+        priority=item.priority,
         role=role,
     )
     assessment = result.to_json()

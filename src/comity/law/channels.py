@@ -5,7 +5,7 @@ the jurisdiction plays for the item, a treaty boost, and a discount for
 governmental channels while facts are missing. Tracked outcomes replace the
 prior: when `channel_stats[(host, code)].count >= channel_stats.min_count`, the
 observed success rate replaces `prior_weight` and the observed median days
-replace `prior_days`. `threat_to_life` orders by speed first.
+replace `prior_days`. `threat_to_life` and `crisis` order by speed first.
 
 Invariant: no governmental channel unless dual criminality is `yes` or
 `conditional`.
@@ -27,6 +27,9 @@ from comity.law.assessment import ChannelStat, RankedChannel
 from comity.law.model import ChannelSpec, Source, TimeLimit, Vocabulary
 
 __all__ = ["ChannelRow", "Excluded", "rank_channels", "refused_channels"]
+
+# Priorities for which the quickest channel comes first (see _vocabulary.yaml).
+_SPEED_FIRST = frozenset({"threat_to_life", "crisis"})
 
 
 class ChannelRow(NamedTuple):
@@ -202,7 +205,7 @@ def rank_channels(
             offer.source if offer is not None else None,
         )
         ranked.append((weight, days, row))
-    if priority == "threat_to_life":
+    if priority in _SPEED_FIRST:
         ranked.sort(key=lambda r: (r[1], -r[0], r[2].code))
     else:
         ranked.sort(key=lambda r: (-r[0], r[1], r[2].code))

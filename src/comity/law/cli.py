@@ -58,7 +58,9 @@ def assess_command(
     role: str = typer.Option(
         "hosting", "--role", help="hosting, cdn, platform, provider, eu_representative."
     ),
-    priority: str = typer.Option("standard", "--priority", help="standard or threat_to_life."),
+    priority: str = typer.Option(
+        "standard", "--priority", help="standard, crisis or threat_to_life."
+    ),
     batch: Path | None = typer.Option(None, "--batch", help="JSON Lines file ('-' for stdin)."),  # noqa: B008
     json_out: bool = typer.Option(False, "--json"),
     item: int | None = typer.Option(
