@@ -146,6 +146,21 @@ def _start_server(home: Path, url: str, port: int, workers: int) -> subprocess.P
     raise SystemExit("uvicorn did not start")
 
 
+def _cpu_seconds(root: int) -> float:
+    """User + system CPU seconds of process `root` and its children (the uvicorn workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if root in (pid, ppid):
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def _log_in(base: str) -> httpx.Cookies:
     with httpx.Client(base_url=base) as client:
         form = client.get("/login").text
@@ -245,8 +260,14 @@ def main() -> None:
                 cookies = _log_in(base)
                 results = {}
                 for name, paths in _scenarios(count, random.Random(3)).items():
+                    before = _cpu_seconds(server.pid)
                     results[name] = asyncio.run(
                         _run(base, cookies, paths, concurrency=args.concurrency, limit_s=45)
+                    )
+                    spent = _cpu_seconds(server.pid) - before
+                    # Load-independent: the server's own CPU per request (warm-up included).
+                    results[name]["server_cpu_ms_per_request"] = round(
+                        spent * 1000 / (results[name]["requests"] + args.concurrency), 1
                     )
                     print(label, name, results[name], flush=True)
             finally:
@@ -302,13 +323,15 @@ def _write(
         lines += [
             f"## {label}",
             "",
-            "| scenario | requests | median ms | p95 ms | req/s | median vs floor |",
-            "|---|---|---|---|---|---|",
+            "| scenario | requests | median ms | p95 ms | req/s | median vs floor "
+            "| server CPU ms/request |",
+            "|---|---|---|---|---|---|---|",
         ]
         for name, row in results.items():
             lines.append(
                 f"| {name} | {row['requests']} | {row['median_ms']} | {row['p95_ms']} | "
-                f"{row['requests_per_s']} | {row['median_vs_floor']}x |"
+                f"{row['requests_per_s']} | {row['median_vs_floor']}x | "
+                f"{row['server_cpu_ms_per_request']} |"
             )
         lines.append("")
     (RESULTS / "web.md").write_text("\n".join(lines) + "\n")
