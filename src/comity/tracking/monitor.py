@@ -315,6 +315,8 @@ def _store(
     )
     states = []
     out = []
+    events: list[audit.Entry] = []
+    removed: list[tuple[Target, dict[str, Any]]] = []
     for target, row, check_id in zip(targets, rows, ids, strict=True):
         verdict = row["verdict"]
         changed = verdict != target.previous
@@ -329,7 +331,9 @@ def _store(
             }
         )
         if changed:
-            _on_change(session, actor, target, row, check_id)
+            events.append(_change_event(target, row, check_id))
+            if verdict == "removed":
+                removed.append((target, row))
         out.append(
             {
                 "id": check_id,
@@ -338,17 +342,16 @@ def _store(
                 **{k: v for k, v in row.items() if k != "job_key"},
             }
         )
+    # One chained INSERT for the chunk's verdict changes, then what a removal sets off.
+    audit.record_many(session=session, actor=actor, entries=events)
+    _on_removed(session, actor, removed)
     _upsert_state(session, states)
     return out
 
 
-def _on_change(
-    session: Session, actor: str, target: Target, row: dict[str, Any], check_id: int
-) -> None:
+def _change_event(target: Target, row: dict[str, Any], check_id: int) -> audit.Entry:
     verdict = row["verdict"]
-    audit.record(
-        session=session,
-        actor=actor,
+    return audit.Entry(
         action="item.monitor",
         object_type="item",
         object_id=target.item_id,
@@ -361,25 +364,29 @@ def _on_change(
             "evidence_id": row["evidence_id"],
         },
     )
-    if verdict != "removed":
+
+
+def _on_removed(session: Session, actor: str, removed: list[tuple[Target, dict[str, Any]]]) -> None:
+    """A removal seen by the monitor dates the open requests for the statistics and
+    verifies a sent or answered item (the cases state machine decides)."""
+    if not removed:
         return
-    # A removal seen by the monitor dates the open requests for the statistics
-    # and verifies a sent or answered item (the cases state machine decides).
+    rows = {target.item_id: row for target, row in removed}
     for request in session.scalars(
         select(TrackedRequest).where(
-            TrackedRequest.item_id == target.item_id, TrackedRequest.removed_at.is_(None)
+            TrackedRequest.item_id.in_(list(rows)), TrackedRequest.removed_at.is_(None)
         )
     ):
-        request.removed_at = row["checked_at"]
-    item = session.get_one(Item, target.item_id)
-    if "verified" in TRANSITIONS.get(item.state, frozenset()):
-        transition(
-            session=session,
-            item=item,
-            to="verified",
-            actor=actor,
-            reason=f"monitor: {row['detail']}",
-        )
+        request.removed_at = rows[request.item_id]["checked_at"]
+    for item in session.scalars(select(Item).where(Item.id.in_(list(rows))).order_by(Item.id)):
+        if "verified" in TRANSITIONS.get(item.state, frozenset()):
+            transition(
+                session=session,
+                item=item,
+                to="verified",
+                actor=actor,
+                reason=f"monitor: {rows[item.id]['detail']}",
+            )
 
 
 def monitor_section(session: Session, item: Item) -> dict[str, Any] | None:

@@ -16,8 +16,10 @@ backoff for transport failures only, and a descriptive User-Agent.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import random
+import ssl
 import time
 import typing
 from collections import OrderedDict
@@ -157,6 +159,12 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await asyncio.sleep(seconds)
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """Once per process (~50 ms of CPU to load the CA bundle), shared by every prober."""
+    return httpx.create_ssl_context()
+
+
 class _Pools:
     """One small connection pool per origin, at most `limit` of them.
 
@@ -172,7 +180,6 @@ class _Pools:
         self._backend = backend
         self._politeness = politeness
         self._limit = limit
-        self._ssl = httpx.create_ssl_context()  # once per run, not per request
         self._pools: OrderedDict[_Origin, httpcore.AsyncConnectionPool] = OrderedDict()
         self._busy: dict[_Origin, int] = {}
 
@@ -180,7 +187,7 @@ class _Pools:
         pool = self._pools.get(origin)
         if pool is None:
             pool = httpcore.AsyncConnectionPool(
-                ssl_context=self._ssl,
+                ssl_context=_ssl_context(),
                 max_connections=self._politeness.per_host,
                 max_keepalive_connections=self._politeness.per_host,
                 keepalive_expiry=30.0,
