@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 
@@ -57,7 +58,7 @@ def test_events_recorded_together_chain_like_single_ones(engine: Engine) -> None
         events = list(audit.iter_events(session))
     assert [e.seq for e in events] == [1, 2, 3, 4, 5, 6]
     assert [e.object_id for e in events] == ["0", "1", "10", "11", "12", "0"]
-    assert all(e.prev_hash == p.hash for p, e in zip(events, events[1:], strict=False))
+    assert all(e.prev_hash == p.hash for p, e in itertools.pairwise(events))
     assert events[3].data == {"i": 1} and events[3].actor == "bob"
 
 
