@@ -73,6 +73,7 @@ class Target:
 ProberFactory = Callable[[], Prober]
 Capture = Callable[[int, str], Captured]
 Reattribute = Callable[[Sequence[int]], dict[int, str | None]]
+JobKey = str | Callable[[int], str] | None
 
 
 @dataclass
@@ -98,18 +99,22 @@ def select_targets(
     due: bool = False,
     now: datetime | None = None,
 ) -> list[Target]:
-    """Active items to check: the ids given, every active item, or those due."""
-    if sum((bool(item_ids), everything, due)) != 1:
+    """Active items to check: the ids given, every active item, or those due.
+
+    Ids with `due` (a scheduled batch job): those of the ids still due, so a
+    batch delivered twice, or overtaken by a newer one, checks nothing twice.
+    """
+    if sum((bool(item_ids), everything, due)) != 1 and not (item_ids and due and not everything):
         raise BadInput("monitor: give item ids, --all or --due (one of them)")
     query = select(Item.id, Item.url).where(Item.state.not_in(_INACTIVE)).order_by(Item.id)
     if item_ids:
         query = select(Item.id, Item.url).where(Item.id.in_(item_ids)).order_by(Item.id)
-    elif due:
+    if due:
         query = query.outerjoin(MonitorState, MonitorState.item_id == Item.id).where(
             (MonitorState.item_id.is_(None)) | (MonitorState.next_due_at <= (now or utcnow()))
         )
     rows = session.execute(query).all()
-    if item_ids:
+    if item_ids and not due:
         missing = sorted(set(item_ids) - {r[0] for r in rows})
         if missing:
             raise NotFound(f"item {missing[0]} does not exist (see: comity items list)")
@@ -202,11 +207,15 @@ def monitor_items(
     item_ids: Sequence[int] = (),
     everything: bool = False,
     due: bool = False,
-    job_key: str | None = None,
+    job_key: JobKey = None,
     on_commit: Callable[[Session], None] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Check items; one dict per check. `job_key` and `on_commit` are for background jobs."""
+    """Check items; one dict per check. `job_key` and `on_commit` are for background jobs.
+
+    `job_key` is stored with each check (unique: a job's check is stored once); a
+    job over several items gives a function of the item id instead.
+    """
     with read_session(engine) as session:
         acting = require(session=session, actor=actor, action="monitor").name
         targets = select_targets(session=session, item_ids=item_ids, everything=everything, due=due)
@@ -275,7 +284,7 @@ def _store(
     results: list[tuple[ProbeResult, Classified]],
     captured: dict[int, Captured],
     hooks: Hooks,
-    job_key: str | None,
+    job_key: JobKey,
 ) -> list[dict[str, Any]]:
     now = utcnow()
     since = dict(
@@ -301,7 +310,7 @@ def _store(
                 "evidence_id": _evidence_row(session, captured.get(target.item_id), actor, hooks)
                 if changed
                 else None,
-                "job_key": job_key,
+                "job_key": job_key(target.item_id) if callable(job_key) else job_key,
             }
         )
     ids = (
