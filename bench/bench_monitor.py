@@ -16,7 +16,10 @@ Runs:
    in the write transactions measured apart;
 3. a bare `httpx.AsyncClient` fetching the same URLs with the same
    concurrency, no guard or classification (the comparison);
-4. worker processes that share the URLs through a Redis list of batches
+4. the job path, on SQLite: the same items checked through one `monitor` job
+   each, then through the scheduler's `monitor_batch` jobs (handlers run in
+   this process, as one worker thread would);
+5. worker processes that share the URLs through a Redis list of batches
    (COMITY_TEST_REDIS_URL; skipped without it), first one, then two: each
    reports its CPU seconds and the time its Redis calls took, and the server's
    CPU seconds are read from /proc, so the scaling is stated per CPU-second as
@@ -118,6 +121,13 @@ def _rss_mb() -> float:
 def _rss_now_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _hwm_mb() -> float:
+    """Peak RSS of this process image (VmHWM; ru_maxrss would include a forking parent's)."""
+    with open("/proc/self/status") as f:
+        line = next(x for x in f if x.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
 
 
 def _cpu_of(pid: int) -> float:
@@ -245,6 +255,58 @@ def _end_to_end(urls: list[str], port: int, server_pid: int) -> dict[str, Any]:
     }
 
 
+# -- the job path: one job per item against batch jobs --------------------------
+
+
+def _job_path(port: int, n: int) -> dict[str, Any]:
+    """CPU per check through the job handlers (ledger, hooks, monitor_items), run in
+    this process as one worker thread would; items at the loopback server's 200 page."""
+    from sqlalchemy import select
+
+    from comity.core.db import get_engine, reset_engines, session_scope
+    from comity.core.settings import Settings, override_settings
+    from comity.intake.service import import_file
+    from comity.jobs.handlers import schedule_due_monitoring
+    from comity.jobs.models import JobRun
+    from comity.jobs.queue import Queue
+    from comity.users.service import add_user
+
+    out: dict[str, Any] = {"items": n}
+    for mode in ("one_job_per_item", "batch_jobs"):
+        with tempfile.TemporaryDirectory() as tmp:
+            home = Path(tmp)
+            csv_path = home / "urls.csv"
+            with csv_path.open("w", newline="") as f:
+                writer = csv.writer(f)
+                writer.writerow(["url", "conduct", "note", "source"])
+                writer.writerows([f"http://127.0.0.1:{port}/ok/{i}", "terrorism.incitement",
+                                  "", "bench"] for i in range(n))  # fmt: skip
+            settings = Settings(home=home, database_url=f"sqlite:///{tmp}/bench.db", user="bench",
+                                fetch_allow=("127.0.0.1",))  # fmt: skip
+            reset_engines()
+            with override_settings(settings):
+                engine = get_engine()
+                with session_scope(engine) as session:
+                    add_user(session=session, name="bench", role="analyst", actor=None)
+                import_file(engine=engine, path=csv_path, actor="bench", allow=("127.0.0.1",))
+                queue = Queue(settings)
+                wall, cpu = time.perf_counter(), time.process_time()
+                if mode == "one_job_per_item":
+                    keys = [queue.submit("monitor", i, "first", {"actor": "bench"})[0]
+                            for i in range(1, n + 1)]  # fmt: skip
+                else:
+                    schedule_due_monitoring(queue)
+                    with session_scope(engine) as session:
+                        keys = list(session.scalars(select(JobRun.key)))
+                for key in keys:
+                    queue.run(key)
+                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            reset_engines()
+        out[mode] = {"jobs": len(keys), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+                     "urls_per_cpu_second": round(n / cpu, 1)}  # fmt: skip
+    return out
+
+
 # -- workers sharing a Redis list -------------------------------------------------
 
 
@@ -268,11 +330,13 @@ async def _drain(next_batch: Callable[[], list[str] | None], port: int) -> dict[
     return verdicts
 
 
-def _worker(redis_url: str, port: int, cpus: set[int], start: Any, out: Any) -> None:
+def _worker(redis_url: str, port: int, cpus: set[int], ready: Any, start: Any, out: Any) -> None:
     import redis
 
     os.sched_setaffinity(0, cpus)
     client = redis.Redis.from_url(redis_url)
+    client.ping()
+    ready.put(os.getpid())
     calls = {"n": 0, "wall_s": 0.0}
 
     def next_batch() -> list[str] | None:
@@ -288,7 +352,7 @@ def _worker(redis_url: str, port: int, cpus: set[int], start: Any, out: Any) -> 
     out.put({
         "urls": sum(verdicts.values()), "wall_s": time.perf_counter() - wall,
         "cpu_s": time.process_time() - cpu, "redis_calls": calls["n"],
-        "redis_wall_s": calls["wall_s"], "peak_rss_mb": _rss_mb(),
+        "redis_wall_s": calls["wall_s"], "peak_rss_mb": _hwm_mb(),
     })  # fmt: skip
 
 
@@ -302,13 +366,16 @@ def _redis_run(
     client.delete(QUEUE)
     for start in range(0, len(urls), BATCH):
         client.rpush(QUEUE, json.dumps(urls[start : start + BATCH]))
-    out: Any = mp.Queue()
-    go = mp.Event()
-    procs = [mp.Process(target=_worker, args=(redis_url, port, cpus, go, out))
+    spawn = mp.get_context("spawn")  # fresh processes: their RSS is their own
+    out: Any = spawn.Queue()
+    ready: Any = spawn.Queue()
+    go = spawn.Event()
+    procs = [spawn.Process(target=_worker, args=(redis_url, port, cpus, ready, go, out))
              for _ in range(workers)]  # fmt: skip
     for proc in procs:
         proc.start()
-    time.sleep(0.5)  # let them import and connect before the clock starts
+    for _ in procs:
+        ready.get()  # imported and connected: the clock starts now
     server, wall = _cpu_of(server_pid), time.perf_counter()
     go.set()
     reports = [out.get() for _ in procs]
@@ -359,6 +426,7 @@ def main() -> None:
         rss_after = _rss_mb()
         _, t_bare = _timed(lambda: asyncio.run(_bare_httpx(urls, port)), server.pid)
         end_to_end = _end_to_end(urls, port, server.pid)
+        job_path = _job_path(port, min(n, 1_000))
         redis_runs: list[dict[str, Any]] | None = None
         if os.environ.get("COMITY_TEST_REDIS_URL"):
             os.sched_setaffinity(0, set(CPUS))
@@ -380,6 +448,7 @@ def main() -> None:
             "rss_mb_after_each_chunk": rss_chunks,
         },
         "monitor_items_sqlite": end_to_end,
+        "job_path_sqlite": job_path,
         "bare_httpx": _rates(n, t_bare),
         "ratio_monitor_vs_bare_httpx": round(t_bare["wall_s"] / t_one["wall_s"], 2),
         "redis_workers": redis_runs,
@@ -428,6 +497,12 @@ def _markdown(r: dict[str, Any]) -> str:
         f"- storing: {e2e['store_transactions']} write transactions took "
         f"{e2e['store_wall_s']} s wall, {e2e['store_cpu_s']} s CPU "
         f"({100 * e2e['store_share_of_cpu']:.1f} % of monitor_items' CPU)",
+        f"- job path ({r['job_path_sqlite']['items']} items, handlers run in-process, SQLite, "
+        "production politeness: 50 requests/s, 2 per host): one job per item "
+        f"{r['job_path_sqlite']['one_job_per_item']['urls_per_cpu_second']} URLs per CPU-second "
+        f"({r['job_path_sqlite']['one_job_per_item']['jobs']} jobs); scheduled batch jobs "
+        f"{r['job_path_sqlite']['batch_jobs']['urls_per_cpu_second']} URLs per CPU-second "
+        f"({r['job_path_sqlite']['batch_jobs']['jobs']} jobs)",
         f"- monitor/bare httpx wall speed ratio: {r['ratio_monitor_vs_bare_httpx']}",
         f"- verdicts: {r['verdicts']}",
         "",
