@@ -46,7 +46,7 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -197,13 +197,38 @@ def _rates(n: int, t: dict[str, float]) -> dict[str, float]:
 # -- monitor_items end to end (SQLite) ------------------------------------------
 
 
-def _end_to_end(urls: list[str], port: int, server_pid: int) -> dict[str, Any]:
+@contextlib.contextmanager
+def _items_db(urls: list[str]) -> Iterator[tuple[Any, Any, int]]:
+    """A fresh SQLite home holding `urls` as items: (settings, engine, items created)."""
     from comity.core.db import get_engine, reset_engines, session_scope
     from comity.core.settings import Settings, override_settings
     from comity.intake.service import import_file
+    from comity.users.service import add_user
+
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = Path(tmp) / "urls.csv"
+        with csv_path.open("w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["url", "conduct", "note", "source"])
+            writer.writerows([u, "terrorism.incitement", "", "bench"] for u in urls)
+        settings = Settings(home=Path(tmp), database_url=f"sqlite:///{tmp}/bench.db",
+                            user="bench", fetch_allow=("127.0.0.1",))  # fmt: skip
+        reset_engines()
+        try:
+            with override_settings(settings):
+                engine = get_engine()
+                with session_scope(engine) as session:
+                    add_user(session=session, name="bench", role="analyst", actor=None)
+                imported = import_file(engine=engine, path=csv_path, actor="bench",
+                                       allow=("127.0.0.1",))  # fmt: skip
+                yield settings, engine, imported.items_created
+        finally:
+            reset_engines()
+
+
+def _end_to_end(urls: list[str], port: int, server_pid: int) -> dict[str, Any]:
     from comity.tracking import monitor
     from comity.tracking.monitor import Hooks, monitor_items
-    from comity.users.service import add_user
 
     stored = {"wall_s": 0.0, "cpu_s": 0.0, "transactions": 0}
     real_store = monitor._store
@@ -217,35 +242,19 @@ def _end_to_end(urls: list[str], port: int, server_pid: int) -> dict[str, Any]:
             stored["cpu_s"] += time.process_time() - cpu
             stored["transactions"] += 1
 
-    with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp)
-        csv_path = home / "urls.csv"
-        with csv_path.open("w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(["url", "conduct", "note", "source"])
-            writer.writerows([u, "terrorism.incitement", "", "bench"] for u in urls)
-        reset_engines()
-        with override_settings(Settings(home=home, database_url=f"sqlite:///{tmp}/bench.db")):
-            engine = get_engine()
-            with session_scope(engine) as session:
-                add_user(session=session, name="bench", role="analyst", actor=None)
-            imported = import_file(engine=engine, path=csv_path, actor="bench",
-                                   allow=("127.0.0.1",))  # fmt: skip
-            hooks = Hooks(prober=lambda: _prober(port))
-            monitor._store = timed_store  # type: ignore[assignment]
-            try:
-                checks, t = _timed(
-                    lambda: monitor_items(
-                        engine=engine, actor="bench", hooks=hooks, everything=True
-                    ),
-                    server_pid,
-                )
-            finally:
-                monitor._store = real_store  # type: ignore[assignment]
-        reset_engines()
+    with _items_db(urls) as (_, engine, items):
+        hooks = Hooks(prober=lambda: _prober(port))
+        monitor._store = timed_store  # type: ignore[assignment]
+        try:
+            checks, t = _timed(
+                lambda: monitor_items(engine=engine, actor="bench", hooks=hooks, everything=True),
+                server_pid,
+            )
+        finally:
+            monitor._store = real_store  # type: ignore[assignment]
     n = len(checks)
     return {
-        "items": imported.items_created,
+        "items": items,
         "checks": n,
         **_rates(n, t),
         "store_transactions": stored["transactions"],
@@ -263,45 +272,27 @@ def _job_path(port: int, n: int) -> dict[str, Any]:
     this process as one worker thread would; items at the loopback server's 200 page."""
     from sqlalchemy import select
 
-    from comity.core.db import get_engine, reset_engines, session_scope
-    from comity.core.settings import Settings, override_settings
-    from comity.intake.service import import_file
+    from comity.core.db import session_scope
     from comity.jobs.handlers import schedule_due_monitoring
     from comity.jobs.models import JobRun
     from comity.jobs.queue import Queue
-    from comity.users.service import add_user
 
     out: dict[str, Any] = {"items": n}
+    urls = [f"http://127.0.0.1:{port}/ok/{i}" for i in range(n)]
     for mode in ("one_job_per_item", "batch_jobs"):
-        with tempfile.TemporaryDirectory() as tmp:
-            home = Path(tmp)
-            csv_path = home / "urls.csv"
-            with csv_path.open("w", newline="") as f:
-                writer = csv.writer(f)
-                writer.writerow(["url", "conduct", "note", "source"])
-                writer.writerows([f"http://127.0.0.1:{port}/ok/{i}", "terrorism.incitement",
-                                  "", "bench"] for i in range(n))  # fmt: skip
-            settings = Settings(home=home, database_url=f"sqlite:///{tmp}/bench.db", user="bench",
-                                fetch_allow=("127.0.0.1",))  # fmt: skip
-            reset_engines()
-            with override_settings(settings):
-                engine = get_engine()
+        with _items_db(urls) as (settings, engine, _):
+            queue = Queue(settings)
+            wall, cpu = time.perf_counter(), time.process_time()
+            if mode == "one_job_per_item":
+                keys = [queue.submit("monitor", i, "first", {"actor": "bench"})[0]
+                        for i in range(1, n + 1)]  # fmt: skip
+            else:
+                schedule_due_monitoring(queue)
                 with session_scope(engine) as session:
-                    add_user(session=session, name="bench", role="analyst", actor=None)
-                import_file(engine=engine, path=csv_path, actor="bench", allow=("127.0.0.1",))
-                queue = Queue(settings)
-                wall, cpu = time.perf_counter(), time.process_time()
-                if mode == "one_job_per_item":
-                    keys = [queue.submit("monitor", i, "first", {"actor": "bench"})[0]
-                            for i in range(1, n + 1)]  # fmt: skip
-                else:
-                    schedule_due_monitoring(queue)
-                    with session_scope(engine) as session:
-                        keys = list(session.scalars(select(JobRun.key)))
-                for key in keys:
-                    queue.run(key)
-                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-            reset_engines()
+                    keys = list(session.scalars(select(JobRun.key)))
+            for key in keys:
+                queue.run(key)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         out[mode] = {"jobs": len(keys), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
                      "urls_per_cpu_second": round(n / cpu, 1)}  # fmt: skip
     return out
