@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 
@@ -43,6 +44,22 @@ def test_chain_of_events_verifies(engine: Engine) -> None:
         "first_broken": None,
         "reason": None,
     }
+
+
+def test_events_recorded_together_chain_like_single_ones(engine: Engine) -> None:
+    _write_events(engine, 2)
+    entries = [audit.Entry("test.batch", "thing", 10 + i, {"i": i}, {"i": i}) for i in range(3)]
+    with session_scope(engine) as session:
+        audit.record_many(session=session, actor="bob", entries=entries)
+        audit.record_many(session=session, actor="bob", entries=[])
+    _write_events(engine, 1)
+    with read_session(engine) as session:
+        assert audit.verify_chain(session).ok
+        events = list(audit.iter_events(session))
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5, 6]
+    assert [e.object_id for e in events] == ["0", "1", "10", "11", "12", "0"]
+    assert all(e.prev_hash == p.hash for p, e in itertools.pairwise(events))
+    assert events[3].data == {"i": 1} and events[3].actor == "bob"
 
 
 def test_rolled_back_change_leaves_no_event(engine: Engine) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select
 from comity.core.db import read_session
 from comity.core.errors import BadInput
 from comity.core.settings import Settings, override_settings
+from comity.jobs.handlers import schedule_due_monitoring
 from comity.jobs.models import JobRun
 from comity.jobs.queue import Queue, make_huey
 from comity.tracking.models import MonitorCheck
@@ -67,8 +68,16 @@ def _job(engine: Engine, key: str) -> JobRun:
 
 
 def _checks(engine: Engine, key: str) -> int:
+    """Checks stored by job `key` (a batch job's are keyed `key/item id`)."""
     with read_session(engine) as session:
-        query = select(func.count()).select_from(MonitorCheck).where(MonitorCheck.job_key == key)
+        query = (
+            select(func.count())
+            .select_from(MonitorCheck)
+            .where(
+                (MonitorCheck.job_key == key)
+                | MonitorCheck.job_key.startswith(f"{key}/", autoescape=True)
+            )
+        )
         return int(session.scalar(query) or 0)
 
 
@@ -166,3 +175,33 @@ def test_unknown_kind_and_queue_url_are_refused(settings: Settings) -> None:
         Queue(settings).submit("frobnicate", 1, 1)
     with pytest.raises(BadInput, match="COMITY_QUEUE_URL"):
         make_huey(settings.model_copy(update={"queue_url": "amqp://x"}))
+
+
+def test_scheduled_monitoring_checks_due_items_in_batches_once(
+    settings: Settings, engine: Engine, staff: dict[str, str], site: Site
+) -> None:
+    site.answers.update({f"/p{i}": Answer(200, PAGE) for i in range(5)})
+    ids = [add_item(engine, site.url(f"/p{i}"), PAGE) for i in range(5)]
+    queue = Queue(settings.model_copy(update={"user": "alice"}))
+    # the queue is not consumed here: jobs are run by hand, as a worker would
+    assert schedule_due_monitoring(queue, batch=2) == 5
+    assert schedule_due_monitoring(queue, batch=2) == 5  # run again before the jobs: no new job
+    with read_session(engine) as session:
+        jobs = session.scalars(
+            select(JobRun).where(JobRun.kind == "monitor_batch").order_by(JobRun.object_id)
+        ).all()
+        batches = [(job.key, job.params["items"]) for job in jobs]
+    assert sorted(items for _, items in batches) == [ids[0:2], ids[2:4], ids[4:5]]
+    with override_settings(settings.model_copy(update={"user": "alice"})):
+        for key, items in batches:
+            assert queue.run(key) == {"items": len(items)}
+            assert _checks(engine, key) == len(items)
+            assert queue.run(key) is None  # a second delivery does nothing
+        assert schedule_due_monitoring(queue) == 0  # all checked: nothing is due
+        # a batch overtaken by a newer one (here: its items were checked since) checks nothing
+        stale_key, _ = queue.submit("monitor_batch", "stale", "v1",
+                                    {"actor": "alice", "items": ids})  # fmt: skip
+        assert queue.run(stale_key) == {"items": 5}
+    assert _checks(engine, stale_key) == 0
+    with read_session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(MonitorCheck)) == 5

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, select, update
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -27,9 +27,11 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "ChainReport",
+    "Entry",
     "digest",
     "iter_events",
     "record",
+    "record_many",
     "rehash",
     "verify_chain",
 ]
@@ -101,14 +103,56 @@ def _event_hash(
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
-def _take_head(session: Session) -> tuple[int, str] | None:
+def _take_head(session: Session, count: int) -> tuple[int, str] | None:
     row = session.execute(
         update(AuditHead)
         .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + 1)
+        .values(seq=AuditHead.seq + count)
         .returning(AuditHead.seq, AuditHead.hash)
     ).first()
-    return None if row is None else (int(row[0]), str(row[1]))
+    return None if row is None else (int(row[0]) - count + 1, str(row[1]))
+
+
+def _head(session: Session, count: int) -> tuple[int, str]:
+    """Reserve `count` sequence numbers: the first of them and the hash they chain from."""
+    # Taking the head row first is what serialises concurrent writers.
+    row = _take_head(session, count)
+    if row is None:
+        # First event ever (or the head row was lost): create it once, race-free.
+        dialect = session.get_bind().dialect.name
+        upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(
+            upsert(AuditHead).values(id=1, seq=0, hash=GENESIS).on_conflict_do_nothing()
+        )
+        row = _take_head(session, count)
+        assert row is not None
+    return row
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event for `record_many`: what `record` takes besides the session and actor."""
+
+    action: str
+    object_type: str
+    object_id: str | int
+    state: Any
+    data: dict[str, Any] | None = None
+
+
+def _event_row(entry: Entry, *, seq: int, at: datetime, actor: str, prev: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": str(entry.object_id),
+        "state_digest": digest(entry.state),
+        "data": json.loads(canonical_json(entry.data or {})),
+        "prev_hash": prev,
+    }
+    return fields | {"hash": _event_hash(**fields)}
 
 
 def record(
@@ -126,45 +170,31 @@ def record(
     `state` is the object's new state (any JSON-able value); only its digest is
     chained, while `data` (small, human-readable details) is kept with the event.
     """
-    # Taking the head row first is what serialises concurrent writers.
-    row = _take_head(session)
-    if row is None:
-        # First event ever (or the head row was lost): create it once, race-free.
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        session.execute(
-            insert(AuditHead).values(id=1, seq=0, hash=GENESIS).on_conflict_do_nothing()
-        )
-        row = _take_head(session)
-        assert row is not None
-    seq, prev = row
-    at = utcnow()
-    payload = json.loads(canonical_json(data or {}))
-    event = AuditEvent(
-        seq=seq,
-        at=at,
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        state_digest=digest(state),
-        data=payload,
-        prev_hash=prev,
-    )
-    event.hash = _event_hash(
-        seq=seq,
-        at=at,
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        state_digest=event.state_digest,
-        data=payload,
-        prev_hash=prev,
-    )
+    seq, prev = _head(session, 1)
+    entry = Entry(action, object_type, object_id, state, data)
+    event = AuditEvent(**_event_row(entry, seq=seq, at=utcnow(), actor=actor, prev=prev))
     session.add(event)
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=event.hash))
     return event
+
+
+def record_many(*, session: Session, actor: str, entries: Sequence[Entry]) -> None:
+    """Append several events at once, chained exactly as one `record` call each would be.
+
+    The head row is taken and moved once and the events go in one INSERT: the
+    monitor records thousands of verdicts per transaction, and per-event
+    statements were nine tenths of its store time.
+    """
+    if not entries:
+        return
+    seq, prev = _head(session, len(entries))
+    at = utcnow()
+    rows = []
+    for offset, entry in enumerate(entries):
+        rows.append(_event_row(entry, seq=seq + offset, at=at, actor=actor, prev=prev))
+        prev = rows[-1]["hash"]
+    session.execute(insert(AuditEvent), rows)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,9 @@
-"""An httpx transport whose connections go only to addresses the guard has judged.
+"""Pinned connections: connect only to addresses the guard has judged, keep the name.
+
+`judge` is the one place that turns a resolved host name into the addresses
+a connection may go to (every address judged, or the operator's route); the
+evidence fetcher (synchronous, below) and the monitor's prober
+(`comity.tracking.probe`, asynchronous) both connect only to what it returns.
 
 httpcore asks its network backend to connect to the URL's host name; our
 backend ignores the name and connects to the pinned, already-checked address
@@ -12,12 +17,15 @@ from __future__ import annotations
 import ssl
 import time
 import typing
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import httpcore
 import httpx
 
-__all__ = ["Connect", "PinnedTransport", "default_connect"]
+from comity.evidence.guard import Guard
+from comity.urls._addresses import IPAddress
+
+__all__ = ["Connect", "PinnedTransport", "default_connect", "judge"]
 
 # (ip, port, timeout) -> an open stream. Tests replace it to see every connection attempt.
 Connect = Callable[[str, int, float], httpcore.NetworkStream]
@@ -27,6 +35,27 @@ _backend = httpcore.SyncBackend()
 
 def default_connect(ip: str, port: int, timeout: float) -> httpcore.NetworkStream:
     return _backend.connect_tcp(ip, port, timeout=timeout)
+
+
+def judge(
+    guard: Guard,
+    host: str,
+    addresses: Sequence[IPAddress],
+    port: int,
+    routes: Mapping[str, tuple[str, int]],
+) -> list[tuple[str, int]]:
+    """The (ip, port) pairs to try for `host`, which resolved to `addresses`.
+
+    Every address is judged, not only the one connected to: a name that
+    answers with one public and one private address must not get a chance to
+    reach the private one. Raises `GuardRefusal`. A routed host (an operator's
+    connect override) goes to its route, still only after its addresses passed.
+    """
+    for address in addresses:
+        guard.check_address(host, address)
+    if host in routes:
+        return [routes[host]]
+    return [(str(address), port) for address in addresses]
 
 
 def _remaining(deadline: float, timeout: float | None, *, exc: type[Exception]) -> float:

@@ -19,7 +19,7 @@ import httpx
 from comity.core.errors import BadInput
 from comity.core.settings import Settings
 from comity.evidence._decode import BoundedDecoder, DecodedTooLarge, DecodeError
-from comity.evidence._transport import Connect, PinnedTransport, default_connect
+from comity.evidence._transport import Connect, PinnedTransport, default_connect, judge
 from comity.evidence.guard import DnsFailure, Guard, GuardRefusal, Resolver, make_resolver
 
 __all__ = ["USER_AGENT", "FetchResult", "Fetcher", "Hop", "Limits"]
@@ -190,17 +190,11 @@ class Fetcher:
         try:
             self.guard.check_host(host)
             addresses = self.resolver(host, max(deadline - time.monotonic(), 0.1))
-            # Judge every address: a name that answers with one public and one
-            # private address must not get a chance to reach the private one.
-            for address in addresses:
-                self.guard.check_address(host, address)
+            return judge(self.guard, host, addresses, port, self.routes)
         except GuardRefusal as exc:
             raise _Stop("refused_ssrf", str(exc)) from None
         except DnsFailure as exc:
             raise _Stop("dns_error", f"DNS: {exc}") from None
-        if host in self.routes:
-            return [self.routes[host]]
-        return [(str(a), port) for a in addresses]
 
     def _hop(self, url: httpx.URL, hop: Hop, deadline: float) -> str | None:
         """Fetch one hop; the Location to follow, or None for the final response."""

@@ -1,12 +1,15 @@
 """What each job kind does: it calls the domain service and commits `finish` with the result.
 
-Kinds: `monitor` (one item's liveness check), `capture` (evidence), `attribute`
+Kinds: `monitor` (one item's liveness check), `monitor_batch` (the periodic
+schedule's checks, many items per job), `capture` (evidence), `attribute`
 (hosting), and `render` once the dossiers domain registers its renderer with
 `register_handler("render", fn)`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["HANDLERS", "register_handler", "schedule_due_monitoring"]
 
 log = logging.getLogger("comity.jobs")
+MONITOR_BATCH = 500  # items per scheduled monitoring job (at most one monitor chunk)
 
 
 def _actor(job: JobRun) -> str:
@@ -45,6 +49,25 @@ def monitor_job(engine: Engine, job: JobRun, finish: Finisher) -> dict[str, Any]
         on_commit=lambda session: finish(session, done),
     )  # fmt: skip
     return done | {"verdict": results[0]["verdict"] if results else None}
+
+
+def monitor_batch_job(engine: Engine, job: JobRun, finish: Finisher) -> dict[str, Any]:
+    """A scheduled batch: those of `params["items"]` still due, checked together."""
+    from comity.tracking.monitor import monitor_items
+    from comity.tracking.runtime import hooks_from_settings
+
+    actor = _actor(job)
+    item_ids = [int(i) for i in job.params.get("items", [])]
+    if not item_ids:
+        raise BadInput(f"job {job.key}: no items to check")
+    hooks = hooks_from_settings(get_settings(), engine=engine, actor=actor)
+    done: dict[str, Any] = {"items": len(item_ids)}
+    monitor_items(
+        engine=engine, actor=actor, hooks=hooks, item_ids=item_ids, due=True,
+        job_key=lambda item_id: f"{job.key}/{item_id}",
+        on_commit=lambda session: finish(session, done),
+    )  # fmt: skip
+    return done
 
 
 def capture_job(engine: Engine, job: JobRun, finish: Finisher) -> dict[str, Any]:
@@ -79,6 +102,7 @@ def attribute_job(engine: Engine, job: JobRun, finish: Finisher) -> dict[str, An
 
 HANDLERS: dict[str, Handler] = {
     "monitor": monitor_job,
+    "monitor_batch": monitor_batch_job,
     "capture": capture_job,
     "attribute": attribute_job,
 }
@@ -89,8 +113,15 @@ def register_handler(kind: str, handler: Handler) -> None:
     HANDLERS[kind] = handler
 
 
-def schedule_due_monitoring(queue: Queue) -> int:
-    """Submit a monitor job for every item due; the version is its last check (or `first`)."""
+def schedule_due_monitoring(queue: Queue, *, batch: int = MONITOR_BATCH) -> int:
+    """Submit the items due in jobs of `batch` items (`monitor_batch`); the number due.
+
+    One job per item cost a ledger transaction, a queue round trip, a prober and
+    an event loop for each check, and its checks could not share connections or
+    a write transaction. A batch's version is the digest of its items and their
+    last checks, so a schedule that runs again before the batch did submits it
+    once; a batch only checks those of its items still due when it runs.
+    """
     from comity.tracking.models import MonitorState
     from comity.tracking.monitor import select_targets
 
@@ -101,6 +132,9 @@ def schedule_due_monitoring(queue: Queue) -> int:
     with read_session(queue.engine) as session:
         targets = select_targets(session=session, due=True)
         last = dict(session.execute(select(MonitorState.item_id, MonitorState.last_check_id)).all())
-    for target in targets:
-        queue.submit("monitor", target.item_id, last.get(target.item_id, "first"), {"actor": actor})
+    for start in range(0, len(targets), batch):
+        ids = [t.item_id for t in targets[start : start + batch]]
+        version = hashlib.sha256(json.dumps([[i, last.get(i)] for i in ids]).encode()).hexdigest()
+        queue.submit("monitor_batch", f"{ids[0]}-{ids[-1]}", version[:32],
+                     {"actor": actor, "items": ids})  # fmt: skip
     return len(targets)

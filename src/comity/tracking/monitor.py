@@ -73,6 +73,7 @@ class Target:
 ProberFactory = Callable[[], Prober]
 Capture = Callable[[int, str], Captured]
 Reattribute = Callable[[Sequence[int]], dict[int, str | None]]
+JobKey = str | Callable[[int], str] | None
 
 
 @dataclass
@@ -98,18 +99,22 @@ def select_targets(
     due: bool = False,
     now: datetime | None = None,
 ) -> list[Target]:
-    """Active items to check: the ids given, every active item, or those due."""
-    if sum((bool(item_ids), everything, due)) != 1:
+    """Active items to check: the ids given, every active item, or those due.
+
+    Ids with `due` (a scheduled batch job): those of the ids still due, so a
+    batch delivered twice, or overtaken by a newer one, checks nothing twice.
+    """
+    if sum((bool(item_ids), everything, due)) != 1 and not (item_ids and due and not everything):
         raise BadInput("monitor: give item ids, --all or --due (one of them)")
     query = select(Item.id, Item.url).where(Item.state.not_in(_INACTIVE)).order_by(Item.id)
     if item_ids:
         query = select(Item.id, Item.url).where(Item.id.in_(item_ids)).order_by(Item.id)
-    elif due:
+    if due:
         query = query.outerjoin(MonitorState, MonitorState.item_id == Item.id).where(
             (MonitorState.item_id.is_(None)) | (MonitorState.next_due_at <= (now or utcnow()))
         )
     rows = session.execute(query).all()
-    if item_ids:
+    if item_ids and not due:
         missing = sorted(set(item_ids) - {r[0] for r in rows})
         if missing:
             raise NotFound(f"item {missing[0]} does not exist (see: comity items list)")
@@ -202,11 +207,15 @@ def monitor_items(
     item_ids: Sequence[int] = (),
     everything: bool = False,
     due: bool = False,
-    job_key: str | None = None,
+    job_key: JobKey = None,
     on_commit: Callable[[Session], None] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Check items; one dict per check. `job_key` and `on_commit` are for background jobs."""
+    """Check items; one dict per check. `job_key` and `on_commit` are for background jobs.
+
+    `job_key` is stored with each check (unique: a job's check is stored once); a
+    job over several items gives a function of the item id instead.
+    """
     with read_session(engine) as session:
         acting = require(session=session, actor=actor, action="monitor").name
         targets = select_targets(session=session, item_ids=item_ids, everything=everything, due=due)
@@ -275,7 +284,7 @@ def _store(
     results: list[tuple[ProbeResult, Classified]],
     captured: dict[int, Captured],
     hooks: Hooks,
-    job_key: str | None,
+    job_key: JobKey,
 ) -> list[dict[str, Any]]:
     now = utcnow()
     since = dict(
@@ -301,7 +310,7 @@ def _store(
                 "evidence_id": _evidence_row(session, captured.get(target.item_id), actor, hooks)
                 if changed
                 else None,
-                "job_key": job_key,
+                "job_key": job_key(target.item_id) if callable(job_key) else job_key,
             }
         )
     ids = (
@@ -315,6 +324,8 @@ def _store(
     )
     states = []
     out = []
+    events: list[audit.Entry] = []
+    removed: list[tuple[Target, dict[str, Any]]] = []
     for target, row, check_id in zip(targets, rows, ids, strict=True):
         verdict = row["verdict"]
         changed = verdict != target.previous
@@ -329,7 +340,9 @@ def _store(
             }
         )
         if changed:
-            _on_change(session, actor, target, row, check_id)
+            events.append(_change_event(target, row, check_id))
+            if verdict == "removed":
+                removed.append((target, row))
         out.append(
             {
                 "id": check_id,
@@ -338,17 +351,16 @@ def _store(
                 **{k: v for k, v in row.items() if k != "job_key"},
             }
         )
+    # One chained INSERT for the chunk's verdict changes, then what a removal sets off.
+    audit.record_many(session=session, actor=actor, entries=events)
+    _on_removed(session, actor, removed)
     _upsert_state(session, states)
     return out
 
 
-def _on_change(
-    session: Session, actor: str, target: Target, row: dict[str, Any], check_id: int
-) -> None:
+def _change_event(target: Target, row: dict[str, Any], check_id: int) -> audit.Entry:
     verdict = row["verdict"]
-    audit.record(
-        session=session,
-        actor=actor,
+    return audit.Entry(
         action="item.monitor",
         object_type="item",
         object_id=target.item_id,
@@ -361,25 +373,29 @@ def _on_change(
             "evidence_id": row["evidence_id"],
         },
     )
-    if verdict != "removed":
+
+
+def _on_removed(session: Session, actor: str, removed: list[tuple[Target, dict[str, Any]]]) -> None:
+    """A removal seen by the monitor dates the open requests for the statistics and
+    verifies a sent or answered item (the cases state machine decides)."""
+    if not removed:
         return
-    # A removal seen by the monitor dates the open requests for the statistics
-    # and verifies a sent or answered item (the cases state machine decides).
+    rows = {target.item_id: row for target, row in removed}
     for request in session.scalars(
         select(TrackedRequest).where(
-            TrackedRequest.item_id == target.item_id, TrackedRequest.removed_at.is_(None)
+            TrackedRequest.item_id.in_(list(rows)), TrackedRequest.removed_at.is_(None)
         )
     ):
-        request.removed_at = row["checked_at"]
-    item = session.get_one(Item, target.item_id)
-    if "verified" in TRANSITIONS.get(item.state, frozenset()):
-        transition(
-            session=session,
-            item=item,
-            to="verified",
-            actor=actor,
-            reason=f"monitor: {row['detail']}",
-        )
+        request.removed_at = rows[request.item_id]["checked_at"]
+    for item in session.scalars(select(Item).where(Item.id.in_(list(rows))).order_by(Item.id)):
+        if "verified" in TRANSITIONS.get(item.state, frozenset()):
+            transition(
+                session=session,
+                item=item,
+                to="verified",
+                actor=actor,
+                reason=f"monitor: {rows[item.id]['detail']}",
+            )
 
 
 def monitor_section(session: Session, item: Item) -> dict[str, Any] | None:
