@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import platform
+import resource
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -123,12 +124,32 @@ def _weasy_annex(dossier: Dossier) -> bytes:
     return HTML(string=document).write_pdf()  # type: ignore[no-any-return]
 
 
+def _cpu() -> float:
+    # typst runs in this process (Python binding, its own threads): process_time
+    # counts it; child processes (none today) are added so nothing hides there.
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def _cpu_ticks() -> tuple[int, int]:
+    """(steal, total) jiffies of the machine: a VM's host taking the cores back."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
+
+
 def _timed(label: str, func, *args):  # type: ignore[no-untyped-def]
+    cpu_start, ticks_start = _cpu(), _cpu_ticks()
     started = time.perf_counter()
     result = func(*args)
     seconds = time.perf_counter() - started
-    print(f"{label}: {seconds:.2f} s")
-    return result, seconds
+    cpu, ticks = _cpu() - cpu_start, _cpu_ticks()
+    total = ticks[1] - ticks_start[1]
+    steal = 100 * (ticks[0] - ticks_start[0]) / total if total else 0.0
+    print(f"{label}: {seconds:.2f} s wall, {cpu:.2f} s CPU, steal {steal:.0f}%")
+    return result, seconds, cpu, steal
 
 
 def _pages(pdf: bytes) -> int:
@@ -149,15 +170,16 @@ def main() -> None:
     args = parser.parse_args()
     count = args.items or (500 if args.quick else 5000)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    dossier, build_s = _timed(f"build {count} items", build, count)
+    dossier, build_s, _, _ = _timed(f"build {count} items", build, count)
     render_pdf(build(3))  # warm-up: font loading happens once per process
-    cpu_start = time.process_time()
-    pdf, pdf_s = _timed("typst PDF", render_pdf, dossier)
-    pdf_cpu = time.process_time() - cpu_start
-    docx, docx_s = _timed("docxtpl DOCX", render_docx, dossier)
+    load_start = os.getloadavg()
+    pdf, pdf_s, pdf_cpu, pdf_steal = _timed("typst PDF", render_pdf, dossier)
+    docx, docx_s, docx_cpu, _ = _timed("docxtpl DOCX", render_docx, dossier)
     weasy_n = min(count, args.weasy_items)
     sample = dataclasses.replace(dossier, items=dossier.items[:weasy_n])
-    weasy, weasy_s = _timed(f"WeasyPrint annex PDF ({weasy_n} items)", _weasy_annex, sample)
+    weasy, weasy_s, weasy_cpu, _ = _timed(
+        f"WeasyPrint annex PDF ({weasy_n} items)", _weasy_annex, sample
+    )
     per_item_ratio = (weasy_s / weasy_n) / (pdf_s / count)
     result = {
         "items": count,
@@ -165,25 +187,37 @@ def main() -> None:
         "python": platform.python_version(),
         "machine": platform.machine(),
         "build_seconds": round(build_s, 3),
+        "load_average_at_start": [round(x, 2) for x in load_start],
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "cpu_count": os.cpu_count(),
         "typst_pdf": {
             "seconds": round(pdf_s, 3),
             "cpu_seconds": round(pdf_cpu, 3),
+            # Share of the machine's CPU time the VM host took (steal) during
+            # the run: when high, CPU seconds are inflated as well as wall.
+            "steal_percent": round(pdf_steal, 1),
             "pages": _pages(pdf),
             "bytes": len(pdf),
         },
-        "docxtpl_docx": {"seconds": round(docx_s, 3), "bytes": len(docx)},
+        "docxtpl_docx": {
+            "seconds": round(docx_s, 3),
+            "cpu_seconds": round(docx_cpu, 3),
+            "bytes": len(docx),
+        },
         "weasyprint_pdf": {
             "items": weasy_n,
             "seconds": round(weasy_s, 3),
+            "cpu_seconds": round(weasy_cpu, 3),
             "pages": _pages(weasy),
             "bytes": len(weasy),
             "extrapolated_seconds_for_all": round(weasy_s / weasy_n * count, 1),
         },
         "weasyprint_over_typst_per_item": round(per_item_ratio, 1),
         "goal": "5,000-item PDF under 5 s",
+        # Wall seconds depend on what else runs on the shared cores; the CPU
+        # seconds are the renderer's own work.  Both are judged.
         "goal_met": count == 5000 and pdf_s < 5.0,
+        "goal_met_cpu": count == 5000 and pdf_cpu < 5.0,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     suffix = "" if count == 5000 else f"-{count}"
@@ -193,14 +227,18 @@ def main() -> None:
         "| renderer | seconds | pages |\n|---|---:|---:|\n"
         f"| typst PDF (note + annex) | {pdf_s:.2f} (CPU {pdf_cpu:.2f}) "
         f"| {result['typst_pdf']['pages']} |\n"
-        f"| docxtpl DOCX | {docx_s:.2f} | - |\n"
+        f"| docxtpl DOCX | {docx_s:.2f} (CPU {docx_cpu:.2f}) | - |\n"
         f"| WeasyPrint PDF (annex only, first {weasy_n} items) | {weasy_s:.2f} "
+        f"(CPU {weasy_cpu:.2f}) "
         f"| {result['weasyprint_pdf']['pages']} |\n\n"
         f"WeasyPrint / typst, seconds per item: {per_item_ratio:.1f}x "
         f"(WeasyPrint for all {count} items extrapolated: "
         f"{result['weasyprint_pdf']['extrapolated_seconds_for_all']} s). "
-        f"Goal (5,000-item PDF < 5 s): {'met' if result['goal_met'] else 'not met'}.\n\n"
-        f"Machine: {os.cpu_count()} cores, load average at the end "
+        f"Goal (5,000-item PDF < 5 s): {'met' if result['goal_met'] else 'not met'} in wall "
+        f"seconds, {'met' if result['goal_met_cpu'] else 'not met'} in CPU seconds.\n\n"
+        f"Machine: {os.cpu_count()} cores, CPU steal (VM host) during the typst run "
+        f"{pdf_steal:.0f}%, load average at the start "
+        f"{', '.join(str(x) for x in result['load_average_at_start'])}, at the end "
         f"{', '.join(str(x) for x in result['load_average_at_end'])} (other work shared "
         "the cores: wall seconds are inflated; CPU seconds are the renderer's own work).\n"
     )

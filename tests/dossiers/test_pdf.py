@@ -12,6 +12,7 @@ import pypdf
 import pytest
 
 from comity.dossiers.render import render_pdf
+from comity.dossiers.render.pdf import _url_cell
 from comity.dossiers.schemas import Dossier, Party
 from conftest import build_dossier
 
@@ -141,3 +142,24 @@ def test_first_page_renders_to_png_for_a_human_to_look_at() -> None:
     )
     png = stem.with_suffix(".png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
+
+
+@pytest.mark.parametrize(
+    ("url", "pieces"),
+    [
+        ("https://a.example/watch?v=dQw4w9WgXcQ&list=1", False),
+        ("https://a.example/" + "b/" * 300, False),
+        ("https://a.example/" + "a" * 2000, True),
+        ("https://a.example/x?id=" + "7" * 40, True),
+        ("a.example/no-scheme", True),
+    ],
+)
+def test_annex_url_cell_is_one_string_unless_typst_could_not_wrap_it(
+    url: str, pieces: bool
+) -> None:
+    cell = _url_cell({"url": url, "captured": "2024-05-02 10:00:00", "evidence_sha256": "ab" * 32})
+    if pieces:
+        assert isinstance(cell, list) and "".join(cell[:-1]) == url
+        assert max(len(piece) for piece in cell[:-1]) <= 21
+    else:
+        assert cell == f"{url}\n2024-05-02 10:00:00\n{'ab' * 32}"

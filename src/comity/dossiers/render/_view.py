@@ -21,6 +21,7 @@ RECORD_SCHEMA_ID = "https://comity.invalid/schemas/dossier-1.json"
 # A URL may only wrap between these pieces: each ends at a URL delimiter where
 # one is near, else after 20 characters, so that a 2,000-character URL with no
 # delimiter still wraps and nothing (no zero-width space) is added to its text.
+# The PDF annex uses them only for a URL typst would not wrap (see pdf.py).
 _URL_PIECE = re.compile(r"[^/?&=#.\-_]{0,20}[/?&=#.\-_]|[^/?&=#.\-_]{1,20}")
 
 
@@ -184,7 +185,6 @@ def to_view(dossier: Dossier) -> dict[str, Any]:
         dossier.kind, dossier.kind
     )
     for item in record["items"]:
-        item["url_parts"] = split_url(item["url"])
         item["captured"] = item["captured_at"].replace("T", " ").removesuffix("Z")
         item["conduct_label"] = t["conduct"].get(item["conduct"], item["conduct"])
     record["view"] = {
