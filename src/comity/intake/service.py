@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
-import json
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,7 +80,7 @@ class ImportResult:
         }
 
 
-# Rows per INSERT statement: bounds one statement's parameter (a few MB at most).
+# Rows per INSERT statement on PostgreSQL: bounds the size of one statement's arrays.
 _CHUNK = 1_000
 
 
@@ -149,36 +150,44 @@ def _insert_rows(
     constants: dict[str, Any],
     returning: Sequence[str] = (),
 ) -> list[tuple[Any, ...]]:
-    """INSERT ... SELECT ... ON CONFLICT DO NOTHING, one statement per chunk of rows.
+    """INSERT ... ON CONFLICT DO NOTHING of `rows`; returns `returning` of the rows inserted.
 
-    The rows travel as one parameter per column set: a JSON array read by
-    `json_each` on SQLite, one array per column read by `unnest` on PostgreSQL.
-    That is one statement (one round trip) per `_CHUNK` rows instead of a driver
-    call per row, and RETURNING names exactly the rows inserted, so nothing has to
-    be looked up before or after. `constants` are the columns every row shares.
-    Returns the RETURNING rows (only rows actually inserted: a row whose key exists,
-    even one a concurrent importer just wrote, is skipped by ON CONFLICT).
+    Only rows actually inserted come back: a row whose key exists, even one a
+    concurrent importer has just written, is skipped by ON CONFLICT, so the
+    caller learns exactly what this batch created without looking anything up
+    first. `constants` are the columns every row shares.
+
+    SQLite: one executemany, then the new rows are those above the largest id
+    read before it; that holds because write transactions begin IMMEDIATE
+    (comity.core.db), so no other writer can add rows in between, and SQLite
+    gives a new row the largest id plus one. (json_each with RETURNING was
+    measured slower: SQLite 3.40 re-parses the JSON for every column.)
+    PostgreSQL: one INSERT ... SELECT FROM unnest(arrays) RETURNING per
+    `_CHUNK` rows, i.e. one round trip instead of one per row.
     """
     if not rows:
         return []
     # Names come from our own Table, never from input (checked here).
     assert all(c in table.c for c in (*columns, *constants, *returning))
     names = ", ".join((*columns, *constants))
-    back = f" RETURNING {', '.join(returning)}" if returning else ""
     connection = session.connection()
     out: list[tuple[Any, ...]] = []
     if _dialect(session) == "sqlite":
-        picks = ", ".join([f"value->>{i}" for i in range(len(columns))] + ["?"] * len(constants))
-        sql = (
-            f"INSERT INTO {table.name} ({names}) SELECT {picks} FROM json_each(?) "  # noqa: S608
-            f"WHERE true ON CONFLICT DO NOTHING{back}"
-        )
-        for start in range(0, len(rows), _CHUNK):
-            payload = json.dumps(rows[start : start + _CHUNK], ensure_ascii=False)
-            result = connection.exec_driver_sql(sql, (*constants.values(), payload))
-            if returning:
-                out.extend(result.all())
+        marks = ", ".join(["?"] * (len(columns) + len(constants)))
+        sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
+        shared = tuple(constants.values())
+        if not returning:
+            connection.exec_driver_sql(sql, [row + shared for row in rows])
+            return out
+        top = f"SELECT coalesce(max(id), 0) FROM {table.name}"  # noqa: S608
+        before = connection.exec_driver_sql(top).scalar_one()
+        inserted = connection.exec_driver_sql(sql, [row + shared for row in rows]).rowcount
+        new = f"SELECT {', '.join(returning)} FROM {table.name} WHERE id > ? ORDER BY id"  # noqa: S608
+        out = list(connection.exec_driver_sql(new, (before,)).all())
+        if len(out) != inserted:  # cannot happen under the rules above; never guess
+            raise RuntimeError(f"{table.name}: {inserted} rows inserted but {len(out)} found")
         return out
+    back = f" RETURNING {', '.join(returning)}" if returning else ""
     dialect = session.get_bind().dialect
     arrays = ", ".join(f"%s::{table.c[c].type.compile(dialect=dialect)}[]" for c in columns)
     values = [f"u.v{i}" for i in range(len(columns))] + ["%s"] * len(constants)
@@ -373,16 +382,36 @@ def import_file(
             return result
         result = ImportResult(file=str(path), format=fmt, dry_run=dry_run, strict=strict)
     batch: list[Prepared] = []
-    for prepared in _validated(
-        read_rows(path, fmt=fmt), file=str(path), conduct=conduct, allow=allow, result=result
-    ):
-        batch.append(prepared)
-        if len(batch) >= batch_size:
+    with _collect_between_batches():
+        for prepared in _validated(
+            read_rows(path, fmt=fmt), file=str(path), conduct=conduct, allow=allow, result=result
+        ):
+            batch.append(prepared)
+            if len(batch) >= batch_size:
+                _commit(engine, batch, actor, result, progress)
+                batch = []
+        if batch:
             _commit(engine, batch, actor, result, progress)
-            batch = []
-    if batch:
-        _commit(engine, batch, actor, result, progress)
     return result
+
+
+@contextmanager
+def _collect_between_batches() -> Iterator[None]:
+    """Run the cyclic garbage collector after each batch instead of while it fills.
+
+    A batch keeps thousands of rows alive, so the automatic collector fired over
+    and over, each time walking every live object (the host caches included):
+    about a sixth of the import's CPU (perf, 100,000 rows). The rows hold no
+    reference cycles and are freed by reference counting; what cycles a batch
+    leaves (its session) are young and go in the collection `_commit` runs.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _commit(
@@ -390,6 +419,7 @@ def _commit(
 ) -> None:
     with session_scope(engine) as session:
         items, reports = _write_batch(session=session, rows=batch, actor=actor)
+    gc.collect(1)
     result.items_created += items
     result.reports_created += reports
     result.reports_existing += len(batch) - reports
