@@ -103,6 +103,9 @@ def _rows(
     reader: Iterator[list[str]], *, name: str, index: dict[str, int], fmt: str, width: int
 ) -> Iterator[RawRow | RowError]:
     line = 1
+    # url and conduct are required columns of the csv format; note and source are not.
+    at_url, at_conduct = index.get("url", -1), index.get("conduct", -1)
+    at_note, at_source = index.get("note", -1), index.get("source", -1)
     while True:
         try:
             values = next(reader)
@@ -116,13 +119,21 @@ def _rows(
             yield RowError(name, line, f"malformed CSV row: {reason}")
             continue
         line = getattr(reader, "line_num", line + 1)
-        if not values or all(not v.strip() for v in values):
+        joined = "".join(values)
+        if not joined.strip():
             continue  # blank lines are not rows
         if len(values) != width:
             yield RowError(name, line, f"expected {width} fields, found {len(values)}")
             continue
-        if _has_surrogates(values):
+        if _has_surrogates([joined]):
             yield RowError(name, line, "undecodable bytes: the file must be UTF-8")
+            continue
+        if fmt == "csv":
+            # The common case without a helper call per field (the columns are known).
+            note = values[at_note].strip() if at_note >= 0 else ""
+            source = values[at_source].strip() if at_source >= 0 else ""
+            url, conduct = values[at_url].strip(), values[at_conduct].strip()
+            yield RawRow(line, url, conduct or None, note or None, source or None)
             continue
         yield _to_row(values, index=index, fmt=fmt, line=line)
 
@@ -133,8 +144,6 @@ def _to_row(values: list[str], *, index: dict[str, int], fmt: str, line: int) ->
         value = values[i].strip() if i is not None else ""
         return value or None
 
-    if fmt == "csv":
-        return RawRow(line, get("url") or "", get("conduct"), get("note"), get("source"))
     note = get("notes") or get("category_description")
     source = get("source")
     category = get("category_code")

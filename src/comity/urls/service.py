@@ -36,6 +36,19 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*(?=:)")
 _C0_AND_SPACE = "".join(map(chr, range(0x21)))
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
 _AUTHORITY_END = re.compile(r"[/\\?#]")
+# The common URL, already in the form `_split`, `_path` and `_query` would give
+# it: http(s) in any case, `//`, a host of ASCII letters, digits, dots and
+# hyphens with an optional port, then a path and a query made only of characters
+# that are canonical raw (no percent-escape at all), and any fragment. Such a URL
+# skips the general parse; only dot-segments, tracking parameters and the port
+# still need work. tests/urls/test_urls_properties.py checks that both routes agree.
+_SIMPLE = re.compile(
+    r"([Hh][Tt][Tt][Pp][Ss]?)://([A-Za-z0-9.\-]+(?::[0-9]*)?)"
+    r"((?:/[A-Za-z0-9\-._~!$&'()*+,;=:@\[\]]*)*)"
+    r"(?:\?([A-Za-z0-9\-._~!$&()*+,;=:@/?\[\]]*))?"
+    r"(?:#.*)?",
+    re.DOTALL,
+)
 
 
 def _bad(url: str, reason: str) -> BadInput:
@@ -178,15 +191,20 @@ def _query(raw: str) -> str:
     """
     if not raw:
         return ""
-    if query_is_canonical(raw) and raw.strip("&") and not has_tracking_param(raw):
-        return raw
+    if query_is_canonical(raw):
+        return _untracked(raw)
+    return _untracked("&".join(normalise_query_part(part) for part in raw.split("&")))
+
+
+def _untracked(query: str) -> str:
+    """A query already in canonical form, without its tracking parameters."""
+    if not has_tracking_param(query):
+        return query if query.strip("&") else ""
     kept = []
-    for part in raw.split("&"):
-        part = normalise_query_part(part)
+    for part in query.split("&"):
         name = part.split("=", 1)[0]
-        if name and is_tracking_param(name):
-            continue
-        kept.append(part)
+        if not (name and is_tracking_param(name)):
+            kept.append(part)
     return "&".join(kept) if any(kept) else ""
 
 
@@ -200,8 +218,19 @@ def canonicalize(url: str, *, allow: Sequence[str] = ()) -> CanonicalURL:
         raise BadInput(f"url: expected text, got {type(url).__name__}", field="url")
     if len(url) > MAX_URL_LENGTH:
         raise _bad(url, f"longer than {MAX_URL_LENGTH} characters")
-    scheme, authority, raw_path, raw_query = _split(url)
-    host, port = _host_and_port(url, scheme, authority)
+    simple = _SIMPLE.fullmatch(url)
+    if simple is None:
+        scheme, authority, raw_path, raw_query = _split(url)
+        host, port = _host_and_port(url, scheme, authority)
+        path, query = _path(raw_path), _query(raw_query)
+    else:
+        scheme, host, raw_path, raw_query = simple.groups()
+        scheme = scheme.lower()
+        port = None
+        if ":" in host:
+            host, port = _host_and_port(url, scheme, host)
+        path = raw_path if raw_path and "/." not in raw_path else _path(raw_path)
+        query = _untracked(raw_query) if raw_query else ""
     if isinstance(allow, str):
         allow = allow.split(",")  # a comma-separated setting passed as is
     if host.isascii():
@@ -210,8 +239,6 @@ def canonicalize(url: str, *, allow: Sequence[str] = ()) -> CanonicalURL:
         part = _host_part(host, tuple(allow))
     except _HostRefused as exc:
         raise _bad(url, str(exc)) from None
-    path = _path(raw_path)
-    query = _query(raw_query)
     netloc = part.netloc if port is None else f"{part.netloc}:{port}"
     return CanonicalURL(
         url=f"{scheme}://{netloc}{path}?{query}" if query else f"{scheme}://{netloc}{path}",
