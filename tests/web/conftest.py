@@ -63,7 +63,7 @@ def tokens(app: FastAPI, engine: Engine, staff: dict[str, str]) -> dict[str, str
     """An API token per role."""
     with session_scope(engine) as session:
         return {
-            role: create_token(session=session, user=name, name="test", actor="ada")
+            role: create_token(session=session, user=name, name="test", actor="ada").token
             for role, name in staff.items()
         }
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from comity.core.settings import Settings, override_settings
-from comity.demo.internet import DemoInternet
+from comity.demo.internet import DemoInternet, start
 from comity.web.app import create_app
 from tests.web.browser import ARGS, ARTIFACTS, CHROMIUM, MARKS, serve
 from tests.web.conftest import PASSWORD
@@ -30,8 +30,6 @@ pytestmark = MARKS
 
 @pytest.fixture
 def demo_net() -> Iterator[DemoInternet]:
-    from comity.demo.internet import start
-
     with start() as net:
         yield net
 
@@ -39,14 +37,12 @@ def demo_net() -> Iterator[DemoInternet]:
 @pytest.fixture
 def server(settings: Settings, passwords: str, demo_net: DemoInternet) -> Iterator[str]:
     """The web application on the demo internet, in a thread on a free loopback port."""
-    net = demo_net
-
     demo = settings.model_copy(
         update={
             "mode": "development",
-            "dns_servers": (f"127.0.0.1:{net.dns_port}",),
+            "dns_servers": (f"127.0.0.1:{demo_net.dns_port}",),
             "connect_overrides": tuple(
-                f"{name}={h}:{p}" for name, (h, p) in net.address_map().items()
+                f"{name}={h}:{p}" for name, (h, p) in demo_net.address_map().items()
             ),
         }
     )

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ __all__ = [
     "FAILURE_WINDOW",
     "SESSION_IDLE",
     "SESSION_MAX",
+    "IssuedToken",
     "LoggedIn",
     "TooManyAttempts",
     "create_token",
@@ -35,7 +36,6 @@ __all__ = [
     "log_in",
     "revoke_token",
     "session_user",
-    "token_id_of",
     "token_user",
     "touch_session",
 ]
@@ -157,7 +157,12 @@ def end_session(*, session: Session, session_id: str) -> None:
         session.delete(row)
 
 
-def create_token(*, session: Session, user: str, name: str, actor: str | None) -> str:
+class IssuedToken(NamedTuple):
+    id: int  # for `comity token revoke ID`
+    token: str  # shown once: only its SHA-256 is kept
+
+
+def create_token(*, session: Session, user: str, name: str, actor: str | None) -> IssuedToken:
     """A new API token for `user`, returned once; only its SHA-256 is kept."""
     acting = require(session=session, actor=actor, action="users").name
     owner = get_user(session=session, name=user)
@@ -174,15 +179,7 @@ def create_token(*, session: Session, user: str, name: str, actor: str | None) -
         state={"user": owner.name, "name": name},
         data={"user": owner.name, "name": name},
     )
-    return token
-
-
-def token_id_of(*, session: Session, token: str) -> int:
-    """The id of a token just created (for `comity token revoke ID`)."""
-    found = session.scalar(select(ApiToken.id).where(ApiToken.token_sha256 == _sha(token)))
-    if found is None:
-        raise NotFound("unknown API token")
-    return found
+    return IssuedToken(row.id, token)
 
 
 def list_tokens(*, session: Session, actor: str | None) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from comity.cli.common import ByOption, JsonOption, actor
 from comity.cli.output import console, handle_errors, print_json
-from comity.core.db import session_scope
+from comity.core.db import read_session, session_scope
 from comity.core.errors import BadInput
 
 __all__ = ["register"]
@@ -43,11 +43,10 @@ def token_create(
     as_json: JsonOption = False,
 ) -> None:
     """Create an API token for USER (an admin acts); it is printed once and never again."""
-    from comity.web.auth import create_token, token_id_of
+    from comity.web.auth import create_token
 
     with handle_errors(), session_scope() as session:
-        token = create_token(session=session, user=user, name=name, actor=actor(by))
-        token_id = token_id_of(session=session, token=token)
+        token_id, token = create_token(session=session, user=user, name=name, actor=actor(by))
     if as_json:
         print_json({"id": token_id, "user": user, "name": name, "token": token})
     else:
@@ -63,7 +62,7 @@ def token_list(by: ByOption = None, as_json: JsonOption = False) -> None:
     """List API tokens (id, user, name, created, revoked); the tokens themselves are not kept."""
     from comity.web.auth import list_tokens
 
-    with handle_errors(), session_scope() as session:
+    with handle_errors(), read_session() as session:
         rows = list_tokens(session=session, actor=actor(by))
     if as_json:
         print_json(rows)
