@@ -163,3 +163,22 @@ def test_annex_url_cell_is_one_string_unless_typst_could_not_wrap_it(
         assert max(len(piece) for piece in cell[:-1]) <= 21
     else:
         assert cell == f"{url}\n2024-05-02 10:00:00\n{'ab' * 32}"
+
+
+@pytest.mark.parametrize("kind", ["note_verbale", "eu_coordinator"])
+def test_column_labels_head_every_annex_page_and_the_title_only_the_first(kind: str) -> None:
+    # The annex rows are blocks, not one table: the labels are the page header
+    # of the annex pages, so a reader of page 5 still knows what each column is.
+    urls = [f"https://forum.example/t/{n}" for n in range(60)]
+    countries = ["DE", "NL"] * 30 if kind == "eu_coordinator" else None
+    dossier = build_dossier(kind=kind, urls=urls, countries=countries)
+    reader = pypdf.PdfReader(io.BytesIO(render_pdf(dossier)))
+    pages = [page.extract_text() for page in reader.pages]
+    annex = [n for n, text in enumerate(pages) if "forum.example/t/" in text]
+    assert len(annex) >= 3
+    first = annex[0]
+    for n in range(first, len(pages)):
+        assert "Evidence SHA-256" in pages[n] and "Hosting" in pages[n], n
+    title_pages = [n for n, text in enumerate(pages) if text.count("Annex") and n >= first]
+    assert title_pages == [first]
+    assert not any("Evidence SHA-256" in text for text in pages[:first])
