@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 from comity.core.settings import get_settings
@@ -135,8 +135,8 @@ def reset_engines() -> None:
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """One write transaction: commit on success, roll back on any error."""
-    maker = sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
-    session = maker()
+    # A Session directly: a sessionmaker per call was a factory built and thrown away.
+    session = Session(bind=engine or get_engine(), expire_on_commit=False)
     try:
         yield session
         session.commit()
@@ -151,8 +151,7 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 def read_session(engine: Engine | None = None) -> Iterator[Session]:
     """A read-only session; never blocks SQLite writers."""
     bound = (engine or get_engine()).execution_options(comity_readonly=True)
-    maker = sessionmaker(bind=bound, expire_on_commit=False)
-    session = maker()
+    session = Session(bind=bound, expire_on_commit=False)
     try:
         yield session
     finally:
