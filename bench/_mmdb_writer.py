@@ -99,11 +99,16 @@ def write_mmdb(path: str, ranges: list[tuple[int, int, dict[str, Any]]]) -> int:
     for left, right in nodes:
         tree += rec(left).to_bytes(3, "big") + rec(right).to_bytes(3, "big")
     meta = {
-        "node_count": count, "record_size": U16(24), "ip_version": U16(4),
-        "database_type": "comity-bench", "languages": ["en"],
-        "binary_format_major_version": U16(2), "binary_format_minor_version": U16(0),
-        "build_epoch": U64(int(time.time())), "description": {"en": "bench"},
-    }  # fmt: skip
+        "node_count": count,
+        "record_size": U16(24),
+        "ip_version": U16(4),
+        "database_type": "comity-bench",
+        "languages": ["en"],
+        "binary_format_major_version": U16(2),
+        "binary_format_minor_version": U16(0),
+        "build_epoch": U64(int(time.time())),
+        "description": {"en": "bench"},
+    }
     meta_blob = b"\xab\xcd\xefMaxMind.com" + _enc(meta)
     with open(path, "wb") as fh:
         fh.write(bytes(tree) + bytes(16) + bytes(data) + meta_blob)

@@ -194,9 +194,16 @@ def bench(n: int) -> dict[str, Any]:
         try:
             for label, case in _cases(proc.port, hosts):
                 seconds, ok = case()
-                rows.append({"server": server, "client": label, "names": count, "ok": ok,
-                             "seconds": round(seconds, 3),
-                             "names_per_second": round(count / seconds, 1)})  # fmt: skip
+                rows.append(
+                    {
+                        "server": server,
+                        "client": label,
+                        "names": count,
+                        "ok": ok,
+                        "seconds": round(seconds, 3),
+                        "names_per_second": round(count / seconds, 1),
+                    }
+                )
                 print(f"{server:13} {label:31} {count / seconds:7.0f} names/s  ok={ok}/{count}")
         finally:
             proc.close()

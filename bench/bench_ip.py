@@ -97,8 +97,9 @@ def main() -> int:
     lookup_v4_array(addrs[:1000])  # warm
     ours_s = _best(lambda: lookup_v4_array(addrs), name="ours")
     res = lookup_v4_array(addrs)
-    names = np.array([tables.org_name(i) for i in range(len(tables.org_asn))] + [None],
-                     dtype=object)  # fmt: skip
+    names = np.array(
+        [tables.org_name(i) for i in range(len(tables.org_asn))] + [None], dtype=object
+    )
     org_s = _best(lambda: names[res.org])  # index -1 -> trailing None
 
     t = time.perf_counter()
@@ -122,10 +123,18 @@ def main() -> int:
     ranges = []
     for j in range(len(pick)):
         org = tables.org_name(int(info.org[j])) or ""
-        ranges.append((int(lo[j]), int(hi[j]), {
-            "country": str(info.country[j]), "asn": int(info.asn[j]), "org": org,
-            "cdn": bool(info.cdn[j]),
-        }))  # fmt: skip
+        ranges.append(
+            (
+                int(lo[j]),
+                int(hi[j]),
+                {
+                    "country": str(info.country[j]),
+                    "asn": int(info.asn[j]),
+                    "org": org,
+                    "cdn": bool(info.cdn[j]),
+                },
+            )
+        )
     import maxminddb
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -142,8 +151,9 @@ def main() -> int:
         got = [reader.get(s) for s in qs[:2000]]
         reader.close()
     ours_same = lookup_v4_array(q)
-    ok = all(g is not None and g["asn"] == int(a) for g, a in zip(got, ours_same.asn[:2000],
-                                                                  strict=True))  # fmt: skip
+    ok = all(
+        g is not None and g["asn"] == int(a) for g, a in zip(got, ours_same.asn[:2000], strict=True)
+    )
     ours_q_s = _best(lambda: lookup_v4_array(q), name="ours_q")
 
     rate = n / ours_s
@@ -182,10 +192,13 @@ def main() -> int:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "ip.json").write_text(json.dumps(out, indent=2) + "\n")
     md = [
-        "# IP look-up benchmark", "",
+        "# IP look-up benchmark",
+        "",
         f"{n:,} random public IPv4 look-ups (country + ASN + organisation + CDN), "
-        f"Python {out['python']}, {out['machine']}{' (--quick)' if args.quick else ''}.", "",
-        "| path | look-ups/s |", "|---|---|",
+        f"Python {out['python']}, {out['machine']}{' (--quick)' if args.quick else ''}.",
+        "",
+        "| path | look-ups/s |",
+        "|---|---|",
         f"| comity `lookup_v4_array` (batched numpy) | {out['comity_bulk_per_s']:,} |",
         f"| same + organisation strings | {out['comity_bulk_plus_org_strings_per_s']:,} |",
         f"| comity `lookup()` on strings (IpInfo objects) | "
@@ -198,12 +211,14 @@ def main() -> int:
         f"{'met' if out['goal_met'] else 'NOT met'}.",
         f"Tables: {table_bytes / 1e6:.1f} MB in memory, loaded in {load_s:.2f}s "
         f"(RSS +{rss_load:.0f} MB). Country agreement bundled table vs iptocc: "
-        f"{agree:.1%}.", "",
+        f"{agree:.1%}.",
+        "",
         "Rates from process CPU time (the benchmark machine is shared; load average "
         f"{out['load_average']}): comity bulk {out['cpu_time_rates_per_s']['comity_bulk']:,}/s, "
         f"iptocc {out['cpu_time_rates_per_s']['iptocc']:,}/s, maxminddb "
-        f"{out['cpu_time_rates_per_s']['maxminddb']:,}/s.", "",
-    ]  # fmt: skip
+        f"{out['cpu_time_rates_per_s']['maxminddb']:,}/s.",
+        "",
+    ]
     (RESULTS / "ip.md").write_text("\n".join(md))
     print("\n".join(md))
     return 0

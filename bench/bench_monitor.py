@@ -143,8 +143,12 @@ def _resolver(host: str, timeout: float) -> list[Any]:
 
 def _prober(port: int) -> Prober:
     routes = {f"h{i}.bench.test": ("127.0.0.1", port) for i in range(HOSTS)}
-    return Prober(guard=Guard.from_entries(("127.0.0.1",)), resolver=_resolver,
-                  politeness=POLITE, routes=routes)  # fmt: skip
+    return Prober(
+        guard=Guard.from_entries(("127.0.0.1",)),
+        resolver=_resolver,
+        politeness=POLITE,
+        routes=routes,
+    )
 
 
 def _count(verdicts: dict[str, int], probe: ProbeResult) -> None:
@@ -211,16 +215,21 @@ def _items_db(urls: list[str]) -> Iterator[tuple[Any, Any, int]]:
             writer = csv.writer(f)
             writer.writerow(["url", "conduct", "note", "source"])
             writer.writerows([u, "terrorism.incitement", "", "bench"] for u in urls)
-        settings = Settings(home=Path(tmp), database_url=f"sqlite:///{tmp}/bench.db",
-                            user="bench", fetch_allow=("127.0.0.1",))  # fmt: skip
+        settings = Settings(
+            home=Path(tmp),
+            database_url=f"sqlite:///{tmp}/bench.db",
+            user="bench",
+            fetch_allow=("127.0.0.1",),
+        )
         reset_engines()
         try:
             with override_settings(settings):
                 engine = get_engine()
                 with session_scope(engine) as session:
                     add_user(session=session, name="bench", role="analyst", actor=None)
-                imported = import_file(engine=engine, path=csv_path, actor="bench",
-                                       allow=("127.0.0.1",))  # fmt: skip
+                imported = import_file(
+                    engine=engine, path=csv_path, actor="bench", allow=("127.0.0.1",)
+                )
                 yield settings, engine, imported.items_created
         finally:
             reset_engines()
@@ -284,8 +293,10 @@ def _job_path(port: int, n: int) -> dict[str, Any]:
             queue = Queue(settings)
             wall, cpu = time.perf_counter(), time.process_time()
             if mode == "one_job_per_item":
-                keys = [queue.submit("monitor", i, "first", {"actor": "bench"})[0]
-                        for i in range(1, n + 1)]  # fmt: skip
+                keys = [
+                    queue.submit("monitor", i, "first", {"actor": "bench"})[0]
+                    for i in range(1, n + 1)
+                ]
             else:
                 schedule_due_monitoring(queue)
                 with session_scope(engine) as session:
@@ -293,8 +304,12 @@ def _job_path(port: int, n: int) -> dict[str, Any]:
             for key in keys:
                 queue.run(key)
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        out[mode] = {"jobs": len(keys), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
-                     "urls_per_cpu_second": round(n / cpu, 1)}  # fmt: skip
+        out[mode] = {
+            "jobs": len(keys),
+            "wall_s": round(wall, 2),
+            "cpu_s": round(cpu, 2),
+            "urls_per_cpu_second": round(n / cpu, 1),
+        }
     return out
 
 
@@ -340,11 +355,16 @@ def _worker(redis_url: str, port: int, cpus: set[int], ready: Any, start: Any, o
     start.wait()
     wall, cpu = time.perf_counter(), time.process_time()
     verdicts = asyncio.run(_drain(next_batch, port))
-    out.put({
-        "urls": sum(verdicts.values()), "wall_s": time.perf_counter() - wall,
-        "cpu_s": time.process_time() - cpu, "redis_calls": calls["n"],
-        "redis_wall_s": calls["wall_s"], "peak_rss_mb": _hwm_mb(),
-    })  # fmt: skip
+    out.put(
+        {
+            "urls": sum(verdicts.values()),
+            "wall_s": time.perf_counter() - wall,
+            "cpu_s": time.process_time() - cpu,
+            "redis_calls": calls["n"],
+            "redis_wall_s": calls["wall_s"],
+            "peak_rss_mb": _hwm_mb(),
+        }
+    )
 
 
 def _redis_run(
@@ -361,8 +381,10 @@ def _redis_run(
     out: Any = spawn.Queue()
     ready: Any = spawn.Queue()
     go = spawn.Event()
-    procs = [spawn.Process(target=_worker, args=(redis_url, port, cpus, ready, go, out))
-             for _ in range(workers)]  # fmt: skip
+    procs = [
+        spawn.Process(target=_worker, args=(redis_url, port, cpus, ready, go, out))
+        for _ in range(workers)
+    ]
     for proc in procs:
         proc.start()
     for _ in procs:
@@ -383,14 +405,20 @@ def _redis_run(
         "urls_per_cpu_second_with_server": round(len(urls) / (worker_cpu + server), 1),
         "server_cpu_s": round(server, 2),
         "server_cpu_share": round(server / (worker_cpu + server), 3),
-        "per_worker": [{
-            "urls": r["urls"], "cpu_s": round(r["cpu_s"], 2), "wall_s": round(r["wall_s"], 2),
-            "cpu_busy": round(r["cpu_s"] / r["wall_s"], 2),
-            "urls_per_cpu_second": round(r["urls"] / r["cpu_s"], 1),
-            "redis_calls": r["redis_calls"], "redis_wall_ms": round(1000 * r["redis_wall_s"], 1),
-            "peak_rss_mb": round(r["peak_rss_mb"], 1),
-        } for r in reports],
-    }  # fmt: skip
+        "per_worker": [
+            {
+                "urls": r["urls"],
+                "cpu_s": round(r["cpu_s"], 2),
+                "wall_s": round(r["wall_s"], 2),
+                "cpu_busy": round(r["cpu_s"] / r["wall_s"], 2),
+                "urls_per_cpu_second": round(r["urls"] / r["cpu_s"], 1),
+                "redis_calls": r["redis_calls"],
+                "redis_wall_ms": round(1000 * r["redis_wall_s"], 1),
+                "peak_rss_mb": round(r["peak_rss_mb"], 1),
+            }
+            for r in reports
+        ],
+    }
 
 
 def main() -> None:
@@ -431,9 +459,11 @@ def main() -> None:
     one = _rates(n, t_one)
     result: dict[str, Any] = {
         "urls": n,
-        "one_worker": one | {
+        "one_worker": one
+        | {
             "pinned": {"worker_cpus": sorted(WORKER_CPUS), "server_cpus": sorted(SERVER_CPU)}
-            if pinned else None,
+            if pinned
+            else None,
             "peak_rss_mb_after_warmup": round(rss_before, 1),
             "peak_rss_mb_at_end": round(rss_after, 1),
             "rss_mb_after_each_chunk": rss_chunks,
@@ -447,7 +477,7 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "load_average": os.getloadavg()[0],
         "python": sys.version.split()[0],
-    }  # fmt: skip
+    }
     if redis_runs:
         one_r, two_r = redis_runs
         result["scaling_two_vs_one"] = {
@@ -509,8 +539,10 @@ def _markdown(r: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for run in runs:
-        per = "; ".join(f"{w['cpu_s']} s, {w['cpu_busy']:.0%}, {w['redis_wall_ms']} ms"
-                        for w in run["per_worker"])  # fmt: skip
+        per = "; ".join(
+            f"{w['cpu_s']} s, {w['cpu_busy']:.0%}, {w['redis_wall_ms']} ms"
+            for w in run["per_worker"]
+        )
         lines.append(
             f"| {run['workers']} | {run['cpus_for_workers']} | {run['urls_per_second_wall']} "
             f"| {run['urls_per_worker_cpu_second']} | {run['urls_per_cpu_second_with_server']} "

@@ -44,24 +44,66 @@ def test_whole_path_from_report_to_approved_proposal(
 ) -> None:
     item_id = make_item(engine)
     add_evidence(engine, item_id)
-    case = _run(app, "case", "new", "Operation Dawn", "--description", "one channel",
-                "--by", "alice", "--json")  # fmt: skip
+    case = _run(
+        app,
+        "case",
+        "new",
+        "Operation Dawn",
+        "--description",
+        "one channel",
+        "--by",
+        "alice",
+        "--json",
+    )
     added = _run(app, "case", "add", str(case["id"]), str(item_id), "--by", "alice", "--json")
     assert added == {"case": case["id"], "added": [item_id]}
     shown = _run(app, "case", "show", str(case["id"]), "--json")
     assert [i["id"] for i in shown["items"]] == [item_id]
     assert _run(app, "case", "list", "--json")[0]["items"] == 1
-    _run(app, "item", "priority", str(item_id), "threat_to_life", "--reason", "live threat",
-         "--by", "alice")  # fmt: skip
-    proposal = _run(app, "propose", str(item_id), "--host", "DE", "--channel",
-                    "provider_referral", "--fact", "public=true", "--fact", "intent=true",
-                    "--note", "one URL only", "--by", "alice", "--json")  # fmt: skip
+    _run(
+        app,
+        "item",
+        "priority",
+        str(item_id),
+        "threat_to_life",
+        "--reason",
+        "live threat",
+        "--by",
+        "alice",
+    )
+    proposal = _run(
+        app,
+        "propose",
+        str(item_id),
+        "--host",
+        "DE",
+        "--channel",
+        "provider_referral",
+        "--fact",
+        "public=true",
+        "--fact",
+        "intent=true",
+        "--note",
+        "one URL only",
+        "--by",
+        "alice",
+        "--json",
+    )
     assert proposal["dual_criminality"] == "yes" and proposal["findings"] == []
     assert proposal["assessment"]["priority"] == "threat_to_life"
     queue = _run(app, "review", "queue", "--json")
     assert [q["id"] for q in queue] == [proposal["id"]]
-    decided = _run(app, "review", str(proposal["id"]), "--approve", "--reason", "lawful",
-                   "--by", "rita", "--json")  # fmt: skip
+    decided = _run(
+        app,
+        "review",
+        str(proposal["id"]),
+        "--approve",
+        "--reason",
+        "lawful",
+        "--by",
+        "rita",
+        "--json",
+    )
     assert decided["state"] == "approved"
     show = _run(app, "item", "show", str(item_id), "--json")
     assert list(show)[:5] == ["item", "reports", "cases", "proposals", "history"]
@@ -76,17 +118,55 @@ def test_whole_path_from_report_to_approved_proposal(
 
 
 def test_errors_exit_with_one_line(app: typer.Typer, engine: Engine, ready_item: int) -> None:
-    bad = _run(app, "propose", str(ready_item), "--host", "DE", "--channel", "fax",
-               "--note", "n", "--by", "alice", code=2)  # fmt: skip
+    bad = _run(
+        app,
+        "propose",
+        str(ready_item),
+        "--host",
+        "DE",
+        "--channel",
+        "fax",
+        "--note",
+        "n",
+        "--by",
+        "alice",
+        code=2,
+    )
     assert "--channel: 'fax' is unknown" in bad.output
-    proposal = _run(app, "propose", str(ready_item), "--host", "DE", "--channel",
-                    "provider_referral", "--fact", "public=true", "--fact", "intent=true",
-                    "--note", "narrow", "--by", "alice", "--json")  # fmt: skip
-    self_approval = _run(app, "review", str(proposal["id"]), "--approve", "--reason", "x",
-                         "--by", "alice", code=1)  # fmt: skip
+    proposal = _run(
+        app,
+        "propose",
+        str(ready_item),
+        "--host",
+        "DE",
+        "--channel",
+        "provider_referral",
+        "--fact",
+        "public=true",
+        "--fact",
+        "intent=true",
+        "--note",
+        "narrow",
+        "--by",
+        "alice",
+        "--json",
+    )
+    self_approval = _run(
+        app, "review", str(proposal["id"]), "--approve", "--reason", "x", "--by", "alice", code=1
+    )
     assert "may not review" in self_approval.output and "Traceback" not in self_approval.output
-    both = _run(app, "review", str(proposal["id"]), "--approve", "--reject", "--reason", "x",
-                "--by", "rita", code=2)  # fmt: skip
+    both = _run(
+        app,
+        "review",
+        str(proposal["id"]),
+        "--approve",
+        "--reject",
+        "--reason",
+        "x",
+        "--by",
+        "rita",
+        code=2,
+    )
     assert "exactly one of --approve or --reject" in both.output
     assert "is not a proposal id" in _run(app, "review", "nonsense", code=2).output
     assert "item 999 does not exist" in _run(app, "item", "show", "999", code=1).output

@@ -154,26 +154,34 @@ def _check_0005(conn: Connection) -> None:
 def _seed_0006(conn: Connection) -> None:
     item_id = conn.execute(text("SELECT id FROM items WHERE url_key = 'k1'")).scalar()
     conn.execute(
-        text("INSERT INTO monitor_checks (item_id, checked_at, verdict, status, job_key) "
-             "VALUES (:item, CURRENT_TIMESTAMP, 'removed', 410, 'monitor:1:v1')"),
+        text(
+            "INSERT INTO monitor_checks (item_id, checked_at, verdict, status, job_key) "
+            "VALUES (:item, CURRENT_TIMESTAMP, 'removed', 410, 'monitor:1:v1')"
+        ),
         {"item": item_id},
-    )  # fmt: skip
+    )
     conn.execute(
-        text("INSERT INTO dispatches (dossier_ref, channel, host_country, addressee, sent_on, "
-             "recorded_by, recorded_at) VALUES ('MIG-1', 'provider_referral', 'DE', 'abuse', "
-             "'2026-01-02', 'mig', CURRENT_TIMESTAMP)")
-    )  # fmt: skip
+        text(
+            "INSERT INTO dispatches (dossier_ref, channel, host_country, addressee, sent_on, "
+            "recorded_by, recorded_at) VALUES ('MIG-1', 'provider_referral', 'DE', 'abuse', "
+            "'2026-01-02', 'mig', CURRENT_TIMESTAMP)"
+        )
+    )
     conn.execute(
-        text("INSERT INTO tracked_requests (dispatch_id, item_id, decision, reason) "
-             "SELECT id, :item, 'refused', 'protected_expression' FROM dispatches "
-             "WHERE dossier_ref = 'MIG-1'"),
+        text(
+            "INSERT INTO tracked_requests (dispatch_id, item_id, decision, reason) "
+            "SELECT id, :item, 'refused', 'protected_expression' FROM dispatches "
+            "WHERE dossier_ref = 'MIG-1'"
+        ),
         {"item": item_id},
-    )  # fmt: skip
+    )
     conn.execute(
-        text("INSERT INTO job_runs (key, kind, object_id, version, params, state, attempts, "
-             "created_at) VALUES ('monitor:1:v1', 'monitor', '1', 'v1', '{}', 'done', 1, "
-             "CURRENT_TIMESTAMP)")
-    )  # fmt: skip
+        text(
+            "INSERT INTO job_runs (key, kind, object_id, version, params, state, attempts, "
+            "created_at) VALUES ('monitor:1:v1', 'monitor', '1', 'v1', '{}', 'done', 1, "
+            "CURRENT_TIMESTAMP)"
+        )
+    )
 
 
 def _check_0006(conn: Connection) -> None:

@@ -27,8 +27,9 @@ def pipe(engine: Engine, staff: dict[str, str], monkeypatch: pytest.MonkeyPatch)
 def test_build_issue_show_list_export(pipe: Pipeline, tmp_path: Path) -> None:
     pipe.approved("https://a.example/1")
     pipe.approved("https://d.example/4", channel="provider_referral")
-    built = runner.invoke(app, ["dossier", "build", "--channel", "provider_referral",
-                                "--by", "leo", "--json"])  # fmt: skip
+    built = runner.invoke(
+        app, ["dossier", "build", "--channel", "provider_referral", "--by", "leo", "--json"]
+    )
     assert built.exit_code == 0, built.output
     (created,) = json.loads(built.stdout)["created"]
     assert created["kind"] == "provider_referral" and created["languages"] == ["en"]
@@ -37,8 +38,14 @@ def test_build_issue_show_list_export(pipe: Pipeline, tmp_path: Path) -> None:
     assert issued.exit_code == 0, issued.output
     state = json.loads(issued.stdout)
     assert state["state"] == "issued" and state["reference"].startswith("KZ-CTC/")
-    assert {f["format"] for f in state["files"]} == {"pdf", "docx", "json", "csv", "eml",
-                                                     "xarf.json"}  # fmt: skip
+    assert {f["format"] for f in state["files"]} == {
+        "pdf",
+        "docx",
+        "json",
+        "csv",
+        "eml",
+        "xarf.json",
+    }
 
     listed = runner.invoke(app, ["dossier", "list", "--state", "issued", "--json"])
     assert [d["id"] for d in json.loads(listed.stdout)] == [created["id"]]
@@ -46,8 +53,9 @@ def test_build_issue_show_list_export(pipe: Pipeline, tmp_path: Path) -> None:
     assert shown.exit_code == 0 and state["reference"] in shown.stdout
 
     target = tmp_path / "referral.eml"
-    exported = runner.invoke(app, ["dossier", "export", str(created["id"]), "--format", "eml",
-                                   "-o", str(target)])  # fmt: skip
+    exported = runner.invoke(
+        app, ["dossier", "export", str(created["id"]), "--format", "eml", "-o", str(target)]
+    )
     assert exported.exit_code == 0, exported.output
     eml = next(f for f in state["files"] if f["format"] == "eml")
     assert hashlib.sha256(target.read_bytes()).hexdigest() == eml["sha256"]

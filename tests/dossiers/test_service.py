@@ -48,17 +48,41 @@ def fake_attribution(
     """Where `url` is served from; `country=None` means it no longer resolves."""
     host = urlsplit(url).hostname or ""
     if country is None:
-        return Attribution(url=url, host=host, dns=None, ips=(), platform=None, cdn=None,
-                           jurisdictions=(), observed_at=utcnow())  # fmt: skip
+        return Attribution(
+            url=url,
+            host=host,
+            dns=None,
+            ips=(),
+            platform=None,
+            cdn=None,
+            jurisdictions=(),
+            observed_at=utcnow(),
+        )
     ip, default_asn, org = WHERE[country]
     asn = asn or default_asn
-    provider = Provider(asn=asn, name=org, legal_entity=org, country=country,
-                        abuse_email=f"abuse@as{asn}.example", abuse_url=None, rank=None,
-                        sources={}, confidence="high")  # fmt: skip
+    provider = Provider(
+        asn=asn,
+        name=org,
+        legal_entity=org,
+        country=country,
+        abuse_email=f"abuse@as{asn}.example",
+        abuse_url=None,
+        rank=None,
+        sources={},
+        confidence="high",
+    )
     ips = (IpAttribution(ip, 4, True, None, country, asn, org, None, None, provider),)
     juris = (Jurisdiction(country, "hosting", "test", f"{host} -> {ip}", "medium"),)
-    return Attribution(url=url, host=host, dns=None, ips=ips, platform=None, cdn=None,
-                       jurisdictions=juris, observed_at=utcnow())  # fmt: skip
+    return Attribution(
+        url=url,
+        host=host,
+        dns=None,
+        ips=ips,
+        platform=None,
+        cdn=None,
+        jurisdictions=juris,
+        observed_at=utcnow(),
+    )
 
 
 class Pipeline:
@@ -96,17 +120,30 @@ class Pipeline:
                     )
                 )
         self.where[url] = host
-        attribute_items(engine=self.engine, item_ids=[item_id], actor="alice",
-                        attribute=self.attribute)  # fmt: skip
+        attribute_items(
+            engine=self.engine, item_ids=[item_id], actor="alice", attribute=self.attribute
+        )
         with session_scope(self.engine) as session:
-            proposal = cases.propose(session=session, item_id=item_id, host=host, channel=channel,
-                                     note="one URL: the narrowest request", actor="alice",
-                                     facts=FACTS)  # fmt: skip
+            proposal = cases.propose(
+                session=session,
+                item_id=item_id,
+                host=host,
+                channel=channel,
+                note="one URL: the narrowest request",
+                actor="alice",
+                facts=FACTS,
+            )
             pid = proposal.id
         with session_scope(self.engine) as session:
-            cases.review(session=session, proposal_id=pid, approve=True, reason="lawful",
-                         actor="rita" if evidence else "sam", override=not evidence,
-                         override_reason=None if evidence else "test: no capture")  # fmt: skip
+            cases.review(
+                session=session,
+                proposal_id=pid,
+                approve=True,
+                reason="lawful",
+                actor="rita" if evidence else "sam",
+                override=not evidence,
+                override_reason=None if evidence else "test: no capture",
+            )
         return pid
 
     def build(self, **kwargs: Any) -> service.BuildResult:
@@ -114,8 +151,14 @@ class Pipeline:
             return service.build_drafts(session=session, actor="leo", **kwargs)
 
     def issue(self, dossier_id: int, **kwargs: Any) -> DossierRecord:
-        return issue(engine=self.engine, dossier_id=dossier_id, actor="leo",
-                     attribute=self.attribute, on=date(2026, 11, 28), **kwargs)  # fmt: skip
+        return issue(
+            engine=self.engine,
+            dossier_id=dossier_id,
+            actor="leo",
+            attribute=self.attribute,
+            on=date(2026, 11, 28),
+            **kwargs,
+        )
 
     def state(self, dossier_id: int) -> dict[str, Any]:
         with read_session(self.engine) as session:
@@ -124,8 +167,9 @@ class Pipeline:
 
     def export(self, dossier_id: int, fmt: str, language: str | None = None) -> bytes:
         with read_session(self.engine) as session:
-            return service.export_file(session=session, dossier_id=dossier_id, fmt=fmt,
-                                       language=language)[1]  # fmt: skip
+            return service.export_file(
+                session=session, dossier_id=dossier_id, fmt=fmt, language=language
+            )[1]
 
 
 @pytest.fixture
@@ -181,8 +225,9 @@ def test_issue_numbers_renders_stores_and_freezes(pipe: Pipeline, engine: Engine
     assert issued.state == "issued" and issued.reference == "KZ-CTC/2026/000001"
     state = pipe.state(draft.id)
     formats = {(f["format"], f["language"]) for f in state["files"]}
-    assert formats == {(f, lang) for f in ("pdf", "docx", "json", "csv")
-                       for lang in ("en", "kk", "ru")}  # fmt: skip
+    assert formats == {
+        (f, lang) for f in ("pdf", "docx", "json", "csv") for lang in ("en", "kk", "ru")
+    }
     for f in state["files"]:
         data = pipe.export(draft.id, f["format"].split(".")[0], f["language"])
         assert hashlib.sha256(data).hexdigest() == f["sha256"]
@@ -323,8 +368,11 @@ def test_a_provision_without_source_is_refused_by_name(pipe: Pipeline, engine: E
 def test_nasty_url_goes_through_issue_intact(pipe: Pipeline) -> None:
     from pypdf import PdfReader
 
-    nasty = ('https://evil.example/"quote"/back\\slash/<b>&amp;/'
-             + "x" * 900 + "/\u05e9\u05dc\u05d5\u05dd?q=')--")  # fmt: skip
+    nasty = (
+        'https://evil.example/"quote"/back\\slash/<b>&amp;/'
+        + "x" * 900
+        + "/\u05e9\u05dc\u05d5\u05dd?q=')--"
+    )
     pipe.approved(nasty)
     pipe.approved("https://a.example/plain")
     (draft,) = pipe.build().created

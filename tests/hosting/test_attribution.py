@@ -36,17 +36,27 @@ class Info:  # a recorded comity.hosting.ipdata.IpInfo
 
 HETZNER = Info("5.9.77.77", country="DE", asn=24940, org="Hetzner Online GmbH")
 TIMEWEB = Info("5.23.50.50", country="RU", asn=9123, org='JSC "TIMEWEB"')
-CLOUDFLARE = Info("104.21.32.1", country="US", asn=13335, org="Cloudflare, Inc.",
-                  cdn="Cloudflare", cdn_source="recorded")  # fmt: skip
+CLOUDFLARE = Info(
+    "104.21.32.1",
+    country="US",
+    asn=13335,
+    org="Cloudflare, Inc.",
+    cdn="Cloudflare",
+    cdn_source="recorded",
+)
 PRIVATE = Info("10.0.0.5", routable=False, reason="private-use (RFC 1918)")
 
 
 def _combine(host: str, *infos: Info, platform_host: str | None = None) -> Attribution:
     return combine(
-        url=f"https://{host}/x", host=host, dns=DnsResult(name=host, status="ok"),
-        infos=list(infos), platform=platform_for_host(platform_host or host),
-        providers=provider_directory(), observed_at=T0,
-    )  # fmt: skip
+        url=f"https://{host}/x",
+        host=host,
+        dns=DnsResult(name=host, status="ok"),
+        infos=list(infos),
+        platform=platform_for_host(platform_host or host),
+        providers=provider_directory(),
+        observed_at=T0,
+    )
 
 
 def roles(a: Attribution) -> set[tuple[str, str]]:
@@ -105,14 +115,26 @@ def test_not_moved_when_only_the_address_changes_within_the_same_network() -> No
 
 def test_unresolvable_item_is_not_called_moved() -> None:
     dns = DnsResult("m.example", "nxdomain")
-    gone = combine(url="https://m.example/", host="m.example", dns=dns,
-                   infos=[], platform=None, providers=None, observed_at=T0)  # fmt: skip
+    gone = combine(
+        url="https://m.example/",
+        host="m.example",
+        dns=dns,
+        infos=[],
+        platform=None,
+        providers=None,
+        observed_at=T0,
+    )
     assert moved(_combine("m.example", HETZNER), gone) is None
 
 
 def test_collateral_counts_other_known_domains_on_the_ip() -> None:
-    pairs = [("a.example", "5.9.77.77"), ("b.example", "5.9.77.77"), ("a.example", "5.9.77.77"),
-             ("c.example", "5.9.77.78"), ("item.example", "5.9.77.77")]  # fmt: skip
+    pairs = [
+        ("a.example", "5.9.77.77"),
+        ("b.example", "5.9.77.77"),
+        ("a.example", "5.9.77.77"),
+        ("c.example", "5.9.77.78"),
+        ("item.example", "5.9.77.77"),
+    ]
     result = collateral("5.9.77.77", pairs, domain="item.example")
     assert (result.other_domains, result.examples, result.shared, result.cdn) == (
         2,
@@ -137,10 +159,14 @@ def net() -> Iterator[internet.DemoInternet]:
 
 def test_demo_end_to_end_cdn_platform_ip_literal_and_nxdomain(net: internet.DemoInternet) -> None:
     fronted, channel, literal, expired = attribute_urls(
-        ["https://www.cdn-demo-fronted.example/p", "https://channel.demogram.test/post/7",
-         "https://5.79.70.70/x", "https://expired.demo-dead.example/post/1"],
+        [
+            "https://www.cdn-demo-fronted.example/p",
+            "https://channel.demogram.test/post/7",
+            "https://5.79.70.70/x",
+            "https://expired.demo-dead.example/post/1",
+        ],
         resolver_config=net.resolver_config,
-    )  # fmt: skip
+    )
     assert fronted.dns is not None and fronted.dns.cname_chain == ("fronted.edge-cdn-demo.test",)
     assert fronted.cdn is not None and fronted.cdn.name == "Cloudflare"
     assert channel.platform is not None and channel.platform.id == "demogram"
@@ -189,9 +215,12 @@ def test_online_rdap_fills_a_network_missing_from_the_directory(net: internet.De
         return httpx.Response(404, json={"errorCode": 404})
 
     with httpx.Client(transport=httpx.MockTransport(handler)) as client:
-        (a,) = attribute_urls(["https://channel.demogram.test/"],
-                              resolver_config=net.resolver_config,
-                              online=True, http_client=client)  # fmt: skip
+        (a,) = attribute_urls(
+            ["https://channel.demogram.test/"],
+            resolver_config=net.resolver_config,
+            online=True,
+            http_client=client,
+        )
     assert calls == ["https://rdap.org/autnum/62041"]  # Telegram's AS is not in the directory
     assert any("RDAP AS62041: HTTP 404" in reason for reason in a.degraded)
 
@@ -201,17 +230,21 @@ def test_offline_never_calls_rdap(net: internet.DemoInternet) -> None:
         raise AssertionError(f"network used offline: {request.url}")
 
     with httpx.Client(transport=httpx.MockTransport(handler)) as client:
-        (a,) = attribute_urls(["https://channel.demogram.test/"],
-                              resolver_config=net.resolver_config,
-                              online=False, http_client=client)  # fmt: skip
+        (a,) = attribute_urls(
+            ["https://channel.demogram.test/"],
+            resolver_config=net.resolver_config,
+            online=False,
+            http_client=client,
+        )
     assert a.degraded == ()
 
 
 def test_attribute_command_prints_json(
     net: internet.DemoInternet, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    attribute_command(url="https://haber.tr-demo-haber.test/x", as_json=True,
-                      resolver_config=net.resolver_config)  # fmt: skip
+    attribute_command(
+        url="https://haber.tr-demo-haber.test/x", as_json=True, resolver_config=net.resolver_config
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["ips"][0]["country"] == "TR"
     assert {"country": "TR", "role": "hosting"}.items() <= data["jurisdictions"][0].items()

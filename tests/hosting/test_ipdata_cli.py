@@ -24,8 +24,17 @@ def test_several_ips_print_json_lines_in_input_order() -> None:
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["ip"] for r in lines] == ips
     for record in lines:
-        for key in ("ip", "country", "asn", "org", "routable", "cdn", "jurisdictions",
-                    "observed_at", "ips"):  # fmt: skip
+        for key in (
+            "ip",
+            "country",
+            "asn",
+            "org",
+            "routable",
+            "cdn",
+            "jurisdictions",
+            "observed_at",
+            "ips",
+        ):
             assert key in record
     private, cloudflare, hetzner = lines[1], lines[2], lines[3]
     assert private["routable"] is False and private["jurisdictions"] == []
@@ -41,8 +50,10 @@ def test_ip_file_with_comments_then_flags_keep_order(tmp_path: Path) -> None:
     result = runner.invoke(app, ["attribute", "--ip", "8.8.8.8", "--ip-file", str(path), "--json"])
     assert result.exit_code == 0, result.output
     assert [json.loads(x)["ip"] for x in result.stdout.splitlines()] == [
-        "8.8.8.8", "151.101.1.1", "::1",
-    ]  # fmt: skip
+        "8.8.8.8",
+        "151.101.1.1",
+        "::1",
+    ]
 
 
 def test_bad_line_in_ip_file_names_file_and_line(tmp_path: Path) -> None:

@@ -199,8 +199,9 @@ def test_scheduled_monitoring_checks_due_items_in_batches_once(
             assert queue.run(key) is None  # a second delivery does nothing
         assert schedule_due_monitoring(queue) == 0  # all checked: nothing is due
         # a batch overtaken by a newer one (here: its items were checked since) checks nothing
-        stale_key, _ = queue.submit("monitor_batch", "stale", "v1",
-                                    {"actor": "alice", "items": ids})  # fmt: skip
+        stale_key, _ = queue.submit(
+            "monitor_batch", "stale", "v1", {"actor": "alice", "items": ids}
+        )
         assert queue.run(stale_key) == {"items": 5}
     assert _checks(engine, stale_key) == 0
     with read_session(engine) as session:

@@ -41,10 +41,16 @@ class World:
 
 def _capture(session: object, item_id: int, url: str) -> None:
     session.add(  # type: ignore[attr-defined]
-        Evidence(item_id=item_id, captured_at=utcnow(), requested_url=url, outcome="ok",
-                 headers=[], content_sha256=hashlib.sha256(url.encode()).hexdigest(),
-                 captured_by="alice")
-    )  # fmt: skip
+        Evidence(
+            item_id=item_id,
+            captured_at=utcnow(),
+            requested_url=url,
+            outcome="ok",
+            headers=[],
+            content_sha256=hashlib.sha256(url.encode()).hexdigest(),
+            captured_by="alice",
+        )
+    )
 
 
 def build_world(engine: Engine) -> World:
@@ -54,46 +60,94 @@ def build_world(engine: Engine) -> World:
     ids: list[int] = []
     with session_scope(engine) as s:
         for url, conduct in zip(urls, CONDUCTS, strict=True):
-            item, _, _ = add_report(session=s, url=url, conduct=conduct, actor="alice",
-                                    note="seen by a victim's relative, Mr Example")  # fmt: skip
+            item, _, _ = add_report(
+                session=s,
+                url=url,
+                conduct=conduct,
+                actor="alice",
+                note="seen by a victim's relative, Mr Example",
+            )
             ids.append(item.id)
         for item_id, url in zip(ids[:9], urls[:9], strict=True):  # 10 and 12: no evidence
             _capture(s, item_id, url)
     with session_scope(engine) as s:
         for item_id in [*ids[:10], ids[11]]:
-            proposal = cases.propose(session=s, item_id=item_id, host="DE",
-                                     channel="provider_referral", actor="alice",
-                                     note="one URL, narrow", facts=GOOD_FACTS)  # fmt: skip
+            proposal = cases.propose(
+                session=s,
+                item_id=item_id,
+                host="DE",
+                channel="provider_referral",
+                actor="alice",
+                note="one URL, narrow",
+                facts=GOOD_FACTS,
+            )
             s.flush()
             if item_id == ids[11]:
-                cases.review(session=s, proposal_id=proposal.id, approve=False,
-                             reason="no capture", actor="rita")  # fmt: skip
+                cases.review(
+                    session=s,
+                    proposal_id=proposal.id,
+                    approve=False,
+                    reason="no capture",
+                    actor="rita",
+                )
             elif item_id == ids[9]:
-                cases.review(session=s, proposal_id=proposal.id, approve=True, reason="urgent",
-                             actor="sam", override=True,
-                             override_reason="capture impossible, page behind login")  # fmt: skip
+                cases.review(
+                    session=s,
+                    proposal_id=proposal.id,
+                    approve=True,
+                    reason="urgent",
+                    actor="sam",
+                    override=True,
+                    override_reason="capture impossible, page behind login",
+                )
             else:
-                cases.review(session=s, proposal_id=proposal.id, approve=True,
-                             reason="lawful and narrow", actor="rita")  # fmt: skip
+                cases.review(
+                    session=s,
+                    proposal_id=proposal.id,
+                    approve=True,
+                    reason="lawful and narrow",
+                    actor="rita",
+                )
         for item_id in ids[:10]:
             transition(session=s, item=s.get_one(Item, item_id), to="in_dossier", actor="leo")
         transition(session=s, item=s.get_one(Item, ids[10]), to="captured", actor="alice")
-        transition(session=s, item=s.get_one(Item, ids[10]), to="withdrawn", actor="sam",
-                   reason="duplicate of another report")  # fmt: skip
+        transition(
+            session=s,
+            item=s.get_one(Item, ids[10]),
+            to="withdrawn",
+            actor="sam",
+            reason="duplicate of another report",
+        )
     refs = ["KZ-CTC-2099-0001", "KZ-CTC-2099-0002", "KZ-CTC-2099-0003"]
-    plan = [(refs[0], ids[0:6], "provider_referral", "DE", "Hostinger Abuse Desk Gmbh"),
-            (refs[1], ids[6:9], "diplomatic_request", "US", "Embassy of Nowhere-Land"),
-            (refs[2], ids[9:10], "mla_request", "NL", "Central Authority Person Name")]  # fmt: skip
+    plan = [
+        (refs[0], ids[0:6], "provider_referral", "DE", "Hostinger Abuse Desk Gmbh"),
+        (refs[1], ids[6:9], "diplomatic_request", "US", "Embassy of Nowhere-Land"),
+        (refs[2], ids[9:10], "mla_request", "NL", "Central Authority Person Name"),
+    ]
     with session_scope(engine) as s:
         for ref, items, channel, host, addressee in plan:
-            tracking.record_dispatch(session=s, actor="leo", ref=ref, item_ids=items,
-                                     channel=channel, host=host, addressee=addressee,
-                                     sent_on=sent_on, note_number=f"NOTE-{ref}")  # fmt: skip
+            tracking.record_dispatch(
+                session=s,
+                actor="leo",
+                ref=ref,
+                item_ids=items,
+                channel=channel,
+                host=host,
+                addressee=addressee,
+                sent_on=sent_on,
+                note_number=f"NOTE-{ref}",
+            )
     with session_scope(engine) as s:
         for item_id, after in zip(ids[0:4], (4, 6, 10, 20), strict=True):
-            tracking.record_answer(session=s, actor="leo", ref=refs[0], item_id=item_id,
-                                   decision="removed", on=sent_on + timedelta(days=after),
-                                   answer_ref=f"ANSWER-{item_id}-XYZ")  # fmt: skip
+            tracking.record_answer(
+                session=s,
+                actor="leo",
+                ref=refs[0],
+                item_id=item_id,
+                decision="removed",
+                on=sent_on + timedelta(days=after),
+                answer_ref=f"ANSWER-{item_id}-XYZ",
+            )
         tracking.record_answer(
             session=s,
             actor="leo",
@@ -104,9 +158,15 @@ def build_world(engine: Engine) -> World:
             on=sent_on,
         )
         for item_id in ids[6:8]:
-            tracking.record_answer(session=s, actor="leo", ref=refs[1], item_id=item_id,
-                                   decision="refused", reason="no_offence_under_host_law",
-                                   on=sent_on + timedelta(days=3))  # fmt: skip
+            tracking.record_answer(
+                session=s,
+                actor="leo",
+                ref=refs[1],
+                item_id=item_id,
+                decision="refused",
+                reason="no_offence_under_host_law",
+                on=sent_on + timedelta(days=3),
+            )
         tracking.record_answer(
             session=s,
             actor="leo",
@@ -124,8 +184,16 @@ def build_world(engine: Engine) -> World:
             if request.item_id == ids[9]:
                 request.removed_at = removed_at  # seen gone by the monitor
         for item_id, verdict in ((ids[5], "up"), (ids[9], "removed")):
-            s.add(MonitorState(item_id=item_id, verdict=verdict, checked_at=now, since=now,
-                               next_due_at=now + timedelta(days=1), last_check_id=0))  # fmt: skip
+            s.add(
+                MonitorState(
+                    item_id=item_id,
+                    verdict=verdict,
+                    checked_at=now,
+                    since=now,
+                    next_due_at=now + timedelta(days=1),
+                    last_check_id=0,
+                )
+            )
         for item_id in ids[0:2]:
             transition(session=s, item=s.get_one(Item, item_id), to="verified", actor="leo")
         transition(session=s, item=s.get_one(Item, ids[0]), to="closed", actor="leo")

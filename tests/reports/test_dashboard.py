@@ -52,9 +52,18 @@ def test_funnel_counts_furthest_stage_from_history(engine: Engine, world: World)
     with read_session(engine) as session:
         stages = {s["stage"]: s["items"] for s in dashboard(session=session)["funnel"]["stages"]}
     assert stages == {
-        "reported": 12, "captured": 12, "attributed": 11, "assessed": 11, "proposed": 11,
-        "approved": 10, "in_dossier": 10, "sent": 10, "answered": 8, "verified": 2, "closed": 1,
-    }  # fmt: skip
+        "reported": 12,
+        "captured": 12,
+        "attributed": 11,
+        "assessed": 11,
+        "proposed": 11,
+        "approved": 10,
+        "in_dossier": 10,
+        "sent": 10,
+        "answered": 8,
+        "verified": 2,
+        "closed": 1,
+    }
 
 
 def test_since_filters_requests_and_items(engine: Engine, world: World) -> None:

@@ -25,8 +25,13 @@ from tests.reports.conftest import World
 
 def _render(engine: Engine, world: World, fmt: str, language: str = "en") -> bytes:
     with read_session(engine) as session:
-        return render(session=session, period_from=world.today - timedelta(days=30),
-                      period_to=world.today, fmt=fmt, language=language)  # fmt: skip
+        return render(
+            session=session,
+            period_from=world.today - timedelta(days=30),
+            period_to=world.today,
+            fmt=fmt,
+            language=language,
+        )
 
 
 def _pdf_text(pdf: bytes) -> str:
@@ -36,16 +41,25 @@ def _pdf_text(pdf: bytes) -> str:
 def test_json_figures_with_small_cells_withheld(engine: Engine, world: World) -> None:
     doc = json.loads(_render(engine, world, "json"))
     assert doc["intake"] == {
-        "reports_received": 12, "items_reported": 12,
-        "items_by_conduct": {"terrorism.financing": "<5", "terrorism.incitement": 7,
-                             "terrorism.recruitment": "<5"},
-    }  # fmt: skip
+        "reports_received": 12,
+        "items_reported": 12,
+        "items_by_conduct": {
+            "terrorism.financing": "<5",
+            "terrorism.incitement": 7,
+            "terrorism.recruitment": "<5",
+        },
+    }
     assert doc["requests"]["requests"] == 10 and doc["requests"]["dossiers"] == "<5"
     assert doc["requests"]["by_host"] == {"DE": 6, "NL": "<5", "US": "<5"}
     assert doc["outcomes"]["by_outcome"] == {
-        "removed": 5, "geo_blocked": "<5", "restricted": 0, "partial": 0, "refused": "<5",
-        "no_reply": 0, "awaiting": "<5",
-    }  # fmt: skip
+        "removed": 5,
+        "geo_blocked": "<5",
+        "restricted": 0,
+        "partial": 0,
+        "refused": "<5",
+        "no_reply": 0,
+        "awaiting": "<5",
+    }
     assert doc["outcomes"]["refused_by_reason"] == {
         "no_offence_under_host_law": "<5",
         "protected_expression": "<5",
@@ -53,10 +67,12 @@ def test_json_figures_with_small_cells_withheld(engine: Engine, world: World) ->
     assert doc["outcomes"]["median_days_to_removal"] == 8.0  # five removals: shown
     assert doc["outcomes"]["verified_removed_share"] == 0.1
     assert doc["safeguards"] == {
-        "proposals_reviewed": 11, "proposals_rejected": "<5", "proposals_with_findings": "<5",
+        "proposals_reviewed": 11,
+        "proposals_rejected": "<5",
+        "proposals_with_findings": "<5",
         "safeguard_findings": doc["safeguards"]["safeguard_findings"],
         "supervisor_overrides": "<5",
-    }  # fmt: skip
+    }
     kb = doc["knowledge_base"]
     assert kb["jurisdictions_encoded"] == len(kb["jurisdictions"]) > 0
     assert "DE" in kb["jurisdictions"]
@@ -66,8 +82,11 @@ def test_json_figures_with_small_cells_withheld(engine: Engine, world: World) ->
 def test_period_outside_the_data_is_empty(engine: Engine, world: World) -> None:
     with read_session(engine) as session:
         old = world.today - timedelta(days=400)
-        doc = json.loads(render(session=session, period_from=old,
-                                period_to=old + timedelta(days=100), fmt="json"))  # fmt: skip
+        doc = json.loads(
+            render(
+                session=session, period_from=old, period_to=old + timedelta(days=100), fmt="json"
+            )
+        )
     assert doc["intake"]["reports_received"] == 0 and doc["requests"]["requests"] == 0
     assert doc["outcomes"]["median_days_to_removal"] is None
 
@@ -76,12 +95,17 @@ def _secrets(engine: Engine) -> list[str]:
     """Everything stored that identifies content, people or cases."""
     with read_session(engine) as s:
         found: list[Any] = [
-            *s.scalars(select(Item.url)), *s.scalars(select(Item.host)),
-            *s.scalars(select(Item.registrable_domain)), *s.scalars(select(Report.raw_url)),
-            *s.scalars(select(Report.note)), *s.scalars(select(User.name)),
-            *s.scalars(select(Dispatch.dossier_ref)), *s.scalars(select(Dispatch.addressee)),
-            *s.scalars(select(Dispatch.note_number)), *s.scalars(select(TrackedRequest.answer_ref)),
-        ]  # fmt: skip
+            *s.scalars(select(Item.url)),
+            *s.scalars(select(Item.host)),
+            *s.scalars(select(Item.registrable_domain)),
+            *s.scalars(select(Report.raw_url)),
+            *s.scalars(select(Report.note)),
+            *s.scalars(select(User.name)),
+            *s.scalars(select(Dispatch.dossier_ref)),
+            *s.scalars(select(Dispatch.addressee)),
+            *s.scalars(select(Dispatch.note_number)),
+            *s.scalars(select(TrackedRequest.answer_ref)),
+        ]
     return sorted({str(v) for v in found if v})
 
 
@@ -147,24 +171,52 @@ def test_bad_format_language_and_period(engine: Engine, world: World) -> None:
         cases: list[dict[str, Any]] = [{"fmt": "docx"}, {"fmt": "pdf", "language": "de"}]
         for kwargs in cases:
             with pytest.raises(BadInput):
-                render(session=session, period_from=world.today, period_to=world.today,
-                       **kwargs)  # fmt: skip
+                render(session=session, period_from=world.today, period_to=world.today, **kwargs)
         with pytest.raises(BadInput, match="before"):
-            render(session=session, period_from=world.today,
-                   period_to=world.today - timedelta(days=1), fmt="json")  # fmt: skip
+            render(
+                session=session,
+                period_from=world.today,
+                period_to=world.today - timedelta(days=1),
+                fmt="json",
+            )
 
 
 def test_cli_transparency_and_dashboard(engine: Engine, world: World, tmp_path: Any) -> None:
     runner = CliRunner()
     out = tmp_path / "report.pdf"
     start = (world.today - timedelta(days=30)).isoformat()
-    result = runner.invoke(app, ["report", "transparency", "--from", start, "--to",
-                                 world.today.isoformat(), "--format", "pdf", "--lang", "kk",
-                                 "-o", str(out)])  # fmt: skip
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            "transparency",
+            "--from",
+            start,
+            "--to",
+            world.today.isoformat(),
+            "--format",
+            "pdf",
+            "--lang",
+            "kk",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF")
-    result = runner.invoke(app, ["report", "transparency", "--from", start, "--to",
-                                 world.today.isoformat(), "--format", "json"])  # fmt: skip
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            "transparency",
+            "--from",
+            start,
+            "--to",
+            world.today.isoformat(),
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0 and json.loads(result.stdout)["requests"]["requests"] == 10
     bad = runner.invoke(app, ["report", "transparency", "--from", "yesterday", "--to", start])
     assert bad.exit_code == 2 and "--from" in bad.stderr
@@ -173,7 +225,11 @@ def test_cli_transparency_and_dashboard(engine: Engine, world: World, tmp_path: 
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["requests"]["n"] == 10
     assert sorted(p.name for p in charts_dir.iterdir()) == [
-        "days_to_removal.svg", "funnel.svg", "refusals.svg", "removal_by_channel.svg",
-        "removal_by_host.svg"]  # fmt: skip
+        "days_to_removal.svg",
+        "funnel.svg",
+        "refusals.svg",
+        "removal_by_channel.svg",
+        "removal_by_host.svg",
+    ]
     human = runner.invoke(app, ["report", "dashboard"])
     assert human.exit_code == 0 and "Removal rate by host" in human.stdout

@@ -30,17 +30,24 @@ def add_item(engine: Engine, url: str, baseline: bytes | None = None) -> int:
     """An item at `url`; with `baseline`, an ok Evidence row with that content's hash."""
     with session_scope(engine) as session:
         item, _, _ = add_report(
-            session=session, url=url, conduct="terrorism.incitement", actor="alice",
+            session=session,
+            url=url,
+            conduct="terrorism.incitement",
+            actor="alice",
             allow=("127.0.0.1", "::1"),
-        )  # fmt: skip
+        )
         if baseline is not None:
             session.add(
                 Evidence(
-                    item_id=item.id, captured_at=utcnow(), requested_url=url, outcome="ok",
-                    headers=[], content_sha256=hashlib.sha256(baseline).hexdigest(),
+                    item_id=item.id,
+                    captured_at=utcnow(),
+                    requested_url=url,
+                    outcome="ok",
+                    headers=[],
+                    content_sha256=hashlib.sha256(baseline).hexdigest(),
                     captured_by="alice",
                 )
-            )  # fmt: skip
+            )
         return item.id
 
 

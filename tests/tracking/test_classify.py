@@ -19,11 +19,16 @@ def probe(
 ) -> ProbeResult:
     headers = {str(k).replace("_", "-").lower(): str(v) for k, v in kw.pop("headers", {}).items()}  # type: ignore[attr-defined]
     return ProbeResult(
-        url=url, outcome=str(kw.get("outcome", "ok")), status=status,
-        final_url=str(kw.get("final_url", url)), headers=headers,
-        sha256=str(kw["sha256"]) if "sha256" in kw else None, head=body,
-        error=str(kw["error"]) if "error" in kw else None, attempts=int(kw.get("attempts", 1)),  # type: ignore[call-overload]
-    )  # fmt: skip
+        url=url,
+        outcome=str(kw.get("outcome", "ok")),
+        status=status,
+        final_url=str(kw.get("final_url", url)),
+        headers=headers,
+        sha256=str(kw["sha256"]) if "sha256" in kw else None,
+        head=body,
+        error=str(kw["error"]) if "error" in kw else None,
+        attempts=int(kw.get("attempts", 1)),  # type: ignore[call-overload]
+    )
 
 
 def test_gone_and_not_found_are_removed() -> None:
@@ -84,10 +89,15 @@ def test_platform_marker_on_another_host_is_not_a_removal() -> None:
 
 def test_redirect_to_suspended_account_page_is_removed() -> None:
     found = classify(
-        probe(200, b"<html>", url="https://x.com/someone/status/1",
-              final_url="https://x.com/account/suspended", sha256="c" * 64),
+        probe(
+            200,
+            b"<html>",
+            url="https://x.com/someone/status/1",
+            final_url="https://x.com/account/suspended",
+            sha256="c" * 64,
+        ),
         baseline_sha256=SHA,
-    )  # fmt: skip
+    )
     assert found.verdict == "removed"
 
 

@@ -40,14 +40,18 @@ def _verdicts(results: list[dict[str, object]]) -> dict[object, object]:
 def test_monitor_tells_removed_blocked_challenged_and_unreachable_apart(
     engine: Engine, staff: dict[str, str], site: Site
 ) -> None:
-    site.answers.update({
-        "/up": Answer(200, PAGE),
-        "/gone": Answer(410, b"gone"),
-        "/missing": Answer(404, b"no"),
-        "/legal": Answer(451, b"withheld", {"Link": '<https://auth.example/>; rel="blocked-by"'}),
-        "/cf": Answer(403, b"<title>Just a moment...</title>", {"cf-mitigated": "challenge"}),
-        "/slow": Answer(200, PAGE, delay=2.0),
-    })  # fmt: skip
+    site.answers.update(
+        {
+            "/up": Answer(200, PAGE),
+            "/gone": Answer(410, b"gone"),
+            "/missing": Answer(404, b"no"),
+            "/legal": Answer(
+                451, b"withheld", {"Link": '<https://auth.example/>; rel="blocked-by"'}
+            ),
+            "/cf": Answer(403, b"<title>Just a moment...</title>", {"cf-mitigated": "challenge"}),
+            "/slow": Answer(200, PAGE, delay=2.0),
+        }
+    )
     ids = {
         path: add_item(engine, site.url(path), PAGE)
         for path in ("/up", "/gone", "/missing", "/legal", "/cf", "/slow")
@@ -55,10 +59,14 @@ def test_monitor_tells_removed_blocked_challenged_and_unreachable_apart(
     ids["refused"] = add_item(engine, f"http://127.0.0.1:{_closed_port()}/x", PAGE)
     results = monitor_items(engine=engine, actor="alice", hooks=prober_hooks(), everything=True)
     assert _verdicts(results) == {
-        ids["/up"]: "up", ids["/gone"]: "removed", ids["/missing"]: "removed",
-        ids["/legal"]: "legal_block", ids["/cf"]: "challenge", ids["/slow"]: "unreachable",
+        ids["/up"]: "up",
+        ids["/gone"]: "removed",
+        ids["/missing"]: "removed",
+        ids["/legal"]: "legal_block",
+        ids["/cf"]: "challenge",
+        ids["/slow"]: "unreachable",
         ids["refused"]: "unreachable",
-    }  # fmt: skip
+    }
     # the slow page was retried once (FAST: retries=1) before giving up
     assert sum(1 for path, _ in site.hits if path == "/slow") == 2
     with read_session(engine) as session:
@@ -125,10 +133,15 @@ def test_same_content_on_a_new_network_is_moved(
     url = "http://mirror.demo-moving.test/demo/post-1"
     item_id = add_item(engine, url, PAGE)
     with session_scope(engine) as session:
-        session.add(AttributionRecord(
-            item_id=item_id, observed_at=session.get_one(Item, item_id).created_at,
-            countries="DE", asns="24940", data={"ips": [{"ip": "5.9.77.78", "routable": True}]},
-        ))  # fmt: skip
+        session.add(
+            AttributionRecord(
+                item_id=item_id,
+                observed_at=session.get_one(Item, item_id).created_at,
+                countries="DE",
+                asns="24940",
+                data={"ips": [{"ip": "5.9.77.78", "routable": True}]},
+            )
+        )
     asked: list[list[int]] = []
 
     def reattribute(ids: object) -> dict[int, str | None]:
@@ -139,10 +152,14 @@ def test_same_content_on_a_new_network_is_moved(
         return [ipaddress.ip_address("5.23.50.50")]  # the name now points elsewhere
 
     hooks = Hooks(
-        prober=lambda: Prober(guard=Guard.from_entries(()), resolver=resolver, politeness=FAST,
-                              routes={"mirror.demo-moving.test": ("127.0.0.1", site.port)}),
+        prober=lambda: Prober(
+            guard=Guard.from_entries(()),
+            resolver=resolver,
+            politeness=FAST,
+            routes={"mirror.demo-moving.test": ("127.0.0.1", site.port)},
+        ),
         reattribute=reattribute,
-    )  # fmt: skip
+    )
     results = monitor_items(engine=engine, actor="alice", hooks=hooks, item_ids=[item_id])
     assert asked == [[item_id]]
     assert results[0]["verdict"] == "moved"

@@ -26,11 +26,13 @@ def _check(urls: list[str], politeness: Politeness = FAST, **kwargs: Any) -> lis
 
 
 def test_redirects_are_followed_to_the_final_answer(site: Site) -> None:
-    site.answers.update({
-        "/a": Answer(301, b"", {"Location": "/b"}),
-        "/b": Answer(302, b"", {"Location": site.url("/c")}),
-        "/c": Answer(200, PAGE, {"X-Thing": "one"}),
-    })  # fmt: skip
+    site.answers.update(
+        {
+            "/a": Answer(301, b"", {"Location": "/b"}),
+            "/b": Answer(302, b"", {"Location": site.url("/c")}),
+            "/c": Answer(200, PAGE, {"X-Thing": "one"}),
+        }
+    )
     [result] = _check([site.url("/a")])
     assert (result.outcome, result.status, result.final_url) == ("ok", 200, site.url("/c"))
     assert result.sha256 == hashlib.sha256(PAGE).hexdigest()

@@ -32,11 +32,17 @@ def _in_dossier(engine: Engine, *ids: int, priority: str = "standard") -> None:
 def _dispatch(engine: Engine, ref: str, ids: list[int], sent_on: date, **kw: str) -> None:
     with session_scope(engine) as session:
         service.record_dispatch(
-            session=session, actor="leo", ref=ref, item_ids=ids,
-            channel=kw.get("channel", "provider_referral"), host=kw.get("host", "DE"),
-            addressee="Abuse desk, Example Hosting GmbH", sent_on=sent_on,
-            provider=kw.get("provider", "Example Hosting"), note_number="MFA-77/2026",
-        )  # fmt: skip
+            session=session,
+            actor="leo",
+            ref=ref,
+            item_ids=ids,
+            channel=kw.get("channel", "provider_referral"),
+            host=kw.get("host", "DE"),
+            addressee="Abuse desk, Example Hosting GmbH",
+            sent_on=sent_on,
+            provider=kw.get("provider", "Example Hosting"),
+            note_number="MFA-77/2026",
+        )
 
 
 def test_dispatch_sets_deadlines_by_channel_and_priority_and_marks_items_sent(
@@ -65,9 +71,16 @@ def test_only_liaison_or_supervisor_may_record_a_dispatch(
 ) -> None:
     a = add_item(engine, "https://a.example/1")
     with pytest.raises(Refused, match="may not track"), session_scope(engine) as session:
-        service.record_dispatch(session=session, actor="alice", ref="R1", item_ids=[a],
-                                channel="provider_referral", host="DE", addressee="x",
-                                sent_on=date(2026, 1, 1))  # fmt: skip
+        service.record_dispatch(
+            session=session,
+            actor="alice",
+            ref="R1",
+            item_ids=[a],
+            channel="provider_referral",
+            host="DE",
+            addressee="x",
+            sent_on=date(2026, 1, 1),
+        )
 
 
 def test_answers_need_a_reason_for_refusal_and_countries_for_geo_block(
@@ -82,15 +95,33 @@ def test_answers_need_a_reason_for_refusal_and_countries_for_geo_block(
         ),
         session_scope(engine) as session,
     ):
-        service.record_answer(session=session, actor="leo", ref="R2", item_id=a,
-                              decision="refused", on=date(2026, 1, 5))  # fmt: skip
+        service.record_answer(
+            session=session,
+            actor="leo",
+            ref="R2",
+            item_id=a,
+            decision="refused",
+            on=date(2026, 1, 5),
+        )
     with pytest.raises(BadInput, match="--country"), session_scope(engine) as session:
-        service.record_answer(session=session, actor="leo", ref="R2", item_id=a,
-                              decision="geo_blocked", on=date(2026, 1, 5))  # fmt: skip
+        service.record_answer(
+            session=session,
+            actor="leo",
+            ref="R2",
+            item_id=a,
+            decision="geo_blocked",
+            on=date(2026, 1, 5),
+        )
     with session_scope(engine) as session:
-        request = service.record_answer(session=session, actor="leo", ref="R2", item_id=a,
-                                        decision="refused", reason="protected_expression",
-                                        on=date(2026, 1, 5))  # fmt: skip
+        request = service.record_answer(
+            session=session,
+            actor="leo",
+            ref="R2",
+            item_id=a,
+            decision="refused",
+            reason="protected_expression",
+            on=date(2026, 1, 5),
+        )
         assert request.reason == "protected_expression"
         assert session.get_one(Item, a).state == "answered"
 
@@ -103,8 +134,14 @@ def test_overdue_lists_unanswered_requests_with_a_drafted_reminder(
     _in_dossier(engine, a, b)
     _dispatch(engine, "R3", [a, b], utcnow().date() - timedelta(days=10))
     with session_scope(engine) as session:
-        service.record_answer(session=session, actor="leo", ref="R3", item_id=b,
-                              decision="removed", on=utcnow().date())  # fmt: skip
+        service.record_answer(
+            session=session,
+            actor="leo",
+            ref="R3",
+            item_id=b,
+            decision="removed",
+            on=utcnow().date(),
+        )
     with read_session(engine) as session:
         late = service.overdue(session=session)
     assert [(r["dossier"], r["item_id"]) for r in late] == [("R3", a)]
@@ -126,12 +163,21 @@ def test_statistics_per_host_channel_and_the_engine_hook(
     ]
     with session_scope(engine) as session:
         for item_id, (decision, reason, days) in zip(ids, decisions, strict=False):
-            service.record_answer(session=session, actor="leo", ref="R4", item_id=item_id,
-                                  decision=decision, reason=reason,
-                                  on=date(2026, 2, 1) + timedelta(days=days))  # fmt: skip
+            service.record_answer(
+                session=session,
+                actor="leo",
+                ref="R4",
+                item_id=item_id,
+                decision=decision,
+                reason=reason,
+                on=date(2026, 2, 1) + timedelta(days=days),
+            )
         # the monitor saw the first one gone a day before the host's answer
-        session.execute(update(TrackedRequest).where(TrackedRequest.item_id == ids[0])
-                        .values(removed_at=utcnow().replace(2026, 2, 2)))  # fmt: skip
+        session.execute(
+            update(TrackedRequest)
+            .where(TrackedRequest.item_id == ids[0])
+            .values(removed_at=utcnow().replace(2026, 2, 2))
+        )
     with read_session(engine) as session:
         figures = stats.outcome_stats(session=session)
         hook = stats.channel_stats(session=session)
@@ -166,14 +212,34 @@ def test_cli_monitor_track_and_stats(engine: Engine, staff: dict[str, str], site
     bad = runner.invoke(app, ["monitor", "--all", "--due", "--by", "alice"])
     assert bad.exit_code == 2 and "give item ids, --all or --due" in bad.output
     _in_dossier(engine, item_id)
-    result = runner.invoke(app, ["track", "dispatch", "--ref", "R9", "--item", str(item_id),
-                                 "--channel", "provider_referral", "--host", "de",
-                                 "--addressee", "abuse@host.example", "--on", "2026-01-02",
-                                 "--by", "leo", "--json"])  # fmt: skip
+    result = runner.invoke(
+        app,
+        [
+            "track",
+            "dispatch",
+            "--ref",
+            "R9",
+            "--item",
+            str(item_id),
+            "--channel",
+            "provider_referral",
+            "--host",
+            "de",
+            "--addressee",
+            "abuse@host.example",
+            "--on",
+            "2026-01-02",
+            "--by",
+            "leo",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["host"] == "DE"
-    wrong = runner.invoke(app, ["track", "answer", "R9", "--item", str(item_id),
-                                "--decision", "deleted", "--by", "leo"])  # fmt: skip
+    wrong = runner.invoke(
+        app,
+        ["track", "answer", "R9", "--item", str(item_id), "--decision", "deleted", "--by", "leo"],
+    )
     assert wrong.exit_code == 2 and "valid: removed, geo_blocked" in wrong.output
     result = runner.invoke(app, ["track", "overdue", "--json"])
     assert [r["dossier"] for r in json.loads(result.stdout)] == ["R9"]

@@ -23,8 +23,15 @@ from tests.web.conftest import LOCAL, TestClient, log_in
 
 XSS_TITLE = "<script>alert(1)</script>"
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "comity" / "web" / "templates"
-MINE = ("_item_actions.html", "item_actions.html", "review.html", "proposals.html",
-        "dossiers.html", "dossier.html", "tracking.html")  # fmt: skip
+MINE = (
+    "_item_actions.html",
+    "item_actions.html",
+    "review.html",
+    "proposals.html",
+    "dossiers.html",
+    "dossier.html",
+    "tracking.html",
+)
 
 
 @contextmanager
@@ -114,9 +121,12 @@ def test_review_queue_puts_threat_to_life_first_and_second_persons_decide(
         assert "Approve with override" in sam.get("/review").text
         done = sam.post(
             f"/review/{urgent}/override",
-            data={"reason": "Urgent.", "override_reason": "Captured offline; hash attached.",
-                  "csrf_token": csrf},
-        )  # fmt: skip
+            data={
+                "reason": "Urgent.",
+                "override_reason": "Captured offline; hash attached.",
+                "csrf_token": csrf,
+            },
+        )
         assert done.status_code == 200, done.text
     assert _state(engine, urgent) == "approved"
     assert _state(engine, first) == "rejected"

@@ -198,9 +198,14 @@ def _queue(as_json: bool) -> None:
     table = Table("proposal", "priority", "item", "host", "channel", "by", "review by")
     for r in rows:
         table.add_row(
-            str(r["id"]), r["priority"], str(r["item_id"]), r["host"], r["channel"],
-            r["proposed_by"], r["review_by"].isoformat(timespec="minutes"),
-        )  # fmt: skip
+            str(r["id"]),
+            r["priority"],
+            str(r["item_id"]),
+            r["host"],
+            r["channel"],
+            r["proposed_by"],
+            r["review_by"].isoformat(timespec="minutes"),
+        )
     console.print(table)
 
 
@@ -287,10 +292,15 @@ def item_worklist(
     """Open items, threat to life first, then oldest first."""
     with handle_errors(), read_session() as session:
         rows = [
-            {"id": i.id, "url": i.url, "state": i.state, "priority": i.priority,
-             "created_at": i.created_at}
+            {
+                "id": i.id,
+                "url": i.url,
+                "state": i.state,
+                "priority": i.priority,
+                "created_at": i.created_at,
+            }
             for i in priority.ordered_worklist(session=session, limit=limit)
-        ]  # fmt: skip
+        ]
     if as_json:
         print_json(rows)
     else:

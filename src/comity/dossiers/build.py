@@ -148,8 +148,13 @@ def _sender(kb: KnowledgeBase, requesting: str, channel: str) -> dict[str, Any]:
         if entry is None:
             raise Refused(f"parties.yaml names no referral sender for {requesting}")
         names = {lang: {"name": n, "dative": n} for lang, n in entry["name"].items()}
-        return {"country": requesting, "role": "authority", "address": "",
-                "email": entry["email"], "names": names}  # fmt: skip
+        return {
+            "country": requesting,
+            "role": "authority",
+            "address": "",
+            "email": entry["email"],
+            "names": names,
+        }
     jurisdiction = kb.jurisdictions[requesting]
     role = _SENDER_ROLE[channel]
     for authority in jurisdiction.authorities.values():
@@ -184,10 +189,22 @@ def addressee_for(
                 "(or attribute with --online to ask RDAP), or choose another channel"
             )
         all_names = {lang: {"name": name, "dative": name} for lang in LANGUAGES}
-        party: dict[str, Any] = {"country": country, "role": "provider", "address": "",
-                                 "email": email, "names": all_names}  # fmt: skip
-        return Addressee(f"provider:{name}", "provider_referral", channel, host, party,
-                         _sender(kb, requesting, channel), [first])  # fmt: skip
+        party: dict[str, Any] = {
+            "country": country,
+            "role": "provider",
+            "address": "",
+            "email": email,
+            "names": all_names,
+        }
+        return Addressee(
+            f"provider:{name}",
+            "provider_referral",
+            channel,
+            host,
+            party,
+            _sender(kb, requesting, channel),
+            [first],
+        )
     offered = next(
         (
             (c.get("authority") or {}).get("id")
@@ -204,22 +221,36 @@ def addressee_for(
     languages, skipped = _languages(
         wanted, {k: v for k, v in known.items() if k in sender["names"]}
     )
-    return Addressee(authority, CHANNEL_KINDS[channel], channel, host, party, sender,
-                     languages, skipped)  # fmt: skip
+    return Addressee(
+        authority, CHANNEL_KINDS[channel], channel, host, party, sender, languages, skipped
+    )
 
 
 def coordinator(*, kb: KnowledgeBase, requesting: str) -> Addressee:
     """The EU-level coordinator who offered to pass the lists on to member states."""
     entry = parties()["coordinator"]
-    party = {"country": entry["country"], "role": "coordinator", "address": entry["address"],
-             "email": "", "names": dict(entry["names"])}  # fmt: skip
+    party = {
+        "country": entry["country"],
+        "role": "coordinator",
+        "address": entry["address"],
+        "email": "",
+        "names": dict(entry["names"]),
+    }
     sender = _sender(kb, requesting, "diplomatic_request")
     wanted = ["en", *kb.jurisdictions[requesting].languages]
     languages, skipped = _languages(
         wanted, {k: v for k, v in party["names"].items() if k in sender["names"]}
     )
-    return Addressee("coordinator:EU", "eu_coordinator", "diplomatic_request", None, party,
-                     sender, languages, skipped)  # fmt: skip
+    return Addressee(
+        "coordinator:EU",
+        "eu_coordinator",
+        "diplomatic_request",
+        None,
+        party,
+        sender,
+        languages,
+        skipped,
+    )
 
 
 def provider_of(attribution: dict[str, Any], host: str) -> tuple[str, str, str]:
@@ -234,8 +265,11 @@ def provider_of(attribution: dict[str, Any], host: str) -> tuple[str, str, str]:
         provider = ip.get("provider") or {}
         name = provider.get("legal_entity") or provider.get("name") or ip.get("org")
         if name:
-            return (name, provider.get("abuse_email") or "",
-                    provider.get("country") or ip.get("country") or host)  # fmt: skip
+            return (
+                name,
+                provider.get("abuse_email") or "",
+                provider.get("country") or ip.get("country") or host,
+            )
     cdn = attribution.get("cdn") or {}
     if cdn.get("operator"):
         return (cdn["operator"], cdn.get("abuse_email") or "", cdn.get("country") or host)
@@ -250,8 +284,12 @@ def hosting_from(attribution: dict[str, Any], host: str | None) -> dict[str, Any
     chosen = next((ip for ip in live if ip["country"] == host), live[0])
     provider = chosen.get("provider") or {}
     platform = attribution.get("platform") or {}
-    name = (provider.get("legal_entity") or platform.get("operator") or chosen.get("org")
-            or f"AS{chosen.get('asn')}")  # fmt: skip
+    name = (
+        provider.get("legal_entity")
+        or platform.get("operator")
+        or chosen.get("org")
+        or f"AS{chosen.get('asn')}"
+    )
     return {
         "ip": chosen["ip"],
         "country": chosen["country"],
@@ -297,8 +335,9 @@ def item_snapshot(
     ]
     requesting = requesting or list(assessment.get("requesting_provisions", ()))
     if not requesting:
-        raise Refused(f"proposal {proposal_id}: the assessment cites no provision of the "
-                      "requesting state")  # fmt: skip
+        raise Refused(
+            f"proposal {proposal_id}: the assessment cites no provision of the requesting state"
+        )
     matching = [p for p in assessment.get("host_provisions", ()) if p.get("status") == "yes"]
     snapshot = {
         "url": url,

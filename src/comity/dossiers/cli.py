@@ -30,8 +30,11 @@ def _print(state: dict[str, Any]) -> None:
         console.print(f"  [yellow]not in {lang}[/yellow]: {why}")
     for item in state["items"]:
         note = f"  [red]{item['status']}: {item['reason']}[/red]" if item["reason"] else ""
-        console.print(f"  {item['position']}. item {item['item']} (proposal {item['proposal']})"
-                      f"{' ' + item['url'] if item['url'] else ''}{note}", markup=True)  # fmt: skip
+        console.print(
+            f"  {item['position']}. item {item['item']} (proposal {item['proposal']})"
+            f"{' ' + item['url'] if item['url'] else ''}{note}",
+            markup=True,
+        )
     for f in state["files"]:
         console.print(f"  file {f['format']}/{f['language']}  {f['sha256']}  {f['size']} bytes")
 
@@ -65,8 +68,10 @@ def build_command(
     for state in states:
         _print(state)
     for refused in result.refused:
-        console.print(f"[yellow]left out[/yellow] proposal {refused['proposal']}: "
-                      f"{refused['reason']}", markup=True)  # fmt: skip
+        console.print(
+            f"[yellow]left out[/yellow] proposal {refused['proposal']}: {refused['reason']}",
+            markup=True,
+        )
 
 
 @dossier_app.command("issue")
@@ -119,8 +124,10 @@ def list_command(
     from comity.dossiers import service
 
     with handle_errors(), read_session() as session:
-        rows = [service.dossier_state(session=session, record=r)
-                for r in service.list_dossiers(session=session, state=state)]  # fmt: skip
+        rows = [
+            service.dossier_state(session=session, record=r)
+            for r in service.list_dossiers(session=session, state=state)
+        ]
     if as_json:
         print_json(rows)
         return

@@ -96,14 +96,27 @@ def _take_out(session: Session, entry: DossierEntry, reason: str, actor: str) ->
         select(Proposal.id).where(Proposal.item_id == item.id, Proposal.state == "approved")
     )
     if lapsed and item.state == "approved" and other is None:
-        states.transition(session=session, item=item, to="expired", actor=actor,
-                          reason=f"taken out of a dossier: {reason}")  # fmt: skip
+        states.transition(
+            session=session,
+            item=item,
+            to="expired",
+            actor=actor,
+            reason=f"taken out of a dossier: {reason}",
+        )
     audit.record(
-        session=session, actor=actor, action="dossier.take_out", object_type="dossier",
-        object_id=entry.dossier_id, state={"entry": entry.id, "status": "removed"},
-        data={"proposal": entry.proposal_id, "item": entry.item_id, "reason": reason,
-              "approval_lapsed": bool(lapsed)},
-    )  # fmt: skip
+        session=session,
+        actor=actor,
+        action="dossier.take_out",
+        object_type="dossier",
+        object_id=entry.dossier_id,
+        state={"entry": entry.id, "status": "removed"},
+        data={
+            "proposal": entry.proposal_id,
+            "item": entry.item_id,
+            "reason": reason,
+            "approval_lapsed": bool(lapsed),
+        },
+    )
 
 
 def _still_valid(session: Session, entry: DossierEntry) -> str | None:
@@ -155,27 +168,39 @@ def _refresh(
             from comity.cases.context import latest_evidence
 
             entry.snapshot = build.item_snapshot(
-                url=item.url, evidence=latest_evidence(session=session, item_id=item.id),
-                hosting=hosting, conduct=proposal.conduct, assessment=proposal.assessment,
+                url=item.url,
+                evidence=latest_evidence(session=session, item_id=item.id),
+                hosting=hosting,
+                conduct=proposal.conduct,
+                assessment=proposal.assessment,
                 proposal_id=proposal.id,
-            )  # fmt: skip
+            )
         if _included(session, dossier_id) and record.reference is None:
             record.reference = next_reference(
                 session, requesting=get_settings().requesting_state, year=on.year
             )
 
 
-def _render(record: DossierRecord, snapshots: list[dict[str, Any]], on: date,
-            supersedes: str | None) -> list[tuple[str, str, bytes]]:  # fmt: skip
+def _render(
+    record: DossierRecord, snapshots: list[dict[str, Any]], on: date, supersedes: str | None
+) -> list[tuple[str, str, bytes]]:
     from comity.dossiers.render import formats_for
 
     out = []
     for language in record.languages:
         dossier = build.make_dossier(
-            kind=record.kind, channel=record.channel, language=language, sender=record.sender,
-            addressee=record.addressee, snapshots=snapshots, reference=record.reference or "",
-            on=on, version=record.version, supersedes=supersedes, priority=record.priority,
-        )  # fmt: skip
+            kind=record.kind,
+            channel=record.channel,
+            language=language,
+            sender=record.sender,
+            addressee=record.addressee,
+            snapshots=snapshots,
+            reference=record.reference or "",
+            on=on,
+            version=record.version,
+            supersedes=supersedes,
+            priority=record.priority,
+        )
         for fmt, render in formats_for(dossier).items():
             out.append((fmt, language, render(dossier)))
     return out
@@ -200,8 +225,9 @@ def issue(
                 f"dossier {record.id} is already {record.state} ({record.reference}): "
                 "an issued dossier never changes; use revise for a new version"
             )
-        urls = {e.item_id: session.get_one(Item, e.item_id).url
-                for e in _included(session, dossier_id)}  # fmt: skip
+        urls = {
+            e.item_id: session.get_one(Item, e.item_id).url for e in _included(session, dossier_id)
+        }
     if not urls:
         raise Refused(f"dossier {dossier_id} has no items: nothing to request")
     on = on or utcnow().date()
@@ -217,8 +243,10 @@ def issue(
         )
         session.expunge_all()  # used after the read transaction ends (rollback would expire them)
     if not entries:
-        raise Refused(f"dossier {dossier_id} has no items left after re-attribution "
-                      "(all moved or vanished): nothing to issue")  # fmt: skip
+        raise Refused(
+            f"dossier {dossier_id} has no items left after re-attribution "
+            "(all moved or vanished): nothing to issue"
+        )
     snapshots = [e.snapshot for e in entries if e.snapshot is not None]
     rendered = _render(record, snapshots, on, previous.reference if previous else None)
     store = Store(get_settings().home)
@@ -229,10 +257,21 @@ def issue(
         if current != [(e.id, e.snapshot) for e in entries]:
             raise Refused(f"dossier {dossier_id} changed while it was rendered: issue it again")
         now = utcnow()
-        session.execute(insert(DossierFile), [
-            {"dossier_id": dossier_id, "format": fmt, "language": lang, "sha256": f.sha256,
-             "size": f.size, "path": f.path, "created_at": now} for fmt, lang, f in stored
-        ])  # fmt: skip
+        session.execute(
+            insert(DossierFile),
+            [
+                {
+                    "dossier_id": dossier_id,
+                    "format": fmt,
+                    "language": lang,
+                    "sha256": f.sha256,
+                    "size": f.size,
+                    "path": f.path,
+                    "created_at": now,
+                }
+                for fmt, lang, f in stored
+            ],
+        )
         landed = states.rows_changed(
             session.execute(
                 update(DossierRecord)
@@ -248,16 +287,28 @@ def issue(
         for entry in entries:
             item = session.get_one(Item, entry.item_id)
             if item.state == "approved":
-                states.transition(session=session, item=item, to="in_dossier", actor=user,
-                                  reason=f"issued in {record.reference}")  # fmt: skip
+                states.transition(
+                    session=session,
+                    item=item,
+                    to="in_dossier",
+                    actor=user,
+                    reason=f"issued in {record.reference}",
+                )
         issued = get_dossier(session=session, dossier_id=dossier_id)
         session.refresh(issued)
         audit.record(
-            session=session, actor=user, action="dossier.issue", object_type="dossier",
-            object_id=dossier_id, state=dossier_state(session=session, record=issued),
-            data={"reference": issued.reference, "items": len(entries),
-                  "files": {f"{fmt}/{lang}": f.sha256 for fmt, lang, f in stored}},
-        )  # fmt: skip
+            session=session,
+            actor=user,
+            action="dossier.issue",
+            object_type="dossier",
+            object_id=dossier_id,
+            state=dossier_state(session=session, record=issued),
+            data={
+                "reference": issued.reference,
+                "items": len(entries),
+                "files": {f"{fmt}/{lang}": f.sha256 for fmt, lang, f in stored},
+            },
+        )
         return issued
 
 

@@ -39,8 +39,14 @@ __all__ = [
     "revise",
 ]
 
-EXPORT_FORMATS = {"pdf": "pdf", "docx": "docx", "json": "json", "csv": "csv", "eml": "eml",
-                  "xarf": "xarf.json"}  # fmt: skip
+EXPORT_FORMATS = {
+    "pdf": "pdf",
+    "docx": "docx",
+    "json": "json",
+    "csv": "csv",
+    "eml": "eml",
+    "xarf": "xarf.json",
+}
 _PRIORITY_RANK = {"threat_to_life": 0, "crisis": 1, "standard": 2}
 _CHANNELS = (*build.CHANNEL_KINDS, "eu_coordinator")
 
@@ -130,27 +136,39 @@ def build_drafts(
                 addressee = build.coordinator(kb=kb, requesting=requesting)
             else:
                 addressee = build.addressee_for(
-                    kb=kb, requesting=requesting, channel=proposal.channel, host=proposal.host,
-                    assessment=proposal.assessment, attribution=record.data if record else None,
-                )  # fmt: skip
+                    kb=kb,
+                    requesting=requesting,
+                    channel=proposal.channel,
+                    host=proposal.host,
+                    assessment=proposal.assessment,
+                    attribution=record.data if record else None,
+                )
             if provider and provider.casefold() not in addressee.key.casefold():
                 continue
             hosting = build.hosting_from(record.data, proposal.host) if record else None
             if hosting is None:
                 raise Refused(f"item {item.id} has no routable hosting address: attribute it again")
             snapshot = build.item_snapshot(
-                url=item.url, evidence=latest_evidence(session=session, item_id=item.id),
-                hosting=hosting, conduct=proposal.conduct, assessment=proposal.assessment,
+                url=item.url,
+                evidence=latest_evidence(session=session, item_id=item.id),
+                hosting=hosting,
+                conduct=proposal.conduct,
+                assessment=proposal.assessment,
                 proposal_id=proposal.id,
-            )  # fmt: skip
+            )
         except ComityError as exc:
             result.refused.append({"proposal": proposal.id, "item": item.id, "reason": exc.message})
             continue
         key = (addressee.kind, addressee.channel, addressee.key)
         members = groups.setdefault(key, (addressee, []))[1]
         if any(m["item"].id == item.id for m in members):
-            result.refused.append({"proposal": proposal.id, "item": item.id,
-                                   "reason": "the item is already in this dossier"})  # fmt: skip
+            result.refused.append(
+                {
+                    "proposal": proposal.id,
+                    "item": item.id,
+                    "reason": "the item is already in this dossier",
+                }
+            )
             continue
         members.append({"proposal": proposal, "item": item, "record": record, "snap": snapshot})
     for addressee, members in groups.values():
@@ -158,8 +176,10 @@ def build_drafts(
         if created is not None:
             result.created.append(created)
     if not result.created and not result.refused:
-        raise Refused("nothing to put in a dossier: no approved proposal waits for one"
-                      + (" with these filters" if channel or host or provider else ""))  # fmt: skip
+        raise Refused(
+            "nothing to put in a dossier: no approved proposal waits for one"
+            + (" with these filters" if channel or host or provider else "")
+        )
     return result
 
 
@@ -170,28 +190,44 @@ def _create_draft(
     actor: str,
     result: BuildResult,
 ) -> DossierRecord | None:
-    priority = min((m["item"].priority for m in members),
-                   key=lambda p: _PRIORITY_RANK.get(p, 2))  # fmt: skip
+    priority = min((m["item"].priority for m in members), key=lambda p: _PRIORITY_RANK.get(p, 2))
     priority = priority if priority in _PRIORITY_RANK else "standard"
     try:  # the group as a whole must make a sendable document (EU scope, one host state...)
         for language in addressee.languages:
             build.make_dossier(
-                kind=addressee.kind, channel=addressee.channel, language=language,
-                sender=addressee.sender, addressee=addressee.party,
-                snapshots=[m["snap"] for m in members], reference="DRAFT", on=utcnow().date(),
-                version=1, supersedes=None, priority=priority,
-            )  # fmt: skip
+                kind=addressee.kind,
+                channel=addressee.channel,
+                language=language,
+                sender=addressee.sender,
+                addressee=addressee.party,
+                snapshots=[m["snap"] for m in members],
+                reference="DRAFT",
+                on=utcnow().date(),
+                version=1,
+                supersedes=None,
+                priority=priority,
+            )
     except ComityError as exc:
         for m in members:
-            result.refused.append({"proposal": m["proposal"].id, "item": m["item"].id,
-                                   "reason": exc.message})  # fmt: skip
+            result.refused.append(
+                {"proposal": m["proposal"].id, "item": m["item"].id, "reason": exc.message}
+            )
         return None
     record = DossierRecord(
-        kind=addressee.kind, channel=addressee.channel, host=addressee.host,
-        addressee_key=addressee.key, addressee=addressee.party, sender=addressee.sender,
-        languages=addressee.languages, skipped_languages=addressee.skipped, priority=priority,
-        state="draft", version=1, created_by=actor, created_at=utcnow(),
-    )  # fmt: skip
+        kind=addressee.kind,
+        channel=addressee.channel,
+        host=addressee.host,
+        addressee_key=addressee.key,
+        addressee=addressee.party,
+        sender=addressee.sender,
+        languages=addressee.languages,
+        skipped_languages=addressee.skipped,
+        priority=priority,
+        state="draft",
+        version=1,
+        created_by=actor,
+        created_at=utcnow(),
+    )
     session.add(record)
     session.flush()
     for position, m in enumerate(members, start=1):
@@ -207,11 +243,18 @@ def _create_draft(
         )
     session.flush()
     audit.record(
-        session=session, actor=actor, action="dossier.build", object_type="dossier",
-        object_id=record.id, state=dossier_state(session=session, record=record),
-        data={"addressee": record.addressee_key, "kind": record.kind,
-              "proposals": [m["proposal"].id for m in members]},
-    )  # fmt: skip
+        session=session,
+        actor=actor,
+        action="dossier.build",
+        object_type="dossier",
+        object_id=record.id,
+        state=dossier_state(session=session, record=record),
+        data={
+            "addressee": record.addressee_key,
+            "kind": record.kind,
+            "proposals": [m["proposal"].id for m in members],
+        },
+    )
     return record
 
 
@@ -301,11 +344,21 @@ def revise(*, session: Session, dossier_id: int, actor: str | None) -> DossierRe
     if newer is not None:
         raise Refused(f"dossier {old.id} already has a new version: dossier {newer}")
     record = DossierRecord(
-        kind=old.kind, channel=old.channel, host=old.host, addressee_key=old.addressee_key,
-        addressee=old.addressee, sender=old.sender, languages=old.languages,
-        skipped_languages=old.skipped_languages, priority=old.priority, state="draft",
-        version=old.version + 1, supersedes_id=old.id, created_by=user.name, created_at=utcnow(),
-    )  # fmt: skip
+        kind=old.kind,
+        channel=old.channel,
+        host=old.host,
+        addressee_key=old.addressee_key,
+        addressee=old.addressee,
+        sender=old.sender,
+        languages=old.languages,
+        skipped_languages=old.skipped_languages,
+        priority=old.priority,
+        state="draft",
+        version=old.version + 1,
+        supersedes_id=old.id,
+        created_by=user.name,
+        created_at=utcnow(),
+    )
     session.add(record)
     session.flush()
     kept = [e for e in _entries(session, old.id) if e.status == "included"]
@@ -322,10 +375,14 @@ def revise(*, session: Session, dossier_id: int, actor: str | None) -> DossierRe
         )
     session.flush()
     audit.record(
-        session=session, actor=user.name, action="dossier.revise", object_type="dossier",
-        object_id=record.id, state=dossier_state(session=session, record=record),
+        session=session,
+        actor=user.name,
+        action="dossier.revise",
+        object_type="dossier",
+        object_id=record.id,
+        state=dossier_state(session=session, record=record),
         data={"supersedes": old.id, "reference": old.reference, "version": record.version},
-    )  # fmt: skip
+    )
     return record
 
 
@@ -345,14 +402,18 @@ def export_file(
     language = language or record.languages[0]
     stored = session.scalar(
         select(DossierFile).where(
-            and_(DossierFile.dossier_id == record.id, DossierFile.format == EXPORT_FORMATS[fmt],
-                 DossierFile.language == language)
+            and_(
+                DossierFile.dossier_id == record.id,
+                DossierFile.format == EXPORT_FORMATS[fmt],
+                DossierFile.language == language,
+            )
         )
-    )  # fmt: skip
+    )
     if stored is None:
         have = sorted({f"{f.format}/{f.language}" for f in record_files(session, record.id)})
-        raise NotFound(f"dossier {record.id} has no {fmt} file in {language!r}; it has: "
-                       + ", ".join(have))  # fmt: skip
+        raise NotFound(
+            f"dossier {record.id} has no {fmt} file in {language!r}; it has: " + ", ".join(have)
+        )
     try:
         path = Store(get_settings().home).path(stored.path, sha256=stored.sha256)
         data = path.read_bytes()

@@ -27,8 +27,13 @@ router = APIRouter(include_in_schema=False)
 Read = Annotated[Actor, Depends(need("read"))]
 Dossier = Annotated[Actor, Depends(need("dossier"))]
 
-BUILD_CHANNELS = ("diplomatic_request", "mla_request", "eu_removal_order_request",
-                  "provider_referral", "eu_coordinator")  # fmt: skip
+BUILD_CHANNELS = (
+    "diplomatic_request",
+    "mla_request",
+    "eu_removal_order_request",
+    "provider_referral",
+    "eu_coordinator",
+)
 MEDIA_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

@@ -107,9 +107,13 @@ def _serve(ctx: DemoContext) -> None:
         for name, role, password in DEMO_USERS:
             ctx.say(f"  {name:6} {role:15} {password}")
     config = uvicorn.Config(
-        create_app(ctx.settings), host="127.0.0.1", port=port, log_level="warning",
-        ws="none", lifespan="off",
-    )  # fmt: skip
+        create_app(ctx.settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="none",
+        lifespan="off",
+    )
     # uvicorn handles Ctrl-C itself; a second one may still reach us.
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run()

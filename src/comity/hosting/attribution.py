@@ -86,16 +86,32 @@ class IpAttribution:
 
     @classmethod
     def of(cls, info: IpInfoLike, provider: Provider | None) -> IpAttribution:
-        return cls(info.ip, info.version, info.routable, info.reason, info.country, info.asn,
-                   info.org, info.cdn, info.cdn_source, provider)  # fmt: skip
+        return cls(
+            info.ip,
+            info.version,
+            info.routable,
+            info.reason,
+            info.country,
+            info.asn,
+            info.org,
+            info.cdn,
+            info.cdn_source,
+            provider,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "ip": self.ip, "version": self.version, "routable": self.routable,
-            "reason": self.reason, "country": self.country, "asn": self.asn, "org": self.org,
-            "cdn": self.cdn, "cdn_source": self.cdn_source,
+            "ip": self.ip,
+            "version": self.version,
+            "routable": self.routable,
+            "reason": self.reason,
+            "country": self.country,
+            "asn": self.asn,
+            "org": self.org,
+            "cdn": self.cdn,
+            "cdn_source": self.cdn_source,
             "provider": self.provider.to_json() if self.provider else None,
-        }  # fmt: skip
+        }
 
 
 @dataclass(frozen=True)
@@ -112,11 +128,15 @@ class CdnInfo:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "name": self.name, "operator": self.operator, "country": self.country,
-            "abuse_url": self.abuse_url, "abuse_email": self.abuse_email, "source": self.source,
+            "name": self.name,
+            "operator": self.operator,
+            "country": self.country,
+            "abuse_url": self.abuse_url,
+            "abuse_email": self.abuse_email,
+            "source": self.source,
             "origin_hidden": self.origin_hidden,
             "note": "origin hidden: the CDN's abuse channel forwards to (or reveals) the host",
-        }  # fmt: skip
+        }
 
 
 @dataclass(frozen=True)
@@ -128,8 +148,13 @@ class Jurisdiction:
     confidence: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"country": self.country, "role": self.role, "source": self.source,
-                "evidence": self.evidence, "confidence": self.confidence}  # fmt: skip
+        return {
+            "country": self.country,
+            "role": self.role,
+            "source": self.source,
+            "evidence": self.evidence,
+            "confidence": self.confidence,
+        }
 
 
 @dataclass(frozen=True)
@@ -149,8 +174,14 @@ class Attribution:
         registry = None
         if self.registry is not None:
             r = self.registry
-            registry = {"tld": r.tld, "name": r.name, "email": r.email, "form": r.form,
-                        "source": r.source, "as_of": r.as_of}  # fmt: skip
+            registry = {
+                "tld": r.tld,
+                "name": r.name,
+                "email": r.email,
+                "form": r.form,
+                "source": r.source,
+                "as_of": r.as_of,
+            }
         return {
             "url": self.url,
             "host": self.host,
@@ -169,8 +200,14 @@ def _cdn_info(ip: IpAttribution, operator: CdnOperator | None) -> CdnInfo:
     assert ip.cdn is not None
     if operator is None:
         return CdnInfo(ip.cdn, None, None, None, None, ip.cdn_source or IPDATA_SOURCE)
-    return CdnInfo(ip.cdn, operator.operator, operator.country, operator.abuse_url,
-                   operator.abuse_email, f"cdn_operators.yaml ({operator.source})")  # fmt: skip
+    return CdnInfo(
+        ip.cdn,
+        operator.operator,
+        operator.country,
+        operator.abuse_url,
+        operator.abuse_email,
+        f"cdn_operators.yaml ({operator.source})",
+    )
 
 
 def combine(
@@ -214,28 +251,57 @@ def combine(
             operator = providers.cdn_operator(ip.cdn) if providers else None
             cdn = cdn or _cdn_info(ip, operator)
             if operator is not None:
-                add(Jurisdiction(operator.country, "cdn", f"cdn_operators.yaml ({operator.source})",
-                                 f"{ip.ip} is in {ip.cdn} ranges ({ip.cdn_source}); origin hidden",
-                                 operator.confidence))  # fmt: skip
+                add(
+                    Jurisdiction(
+                        operator.country,
+                        "cdn",
+                        f"cdn_operators.yaml ({operator.source})",
+                        f"{ip.ip} is in {ip.cdn} ranges ({ip.cdn_source}); origin hidden",
+                        operator.confidence,
+                    )
+                )
         elif ip.country:
-            add(Jurisdiction(ip.country, "hosting", IPDATA_SOURCE,
-                             f"{host} resolves to {ip.ip} ({network}) registered in {ip.country}",
-                             "medium"))  # fmt: skip
+            add(
+                Jurisdiction(
+                    ip.country,
+                    "hosting",
+                    IPDATA_SOURCE,
+                    f"{host} resolves to {ip.ip} ({network}) registered in {ip.country}",
+                    "medium",
+                )
+            )
         if ip.provider is not None and ip.provider.country:
-            add(Jurisdiction(ip.provider.country, "provider",
-                             ip.provider.sources.get("country") or "providers.json",
-                             f"{ip.ip} is announced by AS{ip.asn}, operated by "
-                             f"{ip.provider.legal_entity}", ip.provider.confidence))  # fmt: skip
+            add(
+                Jurisdiction(
+                    ip.provider.country,
+                    "provider",
+                    ip.provider.sources.get("country") or "providers.json",
+                    f"{ip.ip} is announced by AS{ip.asn}, operated by {ip.provider.legal_entity}",
+                    ip.provider.confidence,
+                )
+            )
     if platform is not None:
         if platform.country:
-            add(Jurisdiction(platform.country, "platform", platform.source,
-                             f"{host} is served by {platform.name} ({platform.operator})",
-                             platform.confidence))  # fmt: skip
+            add(
+                Jurisdiction(
+                    platform.country,
+                    "platform",
+                    platform.source,
+                    f"{host} is served by {platform.name} ({platform.operator})",
+                    platform.confidence,
+                )
+            )
         rep = platform.eu_representative
         if rep is not None:
-            add(Jurisdiction(rep.country, "eu_representative", platform.source,
-                             f"{platform.name}: {rep.entity} ({rep.kind.replace('_', ' ')})",
-                             platform.confidence))  # fmt: skip
+            add(
+                Jurisdiction(
+                    rep.country,
+                    "eu_representative",
+                    platform.source,
+                    f"{platform.name}: {rep.entity} ({rep.kind.replace('_', ' ')})",
+                    platform.confidence,
+                )
+            )
     order = {role: i for i, role in enumerate(ROLES)}
     return Attribution(
         url=url,
@@ -304,9 +370,13 @@ class Collateral:
     cdn: bool  # a CDN address: an IP-level block hits every customer of the CDN
 
     def to_json(self) -> dict[str, Any]:
-        return {"ip": self.ip, "other_domains": self.other_domains,
-                "examples": list(self.examples), "shared": self.shared,
-                "cdn": self.cdn}  # fmt: skip
+        return {
+            "ip": self.ip,
+            "other_domains": self.other_domains,
+            "examples": list(self.examples),
+            "shared": self.shared,
+            "cdn": self.cdn,
+        }
 
 
 def collateral(
@@ -338,8 +408,9 @@ async def attribute_url_async(
     """Resolve, look up and combine (see comity.hosting.service for the I/O details)."""
     from comity.hosting.service import attribute_many_async
 
-    return (await attribute_many_async([url], resolver_config=resolver_config, online=online,
-                                       **kwargs))[0]  # fmt: skip
+    return (
+        await attribute_many_async([url], resolver_config=resolver_config, online=online, **kwargs)
+    )[0]
 
 
 def attribute_url(

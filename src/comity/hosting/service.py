@@ -68,9 +68,10 @@ def resolver_config_from_env() -> ResolverConfig:
                 field="COMITY_DNS_SERVERS",
             ) from None
     return ResolverConfig(
-        nameservers=tuple(servers), port=ports.pop() if ports else 53,
+        nameservers=tuple(servers),
+        port=ports.pop() if ports else 53,
         timeout=settings.dns_timeout_seconds,
-    )  # fmt: skip
+    )
 
 
 def _split_server(entry: str) -> tuple[str, int]:
@@ -211,11 +212,19 @@ async def attribute_many_async(
     out = []
     for c, dns_result, ips in zip(canon, dns_by_url, ips_by_url, strict=True):
         platform, platform_problems = _platform(c.host) if not c.is_ip else (None, [])
-        out.append(combine(
-            url=c.url, host=c.host, dns=dns_result, infos=[info_by_ip[ip] for ip in ips],
-            platform=platform, providers=providers, observed_at=observed,
-            degraded=[*degraded, *platform_problems], resolved_providers=rdap,
-        ))  # fmt: skip
+        out.append(
+            combine(
+                url=c.url,
+                host=c.host,
+                dns=dns_result,
+                infos=[info_by_ip[ip] for ip in ips],
+                platform=platform,
+                providers=providers,
+                observed_at=observed,
+                degraded=[*degraded, *platform_problems],
+                resolved_providers=rdap,
+            )
+        )
     return out
 
 
@@ -245,8 +254,14 @@ def render_attribution(attribution: Attribution) -> None:
             if provider
             else "-"
         )
-        ips.add_row(ip.ip, "yes" if ip.routable else f"no ({ip.reason})", ip.country or "-",
-                    f"AS{ip.asn} {ip.org}" if ip.asn else "-", ip.cdn or "-", who)  # fmt: skip
+        ips.add_row(
+            ip.ip,
+            "yes" if ip.routable else f"no ({ip.reason})",
+            ip.country or "-",
+            f"AS{ip.asn} {ip.org}" if ip.asn else "-",
+            ip.cdn or "-",
+            who,
+        )
     console.print(ips)
     if a.cdn:
         operator = a.cdn.operator or "operator unknown"
@@ -267,9 +282,12 @@ def render_attribution(attribution: Attribution) -> None:
 
 
 def attribute_command(
-    *, url: str, as_json: bool = False, online: bool | None = None,
+    *,
+    url: str,
+    as_json: bool = False,
+    online: bool | None = None,
     resolver_config: ResolverConfig | None = None,
-) -> Attribution:  # fmt: skip
+) -> Attribution:
     """`comity attribute --url URL [--json] [--online]`: attribute one URL and print it."""
     from comity.cli.output import print_json
 

@@ -66,10 +66,15 @@ def list_jobs(
         if state:
             query = query.where(JobRun.state == state)
         rows = [
-            {"key": j.key, "state": j.state, "attempts": j.attempts, "error": j.error,
-             "result": j.result}
+            {
+                "key": j.key,
+                "state": j.state,
+                "attempts": j.attempts,
+                "error": j.error,
+                "result": j.result,
+            }
             for j in session.scalars(query)
-        ]  # fmt: skip
+        ]
     if as_json:
         print_json(rows)
         return

@@ -45,9 +45,13 @@ def monitor_job(engine: Engine, job: JobRun, finish: Finisher) -> dict[str, Any]
     hooks = hooks_from_settings(get_settings(), engine=engine, actor=actor)
     done: dict[str, Any] = {"item_id": item_id}
     results = monitor_items(
-        engine=engine, actor=actor, hooks=hooks, item_ids=[item_id], job_key=job.key,
+        engine=engine,
+        actor=actor,
+        hooks=hooks,
+        item_ids=[item_id],
+        job_key=job.key,
         on_commit=lambda session: finish(session, done),
-    )  # fmt: skip
+    )
     return done | {"verdict": results[0]["verdict"] if results else None}
 
 
@@ -63,10 +67,14 @@ def monitor_batch_job(engine: Engine, job: JobRun, finish: Finisher) -> dict[str
     hooks = hooks_from_settings(get_settings(), engine=engine, actor=actor)
     done: dict[str, Any] = {"items": len(item_ids)}
     monitor_items(
-        engine=engine, actor=actor, hooks=hooks, item_ids=item_ids, due=True,
+        engine=engine,
+        actor=actor,
+        hooks=hooks,
+        item_ids=item_ids,
+        due=True,
         job_key=lambda item_id: f"{job.key}/{item_id}",
         on_commit=lambda session: finish(session, done),
-    )  # fmt: skip
+    )
     return done
 
 
@@ -82,9 +90,14 @@ def capture_job(engine: Engine, job: JobRun, finish: Finisher) -> dict[str, Any]
         url = session.scalar(select(Item.url).where(Item.id == int(job.object_id)))
     if url is None:
         raise BadInput(f"job {job.key}: item {job.object_id} does not exist")
-    captured = fetch_and_store(item_id=int(job.object_id), url=url, actor=actor,
-                               fetcher=Fetcher.from_settings(settings),
-                               store=Store(settings.home), screenshot=False)  # fmt: skip
+    captured = fetch_and_store(
+        item_id=int(job.object_id),
+        url=url,
+        actor=actor,
+        fetcher=Fetcher.from_settings(settings),
+        store=Store(settings.home),
+        screenshot=False,
+    )
     with session_scope(engine) as session:
         evidence = record_capture(session=session, captured=captured, actor=actor)
         session.flush()
@@ -96,8 +109,12 @@ def capture_job(engine: Engine, job: JobRun, finish: Finisher) -> dict[str, Any]
 def attribute_job(engine: Engine, job: JobRun, finish: Finisher) -> dict[str, Any]:
     from comity.tracking.runtime import attribute_once
 
-    return attribute_once(engine=engine, actor=_actor(job), item_id=int(job.object_id),
-                          on_recorded=lambda session, result: finish(session, result))  # fmt: skip
+    return attribute_once(
+        engine=engine,
+        actor=_actor(job),
+        item_id=int(job.object_id),
+        on_recorded=lambda session, result: finish(session, result),
+    )
 
 
 HANDLERS: dict[str, Handler] = {
@@ -135,6 +152,7 @@ def schedule_due_monitoring(queue: Queue, *, batch: int = MONITOR_BATCH) -> int:
     for start in range(0, len(targets), batch):
         ids = [t.item_id for t in targets[start : start + batch]]
         version = hashlib.sha256(json.dumps([[i, last.get(i)] for i in ids]).encode()).hexdigest()
-        queue.submit("monitor_batch", f"{ids[0]}-{ids[-1]}", version[:32],
-                     {"actor": actor, "items": ids})  # fmt: skip
+        queue.submit(
+            "monitor_batch", f"{ids[0]}-{ids[-1]}", version[:32], {"actor": actor, "items": ids}
+        )
     return len(targets)

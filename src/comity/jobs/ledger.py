@@ -42,9 +42,13 @@ def job_key(kind: str, object_id: str | int, version: str | int) -> str:
 
 
 def ensure(
-    *, engine: Engine, kind: str, object_id: str | int, version: str | int,
+    *,
+    engine: Engine,
+    kind: str,
+    object_id: str | int,
+    version: str | int,
     params: dict[str, Any] | None = None,
-) -> tuple[str, bool]:  # fmt: skip
+) -> tuple[str, bool]:
     """The job's key, and whether it still needs running (False: done already)."""
     key = job_key(kind, object_id, version)
     with session_scope(engine) as session:
@@ -52,10 +56,18 @@ def ensure(
         builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
         session.execute(
             builder(JobRun)
-            .values(key=key, kind=kind, object_id=str(object_id), version=str(version),
-                    params=params or {}, state="queued", attempts=0, created_at=utcnow())
+            .values(
+                key=key,
+                kind=kind,
+                object_id=str(object_id),
+                version=str(version),
+                params=params or {},
+                state="queued",
+                attempts=0,
+                created_at=utcnow(),
+            )
             .on_conflict_do_nothing(index_elements=[JobRun.key])
-        )  # fmt: skip
+        )
         state = session.scalar(select(JobRun.state).where(JobRun.key == key))
     return key, state not in ("done", "failed")
 

@@ -66,9 +66,11 @@ class Queue:
             schedule_due_monitoring(self)
 
         task = self.huey.task(
-            retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=RETRY_BACKOFF,
+            retries=RETRIES,
+            retry_delay=RETRY_DELAY,
+            retry_backoff=RETRY_BACKOFF,
             name="comity.run_job",
-        )  # fmt: skip
+        )
         self._run_job: Any = task(run_job)
         self.huey.periodic_task(crontab(minute="*/15"), name="comity.schedule")(schedule)
 
@@ -77,16 +79,20 @@ class Queue:
         return get_engine(self.settings.resolved_database_url)
 
     def submit(
-        self, kind: str, object_id: str | int, version: str | int,
+        self,
+        kind: str,
+        object_id: str | int,
+        version: str | int,
         params: dict[str, Any] | None = None,
-    ) -> tuple[str, bool]:  # fmt: skip
+    ) -> tuple[str, bool]:
         """Record the job and put it on the queue; (key, False) if it had run already."""
         if kind not in self._handlers:
             raise BadInput(
                 f"job kind {kind!r}: valid kinds are {', '.join(sorted(self._handlers))}"
             )
-        key, pending = ledger.ensure(engine=self.engine, kind=kind, object_id=object_id,
-                                     version=version, params=params)  # fmt: skip
+        key, pending = ledger.ensure(
+            engine=self.engine, kind=kind, object_id=object_id, version=version, params=params
+        )
         if pending:
             self._run_job(key)
         return key, pending
@@ -106,8 +112,9 @@ class Queue:
             return handler(engine, job, finish)
         except Exception as exc:
             final = job.attempts > RETRIES
-            ledger.release(engine=engine, key=key, error=f"{type(exc).__name__}: {exc}",
-                           final=final)  # fmt: skip
+            ledger.release(
+                engine=engine, key=key, error=f"{type(exc).__name__}: {exc}", final=final
+            )
             log.warning("job %s failed (attempt %d): %s", key, job.attempts, exc)
             raise
 

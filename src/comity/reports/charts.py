@@ -38,8 +38,14 @@ __all__ = [
 ]
 
 # Our own colours (navy, terracotta, teal, slate): readable in greyscale print.
-PALETTE = {"main": "#1f4e79", "accent": "#c8553d", "ok": "#2a7f62", "muted": "#8d99ae",
-           "text": "#1b1b1b", "grid": "#d9dde3"}  # fmt: skip
+PALETTE = {
+    "main": "#1f4e79",
+    "accent": "#c8553d",
+    "ok": "#2a7f62",
+    "muted": "#8d99ae",
+    "text": "#1b1b1b",
+    "grid": "#d9dde3",
+}
 _RC: dict[str, Any] = {
     "svg.hashsalt": "comity",
     "svg.fonttype": "none",
@@ -172,13 +178,21 @@ def removal_rate_chart(rows: Sequence[Mapping[str, Any]], *, title: str) -> str:
 
 
 def funnel_chart(stages: Sequence[Mapping[str, Any]], *, title: str) -> str:
-    return bar_chart([str(s["stage"]) for s in stages], [float(s["items"]) for s in stages],
-                     title=title, colour=PALETTE["ok"])  # fmt: skip
+    return bar_chart(
+        [str(s["stage"]) for s in stages],
+        [float(s["items"]) for s in stages],
+        title=title,
+        colour=PALETTE["ok"],
+    )
 
 
 def refusals_chart(reasons: Sequence[Mapping[str, Any]], *, title: str) -> str:
-    return bar_chart([str(r["reason"]) for r in reasons], [float(r["count"]) for r in reasons],
-                     title=title, colour=PALETTE["accent"])  # fmt: skip
+    return bar_chart(
+        [str(r["reason"]) for r in reasons],
+        [float(r["count"]) for r in reasons],
+        title=title,
+        colour=PALETTE["accent"],
+    )
 
 
 def days_histogram(values: Sequence[float], *, title: str, unit: str = "days") -> str:

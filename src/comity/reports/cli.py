@@ -21,8 +21,9 @@ from comity.reports import charts, service, transparency
 
 __all__ = ["register"]
 
-report_app = typer.Typer(help="Statistics dashboard and the public transparency report.",
-                         no_args_is_help=True)  # fmt: skip
+report_app = typer.Typer(
+    help="Statistics dashboard and the public transparency report.", no_args_is_help=True
+)
 
 
 def _day(value: str | None, field: str) -> date | None:
@@ -40,12 +41,18 @@ def _pct(value: float | None) -> str:
 
 @report_app.command("dashboard")
 def dashboard(
-    since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD: requests sent on or "
-                                               "after, items reported on or after.")] = None,
-    charts_dir: Annotated[Path | None, typer.Option("--charts", help="Also write the charts as "
-                                                    "SVG files into this folder.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", help="YYYY-MM-DD: requests sent on or after, items reported on or after."
+        ),
+    ] = None,
+    charts_dir: Annotated[
+        Path | None,
+        typer.Option("--charts", help="Also write the charts as SVG files into this folder."),
+    ] = None,
     as_json: JsonOption = False,
-) -> None:  # fmt: skip
+) -> None:
     """Internal figures: removal rates, days to removal, funnel, refusals, still online."""
     with handle_errors():
         with read_session() as session:
@@ -64,8 +71,10 @@ def dashboard(
         console.print(table)
     days, online = figures["days_to_removal"], figures["still_online"]
     console.print(f"Days to removal: median {days['median']}, p90 {days['p90']} (n={days['n']})")
-    console.print(f"Still online: {_pct(online['share'])} (n={online['n']}); "
-                  f"overdue: {figures['overdue']['n']}")  # fmt: skip
+    console.print(
+        f"Still online: {_pct(online['share'])} (n={online['n']}); "
+        f"overdue: {figures['overdue']['n']}"
+    )
     funnel = Table("stage", "items", title=f"Funnel (n={figures['funnel']['n']})")
     for stage in figures["funnel"]["stages"]:
         funnel.add_row(stage["stage"], str(stage["items"]))
@@ -82,9 +91,11 @@ def transparency_command(
     period_to: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.")],
     fmt: Annotated[str, typer.Option("--format", help="html, pdf or json.")] = "html",
     lang: Annotated[str, typer.Option("--lang", help="en, ru or kk.")] = "en",
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write "
-                                                "(default: stdout; required for pdf).")] = None,
-) -> None:  # fmt: skip
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="File to write (default: stdout; required for pdf)."),
+    ] = None,
+) -> None:
     """The public transparency report (aggregates only, small counts shown as <5)."""
     with handle_errors():
         start, end = _day(period_from, "--from"), _day(period_to, "--to")
@@ -92,8 +103,9 @@ def transparency_command(
         if fmt == "pdf" and output is None:
             raise BadInput("-o: a PDF needs an output file (-o report.pdf)")
         with read_session() as session:
-            body = transparency.render(session=session, period_from=start, period_to=end,
-                                       fmt=fmt, language=lang)  # fmt: skip
+            body = transparency.render(
+                session=session, period_from=start, period_to=end, fmt=fmt, language=lang
+            )
         if output is None:
             typer.echo(body.decode(), nl=False)
             return

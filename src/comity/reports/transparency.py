@@ -117,28 +117,48 @@ def sections(doc: dict[str, Any], language: str) -> list[dict[str, Any]]:
     hosts = {k: (t["labels"]["unknown"] if k == "(unknown)" else k) for k in req["by_host"]}
     by_outcome = {k: out["by_outcome"][k] for k in OUTCOMES}
     return [
-        {"title": t["sections"]["intake"], "rows": [
-            [rows["reports_received"], n(intake["reports_received"])],
-            [rows["items_reported"], n(intake["items_reported"])]]},
-        {"title": t["sections"]["conduct"],
-         "rows": _named(intake["items_by_conduct"], t["conducts"], t)},
-        {"title": t["sections"]["channel"], "rows": [
-            [rows["dossiers"], n(req["dossiers"])], [rows["requests"], n(req["requests"])],
-            *_named(req["by_channel"], t["channels"], t)]},
+        {
+            "title": t["sections"]["intake"],
+            "rows": [
+                [rows["reports_received"], n(intake["reports_received"])],
+                [rows["items_reported"], n(intake["items_reported"])],
+            ],
+        },
+        {
+            "title": t["sections"]["conduct"],
+            "rows": _named(intake["items_by_conduct"], t["conducts"], t),
+        },
+        {
+            "title": t["sections"]["channel"],
+            "rows": [
+                [rows["dossiers"], n(req["dossiers"])],
+                [rows["requests"], n(req["requests"])],
+                *_named(req["by_channel"], t["channels"], t),
+            ],
+        },
         {"title": t["sections"]["host"], "rows": _named(req["by_host"], hosts, t)},
-        {"title": t["sections"]["outcomes"], "rows": [
-            *_named(by_outcome, t["outcomes"], t),
-            [rows["median_days"], n(out["median_days_to_removal"])],
-            [rows["verified_share"], _number(out["verified_removed_share"], t, share=True)]]},
-        {"title": t["sections"]["reasons"],
-         "rows": _named(out["refused_by_reason"], t["reasons"], t)},
-        {"title": t["sections"]["safeguards"],
-         "rows": [[rows[k], n(v)] for k, v in safe.items()]},
-        {"title": t["sections"]["knowledge_base"], "rows": [
-            [rows["jurisdictions_encoded"], n(kb["jurisdictions_encoded"])],
-            [rows["jurisdictions"], ", ".join(kb["jurisdictions"])],
-            [rows["kb_version"], kb["kb_version"][:12]]]},
-    ]  # fmt: skip
+        {
+            "title": t["sections"]["outcomes"],
+            "rows": [
+                *_named(by_outcome, t["outcomes"], t),
+                [rows["median_days"], n(out["median_days_to_removal"])],
+                [rows["verified_share"], _number(out["verified_removed_share"], t, share=True)],
+            ],
+        },
+        {
+            "title": t["sections"]["reasons"],
+            "rows": _named(out["refused_by_reason"], t["reasons"], t),
+        },
+        {"title": t["sections"]["safeguards"], "rows": [[rows[k], n(v)] for k, v in safe.items()]},
+        {
+            "title": t["sections"]["knowledge_base"],
+            "rows": [
+                [rows["jurisdictions_encoded"], n(kb["jurisdictions_encoded"])],
+                [rows["jurisdictions"], ", ".join(kb["jurisdictions"])],
+                [rows["kb_version"], kb["kb_version"][:12]],
+            ],
+        },
+    ]
 
 
 def _view(doc: dict[str, Any], language: str) -> dict[str, Any]:
@@ -178,9 +198,10 @@ def _pdf(view: dict[str, Any], stamp: date) -> bytes:
     compiler = typst.Compiler(root=str(_TEMPLATES), font_paths=_fonts(), sys_inputs={"data": data})
     try:
         pdf, warnings = compiler.compile_with_warnings(
-            str(_TEMPLATES / "transparency.typ"), format="pdf",
+            str(_TEMPLATES / "transparency.typ"),
+            format="pdf",
             timestamp=datetime.combine(stamp, time(0), tzinfo=UTC),
-        )  # fmt: skip
+        )
     except typst.TypstError as exc:  # a template bug, never a data problem
         raise ComityError(f"transparency PDF failed: {exc.message} {exc.diagnostic}") from exc
     if warnings:

@@ -44,17 +44,25 @@ def classify(probe: ProbeResult, *, baseline_sha256: str | None) -> Classified:
     host = (httpx.URL(probe.final_url or probe.url).host or "").lower()
     url = probe.final_url or probe.url
     found = match(
-        host=host, status=probe.status, url=url, headers=probe.headers, body=probe.head,
+        host=host,
+        status=probe.status,
+        url=url,
+        headers=probe.headers,
+        body=probe.head,
         kinds=("challenge",),
-    )  # fmt: skip
+    )
     if found is not None:
         return Classified("challenge", f"HTTP {probe.status}: {found.id} (not a removal)")
     if probe.status == 451:
         return Classified("legal_block", _blocked_by(probe))
     found = match(
-        host=host, status=probe.status, url=url, headers=probe.headers, body=probe.head,
+        host=host,
+        status=probe.status,
+        url=url,
+        headers=probe.headers,
+        body=probe.head,
         kinds=("removed", "legal_block"),
-    )  # fmt: skip
+    )
     if found is not None:
         return Classified(found.kind, f"HTTP {probe.status}: platform page {found.id}")
     if probe.status in _REMOVED_STATUS:

@@ -19,8 +19,9 @@ from comity.tracking.runtime import hooks_from_settings
 
 __all__ = ["register"]
 
-track_app = typer.Typer(help="Dispatched requests: answers, deadlines, reminders.",
-                        no_args_is_help=True)  # fmt: skip
+track_app = typer.Typer(
+    help="Dispatched requests: answers, deadlines, reminders.", no_args_is_help=True
+)
 DayOption = Annotated[str | None, typer.Option("--on", help="YYYY-MM-DD (default: today).")]
 
 
@@ -48,8 +49,14 @@ def monitor(
             raise BadInput("who is acting? give --by USER or set COMITY_USER")
         engine = get_engine()
         hooks = hooks_from_settings(get_settings(), engine=engine, actor=who)
-        results = monitor_items(engine=engine, actor=who, hooks=hooks, item_ids=items or [],
-                                everything=everything, due=due)  # fmt: skip
+        results = monitor_items(
+            engine=engine,
+            actor=who,
+            hooks=hooks,
+            item_ids=items or [],
+            everything=everything,
+            due=due,
+        )
     for note in hooks.notes:
         err_console.print(f"note: {note}", markup=False)
     if as_json:
@@ -80,10 +87,18 @@ def dispatch(
     """Record that an issued dossier was sent."""
     with handle_errors(), session_scope() as session:
         row = service.record_dispatch(
-            session=session, actor=actor(by), ref=ref, item_ids=item, channel=channel,
-            host=host.upper(), addressee=addressee, sent_on=_day(sent_on), provider=provider,
-            channel_reference=channel_ref, note_number=note_number,
-        )  # fmt: skip
+            session=session,
+            actor=actor(by),
+            ref=ref,
+            item_ids=item,
+            channel=channel,
+            host=host.upper(),
+            addressee=addressee,
+            sent_on=_day(sent_on),
+            provider=provider,
+            channel_reference=channel_ref,
+            note_number=note_number,
+        )
         shown = service.dispatch_dict(session, row)
     _show(shown, as_json)
 
@@ -98,8 +113,9 @@ def ack(
 ) -> None:
     """Record the addressee's acknowledgement of receipt."""
     with handle_errors(), session_scope() as session:
-        row = service.acknowledge(session=session, actor=actor(by), ref=ref, on=_day(on),
-                                  reference=reference)  # fmt: skip
+        row = service.acknowledge(
+            session=session, actor=actor(by), ref=ref, on=_day(on), reference=reference
+        )
         shown = service.dispatch_dict(session, row)
     _show(shown, as_json)
 
@@ -122,10 +138,17 @@ def answer(
     """Record the host's decision on one item of a dossier."""
     with handle_errors(), session_scope() as session:
         service.record_answer(
-            session=session, actor=actor(by), ref=ref, item_id=item, decision=decision, on=_day(on),
-            reason=reason, countries=[c.upper() for c in country or []], answer_ref=answer_ref,
+            session=session,
+            actor=actor(by),
+            ref=ref,
+            item_id=item,
+            decision=decision,
+            on=_day(on),
+            reason=reason,
+            countries=[c.upper() for c in country or []],
+            answer_ref=answer_ref,
             note=note,
-        )  # fmt: skip
+        )
         shown = service.dispatch_dict(session, service.get_dispatch(session=session, ref=ref))
     _show(shown, as_json)
 
@@ -147,8 +170,11 @@ def overdue(as_json: JsonOption = False) -> None:
         print_json(rows)
         return
     for row in rows:
-        console.print(f"{row['dossier']} item {row['item_id']}: {row['days_overdue']} days overdue "
-                      f"({row['channel']}, {row['host']})", markup=False)  # fmt: skip
+        console.print(
+            f"{row['dossier']} item {row['item_id']}: {row['days_overdue']} days overdue "
+            f"({row['channel']}, {row['host']})",
+            markup=False,
+        )
 
 
 def stats_command(as_json: JsonOption = False) -> None:
@@ -161,9 +187,15 @@ def stats_command(as_json: JsonOption = False) -> None:
     for dimension, groups in figures.items():
         table = Table(dimension, "sent", "removed", "refused", "median d", "p90 d", "online")
         for value, f in groups.items():
-            table.add_row(value, str(f["sent"]), str(f["removed"]), str(sum(f["refused"].values())),
-                          str(f["median_days_to_removal"]), str(f["p90_days_to_removal"]),
-                          str(f["share_still_online"]))  # fmt: skip
+            table.add_row(
+                value,
+                str(f["sent"]),
+                str(f["removed"]),
+                str(sum(f["refused"].values())),
+                str(f["median_days_to_removal"]),
+                str(f["p90_days_to_removal"]),
+                str(f["share_still_online"]),
+            )
         console.print(table)
 
 
@@ -171,11 +203,17 @@ def _show(shown: dict[str, object], as_json: bool) -> None:
     if as_json:
         print_json(shown)
         return
-    console.print(f"{shown['dossier']}: {shown['channel']} to {shown['addressee']} "
-                  f"({shown['host']}), sent {shown['sent_on']}", markup=False)  # fmt: skip
+    console.print(
+        f"{shown['dossier']}: {shown['channel']} to {shown['addressee']} "
+        f"({shown['host']}), sent {shown['sent_on']}",
+        markup=False,
+    )
     for entry in shown["items"]:  # type: ignore[attr-defined]
-        console.print(f"  item {entry['item_id']}: due {entry['due_at']}, "
-                      f"decision {entry['decision'] or '-'}", markup=False)  # fmt: skip
+        console.print(
+            f"  item {entry['item_id']}: due {entry['due_at']}, "
+            f"decision {entry['decision'] or '-'}",
+            markup=False,
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -248,13 +248,16 @@ class Prober:
         self._limiter = _RateLimiter(politeness.rate)
         self._global = asyncio.Semaphore(politeness.concurrency)
         self._hosts: dict[str, _HostLimit] = {}
-        self._pools = _Pools(_GuardedBackend(guard, self._resolve, self.routes), politeness,
-                             max_pools)  # fmt: skip
-        self._headers = [(b"User-Agent", user_agent.encode("ascii")), (b"Accept", b"*/*"),
-                         (b"Accept-Encoding", b"identity")]  # fmt: skip
+        self._pools = _Pools(
+            _GuardedBackend(guard, self._resolve, self.routes), politeness, max_pools
+        )
+        self._headers = [
+            (b"User-Agent", user_agent.encode("ascii")),
+            (b"Accept", b"*/*"),
+            (b"Accept-Encoding", b"identity"),
+        ]
         timeout = politeness.timeout
-        self._extensions = {"timeout": dict.fromkeys(("connect", "read", "write", "pool"),
-                                                     timeout)}  # fmt: skip
+        self._extensions = {"timeout": dict.fromkeys(("connect", "read", "write", "pool"), timeout)}
 
     async def __aenter__(self) -> Prober:
         return self
@@ -330,8 +333,7 @@ class Prober:
                     break
                 current = self._target(current.join(location))
             else:
-                raise _Failure("malformed", f"more than {self.politeness.max_redirects} "
-                                            "redirects")  # fmt: skip
+                raise _Failure("malformed", f"more than {self.politeness.max_redirects} redirects")
             cached = self._dns.get((current.host or "").lower())
             if cached is not None and cached[1].done() and not cached[1].exception():
                 result.ips = tuple(str(a) for a in cached[1].result())

@@ -39,11 +39,22 @@ __all__ = [
     "reminder_text",
 ]
 
-CHANNELS = ("diplomatic_request", "mla_request", "eu_removal_order_request",
-            "provider_referral", "registrar_notice")  # fmt: skip
+CHANNELS = (
+    "diplomatic_request",
+    "mla_request",
+    "eu_removal_order_request",
+    "provider_referral",
+    "registrar_notice",
+)
 DECISIONS = ("removed", "geo_blocked", "restricted", "refused", "partial", "no_reply")
-REASONS = ("no_offence_under_host_law", "insufficient_evidence", "protected_expression",
-           "outside_jurisdiction", "not_against_terms", "other")  # fmt: skip
+REASONS = (
+    "no_offence_under_host_law",
+    "insufficient_evidence",
+    "protected_expression",
+    "outside_jurisdiction",
+    "not_against_terms",
+    "other",
+)
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
@@ -68,10 +79,19 @@ def get_dispatch(*, session: Session, ref: str) -> Dispatch:
 
 
 def record_dispatch(
-    *, session: Session, actor: str | None, ref: str, item_ids: Sequence[int], channel: str,
-    host: str, addressee: str, sent_on: date, provider: str | None = None,
-    channel_reference: str | None = None, note_number: str | None = None,
-) -> Dispatch:  # fmt: skip
+    *,
+    session: Session,
+    actor: str | None,
+    ref: str,
+    item_ids: Sequence[int],
+    channel: str,
+    host: str,
+    addressee: str,
+    sent_on: date,
+    provider: str | None = None,
+    channel_reference: str | None = None,
+    note_number: str | None = None,
+) -> Dispatch:
     """Record that the dossier `ref` was sent; every item gets its deadline; items become `sent`."""
     user = require(session=session, actor=actor, action="track")
     if channel not in CHANNELS:
@@ -85,10 +105,17 @@ def record_dispatch(
     if session.scalar(select(Dispatch.id).where(Dispatch.dossier_ref == ref)) is not None:
         raise Refused(f"dossier {ref!r} was already recorded as dispatched")
     dispatch = Dispatch(
-        dossier_ref=ref, channel=channel, host_country=host, addressee=addressee.strip(),
-        provider=provider, sent_on=sent_on, channel_reference=channel_reference,
-        note_number=note_number, recorded_by=user.name, recorded_at=utcnow(),
-    )  # fmt: skip
+        dossier_ref=ref,
+        channel=channel,
+        host_country=host,
+        addressee=addressee.strip(),
+        provider=provider,
+        sent_on=sent_on,
+        channel_reference=channel_reference,
+        note_number=note_number,
+        recorded_by=user.name,
+        recorded_at=utcnow(),
+    )
     session.add(dispatch)
     session.flush()
     start = datetime.combine(sent_on, time(0), tzinfo=utcnow().tzinfo)
@@ -98,15 +125,36 @@ def record_dispatch(
             raise NotFound(f"item {item_id} does not exist (see: comity items list)")
         allowed = deadline_for(item.priority, channel, _time_limit(session, item.id, host, channel))
         conduct = session.scalar(select(ItemConduct.conduct).where(ItemConduct.item_id == item.id))
-        session.add(TrackedRequest(dispatch_id=dispatch.id, item_id=item.id, conduct=conduct,
-                                   due_at=start + allowed if allowed else None))  # fmt: skip
+        session.add(
+            TrackedRequest(
+                dispatch_id=dispatch.id,
+                item_id=item.id,
+                conduct=conduct,
+                due_at=start + allowed if allowed else None,
+            )
+        )
         if "sent" in TRANSITIONS.get(item.state, frozenset()):
-            transition(session=session, item=item, to="sent", actor=user.name,
-                       reason=f"dossier {ref} dispatched")  # fmt: skip
-    audit.record(session=session, actor=user.name, action="dossier.dispatch",
-                 object_type="dossier", object_id=ref, state=dispatch_dict(session, dispatch),
-                 data={"channel": channel, "host": host, "note_number": note_number,
-                       "items": list(item_ids)})  # fmt: skip
+            transition(
+                session=session,
+                item=item,
+                to="sent",
+                actor=user.name,
+                reason=f"dossier {ref} dispatched",
+            )
+    audit.record(
+        session=session,
+        actor=user.name,
+        action="dossier.dispatch",
+        object_type="dossier",
+        object_id=ref,
+        state=dispatch_dict(session, dispatch),
+        data={
+            "channel": channel,
+            "host": host,
+            "note_number": note_number,
+            "items": list(item_ids),
+        },
+    )
     return dispatch
 
 
@@ -116,17 +164,31 @@ def acknowledge(
     user = require(session=session, actor=actor, action="track")
     dispatch = get_dispatch(session=session, ref=ref)
     dispatch.acknowledged_on, dispatch.acknowledgement_ref = on, reference
-    audit.record(session=session, actor=user.name, action="dossier.acknowledged",
-                 object_type="dossier", object_id=ref, state=dispatch_dict(session, dispatch),
-                 data={"on": on.isoformat(), "reference": reference})  # fmt: skip
+    audit.record(
+        session=session,
+        actor=user.name,
+        action="dossier.acknowledged",
+        object_type="dossier",
+        object_id=ref,
+        state=dispatch_dict(session, dispatch),
+        data={"on": on.isoformat(), "reference": reference},
+    )
     return dispatch
 
 
 def record_answer(
-    *, session: Session, actor: str | None, ref: str, item_id: int, decision: str, on: date,
-    reason: str | None = None, countries: Sequence[str] = (), answer_ref: str | None = None,
+    *,
+    session: Session,
+    actor: str | None,
+    ref: str,
+    item_id: int,
+    decision: str,
+    on: date,
+    reason: str | None = None,
+    countries: Sequence[str] = (),
+    answer_ref: str | None = None,
     note: str | None = None,
-) -> TrackedRequest:  # fmt: skip
+) -> TrackedRequest:
     """The host's decision on one item; a refusal needs a reason code, a geo-block countries."""
     user = require(session=session, actor=actor, action="track")
     if decision not in DECISIONS:
@@ -153,13 +215,24 @@ def record_answer(
     request.answer_ref, request.note = answer_ref, note
     item = session.get_one(Item, item_id)
     if decision != "no_reply" and "answered" in TRANSITIONS.get(item.state, frozenset()):
-        transition(session=session, item=item, to="answered", actor=user.name,
-                   reason=f"{ref}: {decision}")  # fmt: skip
-    audit.record(session=session, actor=user.name, action="request.answer",
-                 object_type="item", object_id=item_id,
-                 state={"dossier": ref, "decision": decision, "reason": reason},
-                 data={"dossier": ref, "decision": decision, "reason": reason,
-                       "countries": list(countries), "answer_ref": answer_ref})  # fmt: skip
+        transition(
+            session=session, item=item, to="answered", actor=user.name, reason=f"{ref}: {decision}"
+        )
+    audit.record(
+        session=session,
+        actor=user.name,
+        action="request.answer",
+        object_type="item",
+        object_id=item_id,
+        state={"dossier": ref, "decision": decision, "reason": reason},
+        data={
+            "dossier": ref,
+            "decision": decision,
+            "reason": reason,
+            "countries": list(countries),
+            "answer_ref": answer_ref,
+        },
+    )
     return request
 
 
@@ -177,13 +250,18 @@ def overdue(*, session: Session, now: datetime | None = None) -> list[dict[str, 
     for request, dispatch in rows:
         assert request.due_at is not None
         late = now - request.due_at
-        out.append({
-            "dossier": dispatch.dossier_ref, "item_id": request.item_id,
-            "channel": dispatch.channel, "host": dispatch.host_country,
-            "addressee": dispatch.addressee, "due_at": request.due_at.isoformat(),
-            "days_overdue": round(late / timedelta(days=1), 1),
-            "reminder": reminder_text(dispatch, [request], now=now),
-        })  # fmt: skip
+        out.append(
+            {
+                "dossier": dispatch.dossier_ref,
+                "item_id": request.item_id,
+                "channel": dispatch.channel,
+                "host": dispatch.host_country,
+                "addressee": dispatch.addressee,
+                "due_at": request.due_at.isoformat(),
+                "days_overdue": round(late / timedelta(days=1), 1),
+                "reminder": reminder_text(dispatch, [request], now=now),
+            }
+        )
     return out
 
 
@@ -194,31 +272,44 @@ def reminder_text(dispatch: Dispatch, requests: Sequence[TrackedRequest], *, now
     return (
         f"To: {dispatch.addressee}\n"
         f"Subject: Follow-up to our request {dispatch.dossier_ref}"
-        + (f" ({refs})" if refs else "") + "\n\n"
+        + (f" ({refs})" if refs else "")
+        + "\n\n"
         f"On {dispatch.sent_on.isoformat()} we transmitted request {dispatch.dossier_ref} "
         f"through the {dispatch.channel.replace('_', ' ')} channel concerning item(s) {items}. "
         f"As of {now.date().isoformat()} we have not received a decision. We would be grateful "
         "to be informed of the action taken or of any further information you require."
-    )  # fmt: skip
+    )
 
 
 def dispatch_dict(session: Session, dispatch: Dispatch) -> dict[str, Any]:
     requests = session.scalars(
-        select(TrackedRequest).where(TrackedRequest.dispatch_id == dispatch.id)
+        select(TrackedRequest)
+        .where(TrackedRequest.dispatch_id == dispatch.id)
         .order_by(TrackedRequest.item_id)
-    ).all()  # fmt: skip
+    ).all()
     return {
-        "dossier": dispatch.dossier_ref, "channel": dispatch.channel,
-        "host": dispatch.host_country, "addressee": dispatch.addressee,
-        "provider": dispatch.provider, "sent_on": dispatch.sent_on.isoformat(),
-        "channel_reference": dispatch.channel_reference, "note_number": dispatch.note_number,
-        "acknowledged_on": dispatch.acknowledged_on.isoformat() if dispatch.acknowledged_on
+        "dossier": dispatch.dossier_ref,
+        "channel": dispatch.channel,
+        "host": dispatch.host_country,
+        "addressee": dispatch.addressee,
+        "provider": dispatch.provider,
+        "sent_on": dispatch.sent_on.isoformat(),
+        "channel_reference": dispatch.channel_reference,
+        "note_number": dispatch.note_number,
+        "acknowledged_on": dispatch.acknowledged_on.isoformat()
+        if dispatch.acknowledged_on
         else None,
         "acknowledgement_ref": dispatch.acknowledgement_ref,
-        "items": [{
-            "item_id": r.item_id, "due_at": r.due_at.isoformat() if r.due_at else None,
-            "decision": r.decision, "reason": r.reason, "countries": r.countries,
-            "decided_on": r.decided_on.isoformat() if r.decided_on else None,
-            "removed_at": r.removed_at.isoformat() if r.removed_at else None,
-        } for r in requests],
-    }  # fmt: skip
+        "items": [
+            {
+                "item_id": r.item_id,
+                "due_at": r.due_at.isoformat() if r.due_at else None,
+                "decision": r.decision,
+                "reason": r.reason,
+                "countries": r.countries,
+                "decided_on": r.decided_on.isoformat() if r.decided_on else None,
+                "removed_at": r.removed_at.isoformat() if r.removed_at else None,
+            }
+            for r in requests
+        ],
+    }

@@ -61,8 +61,12 @@ def _empty() -> dict[str, Any]:
 
 
 def _key(dimension: str, request: TrackedRequest, dispatch: Dispatch) -> str:
-    value = {"host": dispatch.host_country, "channel": dispatch.channel,
-             "provider": dispatch.provider, "conduct": request.conduct}[dimension]  # fmt: skip
+    value = {
+        "host": dispatch.host_country,
+        "channel": dispatch.channel,
+        "provider": dispatch.provider,
+        "conduct": request.conduct,
+    }[dimension]
     return value or "(unknown)"
 
 

@@ -140,8 +140,13 @@ def acknowledge(
     reference: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     with session_scope(request.app.state.engine) as session:
-        service.acknowledge(session=session, actor=actor.name, ref=ref, on=_day(on, "on"),
-                            reference=reference.strip() or None)  # fmt: skip
+        service.acknowledge(
+            session=session,
+            actor=actor.name,
+            ref=ref,
+            on=_day(on, "on"),
+            reference=reference.strip() or None,
+        )
     return RedirectResponse("/tracking", status_code=303)
 
 

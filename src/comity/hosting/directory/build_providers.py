@@ -33,9 +33,17 @@ __all__ = ["build", "main"]
 # Abuse-c of ranges still held by a registry (e.g. APNIC's research blocks) point at the
 # registry, which cannot act on content.
 _REGISTRY_DOMAINS = {
-    "apnic.net", "ripe.net", "arin.net", "lacnic.net", "afrinic.net",
-    "cnnic.cn", "nic.ad.jp", "jpnic.ad.jp", "twnic.net.tw", "kisa.or.kr",
-}  # fmt: skip
+    "apnic.net",
+    "ripe.net",
+    "arin.net",
+    "lacnic.net",
+    "afrinic.net",
+    "cnnic.cn",
+    "nic.ad.jp",
+    "jpnic.ad.jp",
+    "twnic.net.tw",
+    "kisa.or.kr",
+}
 _CLOUD_DIRS = ("amazon", "digitalocean", "google", "linode", "microsoft", "oracle", "vultr")
 
 

@@ -27,11 +27,29 @@ __all__ = [
 
 PLATFORMS_FILE = Path(__file__).parent / "data" / "platforms.yaml"
 _CATEGORIES = {
-    "video", "messaging", "social", "file_sharing", "paste", "blogging", "archive", "forum"
-}  # fmt: skip
+    "video",
+    "messaging",
+    "social",
+    "file_sharing",
+    "paste",
+    "blogging",
+    "archive",
+    "forum",
+}
 _CONFIDENCE = {"high", "medium", "low"}
-_KEYS = ("id", "name", "category", "domains", "operator", "country", "eu_representative",
-         "le_channel", "source", "checked", "confidence")  # fmt: skip
+_KEYS = (
+    "id",
+    "name",
+    "category",
+    "domains",
+    "operator",
+    "country",
+    "eu_representative",
+    "le_channel",
+    "source",
+    "checked",
+    "confidence",
+)
 
 
 @dataclass(frozen=True)
@@ -134,15 +152,16 @@ def _parse(where: str, raw: Any) -> Platform:
     rep_raw = entry["eu_representative"]
     rep = None
     if rep_raw is not None:
-        rep_entry = check_keys(f"{where}: eu_representative", rep_raw,
-                               required=("entity", "country", "kind"))  # fmt: skip
+        rep_entry = check_keys(
+            f"{where}: eu_representative", rep_raw, required=("entity", "country", "kind")
+        )
         if rep_entry["kind"] not in ("main_establishment", "legal_representative"):
             raise DirectoryDataError(f"{where}: eu_representative.kind is not valid")
-        country = check_country(f"{where}: eu_representative", rep_entry["country"],
-                                nullable=False)  # fmt: skip
+        country = check_country(f"{where}: eu_representative", rep_entry["country"], nullable=False)
         rep = EuRepresentative(str(rep_entry["entity"]), str(country), rep_entry["kind"])
-    channel = check_keys(f"{where}: le_channel", entry["le_channel"],
-                         required=("url", "email", "note"))  # fmt: skip
+    channel = check_keys(
+        f"{where}: le_channel", entry["le_channel"], required=("url", "email", "note")
+    )
     source = entry["source"]
     if not isinstance(source, str) or not source.startswith("https://"):
         raise DirectoryDataError(f"{where}: source must be an https:// URL")

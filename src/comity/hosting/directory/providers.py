@@ -26,8 +26,15 @@ __all__ = [
 ]
 
 DATA = Path(__file__).parent / "data"
-_OVERRIDE_KEYS = ("asn", "legal_entity", "country", "abuse_email", "abuse_url", "source",
-                  "confidence")  # fmt: skip
+_OVERRIDE_KEYS = (
+    "asn",
+    "legal_entity",
+    "country",
+    "abuse_email",
+    "abuse_url",
+    "source",
+    "confidence",
+)
 _CDN_KEYS = ("key", "operator", "country", "abuse_url", "abuse_email", "source", "confidence")
 
 

@@ -134,14 +134,25 @@ def provider_from_rdap(asn: int, known: Provider | None, contact: RdapContact) -
         if country is None and contact.country:
             country, sources["country"] = contact.country, source
         return Provider(
-            asn=known.asn, name=known.name, legal_entity=known.legal_entity, country=country,
-            abuse_email=email, abuse_url=known.abuse_url, rank=known.rank, sources=sources,
+            asn=known.asn,
+            name=known.name,
+            legal_entity=known.legal_entity,
+            country=country,
+            abuse_email=email,
+            abuse_url=known.abuse_url,
+            rank=known.rank,
+            sources=sources,
             confidence=known.confidence,
-        )  # fmt: skip
+        )
     name = contact.name or f"AS{asn}"
     return Provider(
-        asn=asn, name=name, legal_entity=name, country=contact.country,
-        abuse_email=contact.abuse_email, abuse_url=None, rank=None,
+        asn=asn,
+        name=name,
+        legal_entity=name,
+        country=contact.country,
+        abuse_email=contact.abuse_email,
+        abuse_url=None,
+        rank=None,
         sources=dict.fromkeys(("name", "legal_entity", "country", "abuse_email"), source),
         confidence="medium",
-    )  # fmt: skip
+    )

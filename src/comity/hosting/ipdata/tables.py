@@ -78,9 +78,14 @@ def _per_asn(keys: Arr, values: Arr, asns: Arr, missing: int) -> Arr:
 
 
 def _family(
-    tag: str, asn: dict[str, Arr], cc: dict[str, Arr], cdn: dict[str, Arr], org_asn: Arr,
-    cdn_asn: Arr, cdn_asn_code: Arr,
-) -> Family:  # fmt: skip
+    tag: str,
+    asn: dict[str, Arr],
+    cc: dict[str, Arr],
+    cdn: dict[str, Arr],
+    org_asn: Arr,
+    cdn_asn: Arr,
+    cdn_asn_code: Arr,
+) -> Family:
     special = special_tables()[0 if tag == "v4" else 1]
     values = asn[f"{tag}_asn"]
     return Family(
@@ -173,10 +178,13 @@ def lookup_family(tables: Tables, fam: Family, queries: Arr) -> V4Arrays:
     by_asn = routable & (by_range == 0) & (fam.asn_cdn[run] != 0)
     cdn = np.where(by_asn, fam.asn_cdn[run], by_range).astype(np.uint16)
     out = V4Arrays(
-        reason=np.empty(len(q), np.uint8), asn=np.empty(len(q), np.uint32),
-        country=np.empty(len(q), tables.country_codes.dtype), org=np.empty(len(q), np.int64),
-        cdn=np.empty(len(q), np.uint16), cdn_by_asn=np.empty(len(q), bool),
-    )  # fmt: skip
+        reason=np.empty(len(q), np.uint8),
+        asn=np.empty(len(q), np.uint32),
+        country=np.empty(len(q), tables.country_codes.dtype),
+        org=np.empty(len(q), np.int64),
+        cdn=np.empty(len(q), np.uint16),
+        cdn_by_asn=np.empty(len(q), bool),
+    )
     out.reason[order] = reason
     out.asn[order] = asn
     out.country[order] = tables.country_codes[cc_idx]

@@ -26,10 +26,25 @@ depends_on = None
 _FROZEN = "dossier is issued and frozen: it never changes (issue a new version with revise)"
 # Columns of `dossiers` that must stay the same when an issued dossier is superseded.
 _KEPT = (
-    "id", "reference", "kind", "channel", "host", "addressee_key", "addressee", "sender",
-    "languages", "skipped_languages", "priority", "version", "supersedes_id", "created_by",
-    "created_at", "issued_by", "issued_at", "issue_date",
-)  # fmt: skip
+    "id",
+    "reference",
+    "kind",
+    "channel",
+    "host",
+    "addressee_key",
+    "addressee",
+    "sender",
+    "languages",
+    "skipped_languages",
+    "priority",
+    "version",
+    "supersedes_id",
+    "created_by",
+    "created_at",
+    "issued_by",
+    "issued_at",
+    "issue_date",
+)
 
 # Built from the constants above only; nothing from outside reaches these statements.
 _SQLITE = [
@@ -58,10 +73,15 @@ _SQLITE = [
     BEGIN SELECT RAISE(ABORT, '{_FROZEN}'); END""",
 ]
 _SQLITE_DROP = [
-    "dossiers_frozen_update", "dossiers_frozen_delete", "dossier_items_frozen_insert",
-    "dossier_items_frozen_update", "dossier_items_frozen_delete", "dossier_files_frozen_insert",
-    "dossier_files_frozen_update", "dossier_files_frozen_delete",
-]  # fmt: skip
+    "dossiers_frozen_update",
+    "dossiers_frozen_delete",
+    "dossier_items_frozen_insert",
+    "dossier_items_frozen_update",
+    "dossier_items_frozen_delete",
+    "dossier_files_frozen_insert",
+    "dossier_files_frozen_update",
+    "dossier_files_frozen_delete",
+]
 
 _PG = [
     f"""CREATE FUNCTION comity_dossiers_guard() RETURNS trigger LANGUAGE plpgsql AS $$
