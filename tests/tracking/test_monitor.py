@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import Engine, func, select
 
 from comity.core.audit import AuditEvent
@@ -177,3 +180,32 @@ def test_due_selects_only_items_never_checked_or_past_their_time(
     due = monitor_items(engine=engine, actor="alice", hooks=prober_hooks(), due=True)
     assert [r["item_id"] for r in due] == [second]
     assert first != second
+
+
+def test_the_monitor_rate_setting_spaces_the_checks_out(
+    engine: Engine, staff: dict[str, str], site: Site, settings: Settings
+) -> None:
+    # COMITY_MONITOR_RATE: 4 checks per second, so six checks cannot all start
+    # within the first second (one at once, then one every quarter second).
+    # A lower bound on time: a slower machine only makes it longer.
+    for n in range(6):
+        site.answers[f"/p{n}"] = Answer(200, PAGE)
+        add_item(engine, site.url(f"/p{n}"), PAGE)
+    slow = Settings(**{**settings.model_dump(), "monitor_rate": 4.0})
+    hooks = hooks_from_settings(
+        slow, engine=engine, actor="alice", evidence=False, reattribute=False
+    )
+    start = time.monotonic()
+    results = monitor_items(engine=engine, actor="alice", hooks=hooks, everything=True)
+    assert [r["verdict"] for r in results] == ["up"] * 6
+    assert time.monotonic() - start >= 1.2
+
+
+def test_monitor_politeness_settings_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COMITY_MONITOR_RATE", "0")
+    with pytest.raises(ValidationError, match="monitor_rate"):
+        Settings()
+    monkeypatch.setenv("COMITY_MONITOR_RATE", "200")
+    monkeypatch.setenv("COMITY_MONITOR_PER_HOST", "100")
+    with pytest.raises(ValidationError, match="monitor_per_host"):
+        Settings()

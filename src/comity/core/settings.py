@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     # Rows per import transaction: at 1M rows 20,000 beat 5,000 by a quarter
     # (bench/results/intake.md); an interrupted import keeps complete batches.
     import_batch_size: int = 20_000
+    # Monitor politeness, per worker process: checks started per second, all
+    # hosts together, and checks in flight to one host name. A worker at 50/s
+    # is about a sixteenth of what it can do (bench/results/monitor.md): raise
+    # the rate for a large list spread over many hosts, never per_host, which
+    # is what a single small site feels.
+    monitor_rate: float = Field(default=50.0, gt=0, le=10_000)
+    monitor_per_host: int = Field(default=2, ge=1, le=16)
 
     @classmethod
     def settings_customise_sources(

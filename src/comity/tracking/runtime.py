@@ -35,8 +35,12 @@ def hooks_from_settings(
         from comity.evidence.fetch import parse_routes
 
         routes = parse_routes(settings.connect_overrides) or None
-    polite = politeness or Politeness(timeout=min(settings.fetch_timeout_seconds, 10.0),
-                                      max_bytes=settings.fetch_max_bytes)  # fmt: skip
+    polite = politeness or Politeness(
+        rate=settings.monitor_rate,
+        per_host=settings.monitor_per_host,
+        timeout=min(settings.fetch_timeout_seconds, 10.0),
+        max_bytes=settings.fetch_max_bytes,
+    )
     guard = Guard.from_entries(settings.fetch_allow)
     resolver = make_resolver(settings.dns_servers)
 
@@ -49,8 +53,14 @@ def hooks_from_settings(
         store = Store(settings.home)
 
         def capture(item_id: int, url: str) -> Captured:
-            return fetch_and_store(item_id=item_id, url=url, actor=actor, fetcher=fetcher,
-                                   store=store, screenshot=False)  # fmt: skip
+            return fetch_and_store(
+                item_id=item_id,
+                url=url,
+                actor=actor,
+                fetcher=fetcher,
+                store=store,
+                screenshot=False,
+            )
 
         hooks.capture = capture
     if reattribute:
