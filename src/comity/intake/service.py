@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -34,9 +34,12 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A valid row: canonical URL and everything a report needs."""
+class Prepared(NamedTuple):
+    """A valid row: canonical URL and everything a report needs.
+
+    A NamedTuple, made once per imported row: a frozen dataclass cost 2-3 µs
+    each (its fields are set one by one through object.__setattr__).
+    """
 
     line: int
     raw_url: str

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["CanonicalURL"]
 
 
-@dataclass(frozen=True, slots=True)
-class CanonicalURL:
+# A NamedTuple rather than a frozen dataclass: equally immutable and hashable,
+# and made in a fifth of the time (a frozen dataclass sets each of its eleven
+# fields through object.__setattr__): that was half of canonicalize() for a
+# URL already in canonical shape, and bulk intake makes one per row.
+class CanonicalURL(NamedTuple):
     """One canonical form per resource; `url` is the deduplication key.
 
     `host` is lower-case ASCII (A-labels for IDNs; IPv6 without brackets),
