@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from comity.core.errors import BadInput
 
@@ -31,8 +31,9 @@ _COLUMNS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class RawRow:
+class RawRow(NamedTuple):
+    """One row as read (a NamedTuple: one is made per row; see Prepared)."""
+
     line: int
     url: str
     conduct: str | None
