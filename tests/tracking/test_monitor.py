@@ -13,13 +13,14 @@ from sqlalchemy import Engine, func, select
 
 from comity.core.audit import AuditEvent
 from comity.core.db import read_session, session_scope
+from comity.core.errors import BadInput, NotFound
 from comity.core.settings import Settings
 from comity.evidence.guard import Guard
 from comity.evidence.models import Evidence
 from comity.hosting.models import AttributionRecord
 from comity.intake.models import Item
 from comity.tracking.models import MonitorCheck, MonitorState
-from comity.tracking.monitor import Hooks, monitor_items, monitor_section
+from comity.tracking.monitor import Hooks, monitor_items, monitor_section, select_targets
 from comity.tracking.probe import Prober
 from comity.tracking.runtime import hooks_from_settings
 from tests.tracking.conftest import FAST, add_item, prober_hooks
@@ -209,3 +210,23 @@ def test_monitor_politeness_settings_are_checked(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("COMITY_MONITOR_PER_HOST", "100")
     with pytest.raises(ValidationError, match="monitor_per_host"):
         Settings()
+
+
+def test_targets_are_ids_all_or_due_and_ids_with_due_is_a_scheduled_batch(
+    engine: Engine, staff: dict[str, str], site: Site
+) -> None:
+    first = add_item(engine, site.url("/a"), PAGE)
+    second = add_item(engine, site.url("/b"), PAGE)
+    with read_session(engine) as session:
+        for bad in (
+            {},
+            {"everything": True, "item_ids": [first]},
+            {"everything": True, "due": True},
+        ):
+            with pytest.raises(BadInput, match="give item ids, --all or --due"):
+                select_targets(session=session, **bad)
+        never_checked = select_targets(session=session, item_ids=[second, 999], due=True)
+        assert [t.item_id for t in never_checked] == [second]  # an unknown id is skipped
+        assert len(select_targets(session=session, everything=True)) == 2
+        with pytest.raises(NotFound, match="item 999"):
+            select_targets(session=session, item_ids=[999])

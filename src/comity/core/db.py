@@ -135,7 +135,6 @@ def reset_engines() -> None:
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """One write transaction: commit on success, roll back on any error."""
-    # A Session directly: a sessionmaker per call was a factory built and thrown away.
     session = Session(bind=engine or get_engine(), expire_on_commit=False)
     try:
         yield session

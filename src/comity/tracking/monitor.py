@@ -104,7 +104,7 @@ def select_targets(
     Ids with `due` (a scheduled batch job): those of the ids still due, so a
     batch delivered twice, or overtaken by a newer one, checks nothing twice.
     """
-    if sum((bool(item_ids), everything, due)) != 1 and not (item_ids and due and not everything):
+    if not (item_ids or everything or due) or (everything and (item_ids or due)):
         raise BadInput("monitor: give item ids, --all or --due (one of them)")
     query = select(Item.id, Item.url).where(Item.state.not_in(_INACTIVE)).order_by(Item.id)
     if item_ids:
