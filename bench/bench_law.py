@@ -34,12 +34,12 @@ from pathlib import Path
 from typing import Any
 
 from comity.law.engine import assess
-from comity.law.loader import load_kb
+from comity.law.kb.loader import load_kb
 from comity.law.model import Expr, KnowledgeBase, Leaf
 
 RESULTS = Path(__file__).parent / "results"
 LOAD = (
-    "import time; t = time.perf_counter(); from comity.law.loader import load_kb; load_kb(); "
+    "import time; t = time.perf_counter(); from comity.law.kb.loader import load_kb; load_kb(); "
     "print(time.perf_counter() - t)"
 )
 

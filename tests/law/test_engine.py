@@ -15,7 +15,7 @@ from comity.core.errors import BadInput
 from comity.law.assessment import ChannelStat
 from comity.law.cli import register
 from comity.law.engine import assess
-from comity.law.loader import load_kb
+from comity.law.kb.loader import load_kb
 from comity.law.service import assess_batch, assess_for_jurisdictions
 
 KB = load_kb()

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from comity.law._index import index_of
 from comity.law.engine import assess
-from comity.law.loader import load_kb
+from comity.law.kb.loader import load_kb
 
 KB = load_kb()
 INDEX = index_of(KB)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from comity.law import _kbcache
 from comity.law._index import index_of
 from comity.law.engine import assess
-from comity.law.loader import DEFAULT_ROOT, KnowledgeBaseError, kb_digest, read_kb
+from comity.law.kb import _kbcache
+from comity.law.kb.loader import DEFAULT_ROOT, KnowledgeBaseError, kb_digest, read_kb
 
 SAMPLE = [
     ("terrorism.incitement", {"public": True, "intent": True}, "DE", "2024-05-01"),
@@ -117,7 +117,7 @@ def test_cache_location_follows_the_environment(
 
 def test_a_warm_start_imports_neither_yaml_nor_jsonschema(tmp_path: Path) -> None:
     code = (
-        "import sys; from comity.law.loader import load_kb; kb = load_kb(); "
+        "import sys; from comity.law.kb.loader import load_kb; kb = load_kb(); "
         "print(len(kb.jurisdictions), 'yaml' in sys.modules, 'jsonschema' in sys.modules)"
     )
     env = {**os.environ, "COMITY_KB_CACHE": str(tmp_path / "cache")}

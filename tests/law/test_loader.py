@@ -10,7 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from comity.law.cli import register
-from comity.law.loader import DEFAULT_ROOT, KnowledgeBaseError, kb_digest, load_kb, validate_path
+from comity.law.kb.loader import DEFAULT_ROOT, KnowledgeBaseError, kb_digest, load_kb, validate_path
 
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
 KINDS = sorted(p.name for p in BROKEN.iterdir() if p.is_dir())

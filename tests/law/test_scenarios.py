@@ -10,8 +10,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from comity.law.engine import assess
-from comity.law.loader import DEFAULT_ROOT, load_kb
-from comity.law.yamlio import read_yaml
+from comity.law.kb.loader import DEFAULT_ROOT, load_kb
+from comity.law.kb.yamlio import read_yaml
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 GOVERNMENTAL = {"diplomatic_request", "mla_request", "eu_removal_order_request"}

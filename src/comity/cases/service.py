@@ -109,7 +109,7 @@ def _conduct_for(session: Session, item: Item, conduct: str | None) -> str:
 
 
 def _governmental(channel: str) -> bool | None:
-    from comity.law.loader import load_kb
+    from comity.law.kb.loader import load_kb
 
     spec = load_kb().vocabulary.channels.get(channel)
     return None if spec is None else spec.governmental
@@ -174,7 +174,7 @@ def propose(
 ) -> Proposal:
     """Assess the item for `host` and record a proposal for review (audited)."""
     from comity.law.engine import assess
-    from comity.law.loader import load_kb
+    from comity.law.kb.loader import load_kb
 
     user = require(session=session, actor=actor, action="propose")
     item = get_item(session=session, item_id=item_id)

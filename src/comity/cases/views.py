@@ -47,7 +47,7 @@ def _latest_title(session: Session, item_id: int) -> str | None:
 
 def _actions(session: Session, item_id: int) -> dict[str, Any]:
     """What the item's action forms offer: facts to establish, hosts and their channels."""
-    from comity.law.loader import load_kb
+    from comity.law.kb.loader import load_kb
     from comity.law.store import latest_assessments
 
     vocabulary = load_kb().vocabulary

@@ -121,7 +121,7 @@ def build_drafts(
     `refused` with the reason; the others are grouped.
     """
     from comity.hosting.store import latest
-    from comity.law.loader import load_kb
+    from comity.law.kb.loader import load_kb
 
     user = require(session=session, actor=actor, action="dossier")
     code = _check_filters(channel, host)

@@ -15,7 +15,7 @@ from comity.core.errors import BadInput
 from comity.law import compare as compare_mod
 from comity.law.countries import normalise_code
 from comity.law.engine import assess, parse_date
-from comity.law.loader import DEFAULT_ROOT, load_kb, validate_path
+from comity.law.kb.loader import DEFAULT_ROOT, load_kb, validate_path
 from comity.law.service import assess_batch, parse_fact_options
 from comity.law.show import show_jurisdiction
 

@@ -10,7 +10,7 @@ from typing import Any
 from comity.core.errors import BadInput, ComityError
 from comity.law.assessment import Assessment, ChannelStat
 from comity.law.engine import assess
-from comity.law.loader import load_kb
+from comity.law.kb.loader import load_kb
 from comity.law.model import KnowledgeBase
 
 __all__ = ["assess_batch", "assess_for_jurisdictions", "parse_fact_options"]

@@ -29,7 +29,7 @@ import yaml
 from comity.core.db import utcnow
 from comity.core.errors import BadInput, ComityError
 from comity.dossiers.render.pdf import FONT_DIR
-from comity.law.loader import load_kb
+from comity.law.kb.loader import load_kb
 from comity.reports import disclosure as dc
 from comity.reports.service import OUTCOMES, period_figures
 

@@ -22,7 +22,7 @@ Read = Annotated[Actor, Depends(need("read"))]
 
 
 def jurisdictions() -> dict[str, Any]:
-    from comity.law.loader import load_kb
+    from comity.law.kb.loader import load_kb
 
     kb = load_kb()
     return {
@@ -41,7 +41,7 @@ def jurisdictions() -> dict[str, Any]:
 
 
 def jurisdiction(code: str) -> dict[str, Any]:
-    from comity.law.loader import load_kb
+    from comity.law.kb.loader import load_kb
     from comity.law.show import show_jurisdiction
 
     return show_jurisdiction(kb=load_kb(), code=code.strip().upper())
@@ -49,7 +49,7 @@ def jurisdiction(code: str) -> dict[str, Any]:
 
 def compare_table(*, requesting: str, others: list[str], on: str | None) -> dict[str, Any]:
     from comity.law.compare import compare
-    from comity.law.loader import load_kb
+    from comity.law.kb.loader import load_kb
 
     kb = load_kb()
     try:

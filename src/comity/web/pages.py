@@ -14,7 +14,7 @@ from comity.core.db import read_session, session_scope
 from comity.core.errors import BadInput, ComityError
 from comity.intake import service as intake
 from comity.intake.conducts import conduct_codes
-from comity.law.loader import load_kb
+from comity.law.kb.loader import load_kb
 from comity.web import auth, lawviews
 from comity.web.deps import Actor, cookie_name, cookie_secure, need, session_cookie
 from comity.web.i18n import LANGUAGES, translator

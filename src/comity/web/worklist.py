@@ -37,7 +37,7 @@ from comity.hosting.models import AttributionRecord
 from comity.intake.conducts import check_conduct
 from comity.intake.models import Item, ItemConduct, Report
 from comity.intake.service import item_summary
-from comity.law.loader import load_kb
+from comity.law.kb.loader import load_kb
 
 __all__ = ["COUNT_CAP", "MAX_PER_PAGE", "ItemFilter", "ItemPage", "search_items"]
 

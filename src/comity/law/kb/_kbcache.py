@@ -31,7 +31,14 @@ __all__ = ["default_cache_dir", "read_entry", "write_entry"]
 _FORMAT = 1
 _KEEP = 8  # entries kept per cache directory (older knowledge-base versions are pruned)
 # the modules whose behaviour decides what a validated, built knowledge base is
-_CODE = ("build.py", "checks.py", "loader.py", "yamlio.py", "model.py", "countries.py")
+_CODE = (
+    "kb/build.py",
+    "kb/checks.py",
+    "kb/loader.py",
+    "kb/yamlio.py",
+    "model.py",
+    "countries.py",
+)
 
 
 def default_cache_dir() -> Path | None:
@@ -51,7 +58,7 @@ def default_cache_dir() -> Path | None:
 
 @cache
 def _code_hash() -> str:
-    here = Path(__file__).parent
+    here = Path(__file__).parent.parent  # comity/law: the model and countries live there
     digest = hashlib.sha256(str(_FORMAT).encode())
     for name in (*_CODE, "data/iso3166_alpha2.json"):
         digest.update(name.encode() + b"\0" + (here / name).read_bytes() + b"\0")

@@ -15,7 +15,7 @@ from itertools import pairwise
 from typing import Any
 
 from comity.law.countries import EU, is_iso_code
-from comity.law.yamlio import KBError, MarkedDict, MarkedList
+from comity.law.kb.yamlio import KBError, MarkedDict, MarkedList
 
 __all__ = [
     "CheckContext",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 __all__ = ["DEFAULT_ROOT", "KINDS", "display", "files_of", "jurisdiction_dirs", "kb_digest"]
 
-DEFAULT_ROOT = Path(__file__).parent / "knowledge"
+DEFAULT_ROOT = Path(__file__).parent.parent / "knowledge"
 KINDS = ("jurisdiction", "provisions", "constraints")
 
 

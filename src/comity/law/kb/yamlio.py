@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from comity.law._kberror import KBError
+from comity.law.kb._kberror import KBError
 
 __all__ = ["KBError", "MarkedDict", "MarkedList", "line_of", "read_yaml"]
 

@@ -1,7 +1,7 @@
 """Full validation: YAML -> JSON Schema -> semantic checks (imports PyYAML and jsonschema).
 
 Only `comity law validate` and a knowledge-base cache miss come here; the warm
-start path (`comity.law.loader` with a cache hit) never imports this module.
+start path (`comity.law.kb.loader` with a cache hit) never imports this module.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from comity.law._kbfiles import DEFAULT_ROOT, KINDS, display, files_of, jurisdiction_dirs
-from comity.law.checks import CHECKS, CheckContext
-from comity.law.yamlio import KBError, MarkedDict, line_of, read_yaml
+from comity.law.kb._kbfiles import DEFAULT_ROOT, KINDS, display, files_of, jurisdiction_dirs
+from comity.law.kb.checks import CHECKS, CheckContext
+from comity.law.kb.yamlio import KBError, MarkedDict, line_of, read_yaml
 
 __all__ = ["Parsed", "check_all", "parse", "read_vocab", "validate_path"]
 

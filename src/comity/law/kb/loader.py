@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from comity.core.errors import ComityError
-from comity.law import _kbcache
-from comity.law._kberror import KBError
-from comity.law._kbfiles import DEFAULT_ROOT, files_of, jurisdiction_dirs, kb_digest
-from comity.law.build import build_kb
+from comity.law.kb import _kbcache
+from comity.law.kb._kberror import KBError
+from comity.law.kb._kbfiles import DEFAULT_ROOT, files_of, jurisdiction_dirs, kb_digest
+from comity.law.kb.build import build_kb
 from comity.law.model import KnowledgeBase
 
 __all__ = [
@@ -43,13 +43,13 @@ class KnowledgeBaseError(ComityError):
 
 def validate_path(path: Path) -> list[KBError]:
     """Every error under `path` (a KB root, a jurisdiction folder or one file); never cached."""
-    from comity.law._validate import validate_path as full  # heavy: PyYAML, jsonschema
+    from comity.law.kb._validate import validate_path as full  # heavy: PyYAML, jsonschema
 
     return full(path)
 
 
 def _validated(root: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    from comity.law import _validate  # only on a cache miss
+    from comity.law.kb import _validate  # only on a cache miss
 
     errors: list[KBError] = []
     vocab = _validate.read_vocab(root, errors)
