@@ -24,6 +24,9 @@ from comity.core.settings import Settings, override_settings
 from comity.users.service import add_user
 
 PG_ENV = "COMITY_DATABASE_URL"
+# Loopback test servers listen on ephemeral ports: tests opt in to them (and to
+# 127.0.0.1 and ::1 through fetch_allow) explicitly, as an operator would.
+TEST_SERVER_PORTS = ("80", "443", "1024-65535")
 
 
 def _pg_url() -> str | None:
@@ -88,6 +91,7 @@ def settings(tmp_path: Path, _db_template: tuple[str, str]) -> Iterator[Settings
         home=tmp_path,
         database_url=url,
         fetch_allow=("127.0.0.1", "::1"),
+        fetch_allowed_ports=TEST_SERVER_PORTS,
         user=None,
     )
     reset_engines()

@@ -15,6 +15,7 @@ from comity.evidence._transport import default_connect
 from comity.evidence.fetch import Fetcher, Limits
 from comity.evidence.guard import DnsFailure, Guard, make_resolver
 from comity.urls._addresses import IPAddress
+from tests.conftest import TEST_SERVER_PORTS
 from tests.evidence.servers import WebServer, page, redirect
 
 
@@ -32,7 +33,7 @@ class Recorder:
 
 def fetcher(allow: tuple[str, ...], recorder: Recorder, resolver=None) -> Fetcher:  # type: ignore[no-untyped-def]
     return Fetcher(
-        guard=Guard.from_entries(allow),
+        guard=Guard.from_entries(allow, TEST_SERVER_PORTS),
         resolver=resolver or make_resolver(),
         limits=Limits(timeout=5),
         connect=recorder,

@@ -163,6 +163,7 @@ def test_kill_during_capture_leaves_no_final_file_and_no_row(
         COMITY_HOME=str(settings.home),
         COMITY_DATABASE_URL=settings.resolved_database_url,
         COMITY_FETCH_ALLOW="127.0.0.1",
+        COMITY_FETCH_ALLOWED_PORTS=str(web.port),
     )
     child = subprocess.Popen(
         [sys.executable, "-c", _CHILD, str(item_id)],

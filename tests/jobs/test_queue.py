@@ -86,6 +86,7 @@ def _start_worker(settings: Settings, log: str) -> subprocess.Popen[bytes]:
         "COMITY_HOME": str(settings.home),
         "COMITY_DATABASE_URL": settings.resolved_database_url,
         "COMITY_FETCH_ALLOW": "127.0.0.1,::1",
+        "COMITY_FETCH_ALLOWED_PORTS": ",".join(settings.fetch_allowed_ports),
         "COMITY_USER": "alice",
     }
     if settings.queue_url:

@@ -14,6 +14,7 @@ from comity.evidence.models import Evidence
 from comity.intake.service import add_report
 from comity.tracking.monitor import Hooks
 from comity.tracking.probe import Politeness, Prober
+from tests.conftest import TEST_SERVER_PORTS
 from tests.tracking.servers import Site
 
 FAST = Politeness(rate=1000.0, per_host=4, timeout=0.5, retries=1, backoff=0.01)
@@ -52,6 +53,6 @@ def add_item(engine: Engine, url: str, baseline: bytes | None = None) -> int:
 
 
 def prober_hooks(politeness: Politeness = FAST, **routes: tuple[str, int]) -> Hooks:
-    guard = Guard.from_entries(("127.0.0.1",))
+    guard = Guard.from_entries(("127.0.0.1",), TEST_SERVER_PORTS)
     resolver = make_resolver(())
     return Hooks(prober=lambda: Prober(guard=guard, resolver=resolver, politeness=politeness))

@@ -9,6 +9,7 @@ from typing import Any
 
 from comity.evidence.guard import Guard, make_resolver
 from comity.tracking.probe import Politeness, Prober, ProbeResult
+from tests.conftest import TEST_SERVER_PORTS
 from tests.tracking.conftest import FAST
 from tests.tracking.servers import Answer, Site
 
@@ -17,7 +18,7 @@ PAGE = b"<html><body>the reported post</body></html>"
 
 def _check(urls: list[str], politeness: Politeness = FAST, **kwargs: Any) -> list[ProbeResult]:
     async def run() -> list[ProbeResult]:
-        guard = Guard.from_entries(("127.0.0.1",))
+        guard = Guard.from_entries(("127.0.0.1",), TEST_SERVER_PORTS)
         kwargs.setdefault("resolver", make_resolver(()))
         async with Prober(guard=guard, politeness=politeness, **kwargs) as prober:
             return await prober.check_all(urls)

@@ -1,7 +1,7 @@
 """WHATWG URL conformance (web-platform-tests `urltestdata.json`).
 
 Scope: every case whose input is an http(s) URL and whose base is absent or
-http(s): 390 cases. Pass rate on the 287 compared cases: 287/287 (100.0%).
+http(s): 390 cases. Pass rate on the 286 compared cases: 286/286 (100.0%).
 Our canonical URL is compared with the expected `href` after applying our
 documented normalisations (fragment dropped; trailing host dot dropped; empty
 query dropped; unreserved escapes decoded and other escapes upper-cased; a
@@ -13,7 +13,7 @@ Excluded categories (deliberate refusals or out of scope), with counts:
 - relative (9): `http:path` with a same-scheme base is resolved against the
   base by WHATWG; intake takes absolute URLs only.
 - userinfo (34): `user:pass@` is refused (credentials, host disguise).
-- non_public_host (49): loopback/private/reserved IPs, single-label names,
+- non_public_host (50): loopback/private/reserved IPs (also wrapped in IPv6), single-label names,
   localhost, .invalid are refused unless allowlisted (SSRF guard).
 - not_dns_name (3): hosts outside RFC 1123 letters-digits-hyphens.
 - idna2008 (6): A-labels that IDNA 2008 forbids (WHATWG's UTS #46 keeps them).

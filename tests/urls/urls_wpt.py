@@ -26,6 +26,7 @@ import idna
 
 from comity.core.errors import BadInput
 from comity.urls import canonicalize
+from comity.urls._addresses import non_public_reason
 
 DATA = Path("/work/shared/data/url-tests/whatwg-wpt-via-ada/urltestdata.json")
 DOC = Path(__file__).resolve().parents[2] / "docs" / "url-conformance.md"
@@ -79,7 +80,8 @@ def expected_canonical(case: dict[str, str]) -> str:
 def _host_category(host: str) -> str | None:
     bare = host[1:-1] if host.startswith("[") else host
     try:
-        return None if ipaddress.ip_address(bare).is_global else "non_public_host"
+        address = ipaddress.ip_address(bare)
+        return None if non_public_reason(address) is None else "non_public_host"
     except ValueError:
         pass
     name = host.removesuffix(".")

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # Addresses, networks or host names the fetcher may reach although they are
     # not public (the demo internet, tests). Comma-separated in the environment.
     fetch_allow: Annotated[tuple[str, ...], NoDecode] = Field(default=())
+    # Ports the fetcher and monitor may connect to ("8080" or "8000-8099",
+    # comma-separated); anything else is refused as a likely SSRF probe.
+    fetch_allowed_ports: Annotated[tuple[str, ...], NoDecode] = Field(default=("80", "443"))
     # DNS resolvers as ip[:port] (comma-separated); empty means the system resolver.
     dns_servers: Annotated[tuple[str, ...], NoDecode] = Field(default=())
     dns_timeout_seconds: float = 3.0
@@ -98,7 +101,9 @@ class Settings(BaseSettings):
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
 
-    @field_validator("fetch_allow", "dns_servers", "connect_overrides", mode="before")
+    @field_validator(
+        "fetch_allow", "fetch_allowed_ports", "dns_servers", "connect_overrides", mode="before"
+    )
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -48,9 +48,11 @@ def judge(
 
     Every address is judged, not only the one connected to: a name that
     answers with one public and one private address must not get a chance to
-    reach the private one. Raises `GuardRefusal`. A routed host (an operator's
+    reach the private one. The URL's port is judged too (not a route's: routes
+    are the operator's). Raises `GuardRefusal`. A routed host (an operator's
     connect override) goes to its route, still only after its addresses passed.
     """
+    guard.check_port(host, port)
     for address in addresses:
         guard.check_address(host, address)
     if host in routes:

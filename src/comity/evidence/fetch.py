@@ -154,7 +154,7 @@ class Fetcher:
             max_redirects=settings.fetch_max_redirects,
         )
         return cls(
-            guard=Guard.from_entries(settings.fetch_allow),
+            guard=Guard.from_settings(settings),
             resolver=make_resolver(settings.dns_servers),
             limits=limits,
             routes=routes if routes is not None else parse_routes(settings.connect_overrides),

@@ -20,9 +20,13 @@ import dns.exception
 import dns.nameserver
 import dns.resolver
 
+from comity.core.errors import BadInput
+from comity.core.settings import Settings
 from comity.urls._addresses import Allowlist, IPAddress, non_public_reason, parse_allowlist
+from comity.urls._embedded import embedded_ipv4
 
 __all__ = [
+    "DEFAULT_PORTS",
     "METADATA_ADDRESSES",
     "METADATA_HOSTS",
     "DnsFailure",
@@ -30,6 +34,7 @@ __all__ = [
     "GuardRefusal",
     "Resolver",
     "make_resolver",
+    "parse_ports",
 ]
 
 # Instance-metadata services hand out cloud credentials: the classic SSRF prize.
@@ -67,19 +72,54 @@ class DnsFailure(Exception):
     """The host name could not be resolved."""
 
 
-def _embedded_v4(address: IPAddress) -> IPAddress:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
+def _reached(address: IPAddress) -> list[IPAddress]:
+    """`address` and every IPv4 address it embeds (NAT64, SIIT, 6to4, Teredo...)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        return [address, *(v4 for v4, _ in embedded_ipv4(address))]
+    return [address]
+
+
+def parse_ports(entries: Sequence[str]) -> frozenset[range]:
+    """COMITY_FETCH_ALLOWED_PORTS entries `443` or `8000-8099` -> port ranges."""
+    ranges: set[range] = set()
+    for entry in entries:
+        low, sep, high = entry.strip().partition("-")
+        if not low.isdigit() or (sep and not high.isdigit()):
+            raise BadInput(
+                f"fetch_allowed_ports: {entry!r} is not a port or a range like 8000-8099"
+            )
+        first, last = int(low), int(high) if sep else int(low)
+        if not 1 <= first <= last <= 65535:
+            raise BadInput(f"fetch_allowed_ports: {entry!r} is outside 1-65535")
+        ranges.add(range(first, last + 1))
+    return frozenset(ranges)
+
+
+# Web content lives on the two standard ports; any other port on a public host
+# is more likely an SSRF probe of a service (SMTP, Redis, an admin console).
+DEFAULT_PORTS = ("80", "443")
 
 
 @dataclass(frozen=True)
 class Guard:
     allow: Allowlist
+    ports: frozenset[range] = parse_ports(DEFAULT_PORTS)
 
     @classmethod
-    def from_entries(cls, entries: Sequence[str]) -> Guard:
-        return cls(parse_allowlist(entries))
+    def from_entries(cls, entries: Sequence[str], ports: Sequence[str] = DEFAULT_PORTS) -> Guard:
+        return cls(parse_allowlist(entries), parse_ports(ports))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Guard:
+        return cls.from_entries(settings.fetch_allow, settings.fetch_allowed_ports)
+
+    def check_port(self, host: str, port: int) -> None:
+        """Refuse a port outside the allowed ones (80 and 443 unless settings say more)."""
+        if not any(port in allowed for allowed in self.ports):
+            raise GuardRefusal(
+                f"{host}:{port}: port {port} is not fetched "
+                "(only 80 and 443; COMITY_FETCH_ALLOWED_PORTS can permit more)"
+            )
 
     def _exactly_allowed(self, address: IPAddress) -> bool:
         return any(
@@ -96,9 +136,9 @@ class Guard:
 
     def check_address(self, host: str, address: IPAddress) -> None:
         """Refuse `address` (reached as `host`) unless it is public or allowlisted."""
-        plain = _embedded_v4(address)
-        if plain in METADATA_ADDRESSES and not self._exactly_allowed(plain):
-            raise GuardRefusal(f"{host} -> {address} is a cloud metadata address")
+        for plain in _reached(address):
+            if plain in METADATA_ADDRESSES and not self._exactly_allowed(plain):
+                raise GuardRefusal(f"{host} -> {address} is a cloud metadata address")
         why = non_public_reason(address)
         if why is None:
             return

@@ -41,7 +41,7 @@ def hooks_from_settings(
         timeout=min(settings.fetch_timeout_seconds, 10.0),
         max_bytes=settings.fetch_max_bytes,
     )
-    guard = Guard.from_entries(settings.fetch_allow)
+    guard = Guard.from_settings(settings)
     resolver = make_resolver(settings.dns_servers)
 
     def prober() -> Prober:

@@ -16,6 +16,7 @@ from functools import lru_cache
 import idna
 
 from comity.core.errors import BadInput
+from comity.urls._embedded import embedded_ipv4
 
 __all__ = ["Allowlist", "IPAddress", "non_public_reason", "parse_allowlist"]
 
@@ -42,7 +43,6 @@ _RANGES: tuple[tuple[_Network, str], ...] = tuple(
         ("240.0.0.0/4", "reserved (RFC 1112)"),
         ("::/128", "unspecified (RFC 4291)"),
         ("::1/128", "loopback (RFC 4291)"),
-        ("64:ff9b:1::/48", "local-use NAT64 (RFC 8215)"),
         ("100::/64", "discard-only (RFC 6666)"),
         ("2001:db8::/32", "documentation (RFC 3849)"),
         ("3fff::/20", "documentation (RFC 9637)"),
@@ -53,20 +53,22 @@ _RANGES: tuple[tuple[_Network, str], ...] = tuple(
     )
 )
 
-_SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
-
 
 def non_public_reason(address: IPAddress) -> str | None:
     """Why `address` is not publicly routable, or None when it is."""
-    if isinstance(address, ipaddress.IPv6Address):
-        # An IPv4 address wrapped in IPv6 reaches the same host: judge the inner one.
-        inner = address.ipv4_mapped or (address.sixtofour if address in _SIX_TO_FOUR else None)
-        if inner is not None:
-            why = non_public_reason(inner)
-            return None if why is None else f"{why}, embedded in IPv6"
     for network, why in _RANGES:
         if address in network:
             return why
+    if isinstance(address, ipaddress.IPv6Address):
+        # An IPv4 address wrapped in IPv6 (NAT64, SIIT, mapped, compatible, 6to4,
+        # Teredo) reaches that IPv4 host: judge every one it can reach, by itself.
+        inner = embedded_ipv4(address)
+        for v4, how in inner:
+            reason = non_public_reason(v4)
+            if reason is not None:
+                return f"{reason}, {v4} embedded in IPv6 by {how}"
+        if inner:
+            return None
     if not address.is_global:
         return "not globally routable (IANA special-purpose registry)"
     return None
