@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from comity.law._index import index_of
 from comity.law.engine import assess
 from comity.law.kb.loader import load_kb
+from comity.law.model import in_force
 
 KB = load_kb()
 INDEX = index_of(KB)
@@ -85,10 +86,22 @@ def test_a_period_plan_holds_for_every_date_in_the_period(
     plan = INDEX.entries(jur, conduct, bucket, second)  # the plan made from `first`
     direct = KB.offences.get((jur, conduct), ())
     assert [e.version for e in plan] == [p.version_on(second) for p in direct]
-    constraints = [c for c in KB.constraints.get((jur, conduct), ()) if c.version_on(second)]
     for entry in plan:
-        assert [c.id for c, _ in entry.constraints] == [c.id for c in constraints]
-        assert [v for _, v in entry.constraints] == [c.version_on(second) for c in constraints]
+        ident = entry.provision.id
+        constraints = [
+            c
+            for c in KB.constraints.get((jur, ident), ())
+            if c.limits(ident, conduct) and c.version_on(second)
+        ]
+        assert [lim.constraint.id for lim in entry.constraints] == [c.id for c in constraints]
+        assert [lim.version for lim in entry.constraints] == [
+            c.version_on(second) for c in constraints
+        ]
+        assert entry.excluded == {
+            e.purpose: e
+            for e in reversed(entry.provision.exclusions)
+            if in_force(e.start, e.end, second)
+        }
     jurisdiction = KB.jurisdictions[jur]
     assert INDEX.eu_member(jur, bucket, first) == (
         jur != "EU" and jurisdiction.member_of("EU", second)

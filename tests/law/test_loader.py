@@ -80,6 +80,28 @@ def test_a_broken_root_refuses_to_load(tmp_path: Path) -> None:
     assert "provisions.yaml:" in info.value.message and "terrorism.threats" in info.value.message
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "needle"),
+    [
+        ("  - fact: violence\n    value: true", "  - fact: violent\n    value: true", "violent"),
+        ("  - fact: violence\n    value: true", "  - fact: violence\n    value: maybe", "maybe"),
+        ("[terrorism.glorification]\n    reason", "[glory]\n    reason", "glory"),
+    ],
+)
+def test_an_implied_fact_must_name_a_known_fact_value_and_conduct(
+    tmp_path: Path, old: str, new: str, needle: str
+) -> None:
+    root = tmp_path / "kb"
+    shutil.copytree(DEFAULT_ROOT, root)
+    path = root / "_vocabulary.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    errors = validate_path(root)
+    assert [e.kind for e in errors] == ["bad_implied_fact"], [str(e) for e in errors]
+    assert "_vocabulary.yaml:" in str(errors[0]) and needle in errors[0].message
+
+
 def test_digest_changes_with_content(tmp_path: Path) -> None:
     root = tmp_path / "kb"
     shutil.copytree(DEFAULT_ROOT, root)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
+from comity.law.assessment import Assessment
 from comity.law.engine import assess
 from comity.law.kb.loader import DEFAULT_ROOT, load_kb
 from comity.law.kb.yamlio import read_yaml
@@ -41,6 +42,28 @@ def test_there_are_at_least_forty_kz_and_eu_scenarios() -> None:
     assert len({c.id for c in CASES}) == len(CASES), "scenario names must be unique per folder"
 
 
+def _check_principles(result: Assessment, expect: dict[str, Any]) -> None:
+    """The second-edition keys: limits and their exceptions, general provisions,
+    implied facts and contradictions, the version used."""
+    rows = result.host_provisions
+    applied = {f"{p.id}:{c.constraint.id}" for p in rows for c in p.constraints}
+    lifted = {
+        f"{p.id}:{c.exception.id}" for p in rows for c in p.constraints if c.exception is not None
+    }
+    assert set(expect.get("constraint_exceptions", [])) <= lifted, sorted(lifted)
+    assert set(expect.get("constraints_applied", [])) <= applied, sorted(applied)
+    assert not set(expect.get("constraints_not_applied", [])) & applied, sorted(applied)
+    general = {p.id for p in rows if p.general is not None and p.matched}
+    assert set(expect.get("general_provisions", [])) <= general, sorted(general)
+    if "implied_facts" in expect:
+        assert {f for f, _, _ in result.implied} == set(expect["implied_facts"])
+    if "contradictions" in expect:
+        assert {f for f, *_ in result.contradictions} == set(expect["contradictions"])
+    versions = {p.id: str(p.in_force_from) for p in rows}
+    for ident, start in expect.get("version_from", {}).items():
+        assert versions.get(ident) == start, versions
+
+
 @pytest.mark.parametrize("scenario", CASES)
 def test_scenario(scenario: dict[str, Any]) -> None:
     kb = load_kb()
@@ -71,6 +94,7 @@ def test_scenario(scenario: dict[str, Any]) -> None:
         assert set(result.missing_facts) == set(expect["missing_facts"])
     if "exclusions" in expect:
         assert {e.purpose for e in result.exclusions} == set(expect["exclusions"])
+    _check_principles(result, expect)
     assert set(expect.get("channels", [])) <= set(codes), codes
     assert not set(expect.get("channels_exclude", [])) & set(codes), codes
     if "first_channel" in expect:

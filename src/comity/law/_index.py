@@ -15,30 +15,45 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import MappingProxyType
+from typing import NamedTuple
 
+from comity.law.elements import Check, compile_check
 from comity.law.model import (
     ChannelOffer,
     ChannelSpec,
     Constraint,
+    ConstraintException,
     Exclusion,
     KnowledgeBase,
+    Node,
     Provision,
+    Reach,
     Treaty,
     Version,
     in_force,
 )
 
-__all__ = ["ChannelPlan", "Entry", "Index", "OfferPlan", "index_of"]
+__all__ = ["ChannelPlan", "Entry", "Index", "Limit", "OfferPlan", "index_of"]
+
+
+class Limit(NamedTuple):
+    """A constraint in force that limits one provision, with the exceptions that lift it."""
+
+    constraint: Constraint
+    version: Version
+    exceptions: tuple[ConstraintException, ...]  # those applying to this provision
+    check: Check  # the limit's `requires`, or any of its exceptions, holds
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Entry:
-    """One provision as it stands in one bucket, with the constraints that limit it."""
+    """One provision as it stands in one bucket for one conduct, with its limits."""
 
     provision: Provision
     version: Version | None  # None: not in force in this bucket
-    constraints: tuple[tuple[Constraint, Version], ...]  # each with its version in force
-    excluded: MappingProxyType[str, Exclusion]  # purpose -> first exclusion naming it
+    constraints: tuple[Limit, ...]
+    excluded: MappingProxyType[str, Exclusion]  # purpose -> first exclusion in force naming it
+    reach: Reach | None = None  # set when the provision is general and filed under another code
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -60,11 +75,22 @@ class ChannelPlan:
     governmental: tuple[str, ...]
 
 
-def _excluded(exclusions: tuple[Exclusion, ...]) -> MappingProxyType[str, Exclusion]:
+def _excluded(exclusions: tuple[Exclusion, ...], on: date) -> MappingProxyType[str, Exclusion]:
     out: dict[str, Exclusion] = {}
     for e in exclusions:
-        out.setdefault(e.purpose, e)  # the first one wins, as `next(...)` did
+        if in_force(e.start, e.end, on):
+            out.setdefault(e.purpose, e)  # the first one wins, as `next(...)` did
     return MappingProxyType(out)
+
+
+def _limit(constraint: Constraint, version: Version, provision: str) -> Limit:
+    exceptions = tuple(
+        e for e in constraint.exceptions if not e.applies_to or provision in e.applies_to
+    )
+    if not exceptions:
+        return Limit(constraint, version, (), version.check)
+    either = Node("any", (version.elements, *(e.when for e in exceptions)))
+    return Limit(constraint, version, exceptions, compile_check(either))
 
 
 def _breaks(kb: KnowledgeBase) -> tuple[date, ...]:
@@ -82,6 +108,11 @@ def _breaks(kb: KnowledgeBase) -> tuple[date, ...]:
             add(m.start, m.end)
         for c in jur.channels:
             add(c.start, c.end)
+            for e in c.exclusions:
+                add(e.start, e.end)
+        for p in jur.provisions:
+            for e in p.exclusions:
+                add(e.start, e.end)
         for t in jur.treaties:
             add(t.start, t.end)
         for versions in (
@@ -118,13 +149,18 @@ class Index:
         found = self._entries.get(key)
         if found is None:
             kb = self.kb
-            cons = tuple(
-                (c, v)
-                for c in kb.constraints.get((jur, conduct), ())
-                if (v := c.version_on(on)) is not None
-            )
             found = tuple(
-                Entry(p, p.version_on(on), cons, _excluded(p.exclusions))
+                Entry(
+                    p,
+                    p.version_on(on),
+                    tuple(
+                        _limit(c, v, p.id)
+                        for c in kb.constraints.get((jur, p.id), ())
+                        if c.limits(p.id, conduct) and (v := c.version_on(on)) is not None
+                    ),
+                    _excluded(p.exclusions, on),
+                    p.reach_for(conduct),
+                )
                 for p in kb.offences.get((jur, conduct), ())
             )
             self._entries[key] = found
@@ -166,7 +202,11 @@ class Index:
                 if definition is None or conduct not in definition.conducts:
                     continue
                 scope.append(
-                    (definition, definition.version_on(on), _excluded(definition.exclusions))
+                    (
+                        definition,
+                        definition.version_on(on),
+                        _excluded(definition.exclusions, on),
+                    )
                 )
             jur = kb.jurisdictions.get(offer.jurisdiction)
             authority = None
@@ -177,7 +217,9 @@ class Index:
             ):
                 a = jur.authorities[offer.authority]
                 authority = {"id": a.id, "name": a.name, "name_en": a.name_en or a.name}
-            offers.append(OfferPlan(offer, _excluded(offer.exclusions), tuple(scope), authority))
+            offers.append(
+                OfferPlan(offer, _excluded(offer.exclusions, on), tuple(scope), authority)
+            )
         treaties = tuple(
             t
             for t in kb.treaties_by_party.get(host, ())

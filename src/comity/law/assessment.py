@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from comity.law.elements import leaf_result
-from comity.law.model import Leaf, Source, TimeLimit
+from comity.law.model import Constraint, ConstraintException, Leaf, Source, TimeLimit
 
 if TYPE_CHECKING:
     from comity.law._verdict import Verdict
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Assessment",
     "ChannelStat",
+    "ConstraintApplied",
     "ElementResult",
     "ExclusionApplied",
     "ProvisionResult",
@@ -37,6 +38,29 @@ class ChannelStat:
     success_rate: float
     median_days: float
     count: int
+
+
+class ConstraintApplied(NamedTuple):
+    """A limit applied to a provision: its own test, the result with its exceptions,
+    and the exception that lifted it, if one did."""
+
+    constraint: Constraint
+    result: str  # true | false | unknown: the limit is satisfied (or lifted)
+    requires: str  # the limit's own test, without its exceptions
+    exception: ConstraintException | None
+
+    def to_json(self) -> dict[str, Any]:
+        c, e = self.constraint, self.exception
+        return {
+            "id": c.id,
+            "citation": c.citation,
+            "source": c.source.to_json(),
+            "result": self.result,
+            "requires": self.requires,
+            "exception": None
+            if e is None
+            else {"id": e.id, "citation": e.citation, "source": e.source.to_json()},
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +94,14 @@ class ProvisionResult:
     # which keeps the engine fast when only the outcome is needed
     leaves: tuple[tuple[Leaf, str], ...]
     facts: Mapping[str, Any]
-    constraints: tuple[tuple[str, str, Source, str], ...]  # id, citation, source, result
+    constraints: tuple[ConstraintApplied, ...]
     missing_facts: tuple[str, ...]
     confidence: str
     note: str | None
     max_penalty: str | None
     in_force_from: date | None
+    # a general provision reaching a conduct it is not filed under: (filed under, why)
+    general: tuple[tuple[str, ...], str] | None = None
 
     @property
     def matched(self) -> bool:
@@ -101,10 +127,10 @@ class ProvisionResult:
             "status": self.status,
             "reason": self.reason,
             "elements": [e.to_json() for e in self.elements],
-            "constraints": [
-                {"id": i, "citation": c, "source": s.to_json(), "result": r}
-                for i, c, s, r in self.constraints
-            ],
+            "constraints": [c.to_json() for c in self.constraints],
+            "general": None
+            if self.general is None
+            else {"filed_under": list(self.general[0]), "reason": self.general[1]},
             "missing_facts": list(self.missing_facts),
             "confidence": self.confidence,
             "note": self.note,
@@ -180,22 +206,36 @@ class Assessment:
     missing_facts: tuple[str, ...]
     kb_version: str
     verdict: Verdict = field(repr=False)
+    # facts the conduct implies, not given: (fact, value, reason)
+    implied: tuple[tuple[str, Any, str], ...] = ()
+    # facts given against what the conduct implies, kept as given: (fact, given, implied, reason)
+    contradictions: tuple[tuple[str, Any, Any, str], ...] = ()
+
+    @property
+    def decided_facts(self) -> dict[str, Any]:
+        """The facts the engine decided on: those given, plus those implied."""
+        out = dict(self.facts)
+        for fact, value, _ in self.implied:
+            out[fact] = value
+        return out
 
     @property
     def host_provisions(self) -> tuple[ProvisionResult, ...]:
-        return self.verdict.host_provisions(dict(self.facts), self.date, self.host, self.requesting)
+        return self.verdict.host_provisions(
+            self.decided_facts, self.date, self.host, self.requesting
+        )
 
     @property
     def requesting_provisions(self) -> tuple[ProvisionResult, ...]:
-        return self.verdict.requesting_provisions(dict(self.facts), self.date, self.requesting)
+        return self.verdict.requesting_provisions(self.decided_facts, self.date, self.requesting)
 
     @property
     def eu_layer(self) -> tuple[ProvisionResult, ...]:
-        return self.verdict.eu_layer(dict(self.facts), self.date, self.requesting)
+        return self.verdict.eu_layer(self.decided_facts, self.date, self.requesting)
 
     @property
     def exclusions(self) -> tuple[ExclusionApplied, ...]:
-        return self.verdict.exclusions(dict(self.facts))
+        return self.verdict.exclusions(self.decided_facts)
 
     @property
     def channels(self) -> tuple[RankedChannel, ...]:
@@ -218,7 +258,7 @@ class Assessment:
         )
 
     def to_json(self) -> dict[str, Any]:
-        facts = dict(self.facts)
+        facts = self.decided_facts
         on = self.date
         channels = self.channels
         limits = [
@@ -235,7 +275,12 @@ class Assessment:
             "date": on.isoformat(),
             "role": self.role,
             "priority": self.priority,
-            "facts": facts,
+            "facts": dict(self.facts),
+            "implied_facts": [{"fact": f, "value": v, "reason": r} for f, v, r in self.implied],
+            "contradictions": [
+                {"fact": f, "given": g, "implied": v, "reason": r, "kept": "given"}
+                for f, g, v, r in self.contradictions
+            ],
             "host_provisions": [
                 p.to_json() for p in verdict.host_provisions(facts, on, self.host, self.requesting)
             ],

@@ -22,7 +22,7 @@ from comity.law.countries import normalise_code
 from comity.law.evaluate import run_entry
 from comity.law.model import KnowledgeBase
 
-__all__ = ["assess", "check_facts", "parse_date"]
+__all__ = ["assess", "check_facts", "implied_facts", "parse_date"]
 
 _TRUE = {"true", "yes", "1", "y"}
 _FALSE = {"false", "no", "0", "n"}
@@ -69,6 +69,36 @@ def check_facts(kb: KnowledgeBase, facts: Mapping[str, Any]) -> dict[str, Any]:
                 )
             out[name] = value
     return out
+
+
+def implied_facts(
+    kb: KnowledgeBase, conduct: str, facts: Mapping[str, Any]
+) -> tuple[dict[str, Any], tuple[tuple[str, Any, str], ...], tuple[tuple[str, Any, Any, str], ...]]:
+    """The facts the engine decides on: those given, plus those the conduct implies.
+
+    Returns (effective facts, implied (fact, value, reason), contradictions (fact,
+    given, implied, reason)). A fact given explicitly is never overridden: where it
+    contradicts what the conduct implies, it is kept and the contradiction flagged.
+    """
+    rules = kb.memo.get("implied", {}).get(conduct)
+    if rules is None:
+        table = kb.memo.setdefault("implied", {})
+        rules = table[conduct] = tuple(
+            r for r in kb.vocabulary.implied_facts if conduct in r.conducts
+        )
+    if not rules:
+        return dict(facts), (), ()
+    out = dict(facts)
+    added = []
+    clashes = []
+    for rule in rules:
+        given = facts.get(rule.fact)
+        if given is None:
+            out[rule.fact] = rule.value
+            added.append((rule.fact, rule.value, rule.reason))
+        elif given != rule.value:
+            clashes.append((rule.fact, given, rule.value, rule.reason))
+    return out, tuple(added), tuple(clashes)
 
 
 def _choice(value: str, valid: Mapping[str, Any] | tuple[str, ...], field: str) -> str:
@@ -220,11 +250,12 @@ def assess(
     requesting = normalise_code(requesting, field="requesting", allow_eu=False)
     clean = check_facts(kb, facts)
     items = tuple(sorted(clean.items()))
+    effective, implied, clashes = implied_facts(kb, conduct, clean)
     index = index_of(kb)
     bucket = index.bucket(on)
     args = {
         "conduct": conduct,
-        "facts": clean,
+        "facts": effective,
         "host": host,
         "requesting": requesting,
         "on": on,
@@ -251,4 +282,6 @@ def assess(
         missing_facts=verdict.missing_facts,
         kb_version=kb.digest,
         verdict=verdict,
+        implied=implied,
+        contradictions=clashes,
     )

@@ -14,13 +14,17 @@ from datetime import date
 from typing import Any
 
 from comity.law._index import Entry
-from comity.law.assessment import ProvisionResult, Status
+from comity.law.assessment import ConstraintApplied, ProvisionResult, Status
 from comity.law.elements import leaf_result
 from comity.law.model import Leaf
 
 __all__ = ["explain_entry", "run_entry"]
 
 _NONE: tuple[str, ...] = ()
+
+
+def _tv(value: bool | None) -> str:
+    return "unknown" if value is None else ("true" if value else "false")
 
 
 def run_entry(entry: Entry, facts: Mapping[str, Any], foreign: bool) -> tuple[str, tuple[str, ...]]:
@@ -30,6 +34,13 @@ def run_entry(entry: Entry, facts: Mapping[str, Any], foreign: bool) -> tuple[st
         return "not_in_force", _NONE
     provision = entry.provision
     value, unknown = version.check(facts)
+    reach = entry.reach
+    if reach is not None and reach.check is not None and value is not False:
+        rvalue, runknown = reach.check(facts)
+        if rvalue is False:
+            value, unknown = False, _NONE
+        elif rvalue is None:
+            value, unknown = None, (*unknown, *runknown)
     if provision.requires_host_designation:
         designated = facts.get("designated_in_host")
         if designated is None:
@@ -37,8 +48,8 @@ def run_entry(entry: Entry, facts: Mapping[str, Any], foreign: bool) -> tuple[st
                 value, unknown = None, (*unknown, "designated_in_host")
         elif designated is not True:
             value, unknown = False, _NONE
-    for _, cversion in entry.constraints:
-        cvalue, cunknown = cversion.check(facts)
+    for limit in entry.constraints:
+        cvalue, cunknown = limit.check(facts)
         if cvalue is False:
             value, unknown = False, _NONE
         elif cvalue is None and value is not False:
@@ -91,6 +102,19 @@ def explain_entry(
     leaves: list[tuple[Leaf, str]] = [(leaf, provision.id) for leaf in version.leaves]
     value, unknown = version.check(facts)
     reasons: list[str] = []
+    reach = entry.reach
+    if reach is not None:
+        reasons.append(
+            f"general provision filed under {', '.join(sorted(provision.conducts))}: "
+            + reach.reason
+        )
+        leaves.extend((leaf, "general") for leaf in reach.leaves)
+        if reach.check is not None and value is not False:
+            rvalue, runknown = reach.check(facts)
+            if rvalue is False:
+                value, unknown = False, ()
+            elif rvalue is None:
+                value, unknown = None, (*unknown, *runknown)
     status: Status
     purpose = facts.get("purpose")
     excluded = entry.excluded.get(purpose) if isinstance(purpose, str) else None
@@ -103,18 +127,20 @@ def explain_entry(
         elif designated is not True:
             value, unknown = False, ()
             reasons.append(f"applies only to organisations banned or designated by {host}")
-    constraint_rows: list[tuple[str, str, Any, str]] = []
-    for constraint, cversion in entry.constraints:
-        cvalue, cunknown = cversion.check(facts)
-        constraint_rows.append(
-            (
-                constraint.id,
-                constraint.citation,
-                constraint.source,
-                "unknown" if cvalue is None else ("true" if cvalue else "false"),
-            )
-        )
-        leaves.extend((leaf, constraint.id) for leaf in cversion.leaves)
+    constraint_rows: list[ConstraintApplied] = []
+    for limit in entry.constraints:
+        constraint = limit.constraint
+        cvalue, cunknown = limit.check(facts)
+        own, _ = limit.version.check(facts)
+        lifted = None
+        if own is not True:
+            lifted = next((e for e in limit.exceptions if e.check(facts)[0] is True), None)
+        constraint_rows.append(ConstraintApplied(constraint, _tv(cvalue), _tv(own), lifted))
+        leaves.extend((leaf, constraint.id) for leaf in limit.version.leaves)
+        for exception in limit.exceptions:
+            leaves.extend((leaf, exception.id) for leaf in exception.leaves)
+        if lifted is not None:
+            reasons.append(f"{constraint.citation} does not apply: {lifted.citation}")
         if cvalue is False:
             value, unknown = False, ()
             reasons.append(f"limited by {constraint.citation}")
@@ -152,4 +178,5 @@ def explain_entry(
         missing_facts=tuple(dict.fromkeys(unknown)) if status == "conditional" else (),
         max_penalty=version.max_penalty.text if version.max_penalty else None,
         in_force_from=version.start,
+        general=None if reach is None else (tuple(sorted(provision.conducts)), reach.reason),
     )

@@ -12,9 +12,11 @@ __all__ = [
     "ChannelOffer",
     "ChannelSpec",
     "Constraint",
+    "ConstraintException",
     "Exclusion",
     "Expr",
     "FactSpec",
+    "ImpliedFact",
     "Jurisdiction",
     "KnowledgeBase",
     "Leaf",
@@ -22,6 +24,7 @@ __all__ = [
     "Node",
     "Penalty",
     "Provision",
+    "Reach",
     "Source",
     "TimeLimit",
     "Treaty",
@@ -93,6 +96,31 @@ class Exclusion:
     purpose: str
     source: Source
     note: str | None = None
+    start: date | None = None  # an exclusion added to the law later is dated
+    end: date | None = None
+
+
+Check = Callable[[Mapping[str, Any]], tuple[bool | None, tuple[str, ...]]]
+
+
+def _no_check(facts: Mapping[str, Any]) -> tuple[bool | None, tuple[str, ...]]:
+    return None, ()
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """A general provision filed under one conduct that also reaches others.
+
+    Why: conduct codes overlap in law (a public call to join a terrorist group is
+    a public incitement to an offence). `requires` adds the elements that make the
+    other conduct fall within the provision (e.g. a call to violence), if any.
+    """
+
+    conducts: frozenset[str]
+    reason: str
+    requires: Expr | None = None
+    leaves: tuple[Leaf, ...] = ()
+    check: Check | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +139,34 @@ class Provision:
     confidence: str
     note: str | None
     versions: tuple[Version, ...]
+    reaches: tuple[Reach, ...] = ()
 
     def version_on(self, on: date) -> Version | None:
         for version in self.versions:
             if in_force(version.start, version.end, on):
                 return version
         return None
+
+    def reach_for(self, conduct: str) -> Reach | None:
+        """How the provision reaches a conduct it is not filed under (None: it does not)."""
+        if conduct in self.conducts:
+            return None
+        return next((r for r in self.reaches if conduct in r.conducts), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ConstraintException:
+    """A case where the limit does not apply (e.g. speech coordinated with a designated
+    organisation is not protected advocacy): the provision then stands on its elements."""
+
+    id: str
+    citation: str
+    source: Source
+    when: Expr
+    leaves: tuple[Leaf, ...]
+    applies_to: frozenset[str]  # provision ids; empty: every provision the limit applies to
+    note: str | None = None
+    check: Check = field(default=_no_check, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +176,15 @@ class Constraint:
     citation: str
     title: str
     source: Source
-    conducts: frozenset[str]
+    conducts: frozenset[str]  # empty: every conduct the provisions are evaluated for
     confidence: str
     note: str | None
     versions: tuple[Version, ...]  # `elements` holds the constraint's `requires`
+    applies_to: frozenset[str] = frozenset()  # the provision ids it limits
+    exceptions: tuple[ConstraintException, ...] = ()
+
+    def limits(self, provision: str, conduct: str) -> bool:
+        return provision in self.applies_to and (not self.conducts or conduct in self.conducts)
 
     def version_on(self, on: date) -> Version | None:
         for version in self.versions:
@@ -229,6 +284,18 @@ class Jurisdiction:
 
 
 @dataclass(frozen=True, slots=True)
+class ImpliedFact:
+    """A fact that a conduct code implies (ASSESSMENT.md, principles): it holds
+    without being given, unless it is given explicitly (then it is kept and the
+    contradiction is flagged)."""
+
+    fact: str
+    value: Any
+    conducts: frozenset[str]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class FactSpec:
     name: str
     type: Literal["bool", "string"]
@@ -262,6 +329,7 @@ class Vocabulary:
     organisations: Mapping[str, str]
     authority_roles: tuple[str, ...]
     legal_systems: tuple[str, ...]
+    implied_facts: tuple[ImpliedFact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -270,7 +338,9 @@ class KnowledgeBase:
     jurisdictions: Mapping[str, Jurisdiction]
     digest: str
     root: str
-    # (jurisdiction, conduct) -> offences / definitions / constraints: the engine's indexes
+    # the engine's indexes: (jurisdiction, conduct) -> offences filed under the conduct,
+    # then general ones reaching it; definitions by id; (jurisdiction, provision id) ->
+    # the constraints that limit that provision
     offences: Mapping[tuple[str, str], tuple[Provision, ...]] = field(repr=False)
     definitions: Mapping[str, Provision] = field(repr=False)
     constraints: Mapping[tuple[str, str], tuple[Constraint, ...]] = field(repr=False)

@@ -83,7 +83,13 @@ def show_jurisdiction(*, kb: KnowledgeBase, code: str) -> dict[str, Any]:
                 "conducts": sorted(p.conducts),
                 "protects": p.protects,
                 "requires_host_designation": p.requires_host_designation,
-                "exclusions": [e.purpose for e in p.exclusions],
+                "exclusions": [
+                    {"purpose": e.purpose, "from": _d(e.start), "to": _d(e.end)}
+                    for e in p.exclusions
+                ],
+                "reaches": [
+                    {"conducts": sorted(r.conducts), "reason": r.reason} for r in p.reaches
+                ],
                 "confidence": p.confidence,
                 "note": p.note,
                 "source": p.source.to_json(),
@@ -104,7 +110,17 @@ def show_jurisdiction(*, kb: KnowledgeBase, code: str) -> dict[str, Any]:
                 "id": c.id,
                 "citation": c.citation,
                 "title": c.title,
+                "applies_to": sorted(c.applies_to),
                 "conducts": sorted(c.conducts),
+                "unless": [
+                    {
+                        "id": e.id,
+                        "citation": e.citation,
+                        "applies_to": sorted(e.applies_to),
+                        "when": [leaf.label for leaf in e.leaves],
+                    }
+                    for e in c.exceptions
+                ],
                 "confidence": c.confidence,
                 "source": c.source.to_json(),
             }

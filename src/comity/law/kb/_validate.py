@@ -117,31 +117,58 @@ def read_vocab(root: Path, errors: list[KBError]) -> dict[str, Any] | None:
     path = root / "_vocabulary.yaml"
     data, errs = read_yaml(path, display=display(path))
     errors.extend(errs or _schema_errors("vocabulary", data, display(path)))
+    if not errors:
+        errors.extend(_implied_errors(data, display(path)))
     return None if errors else dict(data)
+
+
+def _implied_errors(vocab: Any, shown: str) -> list[KBError]:
+    """`implied_facts` name known facts, with a value of the fact's type, and known conducts."""
+    out: list[KBError] = []
+    facts, conducts = vocab["facts"], vocab["conducts"]
+    for rule in vocab.get("implied_facts", []):
+        spec = facts.get(rule["fact"])
+        line = rule.line
+        if spec is None:
+            out.append(KBError(shown, line, "bad_implied_fact", f"unknown fact '{rule['fact']}'"))
+            continue
+        value = rule["value"]
+        ok = isinstance(value, bool) if spec["type"] == "bool" else value in spec["values"]
+        if not ok:
+            out.append(
+                KBError(
+                    shown,
+                    line,
+                    "bad_implied_fact",
+                    f"implied value {value!r} is not valid for fact '{rule['fact']}'",
+                )
+            )
+        out.extend(
+            KBError(shown, line, "bad_implied_fact", f"unknown conduct code '{code}'")
+            for code in rule["conducts"]
+            if code not in conducts
+        )
+    return out
 
 
 def check_all(
     vocab: dict[str, Any], parsed: list[Parsed], errors: list[KBError], context_ids: set[str]
 ) -> None:
     ids: dict[str, str] = {}
-    scope_refs: list[tuple[str, int, str]] = []
+    refs: list[tuple[str, int, str, str]] = []  # file, line, provision id, who names it
     provision_ids: set[str] = set(context_ids)
     for item in parsed:
         ctx = CheckContext(vocab=vocab, display=item.display, folder=item.folder, ids=ids)
         CHECKS[item.kind](ctx, item.data)
         errors.extend(ctx.errors)
-        scope_refs.extend(ctx.scope_refs)
+        refs.extend((*r, "channel scope") for r in ctx.scope_refs)
+        refs.extend((*r, "constraint applies_to") for r in ctx.applies_refs)
         if item.kind == "provisions":
             provision_ids.update(p["id"] for p in item.data["provisions"])
-    for shown, line, ref in scope_refs:
+    for shown, line, ref, who in refs:
         if ref not in provision_ids:
             errors.append(
-                KBError(
-                    shown,
-                    line,
-                    "unknown_provision",
-                    f"channel scope names unknown provision '{ref}'",
-                )
+                KBError(shown, line, "unknown_provision", f"{who} names unknown provision '{ref}'")
             )
 
 

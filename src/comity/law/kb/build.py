@@ -12,9 +12,11 @@ from comity.law.model import (
     ChannelOffer,
     ChannelSpec,
     Constraint,
+    ConstraintException,
     Exclusion,
     Expr,
     FactSpec,
+    ImpliedFact,
     Jurisdiction,
     KnowledgeBase,
     Leaf,
@@ -22,6 +24,7 @@ from comity.law.model import (
     Node,
     Penalty,
     Provision,
+    Reach,
     Source,
     TimeLimit,
     Treaty,
@@ -79,7 +82,47 @@ def _versions(raw: list[dict[str, Any]], key: str) -> tuple[Version, ...]:
 
 
 def _exclusions(raw: list[dict[str, Any]]) -> tuple[Exclusion, ...]:
-    return tuple(Exclusion(e["purpose"], _source(e["source"]), e.get("note")) for e in raw)
+    return tuple(
+        Exclusion(
+            e["purpose"], _source(e["source"]), e.get("note"), _d(e.get("from")), _d(e.get("to"))
+        )
+        for e in raw
+    )
+
+
+def _reaches(raw: list[dict[str, Any]]) -> tuple[Reach, ...]:
+    out = []
+    for r in raw:
+        expr = compile_expr(r["requires"]) if "requires" in r else None
+        out.append(
+            Reach(
+                conducts=frozenset(r["conducts"]),
+                reason=r["reason"],
+                requires=expr,
+                leaves=() if expr is None else _leaves(expr),
+                check=None if expr is None else compile_check(expr),
+            )
+        )
+    return tuple(out)
+
+
+def _exceptions(constraint: str, raw: list[dict[str, Any]]) -> tuple[ConstraintException, ...]:
+    out = []
+    for index, u in enumerate(raw, start=1):
+        expr = compile_expr(u["when"])
+        out.append(
+            ConstraintException(
+                id=u.get("id", f"{constraint}.exception{index}"),
+                citation=u["citation"],
+                source=_source(u["source"]),
+                when=expr,
+                leaves=_leaves(expr),
+                applies_to=frozenset(u.get("applies_to", [])),
+                note=u.get("note"),
+                check=compile_check(expr),
+            )
+        )
+    return tuple(out)
 
 
 def _provision(code: str, p: dict[str, Any]) -> Provision:
@@ -98,6 +141,7 @@ def _provision(code: str, p: dict[str, Any]) -> Provision:
         confidence=p["confidence"],
         note=p.get("note"),
         versions=_versions(p["versions"], "elements"),
+        reaches=_reaches(p.get("reaches", [])),
     )
 
 
@@ -108,10 +152,12 @@ def _constraint(code: str, c: dict[str, Any]) -> Constraint:
         citation=c["citation"],
         title=c["title"],
         source=_source(c["source"]),
-        conducts=frozenset(c["conducts"]),
+        conducts=frozenset(c.get("conducts", [])),
         confidence=c["confidence"],
         note=c.get("note"),
         versions=_versions(c["versions"], "requires"),
+        applies_to=frozenset(c["applies_to"]),
+        exceptions=_exceptions(c["id"], c.get("unless", [])),
     )
 
 
@@ -234,6 +280,10 @@ def build_vocabulary(v: dict[str, Any]) -> Vocabulary:
         organisations=MappingProxyType({k: o["name"] for k, o in v["organisations"].items()}),
         authority_roles=tuple(v["authority_roles"]),
         legal_systems=tuple(v["legal_systems"]),
+        implied_facts=tuple(
+            ImpliedFact(i["fact"], i["value"], frozenset(i["conducts"]), i["reason"])
+            for i in v.get("implied_facts", [])
+        ),
     )
 
 
@@ -254,9 +304,13 @@ def build_kb(
                 continue
             for conduct in p.conducts:
                 offences.setdefault((code, conduct), []).append(p)
+        for p in jur.provisions:  # general provisions after those filed under the conduct
+            for reach in p.reaches if p.kind == "offence" else ():
+                for conduct in sorted(reach.conducts - p.conducts):
+                    offences.setdefault((code, conduct), []).append(p)
         for c in jur.constraints:
-            for conduct in c.conducts:
-                constraints.setdefault((code, conduct), []).append(c)
+            for ident in sorted(c.applies_to):
+                constraints.setdefault((code, ident), []).append(c)
         for t in jur.treaties:
             treaties.setdefault(t.id, t)  # a treaty may be listed by each party; first wins
     return KnowledgeBase(

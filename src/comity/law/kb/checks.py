@@ -43,6 +43,7 @@ class CheckContext:
     ids: dict[str, str] = field(default_factory=dict)  # id -> "file:line" of first use
     errors: list[KBError] = field(default_factory=list)
     scope_refs: list[tuple[str, int, str]] = field(default_factory=list)  # file, line, id
+    applies_refs: list[tuple[str, int, str]] = field(default_factory=list)  # constraints'
 
     def err(self, line: int, kind: str, message: str) -> None:
         self.errors.append(KBError(self.display, line, kind, message))
@@ -105,7 +106,7 @@ def _check_purposes(ctx: CheckContext, items: MarkedList) -> None:
 
 
 def _check_conducts(ctx: CheckContext, node: MarkedDict) -> None:
-    for index, code in enumerate(node["conducts"]):
+    for index, code in enumerate(node.get("conducts", [])):
         if code not in ctx.vocab["conducts"]:
             ctx.err(
                 node["conducts"].item_lines[index],
@@ -193,15 +194,24 @@ def _check_leaf(ctx: CheckContext, leaf: MarkedDict) -> None:
         if "in" not in leaf or not isinstance(leaf["in"], list) or not leaf["in"]:
             ctx.err(line, "bad_expression", f"fact '{fact}' is a string: give `in: [...]`")
             return
-        values: Any = leaf["in"]  # a MarkedList (schema-checked)
-        for value, vline in zip(values, values.item_lines, strict=True):
-            if value not in spec["values"]:
-                ctx.err(
-                    vline,
-                    "unknown_fact_value",
-                    f"unknown value '{value}' for fact '{fact}'; valid: "
-                    + ", ".join(spec["values"]),
-                )
+        _outside(
+            ctx,
+            leaf["in"],
+            spec["values"],
+            "unknown_fact_value",
+            lambda value: (
+                f"unknown value '{value}' for fact '{fact}'; valid: " + ", ".join(spec["values"])
+            ),
+        )
+
+
+def _outside(
+    ctx: CheckContext, items: Any, valid: Any, kind: str, message: Callable[[str], str]
+) -> None:
+    """An error of `kind` on the line of each item of a MarkedList not in `valid`."""
+    for value, line in zip(items, items.item_lines, strict=True):
+        if value not in valid:
+            ctx.err(line, kind, message(value))
 
 
 def _check_dated_items(
@@ -213,12 +223,31 @@ def _check_dated_items(
     _check_periods(ctx, list(versions), what)
 
 
+def _check_reaches(ctx: CheckContext, provision: MarkedDict) -> None:
+    """A general provision's `reaches`: known conducts, not those it is filed under."""
+    for reach in provision.get("reaches", []):
+        _check_conducts(ctx, reach)
+        for code, line in zip(reach["conducts"], reach["conducts"].item_lines, strict=True):
+            if code in provision["conducts"]:
+                ctx.err(
+                    line,
+                    "bad_reach",
+                    f"provision {provision['id']} is filed under '{code}': "
+                    "`reaches` lists only the other conducts it covers",
+                )
+        if "requires" in reach:
+            check_expression(ctx, reach["requires"], _kline(reach, "requires"))
+
+
 def check_provisions(ctx: CheckContext, data: MarkedDict) -> None:
     _check_code(ctx, data, "jurisdiction")
     for provision in data["provisions"]:
         _check_id(ctx, provision)
         _check_conducts(ctx, provision)
+        _check_reaches(ctx, provision)
         _check_purposes(ctx, provision.get("exclusions", MarkedList()))
+        for exclusion in provision.get("exclusions", []):
+            _dates(ctx, exclusion)
         _check_confidence(ctx, provision, f"provision {provision['id']}")
         _check_dated_items(ctx, provision, "versions", f"provision {provision['id']}", "elements")
 
@@ -232,6 +261,28 @@ def check_constraints(ctx: CheckContext, data: MarkedDict) -> None:
         _check_dated_items(
             ctx, constraint, "versions", f"constraint {constraint['id']}", "requires"
         )
+        limited = constraint["applies_to"]
+        for ref, line in zip(limited, limited.item_lines, strict=True):
+            ctx.applies_refs.append((ctx.display, line, ref))
+        for exception in constraint.get("unless", []):
+            _check_exception(ctx, constraint, exception)
+
+
+def _check_exception(ctx: CheckContext, constraint: MarkedDict, exception: MarkedDict) -> None:
+    _check_id(ctx, exception)
+    _check_confidence(ctx, exception, f"exception {exception['id']}")
+    check_expression(ctx, exception["when"], _kline(exception, "when"))
+    limited = constraint["applies_to"]
+    _outside(
+        ctx,
+        exception.get("applies_to", MarkedList()),
+        limited,
+        "bad_exception",
+        lambda ref: (
+            f"exception {exception['id']} applies to '{ref}', which constraint "
+            f"{constraint['id']} does not limit; valid: " + ", ".join(limited)
+        ),
+    )
 
 
 def _each(data: MarkedDict, key: str) -> list[MarkedDict]:
