@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from comity.law.orgs.model import Register
 
 __all__ = [
     "Authority",
@@ -347,5 +350,13 @@ class KnowledgeBase:
     treaties: tuple[Treaty, ...] = field(repr=False)
     treaties_by_party: Mapping[str, tuple[Treaty, ...]] = field(repr=False)
     provisions_by_id: Mapping[str, Provision] = field(repr=False)
+    # the organisations register (knowledge/_organisations/), empty when the KB has none
+    register: Register = field(default_factory=lambda: _empty_register(), repr=False)
     # the engine's precomputed plans and result cache (comity.law._index), filled lazily
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+def _empty_register() -> Register:
+    from comity.law.orgs.model import Register  # the register's model imports this module
+
+    return Register.empty()

@@ -28,16 +28,20 @@ from typing import Any
 
 __all__ = ["default_cache_dir", "read_entry", "write_entry"]
 
-_FORMAT = 1
+_FORMAT = 2  # 2: the organisations register is part of an entry
 _KEEP = 8  # entries kept per cache directory (older knowledge-base versions are pruned)
 # the modules whose behaviour decides what a validated, built knowledge base is
 _CODE = (
     "kb/build.py",
+    "kb/_orgbuild.py",
+    "kb/_register.py",
     "kb/checks.py",
     "kb/loader.py",
     "kb/yamlio.py",
     "model.py",
     "countries.py",
+    "orgs/model.py",
+    "orgs/fold.py",
 )
 
 
@@ -83,13 +87,18 @@ def read_entry(cache_dir: Path | None, digest: str) -> dict[str, Any] | None:
         or data.get("code") != _code_hash()
         or not isinstance(data.get("vocabulary"), dict)
         or not isinstance(data.get("folders"), dict)
+        or not isinstance(data.get("register"), dict)
     ):
         return None
     return data
 
 
 def write_entry(
-    cache_dir: Path | None, digest: str, vocabulary: dict[str, Any], folders: dict[str, Any]
+    cache_dir: Path | None,
+    digest: str,
+    vocabulary: dict[str, Any],
+    folders: dict[str, Any],
+    register: dict[str, Any],
 ) -> None:
     """Write atomically (temporary file, then rename); a read-only home just skips it."""
     if cache_dir is None:
@@ -99,6 +108,7 @@ def write_entry(
         "code": _code_hash(),
         "vocabulary": vocabulary,
         "folders": folders,
+        "register": register,
     }
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)

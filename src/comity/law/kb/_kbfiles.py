@@ -6,10 +6,22 @@ import hashlib
 import os
 from pathlib import Path
 
-__all__ = ["DEFAULT_ROOT", "KINDS", "display", "files_of", "jurisdiction_dirs", "kb_digest"]
+__all__ = [
+    "DEFAULT_ROOT",
+    "KINDS",
+    "LISTS_FILE",
+    "REGISTER_DIR",
+    "display",
+    "files_of",
+    "jurisdiction_dirs",
+    "kb_digest",
+    "register_files",
+]
 
 DEFAULT_ROOT = Path(__file__).parent.parent / "knowledge"
 KINDS = ("jurisdiction", "provisions", "constraints")
+REGISTER_DIR = "_organisations"  # the organisations register, inside the root
+LISTS_FILE = "_lists.yaml"
 
 
 def display(path: Path) -> str:
@@ -27,12 +39,21 @@ def files_of(folder: Path) -> list[Path]:
     return [folder / f"{kind}.yaml" for kind in KINDS if (folder / f"{kind}.yaml").exists()]
 
 
+def register_files(folder: Path) -> list[Path]:
+    """`_lists.yaml` first, then one file per organisation, by name; none without the folder."""
+    if not folder.is_dir():
+        return []
+    orgs = sorted(p for p in folder.glob("*.yaml") if p.name != LISTS_FILE)
+    return [folder / LISTS_FILE, *orgs] if (folder / LISTS_FILE).exists() else orgs
+
+
 def kb_digest(root: Path) -> str:
     """SHA-256 over the canonical files, in a fixed order (the KB version)."""
     digest = hashlib.sha256()
     files = [root / "_vocabulary.yaml", *sorted((root / "_schema").glob("*.json"))]
     for folder in jurisdiction_dirs(root):
         files.extend(files_of(folder))
+    files.extend(register_files(root / REGISTER_DIR))
     for path in files:
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")

@@ -15,11 +15,18 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from comity.law.kb._kbfiles import DEFAULT_ROOT, KINDS, display, files_of, jurisdiction_dirs
+from comity.law.kb._kbfiles import (
+    DEFAULT_ROOT,
+    KINDS,
+    REGISTER_DIR,
+    display,
+    files_of,
+    jurisdiction_dirs,
+)
 from comity.law.kb.checks import CHECKS, CheckContext
 from comity.law.kb.yamlio import KBError, MarkedDict, line_of, read_yaml
 
-__all__ = ["Parsed", "check_all", "parse", "read_vocab", "validate_path"]
+__all__ = ["Parsed", "check_all", "parse", "read_vocab", "schema_errors", "validate_path"]
 
 _DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _JUR_DIR = re.compile(r"^[A-Z]{2}$")
@@ -44,7 +51,7 @@ def _validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator(_inline(schema, schema.get("$defs", {})))
 
 
-def _schema_errors(kind: str, data: Any, shown: str) -> list[KBError]:
+def schema_errors(kind: str, data: Any, shown: str) -> list[KBError]:
     out: list[KBError] = []
     for error in _validator(kind).iter_errors(data):
         path = list(error.absolute_path)
@@ -72,7 +79,7 @@ def _schema_error(error: Any, data: Any, shown: str, path: list[Any]) -> KBError
     if error.validator == "required":
         missing = re.findall(r"'([^']+)' is a required property", error.message)
         name = missing[0] if missing else "?"
-        kind = "missing_source" if name == "source" else "missing_key"
+        kind = {"source": "missing_source", "from": "missing_date"}.get(name, "missing_key")
         return KBError(shown, line, kind, f"{where}: missing `{name}`")
     if error.validator == "pattern" and error.schema.get("pattern") == _DATE_PATTERN:
         return KBError(shown, line, "bad_date", f"{where}: '{instance}' is not a date (YYYY-MM-DD)")
@@ -106,7 +113,7 @@ def parse(paths: list[Path], errors: list[KBError]) -> list[Parsed]:
         errors.extend(errs)
         if errs:
             continue
-        schema_errs = _schema_errors(kind, data, shown)
+        schema_errs = schema_errors(kind, data, shown)
         errors.extend(schema_errs)
         if not schema_errs:
             parsed.append(Parsed(path.parent.name, kind, shown, data))
@@ -116,7 +123,7 @@ def parse(paths: list[Path], errors: list[KBError]) -> list[Parsed]:
 def read_vocab(root: Path, errors: list[KBError]) -> dict[str, Any] | None:
     path = root / "_vocabulary.yaml"
     data, errs = read_yaml(path, display=display(path))
-    errors.extend(errs or _schema_errors("vocabulary", data, display(path)))
+    errors.extend(errs or schema_errors("vocabulary", data, display(path)))
     if not errors:
         errors.extend(_implied_errors(data, display(path)))
     return None if errors else dict(data)
@@ -186,6 +193,14 @@ def validate_path(path: Path) -> list[KBError]:
     vocab = read_vocab(root, errors)
     if vocab is None:
         return errors
+    from comity.law.kb._register import validate_register  # it imports schema_errors from here
+
+    register = path.parent if path.is_file() else path
+    if register.name == REGISTER_DIR:  # the register's folder or one of its files
+        validate_register(register, vocab, errors)
+        return errors
+    if root == path:
+        validate_register(path / REGISTER_DIR, vocab, errors)
     if path.is_file():
         files = [path]
     elif root == path:

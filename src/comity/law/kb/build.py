@@ -7,6 +7,7 @@ from types import MappingProxyType
 from typing import Any
 
 from comity.law.elements import compile_check
+from comity.law.kb._orgbuild import build_register
 from comity.law.model import (
     Authority,
     ChannelOffer,
@@ -288,7 +289,12 @@ def build_vocabulary(v: dict[str, Any]) -> Vocabulary:
 
 
 def build_kb(
-    *, vocab: dict[str, Any], folders: dict[str, dict[str, Any]], digest: str, root: str
+    *,
+    vocab: dict[str, Any],
+    folders: dict[str, dict[str, Any]],
+    digest: str,
+    root: str,
+    register: dict[str, Any] | None = None,
 ) -> KnowledgeBase:
     jurisdictions = {code: _jurisdiction(code, files) for code, files in sorted(folders.items())}
     offences: dict[tuple[str, str], list[Provision]] = {}
@@ -329,4 +335,5 @@ def build_kb(
             }
         ),
         provisions_by_id=MappingProxyType(by_id),
+        register=build_register(register or {}),
     )

@@ -17,7 +17,13 @@ from typing import Any
 from comity.core.errors import ComityError
 from comity.law.kb import _kbcache
 from comity.law.kb._kberror import KBError
-from comity.law.kb._kbfiles import DEFAULT_ROOT, files_of, jurisdiction_dirs, kb_digest
+from comity.law.kb._kbfiles import (
+    DEFAULT_ROOT,
+    REGISTER_DIR,
+    files_of,
+    jurisdiction_dirs,
+    kb_digest,
+)
 from comity.law.kb.build import build_kb
 from comity.law.model import KnowledgeBase
 
@@ -48,8 +54,12 @@ def validate_path(path: Path) -> list[KBError]:
     return full(path)
 
 
-def _validated(root: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    from comity.law.kb import _validate  # only on a cache miss
+_Validated = tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, Any]]
+
+
+def _validated(root: Path) -> _Validated:
+    """(vocabulary, jurisdiction folders, organisations register), all checked."""
+    from comity.law.kb import _register, _validate  # only on a cache miss
 
     errors: list[KBError] = []
     vocab = _validate.read_vocab(root, errors)
@@ -58,13 +68,15 @@ def _validated(root: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     files = [f for folder in jurisdiction_dirs(root) for f in files_of(folder)]
     parsed = _validate.parse(files, errors)
     _validate.check_all(vocab, parsed, errors, set())
+    register = _register.validate_register(root / REGISTER_DIR, vocab, errors)
     if errors:
         raise KnowledgeBaseError(errors)
     grouped: dict[str, dict[str, Any]] = {}
     for item in parsed:
         grouped.setdefault(item.folder, {})[item.kind] = item.data
     # a jurisdiction counts as encoded only with provisions: else `unsupported`
-    return vocab, {code: files for code, files in grouped.items() if "provisions" in files}
+    encoded = {code: files for code, files in grouped.items() if "provisions" in files}
+    return vocab, encoded, register
 
 
 def read_kb(root: Path, *, cache_dir: Path | None) -> KnowledgeBase:
@@ -73,11 +85,11 @@ def read_kb(root: Path, *, cache_dir: Path | None) -> KnowledgeBase:
     digest = kb_digest(root)
     entry = _kbcache.read_entry(cache_dir, digest)
     if entry is not None:
-        vocab, folders = entry["vocabulary"], entry["folders"]
+        vocab, folders, register = entry["vocabulary"], entry["folders"], entry["register"]
     else:
-        vocab, folders = _validated(root)
-        _kbcache.write_entry(cache_dir, digest, vocab, folders)
-    return build_kb(vocab=vocab, folders=folders, digest=digest, root=str(root))
+        vocab, folders, register = _validated(root)
+        _kbcache.write_entry(cache_dir, digest, vocab, folders, register)
+    return build_kb(vocab=vocab, folders=folders, digest=digest, root=str(root), register=register)
 
 
 @lru_cache(maxsize=4)
