@@ -20,6 +20,7 @@ from comity.core.db import read_session, session_scope, utcnow
 from comity.core.errors import BadInput, ComityError, NotFound
 from comity.intake.service import get_item, item_summary
 from comity.web.deps import Actor, need
+from comity.web.limits import FormId, Id
 from comity.web.render import NavEntry, page, register_nav
 
 __all__ = ["router"]
@@ -90,7 +91,7 @@ def _actions(session: Session, item_id: int) -> dict[str, Any]:
 
 
 @router.get("/items/{item_id}/actions")
-def item_actions(request: Request, item_id: int, actor: Read) -> HTMLResponse:
+def item_actions(request: Request, item_id: Id, actor: Read) -> HTMLResponse:
     with read_session(request.app.state.engine) as session:
         item = item_summary(session, [get_item(session=session, item_id=item_id)])[0]
         actions = _actions(session, item_id)
@@ -100,9 +101,9 @@ def item_actions(request: Request, item_id: int, actor: Read) -> HTMLResponse:
 @router.post("/items/{item_id}/propose")
 def propose(
     request: Request,
-    item_id: int,
+    item_id: Id,
     actor: Propose,
-    assessment: Annotated[int, Form()],
+    assessment: FormId,
     channel: Annotated[str, Form(max_length=64)],
     note: Annotated[str, Form(max_length=10_000)] = "",
     target: Annotated[str, Form(max_length=16)] = "url",
@@ -202,7 +203,7 @@ def _decide(request: Request, actor: Actor, proposal_id: int, **kwargs: Any) -> 
 @router.post("/review/{proposal_id}")
 def decide(
     request: Request,
-    proposal_id: int,
+    proposal_id: Id,
     actor: Review,
     decision: Annotated[str, Form(max_length=16)],
     reason: Annotated[str, Form(max_length=10_000)] = "",
@@ -215,7 +216,7 @@ def decide(
 @router.post("/review/{proposal_id}/override")
 def override(
     request: Request,
-    proposal_id: int,
+    proposal_id: Id,
     actor: Override,
     reason: Annotated[str, Form(max_length=10_000)] = "",
     override_reason: Annotated[str, Form(max_length=10_000)] = "",

@@ -19,6 +19,7 @@ from comity.dossiers import service
 from comity.dossiers.issue import issue
 from comity.dossiers.models import DOSSIER_STATES
 from comity.web.deps import Actor, need
+from comity.web.limits import Id
 from comity.web.render import NavEntry, page, register_nav
 
 __all__ = ["BUILD_CHANNELS", "MEDIA_TYPES", "router"]
@@ -105,7 +106,7 @@ def build(
 
 
 @router.get("/dossiers/{dossier_id}")
-def show(request: Request, dossier_id: int, actor: Read) -> HTMLResponse:
+def show(request: Request, dossier_id: Id, actor: Read) -> HTMLResponse:
     with read_session(request.app.state.engine) as session:
         record = service.get_dossier(session=session, dossier_id=dossier_id)
         state = service.dossier_state(session=session, record=record)
@@ -115,7 +116,7 @@ def show(request: Request, dossier_id: int, actor: Read) -> HTMLResponse:
 
 
 @router.post("/dossiers/{dossier_id}/issue")
-async def issue_dossier(request: Request, dossier_id: int, actor: Dossier) -> Response:
+async def issue_dossier(request: Request, dossier_id: Id, actor: Dossier) -> Response:
     # Issuing re-attributes every item (DNS) and renders every format: off the event loop.
     await run_in_threadpool(
         lambda: issue(engine=request.app.state.engine, dossier_id=dossier_id, actor=actor.name)
@@ -124,14 +125,14 @@ async def issue_dossier(request: Request, dossier_id: int, actor: Dossier) -> Re
 
 
 @router.post("/dossiers/{dossier_id}/revise")
-def revise(request: Request, dossier_id: int, actor: Dossier) -> Response:
+def revise(request: Request, dossier_id: Id, actor: Dossier) -> Response:
     with session_scope(request.app.state.engine) as session:
         new_id = service.revise(session=session, dossier_id=dossier_id, actor=actor.name).id
     return RedirectResponse(f"/dossiers/{new_id}", status_code=303)
 
 
 @router.get("/dossiers/{dossier_id}/files/{fmt}/{language}")
-def download(request: Request, dossier_id: int, fmt: str, language: str, actor: Read) -> Response:
+def download(request: Request, dossier_id: Id, fmt: str, language: str, actor: Read) -> Response:
     if fmt not in MEDIA_TYPES:
         raise BadInput(f"format: valid values are {', '.join(MEDIA_TYPES)}", field="format")
     with read_session(request.app.state.engine) as session:

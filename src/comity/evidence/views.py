@@ -20,6 +20,7 @@ from comity.evidence.models import Evidence
 from comity.evidence.service import capture_items
 from comity.evidence.store import Store, StoreError, sha256_file
 from comity.web.deps import Actor, need
+from comity.web.limits import Id
 
 __all__ = ["DOWNLOADS", "router"]
 
@@ -38,7 +39,7 @@ DOWNLOADS: dict[str, tuple[str, str, str, str]] = {
 @router.post("/items/{item_id}/capture")
 async def capture(
     request: Request,
-    item_id: int,
+    item_id: Id,
     actor: Capture,
     screenshot: Annotated[str, Form()] = "",
 ) -> Response:
@@ -58,7 +59,7 @@ async def capture(
 
 
 @router.get("/evidence/{evidence_id}/{kind}")
-def download(request: Request, evidence_id: int, kind: str, actor: Read) -> Response:
+def download(request: Request, evidence_id: Id, kind: str, actor: Read) -> Response:
     if kind not in DOWNLOADS:
         raise NotFound(f"no such evidence file {kind!r}; valid: {', '.join(DOWNLOADS)}")
     path_attr, sha_attr, media, suffix = DOWNLOADS[kind]

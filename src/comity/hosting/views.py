@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from comity.hosting.service import attribute_stored
 from comity.web.deps import Actor, need
+from comity.web.limits import Id
 
 __all__ = ["router"]
 
@@ -18,7 +19,7 @@ Attribute = Annotated[Actor, Depends(need("attribute"))]
 
 
 @router.post("/items/{item_id}/attribute")
-async def attribute(request: Request, item_id: int, actor: Attribute) -> Response:
+async def attribute(request: Request, item_id: Id, actor: Attribute) -> Response:
     # DNS and address look-ups: in the thread pool, off the event loop.
     await run_in_threadpool(
         lambda: attribute_stored(

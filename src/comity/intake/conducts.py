@@ -22,5 +22,7 @@ def check_conduct(code: str, *, where: str = "conduct") -> str:
     code = code.strip()
     if code not in conduct_codes():
         valid = ", ".join(conduct_codes())
-        raise BadInput(f"{where}: unknown conduct code {code!r}; valid: {valid}")
+        raise BadInput(
+            f"{where}: unknown conduct code {code!r}; valid: {valid}", field=where.lstrip("-")
+        )
     return code

@@ -12,6 +12,7 @@ from comity.core.db import session_scope
 from comity.core.errors import BadInput
 from comity.law.store import assess_item
 from comity.web.deps import Actor, need
+from comity.web.limits import Id
 
 __all__ = ["FACT_PREFIX", "facts_from_form", "router"]
 
@@ -37,7 +38,7 @@ def facts_from_form(form: Any) -> dict[str, str]:
 
 
 @router.post("/items/{item_id}/assess")
-async def assess(request: Request, item_id: int, actor: Assess) -> Response:
+async def assess(request: Request, item_id: Id, actor: Assess) -> Response:
     form = await request.form()
     conduct = form.get("conduct")
     facts = facts_from_form(form)

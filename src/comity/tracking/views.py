@@ -23,6 +23,7 @@ from comity.tracking import service
 from comity.tracking.models import Dispatch, TrackedRequest
 from comity.tracking.monitor import monitor_items, monitor_section
 from comity.web.deps import Actor, need
+from comity.web.limits import FormId, parse_day
 from comity.web.render import NavEntry, page, register_nav
 
 __all__ = ["router"]
@@ -38,10 +39,7 @@ register_nav(NavEntry("/tracking", "nav.tracking", "read"))
 def _day(value: str, field: str) -> date:
     if not value.strip():
         return utcnow().date()
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise BadInput(f"{field}: {value!r} is not a date (YYYY-MM-DD)", field=field) from None
+    return parse_day(value, field)
 
 
 def _ready(session: Session) -> list[DossierRecord]:
@@ -98,7 +96,7 @@ def board(request: Request, actor: Read) -> HTMLResponse:
 def dispatch(
     request: Request,
     actor: Track,
-    dossier: Annotated[int, Form()],
+    dossier: FormId,
     sent_on: Annotated[str, Form(max_length=10)] = "",
     note_number: Annotated[str, Form(max_length=128)] = "",
     channel_reference: Annotated[str, Form(max_length=128)] = "",
@@ -155,7 +153,7 @@ def answer(
     request: Request,
     actor: Track,
     ref: Annotated[str, Form(max_length=64)],
-    item_id: Annotated[int, Form()],
+    item_id: FormId,
     decision: Annotated[str, Form(max_length=16)],
     reason: Annotated[str, Form(max_length=40)] = "",
     countries: Annotated[str, Form(max_length=256)] = "",

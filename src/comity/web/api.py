@@ -13,6 +13,7 @@ from comity.intake import service as intake
 from comity.users.roles import PERMISSIONS
 from comity.web.deps import Actor, need
 from comity.web.lawviews import compare_table, jurisdiction, jurisdictions
+from comity.web.limits import MAX_AGE_DAYS, MAX_PAGE, Id
 from comity.web.params import filters_from, import_upload
 from comity.web.queries import item_detail
 from comity.web.sections import item_sections
@@ -56,13 +57,13 @@ def list_items(
     conduct: str | None = None,
     priority: str | None = None,
     domain: Annotated[str | None, Query(description="host or registrable domain")] = None,
-    min_age_days: Annotated[int | None, Query(ge=0)] = None,
-    max_age_days: Annotated[int | None, Query(ge=0)] = None,
+    min_age_days: Annotated[int | None, Query(ge=0, le=MAX_AGE_DAYS)] = None,
+    max_age_days: Annotated[int | None, Query(ge=0, le=MAX_AGE_DAYS)] = None,
     q: Annotated[str | None, Query(max_length=500, description="text in URL or notes")] = None,
     host_country: str | None = None,
     provider: str | None = None,
     channel: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     values = {
@@ -103,7 +104,7 @@ def create_item(request: Request, actor: Intake, body: NewReport) -> dict[str, A
 
 
 @router.get("/items/{item_id}", summary="One item with its reports, sections and history")
-def get_item(request: Request, item_id: int, actor: Read) -> dict[str, Any]:
+def get_item(request: Request, item_id: Id, actor: Read) -> dict[str, Any]:
     with read_session(request.app.state.engine) as session:
         data = item_detail(session=session, item_id=item_id)
         sections, _pending = item_sections(session=session, item_id=item_id)

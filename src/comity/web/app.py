@@ -7,7 +7,7 @@ import importlib.util
 import pkgutil
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -20,6 +20,7 @@ from comity.web import api, pages, reportpages
 from comity.web.auth import TooManyAttempts
 from comity.web.deps import Forbidden, NotAuthenticated
 from comity.web.i18n import translator
+from comity.web.limits import refuse_control_characters
 from comity.web.params import safe_next
 from comity.web.render import language, page
 from comity.web.security import SecurityHeaders
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The interactive docs pull scripts from a CDN, which the CSP forbids.
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(refuse_control_characters)],
     )
     app.state.settings = settings
     app.state.engine = get_engine(settings.resolved_database_url)

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from comity.core.errors import BadInput
 from comity.web.deps import Actor, need
+from comity.web.limits import parse_day
 from comity.web.render import page
 
 __all__ = ["compare_table", "jurisdiction", "jurisdictions", "router"]
@@ -52,10 +52,7 @@ def compare_table(*, requesting: str, others: list[str], on: str | None) -> dict
     from comity.law.kb.loader import load_kb
 
     kb = load_kb()
-    try:
-        day = date.fromisoformat(on) if on else date.today()
-    except ValueError:
-        raise BadInput(f"date {on!r}: write YYYY-MM-DD", field="date") from None
+    day = parse_day(on, "date") if on else date.today()
     codes = [c.strip().upper() for c in others if c.strip()] or sorted(kb.jurisdictions)
     return compare(kb=kb, requesting=requesting.strip().upper(), others=codes, on=day)
 

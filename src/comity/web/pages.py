@@ -18,6 +18,7 @@ from comity.law.kb.loader import load_kb
 from comity.web import auth, lawviews
 from comity.web.deps import Actor, cookie_name, cookie_secure, need, session_cookie
 from comity.web.i18n import LANGUAGES, translator
+from comity.web.limits import MAX_PAGE, Id
 from comity.web.params import filters_from, import_upload, int_param, safe_next
 from comity.web.queries import item_detail
 from comity.web.render import LANG_COOKIE, language, page, query_string
@@ -135,7 +136,7 @@ def home(actor: Read) -> Response:
 def worklist(request: Request, actor: Read) -> HTMLResponse:
     values = dict(request.query_params)
     filters = filters_from(values)
-    page_no = int_param(values, "page", 1) or 1
+    page_no = int_param(values, "page", 1, maximum=MAX_PAGE) or 1
     with read_session(request.app.state.engine) as session:
         result = search_items(session=session, filters=filters, page=page_no, per_page=50)
     base = filters.as_query()
@@ -154,7 +155,7 @@ def worklist(request: Request, actor: Read) -> HTMLResponse:
 
 
 @router.get("/items/{item_id}")
-def item_page(request: Request, item_id: int, actor: Read) -> HTMLResponse:
+def item_page(request: Request, item_id: Id, actor: Read) -> HTMLResponse:
     with read_session(request.app.state.engine) as session:
         item = item_detail(session=session, item_id=item_id)
         sections, pending = item_sections(session=session, item_id=item_id)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from comity.core.errors import BadInput
 from comity.intake.service import import_file
+from comity.web.limits import MAX_AGE_DAYS
 from comity.web.worklist import ItemFilter
 
 __all__ = ["MAX_UPLOAD_BYTES", "filters_from", "import_upload", "int_param", "safe_next"]
@@ -19,16 +20,19 @@ __all__ = ["MAX_UPLOAD_BYTES", "filters_from", "import_upload", "int_param", "sa
 MAX_UPLOAD_BYTES = 20_000_000
 
 
-def int_param(values: Mapping[str, str], name: str, default: int | None = None) -> int | None:
+def int_param(
+    values: Mapping[str, str], name: str, default: int | None = None, *, maximum: int
+) -> int | None:
     raw = (values.get(name) or "").strip()
     if not raw:
         return default
+    # int() of thousands of digits is refused by Python itself (ValueError): still a 400.
     try:
         value = int(raw)
     except ValueError:
-        raise BadInput(f"{name}: {raw!r} is not a whole number", field=name) from None
-    if value < 0:
-        raise BadInput(f"{name}: must not be negative", field=name)
+        raise BadInput(f"{name}: {raw[:20]!r} is not a whole number", field=name) from None
+    if not 0 <= value <= maximum:
+        raise BadInput(f"{name}: must be between 0 and {maximum}", field=name)
     return value
 
 
@@ -44,8 +48,8 @@ def filters_from(values: Mapping[str, str]) -> ItemFilter:
         host_country=text("host_country"),
         provider=text("provider"),
         channel=text("channel"),
-        min_age_days=int_param(values, "min_age_days"),
-        max_age_days=int_param(values, "max_age_days"),
+        min_age_days=int_param(values, "min_age_days", maximum=MAX_AGE_DAYS),
+        max_age_days=int_param(values, "max_age_days", maximum=MAX_AGE_DAYS),
         q=text("q"),
     )
 

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from comity.core.db import read_session, utcnow
 from comity.core.errors import BadInput
 from comity.web.deps import Actor, need
+from comity.web.limits import parse_day
 from comity.web.render import NavEntry, language, page, register_nav
 
 __all__ = ["router"]
@@ -36,10 +37,7 @@ _TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "json": 
 def _day(value: str | None, default: date, field: str) -> date:
     if not value:
         return default
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadInput(f"{field}: {value!r} is not a date (YYYY-MM-DD)", field=field) from None
+    return parse_day(value, field)
 
 
 def _dashboard_view() -> dict[str, Any]:
