@@ -42,7 +42,11 @@ def capture(*ids: int, by: str = "alice") -> list[dict[str, object]]:
 @pytest.fixture
 def limits(settings: Settings) -> Iterator[Settings]:
     tight = settings.model_copy(
-        update={"fetch_max_bytes": 100_000, "fetch_timeout_seconds": 3.0, "fetch_max_redirects": 3}
+        update={
+            "fetch_max_bytes": 100_000,
+            "capture_deadline_seconds": 3.0,
+            "fetch_max_redirects": 3,
+        }
     )
     with override_settings(tight):
         yield tight
@@ -166,7 +170,7 @@ def test_slow_server_hits_the_time_bound(
 
     web.routes["/slow"] = dribble
     [entry] = capture(add_item(engine, web.url("/slow")))
-    assert entry["outcome"] == "timeout"
+    assert entry["outcome"] == "deadline"
 
 
 @pytest.mark.parametrize(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
 from comity.core.settings import Settings
-from comity.evidence.screenshot import chromium_path
+from comity.evidence.screenshot import ScreenshotUnavailable, chromium_path, render
 from tests.evidence.conftest import add_item
 from tests.evidence.servers import WebServer, page
 from tests.evidence.test_capture import invoke
@@ -43,3 +45,21 @@ def test_untrusted_title_is_shown_as_text_not_markup(
     invoke("capture", str(item_id), "--by", "alice")
     code, out, _ = invoke("evidence", "show", str(item_id))
     assert code == 0 and "[red]" in out and "[link=" in out  # shown, not interpreted
+
+
+def test_a_chromium_that_hangs_with_helper_processes_is_killed_whole_at_its_time_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stand-in for a Chromium stuck on a hostile page: it forks a helper that
+    # keeps its output open (as Chromium's renderer does) and never finishes.
+    pidfile = tmp_path / "helper.pid"
+    fake = tmp_path / "bin" / "chromium"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\nsleep 30 &\necho $! > {pidfile}\nsleep 30\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    with pytest.raises(ScreenshotUnavailable, match="longer than 1s"):
+        render(b"<h1>poster</h1>", timeout=1.0)
+    stat = Path(f"/proc/{int(pidfile.read_text())}/stat")
+    # The helper is gone too (or a zombie waiting to be reaped), not left running.
+    assert not stat.exists() or stat.read_text().split(")")[-1].split()[0] == "Z"

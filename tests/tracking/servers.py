@@ -16,6 +16,7 @@ class Answer:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering (a slow site)
+    drip: float = 0.0  # seconds between the body's bytes (a site that dribbles)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -33,7 +34,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(answer.body)))
         self.end_headers()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(answer.body)  # the client may have given up (a timeout test)
+            if not answer.drip:
+                self.wfile.write(answer.body)  # the client may have given up (a timeout test)
+                return
+            for byte in answer.body:  # each read is quick; the whole never is
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(answer.drip)
 
     def log_message(self, *args: Any) -> None:
         pass

@@ -68,7 +68,13 @@ class Settings(BaseSettings):
     # Demo internet and tests: host name -> loopback ip:port to connect to instead
     # of the public address DNS gives ("name=127.0.0.1:8080", comma-separated).
     connect_overrides: Annotated[tuple[str, ...], NoDecode] = Field(default=())
-    fetch_timeout_seconds: float = 15.0
+    # Seconds one connect, read or write may wait, and the overall deadline of
+    # one capture and of one monitor check (headers, body and redirects
+    # together, retries included for the monitor): a server that dribbles a
+    # byte at a time never holds a batch longer than its deadline.
+    fetch_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    capture_deadline_seconds: float = Field(default=30.0, gt=0, le=600)
+    monitor_deadline_seconds: float = Field(default=15.0, gt=0, le=300)
     fetch_max_bytes: int = 20_000_000
     fetch_max_redirects: int = 5
     evidence_max_age_days: int = 30

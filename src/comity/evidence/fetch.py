@@ -31,7 +31,8 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 @dataclass(frozen=True)
 class Limits:
-    timeout: float = 15.0
+    timeout: float = 10.0  # one connect, read or write
+    deadline: float = 30.0  # the whole fetch: every hop's headers and body together
     max_bytes: int = 20_000_000  # raw bytes on the wire, per hop
     max_decoded_bytes: int = 20_000_000  # after undoing Content-Encoding
     max_redirects: int = 5
@@ -149,6 +150,7 @@ class Fetcher:
     ) -> Fetcher:
         limits = Limits(
             timeout=settings.fetch_timeout_seconds,
+            deadline=settings.capture_deadline_seconds,
             max_bytes=settings.fetch_max_bytes,
             max_decoded_bytes=settings.fetch_max_bytes,
             max_redirects=settings.fetch_max_redirects,
@@ -161,7 +163,7 @@ class Fetcher:
         )
 
     def fetch(self, url: str) -> FetchResult:
-        deadline = time.monotonic() + self.limits.timeout
+        deadline = time.monotonic() + self.limits.deadline
         result = FetchResult(requested_url=url, outcome="ok", hops=[])
         try:
             current = httpx.URL(url)
@@ -205,7 +207,8 @@ class Fetcher:
         headers = {"User-Agent": self.user_agent, "Accept": "*/*"}
         headers["Accept-Encoding"] = "gzip, deflate, br"
         try:
-            with httpx.Client(transport=transport, trust_env=False) as client:
+            timeout = httpx.Timeout(self.limits.timeout)
+            with httpx.Client(transport=transport, trust_env=False, timeout=timeout) as client:
                 request = client.build_request("GET", url, headers=headers)
                 hop.request_headers = _latin1(request.headers.raw)
                 response = client.send(request, stream=True)
@@ -215,6 +218,12 @@ class Fetcher:
                 finally:
                     response.close()
         except (httpcore.TimeoutException, httpx.TimeoutException) as exc:
+            if time.monotonic() >= deadline:
+                raise _Stop(
+                    "deadline",
+                    f"overall deadline of {self.limits.deadline:g} s reached "
+                    "(headers, body and redirects together)",
+                ) from None
             raise _classify(exc) from None
         except (httpcore.ProtocolError, httpx.ProtocolError) as exc:
             raise _classify(exc) from None

@@ -17,6 +17,7 @@ OUTCOMES = (
     "http_error",
     "too_large",
     "timeout",
+    "deadline",
     "refused_ssrf",
     "malformed",
     "dns_error",

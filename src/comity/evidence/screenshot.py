@@ -13,8 +13,11 @@ at all, hence the CSP.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -39,6 +42,31 @@ def chromium_path() -> str | None:
 
 def _defused(body: bytes) -> bytes:
     return _CSP + _REFRESH.sub(b'data-defused="refresh', body)
+
+
+def _run_bounded(command: list[str], timeout: float) -> None:
+    """Run Chromium for at most `timeout` seconds, its helper processes included.
+
+    Chromium forks renderer and zygote processes that inherit its output pipes:
+    killing only the browser (as `subprocess.run` does on timeout) leaves them
+    holding the pipes, and the wait for the pipes to close never ends. So it
+    runs in a session of its own and the whole process group is killed.
+    """
+    child = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        child.wait(timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise ScreenshotUnavailable(f"chromium took longer than {timeout:.0f}s") from exc
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)  # helpers left behind, if any
+        child.wait()
 
 
 def render(body: bytes, *, timeout: float = 60.0) -> bytes:
@@ -67,10 +95,7 @@ def render(body: bytes, *, timeout: float = 60.0) -> bytes:
             "--window-size=1280,2000",
             page.as_uri(),
         ]
-        try:
-            subprocess.run(command, capture_output=True, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired as exc:
-            raise ScreenshotUnavailable(f"chromium took longer than {timeout:.0f}s") from exc
+        _run_bounded(command, timeout)
         if not out.is_file():
             raise ScreenshotUnavailable("chromium wrote no screenshot")
         return out.read_bytes()

@@ -9,8 +9,10 @@ only to a judged one. Evidence proper (WARC) is still captured by the evidence
 Fetcher, once, when a check changes an item's verdict.
 
 Politeness: a global rate (token bucket), a per-host concurrency limit, a
-global concurrency limit, a timeout per attempt, retries with exponential
-backoff for transport failures only, and a descriptive User-Agent.
+global concurrency limit, a timeout per read, an overall deadline per check
+(a server that sends one byte every half second is cut there, and its slot goes
+to the next check), retries with exponential backoff for transport failures
+only, and a descriptive User-Agent.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ class Politeness:
     rate: float = 50.0  # requests per second, all hosts together
     per_host: int = 2  # requests in flight to one host name
     concurrency: int = 128  # requests in flight in total
-    timeout: float = 10.0  # seconds per attempt
+    timeout: float = 10.0  # seconds one connect, read or write may wait
+    deadline: float = 15.0  # seconds for the whole check: every hop, body and retry
     retries: int = 2  # extra attempts after a transport failure
     backoff: float = 0.5  # seconds before the first retry, doubled each time
     max_bytes: int = 20_000_000
@@ -58,7 +61,8 @@ class Politeness:
 @dataclass
 class ProbeResult:
     url: str
-    outcome: str  # ok, dns_error, timeout, connection_error, refused, malformed, too_large
+    # ok, dns_error, timeout, deadline, connection_error, refused, malformed, too_large
+    outcome: str
     status: int | None = None
     final_url: str | None = None
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
@@ -304,23 +308,41 @@ class Prober:
         limit = self._hosts.get(host)
         if limit is None:
             limit = self._hosts[host] = _HostLimit(self.politeness.per_host)
-        result = ProbeResult(url=url, outcome="ok")
         limit.users += 1
         try:
             async with self._global, limit.semaphore:
-                for attempt in range(self.politeness.retries + 1):
-                    if attempt:
-                        delay = self.politeness.backoff * (2 ** (attempt - 1))
-                        await asyncio.sleep(delay * (0.5 + random.random()))  # jitter
-                    await self._limiter.acquire()
-                    result = await self._once(url, parsed)
-                    result.attempts = attempt + 1
-                    if result.outcome in ("ok", "refused", "too_large", "malformed"):
-                        break
+                await self._limiter.acquire()
+                return await self._attempts(url, parsed)
         finally:
             limit.users -= 1
             if not limit.users:  # nothing waits on it: the map stays as small as the work
                 del self._hosts[host]
+
+    async def _attempts(self, url: str, parsed: httpx.URL) -> ProbeResult:
+        """Attempts with backoff, all within the deadline (counted from the first start)."""
+        result = ProbeResult(url=url, outcome="ok")
+        deadline = self.politeness.deadline
+        tried = 0
+        try:
+            async with asyncio.timeout(deadline):
+                for attempt in range(self.politeness.retries + 1):
+                    if attempt:
+                        delay = self.politeness.backoff * (2 ** (attempt - 1))
+                        await asyncio.sleep(delay * (0.5 + random.random()))  # jitter
+                        await self._limiter.acquire()
+                    tried = attempt + 1
+                    result = await self._once(url, parsed)
+                    result.attempts = tried
+                    if result.outcome in ("ok", "refused", "too_large", "malformed"):
+                        break
+        except TimeoutError:
+            return ProbeResult(
+                url=url,
+                outcome="deadline",
+                error=f"overall deadline of {deadline:g} s reached "
+                "(headers, body, redirects and retries together)",
+                attempts=tried,
+            )
         return result
 
     async def _once(self, url: str, parsed: httpx.URL) -> ProbeResult:

@@ -38,7 +38,8 @@ def hooks_from_settings(
     polite = politeness or Politeness(
         rate=settings.monitor_rate,
         per_host=settings.monitor_per_host,
-        timeout=min(settings.fetch_timeout_seconds, 10.0),
+        timeout=min(settings.fetch_timeout_seconds, settings.monitor_deadline_seconds),
+        deadline=settings.monitor_deadline_seconds,
         max_bytes=settings.fetch_max_bytes,
     )
     guard = Guard.from_settings(settings)
