@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -68,8 +69,39 @@ def main() -> None:
         lines.append("| " + " | ".join(str(v) for v in r) + " |")
     total = sum(r[2] for r in rows)
     lines += ["", f"{len(rows)} folders, {total} provisions, {sum(r[9] for r in rows)} scenarios."]
+    lines += _treaty_section()
     (ROOT / "docs" / "law-coverage.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
+
+
+def _treaty_section(on: date | None = None) -> list[str]:
+    """Per jurisdiction, the register's treaties with Kazakhstan and their status on `on`
+    (decided by the engine's own rule: in force for both states on the date)."""
+    from comity.law.compare import treaties_between
+    from comity.law.kb.loader import load_kb
+
+    kb = load_kb()
+    day = on or date.today()
+    lines = [
+        "",
+        f"## Treaties with Kazakhstan on {day}",
+        "",
+        "From the treaty register (`knowledge/_treaties/`): `in_force` founds a channel;",
+        "`conditional` = the party list is incomplete and does not record one state;",
+        "refused treaties (not in force for one state, non-party, closed) are counted only.",
+        "",
+        "| code | in force | conditional | refused |",
+        "|---|---|---|---|",
+    ]
+    for code in sorted(c for c in kb.jurisdictions if c not in ("KZ", "EU")):
+        found = treaties_between(kb, "KZ", code, day)
+        by = {s: [t["id"] for t in found if t["status"] == s] for s in ("in_force", "conditional")}
+        refused = sum(1 for t in found if t["status"] == "refused")
+        lines.append(
+            f"| {code} | {', '.join(by['in_force']) or '—'} | "
+            f"{', '.join(by['conditional']) or '—'} | {refused} |"
+        )
+    return lines
 
 
 if __name__ == "__main__":

@@ -17,9 +17,14 @@ KINDS = sorted(p.name for p in BROKEN.iterdir() if p.is_dir())
 
 
 def _marker(kind: str) -> tuple[Path, int]:
-    (path,) = (BROKEN / kind / "LU").glob("*.yaml")
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return path, next(i for i, line in enumerate(lines, start=1) if "# <-- error" in line)
+    """The one line marked `# <-- error` in the fixture (a jurisdiction or register file)."""
+    (found,) = [
+        (path, i)
+        for path in sorted((BROKEN / kind).glob("*/*.yaml"))
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if "# <-- error" in line
+    ]
+    return found
 
 
 def test_every_error_kind_has_a_fixture() -> None:
@@ -44,7 +49,7 @@ def test_broken_fixture_names_file_and_line(kind: str) -> None:
     hits = [e for e in errors if e.kind == kind]
     assert hits, [str(e) for e in errors]
     error = hits[0]
-    assert Path(error.file).name == path.name and f"{kind}/LU" in error.file
+    assert Path(error.file).name == path.name and f"{kind}/{path.parent.name}" in error.file
     # a YAML syntax error is detected where the parser gives up: the next line at most
     assert error.line in ((line, line + 1) if kind == "yaml_syntax" else (line,))
     assert f"{path.name}:{error.line}:" in str(error)

@@ -97,6 +97,13 @@ def test_scenario(scenario: dict[str, Any]) -> None:
     _check_principles(result, expect)
     assert set(expect.get("channels", [])) <= set(codes), codes
     assert not set(expect.get("channels_exclude", [])) & set(codes), codes
+    if "treaties" in expect:
+        found = {t["id"]: t for t in result.to_json()["treaties"]}
+        for ident, status in expect["treaties"].items():
+            assert found.get(ident, {"status": "none"})["status"] == status, found.get(ident)
+            if status == "in_force":  # the channels it founds name it as their basis
+                founded = [c for c in result.channels if ident in c.basis]
+                assert founded or result.dual_criminality in ("no", "unsupported"), codes
     if "first_channel" in expect:
         assert codes[0] == expect["first_channel"], codes
     # the ASSESSMENT.md invariant holds in every scenario

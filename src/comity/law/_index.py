@@ -28,10 +28,10 @@ from comity.law.model import (
     Node,
     Provision,
     Reach,
-    Treaty,
     Version,
     in_force,
 )
+from comity.law.treaties import TreatyCheck, check_treaty
 
 __all__ = ["ChannelPlan", "Entry", "Index", "Limit", "OfferPlan", "index_of"]
 
@@ -70,7 +70,7 @@ class OfferPlan:
 @dataclass(frozen=True, slots=True, eq=False)
 class ChannelPlan:
     offers: tuple[OfferPlan, ...]
-    treaties: tuple[Treaty, ...]  # in force, covering the conduct, with the requesting state
+    treaties: tuple[TreatyCheck, ...]  # every treaty naming either state, for the conduct
     universal: tuple[tuple[str, ChannelSpec], ...]
     governmental: tuple[str, ...]
 
@@ -113,8 +113,6 @@ def _breaks(kb: KnowledgeBase) -> tuple[date, ...]:
         for p in jur.provisions:
             for e in p.exclusions:
                 add(e.start, e.end)
-        for t in jur.treaties:
-            add(t.start, t.end)
         for versions in (
             *(p.versions for p in jur.provisions),
             *(c.versions for c in jur.constraints),
@@ -122,7 +120,8 @@ def _breaks(kb: KnowledgeBase) -> tuple[date, ...]:
             for v in versions:
                 add(v.start, v.end)
     for t in kb.treaties:
-        add(t.start, t.end)
+        for p in t.parties:
+            add(p.start, p.end)
     return tuple(sorted(found))
 
 
@@ -137,6 +136,7 @@ class Index:
         self._eu: dict[tuple[str, int], bool] = {}
         self._offers: dict[tuple[str, int], tuple[ChannelOffer, ...]] = {}
         self._channels: dict[tuple[str, str, str, int], ChannelPlan] = {}
+        self._treaties: dict[tuple[str, str, str, int], tuple[TreatyCheck, ...]] = {}
         specs = kb.vocabulary.channels
         self.universal = tuple((code, s) for code, s in specs.items() if s.universal)
         self.governmental = tuple(code for code, s in specs.items() if s.governmental)
@@ -220,12 +220,26 @@ class Index:
             offers.append(
                 OfferPlan(offer, _excluded(offer.exclusions, on), tuple(scope), authority)
             )
-        treaties = tuple(
-            t
-            for t in kb.treaties_by_party.get(host, ())
-            if requesting in t.parties and in_force(t.start, t.end, on) and t.covers(conduct)
-        )
+        treaties = self.treaty_checks(host, requesting, conduct, bucket, on)
         return ChannelPlan(tuple(offers), treaties, self.universal, self.governmental)
+
+    def treaty_checks(
+        self, host: str, requesting: str, conduct: str, bucket: int, on: date
+    ) -> tuple[TreatyCheck, ...]:
+        """Every register treaty naming the host or the requesting state and covering the
+        conduct, with its status between the two in this bucket."""
+        key = (host, requesting, conduct, bucket)
+        found = self._treaties.get(key)
+        if found is None:
+            by_party = self.kb.treaties_by_party
+            named = {t.id: t for t in (*by_party.get(requesting, ()), *by_party.get(host, ()))}
+            found = tuple(
+                check_treaty(t, host, requesting, on)
+                for _, t in sorted(named.items())
+                if t.covers(conduct) and host != requesting
+            )
+            self._treaties[key] = found
+        return found
 
     def _host_offers(self, host: str, bucket: int, on: date) -> tuple[ChannelOffer, ...]:
         """The host's own offers in force, plus the EU layer's for a member state."""

@@ -19,6 +19,7 @@ from comity.law._index import Entry
 from comity.law.assessment import ExclusionApplied, ProvisionResult, RankedChannel
 from comity.law.channels import ChannelRow, Excluded
 from comity.law.evaluate import explain_entry
+from comity.law.treaties import TreatyCheck
 
 __all__ = ["Row", "Verdict"]
 
@@ -38,6 +39,7 @@ class Verdict:
     channel_rows: tuple[ChannelRow, ...]
     excluded: tuple[Excluded, ...]
     designation_label: str
+    treaties: tuple[TreatyCheck, ...] = ()  # every treaty naming either state, with its status
 
     def _explain(
         self, rows: tuple[Row, ...], facts: Mapping[str, Any], on: date, host: str, req: str

@@ -295,6 +295,7 @@ class Assessment:
             "channels_excluded": [
                 {"code": c, "reason": r} for c, r in verdict.channels_excluded(on)
             ],
+            "treaties": [t.to_json() for t in verdict.treaties],
             "time_limits": limits,
             "reasons": list(verdict.reasons(on, self.host, self.conduct)),
             "kb_version": self.kb_version,

@@ -158,19 +158,28 @@ def rank_channels(
             continue
         reasons = [f"offered by {offer_plan.offer.jurisdiction}" + (f" ({why})" if why else "")]
         candidates.setdefault(code, (offer_plan, reasons, [], 1.0))
-    for treaty in plan.treaties:
+    refused: dict[str, list[str]] = {}
+    for check in plan.treaties:
+        treaty = check.treaty
         for code in treaty.channels:
-            known, reasons, basis, _ = candidates.get(code, (None, [], [], 1.0))
-            reasons.append(f"treaty in force: {treaty.title}")
-            candidates[code] = (known, reasons, [*basis, treaty.id], vocab.treaty_boost)
+            known, reasons, basis, boost = candidates.get(code, (None, [], [], 1.0))
+            if check.status == "in_force":
+                reasons.append(f"treaty in force: {treaty.title} ({check.reason})")
+                candidates[code] = (known, reasons, [*basis, treaty.id], vocab.treaty_boost)
+            elif check.status == "conditional":
+                reasons.append(f"conditional on {treaty.title}: {check.reason}")
+                candidates[code] = (known, reasons, basis, boost)
+            else:
+                refused.setdefault(code, []).append(f"{treaty.title}: {check.reason}")
     for code, _spec in plan.universal:
         if code not in candidates:
             candidates[code] = (None, ["available to any state"], [], 1.0)
     for code in plan.governmental:
         if code not in candidates and not any(e.code == code for e in excluded):
-            excluded.append(
-                Excluded(code, f"not offered by {host} nor by a treaty with {requesting}", True)
-            )
+            why = f"not offered by {host} nor by a treaty in force with {requesting}"
+            if code in refused:
+                why += " (" + "; ".join(refused[code]) + ")"
+            excluded.append(Excluded(code, why, True))
     ranked: list[tuple[float, float, ChannelRow]] = []
     multipliers = vocab.roles.get(role, {})
     for code, (chosen, reasons, basis, boost) in candidates.items():
@@ -191,6 +200,8 @@ def rank_channels(
         if outcome == "conditional" and spec.governmental:
             weight *= vocab.conditional_factor
             reasons.append("only once the missing facts are shown")
+        if chosen is None and not basis and any(r.startswith("conditional on ") for r in reasons):
+            weight *= vocab.conditional_factor  # founded only by a treaty of uncertain standing
         if code == "provider_referral":
             reasons.insert(0, "terms-of-service request")
         row = ChannelRow(

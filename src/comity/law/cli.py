@@ -197,8 +197,9 @@ def show(
         for c in data["channels"]:
             console.print(f"channel {c['code']}: {c.get('authority') or '-'}", highlight=False)
         for t in data["treaties"]:
+            periods = ", ".join(f"{e['from']} to {e['to'] or 'open'}" for e in t["entries"])
             console.print(
-                f"treaty {t['id']}: {', '.join(t['parties'])} from {t['from']} [{t['confidence']}]",
+                f"treaty {t['id']}: in force for {data['code']} {periods} [{t['confidence']}]",
                 highlight=False,
                 markup=False,
             )
@@ -246,6 +247,8 @@ def compare(
                     ),
                 )
             console.print(grid)
+            for line in compare_mod.treaty_lines(table):
+                console.print(line, highlight=False, markup=False)
         else:
             raise BadInput(f"--format '{fmt}': valid: table, csv, md, html, json", field="format")
 

@@ -11,8 +11,9 @@ from typing import Any
 from comity.core.errors import BadInput
 from comity.law.engine import assess
 from comity.law.model import KnowledgeBase
+from comity.law.treaties import check_treaty
 
-__all__ = ["compare", "render_csv", "render_html", "render_md"]
+__all__ = ["compare", "render_csv", "render_html", "render_md", "treaties_between", "treaty_lines"]
 
 
 def _cell(kb: KnowledgeBase, code: str, conduct: str, requesting: str, on: date) -> dict[str, Any]:
@@ -35,6 +36,30 @@ def _cell(kb: KnowledgeBase, code: str, conduct: str, requesting: str, on: date)
     return {"outcome": result.dual_criminality, "provisions": provisions}
 
 
+def treaties_between(
+    kb: KnowledgeBase, requesting: str, host: str, on: date
+) -> list[dict[str, Any]]:
+    """Every register treaty naming either state, with its status between them on `on`."""
+    if host == requesting:
+        return []
+    by_party = kb.treaties_by_party
+    named = {t.id: t for t in (*by_party.get(requesting, ()), *by_party.get(host, ()))}
+    out = []
+    for _, treaty in sorted(named.items()):
+        check = check_treaty(treaty, host, requesting, on)
+        out.append(
+            {
+                "id": treaty.id,
+                "title": treaty.title,
+                "status": check.status,
+                "reason": check.reason,
+                "conducts": None if treaty.conducts is None else sorted(treaty.conducts),
+                "confidence": treaty.confidence,
+            }
+        )
+    return out
+
+
 def compare(*, kb: KnowledgeBase, requesting: str, others: list[str], on: date) -> dict[str, Any]:
     """Rows per conduct; the first column is the requesting state's own law."""
     columns = [requesting, *[c for c in others if c != requesting]]
@@ -53,6 +78,7 @@ def compare(*, kb: KnowledgeBase, requesting: str, others: list[str], on: date) 
         "date": on.isoformat(),
         "columns": columns,
         "rows": rows,
+        "treaties": {c: treaties_between(kb, requesting, c, on) for c in columns[1:]},
         "kb_version": kb.digest,
         "legend": "outcome with no facts given: 'conditional' lists what must be shown; "
         "'no' means no provision can cover the conduct",
@@ -92,7 +118,20 @@ def render_md(table: dict[str, Any]) -> str:
             for c in table["columns"]
         ]
         out.append(f"| {row['conduct']} | " + " | ".join(cells) + " |")
+    out.extend(treaty_lines(table))
     return "\n".join(out) + "\n"
+
+
+def treaty_lines(table: dict[str, Any]) -> list[str]:
+    """Treaties in force (or conditional) between the requesting state and each column."""
+    out = ["", f"Treaties with {table['requesting']} on {table['date']}:"]
+    for code, treaties in table.get("treaties", {}).items():
+        live = [t for t in treaties if t["status"] != "refused"]
+        if not live:
+            out.append(f"- {code}: none in force")
+        for t in live:
+            out.append(f"- {code}: {t['id']} [{t['status']}] {t['reason']}")
+    return out
 
 
 def render_html(table: dict[str, Any]) -> str:

@@ -187,6 +187,7 @@ def _decide(
         channel_rows=channel_rows,
         excluded=excluded,
         designation_label=vocab.host_designation_label,
+        treaties=index.treaty_checks(host, requesting, conduct, bucket, on),
     )
 
 

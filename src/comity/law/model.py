@@ -25,12 +25,16 @@ __all__ = [
     "Leaf",
     "Membership",
     "Node",
+    "NonParty",
+    "PartyEntry",
     "Penalty",
     "Provision",
     "Reach",
     "Source",
+    "Standing",
     "TimeLimit",
     "Treaty",
+    "TreatyArticle",
     "Version",
     "Vocabulary",
     "in_force",
@@ -251,21 +255,104 @@ class ChannelOffer:
 
 
 @dataclass(frozen=True, slots=True)
-class Treaty:
-    id: str
-    title: str
-    parties: frozenset[str]
-    channels: tuple[str, ...]
+class PartyEntry:
+    """One state's period as a party: from entry into force for it to the last day
+    (denunciation or withdrawal taking effect), both inclusive."""
+
+    state: str
     start: date
     end: date | None
     source: Source
-    convention: str | None = None
+    confidence: str = "high"
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "from": self.start.isoformat(),
+            "to": None if self.end is None else self.end.isoformat(),
+            "confidence": self.confidence,
+            "note": self.note,
+            "source": self.source.to_json(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NonParty:
+    """A state recorded, from a source, as not party to the instrument."""
+
+    state: str
+    source: Source
+    confidence: str = "high"
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TreatyArticle:
+    topic: str  # requests | central_authorities | mla | extradition | information_exchange | ...
+    article: str
+    text: str
+
+
+Standing = Literal["party", "not_yet", "ended", "non_party", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class Treaty:
+    """One instrument of the treaty register (`knowledge/_treaties/<id>.yaml`)."""
+
+    id: str
+    title: str
+    title_local: str | None
+    kind: Literal["bilateral", "multilateral"]
+    signed: date
+    depositary: str | None
+    provides: tuple[str, ...]
+    articles: tuple[TreatyArticle, ...]
+    channels: tuple[str, ...]
+    source: Source
+    parties: tuple[PartyEntry, ...]
+    parties_complete: bool
+    non_parties: tuple[NonParty, ...] = ()
     confidence: str = "high"
     note: str | None = None
     conducts: frozenset[str] | None = None  # None: every conduct
+    in_force: date | None = None  # general entry into force
+    signatories: frozenset[str] = frozenset()  # signed; bound only by a party entry
+    open_to_all: bool = False  # any state may join (UN conventions); else only those named
 
     def covers(self, conduct: str) -> bool:
         return self.conducts is None or conduct in self.conducts
+
+    @property
+    def states(self) -> frozenset[str]:
+        """Every state the register mentions, party or not."""
+        return frozenset(
+            [
+                *(p.state for p in self.parties),
+                *(n.state for n in self.non_parties),
+                *self.signatories,
+            ]
+        )
+
+    def standing(self, state: str, on: date) -> tuple[Standing, PartyEntry | NonParty | None]:
+        """Is `state` bound on `on`, and by which party entry (or why not)?"""
+        entries = [p for p in self.parties if p.state == state]
+        for entry in entries:
+            if in_force(entry.start, entry.end, on):
+                return "party", entry
+        if entries:
+            ended = [e for e in entries if e.end is not None and e.end < on]
+            if ended and not any(e.start > on for e in entries):
+                return "ended", max(ended, key=lambda e: e.start)
+            return "not_yet", min((e for e in entries if e.start > on), key=lambda e: e.start)
+        for non in self.non_parties:
+            if non.state == state:
+                return "non_party", non
+        if self.parties_complete:
+            return "non_party", None
+        named = state in self.signatories
+        return ("unknown", None) if named or self.open_to_all else ("non_party", None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,6 +88,7 @@ def read_entry(cache_dir: Path | None, digest: str) -> dict[str, Any] | None:
         or not isinstance(data.get("vocabulary"), dict)
         or not isinstance(data.get("folders"), dict)
         or not isinstance(data.get("register"), dict)
+        or not isinstance(data.get("treaties"), dict)
     ):
         return None
     return data
@@ -99,6 +100,7 @@ def write_entry(
     vocabulary: dict[str, Any],
     folders: dict[str, Any],
     register: dict[str, Any],
+    treaties: dict[str, Any],
 ) -> None:
     """Write atomically (temporary file, then rename); a read-only home just skips it."""
     if cache_dir is None:
@@ -109,6 +111,7 @@ def write_entry(
         "vocabulary": vocabulary,
         "folders": folders,
         "register": register,
+        "treaties": treaties,
     }
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)

@@ -11,17 +11,20 @@ __all__ = [
     "KINDS",
     "LISTS_FILE",
     "REGISTER_DIR",
+    "TREATIES_DIR",
     "display",
     "files_of",
     "jurisdiction_dirs",
     "kb_digest",
     "register_files",
+    "treaty_files",
 ]
 
 DEFAULT_ROOT = Path(__file__).parent.parent / "knowledge"
 KINDS = ("jurisdiction", "provisions", "constraints")
 REGISTER_DIR = "_organisations"  # the organisations register, inside the root
 LISTS_FILE = "_lists.yaml"
+TREATIES_DIR = "_treaties"  # the treaty register: one file per instrument, named by its id
 
 
 def display(path: Path) -> str:
@@ -45,6 +48,9 @@ def register_files(folder: Path) -> list[Path]:
         return []
     orgs = sorted(p for p in folder.glob("*.yaml") if p.name != LISTS_FILE)
     return [folder / LISTS_FILE, *orgs] if (folder / LISTS_FILE).exists() else orgs
+def treaty_files(root: Path) -> list[Path]:
+    folder = root / TREATIES_DIR
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
 
 
 def kb_digest(root: Path) -> str:
@@ -54,6 +60,7 @@ def kb_digest(root: Path) -> str:
     for folder in jurisdiction_dirs(root):
         files.extend(files_of(folder))
     files.extend(register_files(root / REGISTER_DIR))
+    files.extend(treaty_files(root))
     for path in files:
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")

@@ -19,14 +19,24 @@ from comity.law.kb._kbfiles import (
     DEFAULT_ROOT,
     KINDS,
     REGISTER_DIR,
+    TREATIES_DIR,
     display,
     files_of,
     jurisdiction_dirs,
+    treaty_files,
 )
-from comity.law.kb.checks import CHECKS, CheckContext
+from comity.law.kb.checks import CHECKS, CheckContext, check_treaty, check_treaty_refs
 from comity.law.kb.yamlio import KBError, MarkedDict, line_of, read_yaml
 
-__all__ = ["Parsed", "check_all", "parse", "read_vocab", "schema_errors", "validate_path"]
+__all__ = [
+    "Parsed",
+    "check_all",
+    "parse",
+    "parse_treaties",
+    "read_vocab",
+    "schema_errors",
+    "validate_path",
+]
 
 _DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _JUR_DIR = re.compile(r"^[A-Z]{2}$")
@@ -120,6 +130,22 @@ def parse(paths: list[Path], errors: list[KBError]) -> list[Parsed]:
     return parsed
 
 
+def parse_treaties(paths: list[Path], errors: list[KBError]) -> list[Parsed]:
+    """The treaty register's files (`_treaties/<id>.yaml`), schema-checked."""
+    parsed: list[Parsed] = []
+    for path in paths:
+        shown = display(path)
+        data, errs = read_yaml(path, display=shown)
+        errors.extend(errs)
+        if errs:
+            continue
+        schema_errs = _schema_errors("treaty", data, shown)
+        errors.extend(schema_errs)
+        if not schema_errs:
+            parsed.append(Parsed(path.stem, "treaty", shown, data))
+    return parsed
+
+
 def read_vocab(root: Path, errors: list[KBError]) -> dict[str, Any] | None:
     path = root / "_vocabulary.yaml"
     data, errs = read_yaml(path, display=display(path))
@@ -159,10 +185,16 @@ def _implied_errors(vocab: Any, shown: str) -> list[KBError]:
 
 
 def check_all(
-    vocab: dict[str, Any], parsed: list[Parsed], errors: list[KBError], context_ids: set[str]
+    vocab: dict[str, Any],
+    parsed: list[Parsed],
+    errors: list[KBError],
+    context_ids: set[str],
+    *,
+    treaties: list[Parsed],
 ) -> None:
     ids: dict[str, str] = {}
     refs: list[tuple[str, int, str, str]] = []  # file, line, provision id, who names it
+    treaty_refs: list[tuple[str, int, str, str]] = []  # file, line, treaty id, state
     provision_ids: set[str] = set(context_ids)
     for item in parsed:
         ctx = CheckContext(vocab=vocab, display=item.display, folder=item.folder, ids=ids)
@@ -170,6 +202,7 @@ def check_all(
         errors.extend(ctx.errors)
         refs.extend((*r, "channel scope") for r in ctx.scope_refs)
         refs.extend((*r, "constraint applies_to") for r in ctx.applies_refs)
+        treaty_refs.extend(ctx.treaty_refs)
         if item.kind == "provisions":
             provision_ids.update(p["id"] for p in item.data["provisions"])
     for shown, line, ref, who in refs:
@@ -177,6 +210,11 @@ def check_all(
             errors.append(
                 KBError(shown, line, "unknown_provision", f"{who} names unknown provision '{ref}'")
             )
+    for item in treaties:
+        ctx = CheckContext(vocab=vocab, display=item.display, folder=item.folder, ids=ids)
+        check_treaty(ctx, item.data)
+        errors.extend(ctx.errors)
+    errors.extend(check_treaty_refs(treaty_refs, {item.data["id"]: item.data for item in treaties}))
 
 
 def validate_path(path: Path) -> list[KBError]:
@@ -189,6 +227,8 @@ def validate_path(path: Path) -> list[KBError]:
     errors: list[KBError] = []
     if not path.exists():
         return [KBError(str(path), 1, "not_found", "no such file or folder")]
+    if path.parent.name == TREATIES_DIR and path.is_file():
+        return _validate_treaty_file(path)
     root = path if (path / "_vocabulary.yaml").exists() else DEFAULT_ROOT
     vocab = read_vocab(root, errors)
     if vocab is None:
@@ -218,5 +258,18 @@ def validate_path(path: Path) -> list[KBError]:
                 if not errs and isinstance(data, dict):
                     context_ids.update(p.get("id") for p in data.get("provisions", []))
     parsed = parse(files, errors)
-    check_all(vocab, parsed, errors, context_ids)
+    # a folder with its own treaty register is checked with it; else against the bundled one
+    own = path if path.is_dir() and (path / TREATIES_DIR).is_dir() else root
+    treaties = parse_treaties(treaty_files(own), errors if own == path else [])
+    check_all(vocab, parsed, errors, context_ids, treaties=treaties)
+    return errors
+
+
+def _validate_treaty_file(path: Path) -> list[KBError]:
+    """One treaty file, checked against the bundled vocabulary."""
+    errors: list[KBError] = []
+    vocab = read_vocab(DEFAULT_ROOT, errors)
+    if vocab is None:
+        return errors
+    check_all(vocab, [], errors, set(), treaties=parse_treaties([path], errors))
     return errors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from types import MappingProxyType
 from typing import Any
@@ -23,12 +24,15 @@ from comity.law.model import (
     Leaf,
     Membership,
     Node,
+    NonParty,
+    PartyEntry,
     Penalty,
     Provision,
     Reach,
     Source,
     TimeLimit,
     Treaty,
+    TreatyArticle,
     Version,
     Vocabulary,
 )
@@ -171,7 +175,7 @@ def _time_limit(raw: dict[str, Any] | None) -> TimeLimit | None:
     )
 
 
-def _jurisdiction(code: str, files: dict[str, Any]) -> Jurisdiction:
+def _jurisdiction(code: str, files: dict[str, Any], pacts: Mapping[str, Treaty]) -> Jurisdiction:
     j = files.get("jurisdiction") or {"code": code, "name": code, "legal_system": "civil_law"}
     conf = {"confidence": "high"}
     return Jurisdiction(
@@ -223,28 +227,53 @@ def _jurisdiction(code: str, files: dict[str, Any]) -> Jurisdiction:
             )
             for c in j.get("channels", [])
         ),
-        treaties=tuple(
-            Treaty(
-                t["id"],
-                t["title"],
-                frozenset(t["parties"]),
-                tuple(t["channels"]),
-                date.fromisoformat(t["from"]),
-                _d(t.get("to")),
-                _source(t["source"]),
-                t.get("convention"),
-                {**conf, **t}["confidence"],
-                t.get("note"),
-                frozenset(t["conducts"]) if "conducts" in t else None,
-            )
-            for t in j.get("treaties", [])
-        ),
+        treaties=tuple(pacts[t] for t in j.get("treaties", []) if t in pacts),
         provisions=tuple(
             _provision(code, p) for p in (files.get("provisions") or {}).get("provisions", [])
         ),
         constraints=tuple(
             _constraint(code, c) for c in (files.get("constraints") or {}).get("constraints", [])
         ),
+    )
+
+
+def _treaty(t: dict[str, Any]) -> Treaty:
+    """One treaty register record (`knowledge/_treaties/<id>.yaml`)."""
+    return Treaty(
+        id=t["id"],
+        title=t["title"],
+        title_local=t.get("title_local"),
+        kind=t["kind"],
+        signed=date.fromisoformat(t["signed"]),
+        depositary=t.get("depositary"),
+        provides=tuple(t.get("provides", [])),
+        articles=tuple(
+            TreatyArticle(a["topic"], a["article"], a["text"]) for a in t.get("articles", [])
+        ),
+        channels=tuple(t["channels"]),
+        source=_source(t["source"]),
+        parties=tuple(
+            PartyEntry(
+                p["state"],
+                date.fromisoformat(p["from"]),
+                _d(p.get("to")),
+                _source(p["source"]),
+                p.get("confidence", "high"),
+                p.get("note"),
+            )
+            for p in t["parties"]
+        ),
+        parties_complete=bool(t["parties_complete"]),
+        non_parties=tuple(
+            NonParty(n["state"], _source(n["source"]), n.get("confidence", "high"), n.get("note"))
+            for n in t.get("non_parties", [])
+        ),
+        confidence=t.get("confidence", "high"),
+        note=t.get("note"),
+        conducts=frozenset(t["conducts"]) if "conducts" in t else None,
+        in_force=_d(t.get("in_force")),
+        signatories=frozenset(t.get("signatories", [])),
+        open_to_all=bool(t.get("open_to_all", False)),
     )
 
 
@@ -295,13 +324,16 @@ def build_kb(
     digest: str,
     root: str,
     register: dict[str, Any] | None = None,
+    treaties: Mapping[str, dict[str, Any]] | None = None,
 ) -> KnowledgeBase:
-    jurisdictions = {code: _jurisdiction(code, files) for code, files in sorted(folders.items())}
+    pacts = {ident: _treaty(raw) for ident, raw in sorted((treaties or {}).items())}
+    jurisdictions = {
+        code: _jurisdiction(code, files, pacts) for code, files in sorted(folders.items())
+    }
     offences: dict[tuple[str, str], list[Provision]] = {}
     constraints: dict[tuple[str, str], list[Constraint]] = {}
     definitions: dict[str, Provision] = {}
     by_id: dict[str, Provision] = {}
-    treaties: dict[str, Treaty] = {}
     for code, jur in jurisdictions.items():
         for p in jur.provisions:
             by_id[p.id] = p
@@ -317,8 +349,6 @@ def build_kb(
         for c in jur.constraints:
             for ident in sorted(c.applies_to):
                 constraints.setdefault((code, ident), []).append(c)
-        for t in jur.treaties:
-            treaties.setdefault(t.id, t)  # a treaty may be listed by each party; first wins
     return KnowledgeBase(
         vocabulary=build_vocabulary(vocab),
         jurisdictions=MappingProxyType(jurisdictions),
@@ -327,11 +357,11 @@ def build_kb(
         offences=MappingProxyType({k: tuple(v) for k, v in offences.items()}),
         definitions=MappingProxyType(definitions),
         constraints=MappingProxyType({k: tuple(v) for k, v in constraints.items()}),
-        treaties=tuple(treaties[k] for k in sorted(treaties)),
+        treaties=tuple(pacts.values()),
         treaties_by_party=MappingProxyType(
             {
-                party: tuple(t for k, t in sorted(treaties.items()) if party in t.parties)
-                for party in sorted({p for t in treaties.values() for p in t.parties})
+                state: tuple(t for t in pacts.values() if state in t.states)
+                for state in sorted({s for t in pacts.values() for s in t.states})
             }
         ),
         provisions_by_id=MappingProxyType(by_id),

@@ -22,6 +22,8 @@ __all__ = [
     "check_constraints",
     "check_jurisdiction",
     "check_provisions",
+    "check_treaty",
+    "check_treaty_refs",
     "parse_date",
 ]
 
@@ -44,6 +46,7 @@ class CheckContext:
     errors: list[KBError] = field(default_factory=list)
     scope_refs: list[tuple[str, int, str]] = field(default_factory=list)  # file, line, id
     applies_refs: list[tuple[str, int, str]] = field(default_factory=list)  # constraints'
+    treaty_refs: list[tuple[str, int, str, str]] = field(default_factory=list)  # +state
 
     def err(self, line: int, kind: str, message: str) -> None:
         self.errors.append(KBError(self.display, line, kind, message))
@@ -340,25 +343,101 @@ def _check_channels(ctx: CheckContext, data: MarkedDict, authority_ids: set[str]
 
 
 def _check_treaties(ctx: CheckContext, data: MarkedDict) -> None:
-    for treaty in _each(data, "treaties"):
-        _dates(ctx, treaty)
-        _check_vocab_ref(ctx, treaty, "channels", "channels", "unknown_channel")
-        _check_confidence(ctx, treaty, f"treaty {treaty['id']}")
-        if "conducts" in treaty:
-            _check_conducts(ctx, treaty)
-        for party in treaty["parties"]:
-            if not is_iso_code(party):
-                ctx.err(
-                    _kline(treaty, "parties"),
-                    "unknown_jurisdiction",
-                    f"treaty party '{party}' is not ISO 3166-1 alpha-2",
-                )
-        if data["code"] not in treaty["parties"]:
+    """A jurisdiction names register ids; check_treaty_refs resolves them afterwards."""
+    refs = data.get("treaties", MarkedList())
+    for ref, line in zip(refs, refs.item_lines, strict=True):
+        ctx.treaty_refs.append((ctx.display, line, ref, data["code"]))
+
+
+def check_treaty(ctx: CheckContext, data: MarkedDict) -> None:
+    """One register record: its id names its file, party periods per state never
+    overlap, nobody is both party and non-party, nobody is bound before signature."""
+    if data["id"] != ctx.folder:
+        ctx.err(
+            _kline(data, "id"),
+            "treaty_id_mismatch",
+            f"treaty id '{data['id']}' does not match its file name '{ctx.folder}.yaml'",
+        )
+    _check_id(ctx, data, prefix=False)
+    _check_vocab_ref(ctx, data, "channels", "channels", "unknown_channel")
+    _check_confidence(ctx, data, f"treaty {data['id']}")
+    if "conducts" in data:
+        _check_conducts(ctx, data)
+    signed = parse_date(data["signed"])
+    if signed is None:
+        ctx.err(_kline(data, "signed"), "bad_date", f"`signed: {data['signed']}` is not a date")
+    by_state: dict[str, list[MarkedDict]] = {}
+    for entry in _each(data, "parties"):
+        _check_party_code(ctx, entry)
+        _check_confidence(ctx, entry, f"treaty {data['id']} party {entry['state']}")
+        by_state.setdefault(entry["state"], []).append(entry)
+        start = parse_date(entry["from"])
+        if signed is not None and start is not None and start < signed:
             ctx.err(
-                _kline(treaty, "parties"),
+                _kline(entry, "from"),
                 "bad_treaty",
-                f"treaty {treaty['id']}: parties must include this state ({data['code']})",
+                f"treaty {data['id']}: {entry['state']} bound from {start}, "
+                f"before signature on {signed}",
             )
+    for state, entries in by_state.items():
+        _check_periods(ctx, entries, f"treaty {data['id']} party {state}")
+    for non in _each(data, "non_parties"):
+        _check_party_code(ctx, non)
+        _check_confidence(ctx, non, f"treaty {data['id']} non-party {non['state']}")
+        if non["state"] in by_state:
+            ctx.err(
+                _kline(non, "state"),
+                "bad_treaty",
+                f"treaty {data['id']}: {non['state']} is listed both as party and as non-party",
+            )
+    states = set(by_state) | set(data.get("signatories", []))
+    if data["kind"] == "bilateral" and (
+        len(states) != 2 or data["parties_complete"] != (len(by_state) == 2)
+    ):
+        ctx.err(
+            _kline(data, "parties"),
+            "bad_treaty",
+            f"treaty {data['id']}: a bilateral treaty names two states; its list is complete "
+            "exactly when both have a party entry",
+        )
+
+
+def _check_party_code(ctx: CheckContext, node: MarkedDict) -> None:
+    if not is_iso_code(node["state"]):
+        ctx.err(
+            _kline(node, "state"),
+            "unknown_jurisdiction",
+            f"treaty party '{node['state']}' is not ISO 3166-1 alpha-2; write GB, never UK",
+        )
+
+
+def check_treaty_refs(
+    refs: list[tuple[str, int, str, str]], register: dict[str, Any]
+) -> list[KBError]:
+    """A jurisdiction may name only register treaties that record it as party or non-party."""
+    out = []
+    for shown, line, ident, state in refs:
+        treaty = register.get(ident)
+        if treaty is None:
+            out.append(
+                KBError(
+                    shown,
+                    line,
+                    "unknown_treaty",
+                    f"treaty '{ident}' is not in the register (knowledge/_treaties/); known: "
+                    + (", ".join(sorted(register)) or "none"),
+                )
+            )
+        elif state not in {p["state"] for p in treaty["parties"]}:
+            out.append(
+                KBError(
+                    shown,
+                    line,
+                    "bad_treaty",
+                    f"treaty '{ident}' does not list {state} among its parties",
+                )
+            )
+    return out
 
 
 CHECKS: dict[str, Callable[[CheckContext, MarkedDict], None]] = {

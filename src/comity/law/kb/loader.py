@@ -23,6 +23,7 @@ from comity.law.kb._kbfiles import (
     files_of,
     jurisdiction_dirs,
     kb_digest,
+    treaty_files,
 )
 from comity.law.kb.build import build_kb
 from comity.law.model import KnowledgeBase
@@ -54,11 +55,13 @@ def validate_path(path: Path) -> list[KBError]:
     return full(path)
 
 
-_Validated = tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, Any]]
+_Validated = tuple[
+    dict[str, Any], dict[str, dict[str, Any]], dict[str, Any], dict[str, dict[str, Any]]
+]
 
 
 def _validated(root: Path) -> _Validated:
-    """(vocabulary, jurisdiction folders, organisations register), all checked."""
+    """(vocabulary, jurisdiction folders, organisations register, treaty register), checked."""
     from comity.law.kb import _register, _validate  # only on a cache miss
 
     errors: list[KBError] = []
@@ -67,7 +70,8 @@ def _validated(root: Path) -> _Validated:
         raise KnowledgeBaseError(errors)
     files = [f for folder in jurisdiction_dirs(root) for f in files_of(folder)]
     parsed = _validate.parse(files, errors)
-    _validate.check_all(vocab, parsed, errors, set())
+    treaties = _validate.parse_treaties(treaty_files(root), errors)
+    _validate.check_all(vocab, parsed, errors, set(), treaties=treaties)
     register = _register.validate_register(root / REGISTER_DIR, vocab, errors)
     if errors:
         raise KnowledgeBaseError(errors)
@@ -76,7 +80,7 @@ def _validated(root: Path) -> _Validated:
         grouped.setdefault(item.folder, {})[item.kind] = item.data
     # a jurisdiction counts as encoded only with provisions: else `unsupported`
     encoded = {code: files for code, files in grouped.items() if "provisions" in files}
-    return vocab, encoded, register
+    return vocab, encoded, register, {item.data["id"]: item.data for item in treaties}
 
 
 def read_kb(root: Path, *, cache_dir: Path | None) -> KnowledgeBase:
@@ -85,11 +89,19 @@ def read_kb(root: Path, *, cache_dir: Path | None) -> KnowledgeBase:
     digest = kb_digest(root)
     entry = _kbcache.read_entry(cache_dir, digest)
     if entry is not None:
-        vocab, folders, register = entry["vocabulary"], entry["folders"], entry["register"]
+        vocab, folders = entry["vocabulary"], entry["folders"]
+        register, treaties = entry["register"], entry["treaties"]
     else:
-        vocab, folders, register = _validated(root)
-        _kbcache.write_entry(cache_dir, digest, vocab, folders, register)
-    return build_kb(vocab=vocab, folders=folders, digest=digest, root=str(root), register=register)
+        vocab, folders, register, treaties = _validated(root)
+        _kbcache.write_entry(cache_dir, digest, vocab, folders, register, treaties)
+    return build_kb(
+        vocab=vocab,
+        folders=folders,
+        digest=digest,
+        root=str(root),
+        register=register,
+        treaties=treaties,
+    )
 
 
 @lru_cache(maxsize=4)

@@ -1,0 +1,101 @@
+"""Does a treaty found a channel between two states on a date? (ASSESSMENT.md, second edition)
+
+A treaty channel exists only while the treaty is in force for **both** states on
+the date. The register records, per party, the date the instrument entered into
+force for it and the last day it was bound (denunciation, withdrawal). Three
+answers:
+
+- `in_force`: both states have a party entry covering the date; the channel is
+  founded and the entries used are reported.
+- `refused`: one state is not bound on the date (not yet in force for it, its
+  participation ended, or it is recorded as a non-party, or the list is complete
+  and does not name it). A refused treaty never founds a channel.
+- `conditional`: neither refused, but the register's party list is marked
+  incomplete and does not record one of the states, which signed it or may join it
+  (`open_to_all`: UN conventions). A state a closed instrument does not name (a CIS
+  or SCO convention and Germany) is refused, never conditional. The channel is offered only
+  on condition that the state is shown to be bound on the date, and the
+  uncertainty is named; it never gets the treaty boost.
+
+Reasons hold no assessment date (a check is shared by every date of a
+knowledge-base period, see `_index`), only the register's own dates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from comity.law.model import NonParty, PartyEntry, Treaty
+
+__all__ = ["TreatyCheck", "check_treaty"]
+
+TreatyStatus = Literal["in_force", "conditional", "refused"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TreatyCheck:
+    treaty: Treaty
+    status: TreatyStatus
+    host: str
+    requesting: str
+    entries: tuple[PartyEntry, ...]  # the party entries in force that were used
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        t = self.treaty
+        return {
+            "id": t.id,
+            "title": t.title,
+            "status": self.status,
+            "reason": self.reason,
+            "channels": list(t.channels),
+            "signed": t.signed.isoformat(),
+            "parties_complete": t.parties_complete,
+            "party_entries": [e.to_json() for e in self.entries],
+            "confidence": t.confidence,
+            "source": t.source.to_json(),
+        }
+
+
+def _why_not(treaty: Treaty, state: str, standing: str, found: PartyEntry | NonParty | None) -> str:
+    if standing == "not_yet" and isinstance(found, PartyEntry):
+        return f"not yet in force for {state}: it enters into force for {state} on {found.start}"
+    if standing == "ended" and isinstance(found, PartyEntry):
+        return f"no longer in force for {state}: it ceased to bind {state} after {found.end}"
+    if isinstance(found, NonParty):
+        return f"{state} is not a party ({found.source.title})"
+    if treaty.parties_complete:
+        return f"{state} is not among its parties (the register's list is complete)"
+    return f"{state} is neither a party nor a signatory, and the instrument is not open to it"
+
+
+def check_treaty(treaty: Treaty, host: str, requesting: str, on: date) -> TreatyCheck:
+    """The status of `treaty` between `host` and `requesting` on `on`."""
+    if on < treaty.signed:
+        reason = f"not yet signed: it was signed on {treaty.signed}"
+        return TreatyCheck(treaty, "refused", host, requesting, (), reason)
+    refused: list[str] = []
+    unknown: list[str] = []
+    entries: list[PartyEntry] = []
+    for state in (requesting, host):
+        standing, found = treaty.standing(state, on)
+        if standing == "party" and isinstance(found, PartyEntry):
+            entries.append(found)
+        elif standing == "unknown":
+            unknown.append(state)
+        else:
+            refused.append(_why_not(treaty, state, standing, found))
+    if refused:
+        return TreatyCheck(treaty, "refused", host, requesting, tuple(entries), "; ".join(refused))
+    if unknown:
+        names = " and ".join(unknown)
+        verb = "is" if len(unknown) == 1 else "are"
+        reason = (
+            f"party list incomplete: the register does not record whether {names} {verb} "
+            f"bound; the channel holds only once {names} {verb} shown to be bound on the date"
+        )
+        return TreatyCheck(treaty, "conditional", host, requesting, tuple(entries), reason)
+    bound = " and ".join(f"for {e.state} from {e.start}" for e in entries)
+    return TreatyCheck(treaty, "in_force", host, requesting, tuple(entries), f"in force {bound}")

@@ -1,0 +1,123 @@
+"""The treaty register: a treaty channel only while the treaty binds both states on the date."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+from comity.law.compare import compare
+from comity.law.engine import assess
+from comity.law.kb.loader import DEFAULT_ROOT, load_kb, read_kb, validate_path
+
+FIXTURE = """\
+id: Test.Overlap.2001
+title: "Test convention (fixture, not law)"
+kind: multilateral
+signed: 2001-01-01
+channels: [mla_request]
+source: {title: "fixture", url: "https://example.org/"}
+parties_complete: false
+parties:
+  - {state: LU, from: 2002-01-01, to: 2010-12-31, source: {title: "f", url: "https://example.org/"}}
+  - {state: LU, from: 2009-01-01, source: {title: "f", url: "https://example.org/"}}
+"""
+
+
+def _treaty(result_json: dict, ident: str) -> dict:
+    return next(t for t in result_json["treaties"] if t["id"] == ident)
+
+
+def test_the_assessment_names_the_treaty_and_party_entries_behind_a_treaty_channel() -> None:
+    result = assess(
+        kb=load_kb(),
+        conduct="terrorism.incitement",
+        facts={"public": True, "intent": True},
+        host="TR",
+        requesting="KZ",
+        on=date(2024, 5, 1),
+    )
+    data = result.to_json()
+    treaty = _treaty(data, "KZ-TR.MLA.1995")
+    assert treaty["status"] == "in_force"
+    assert {(e["state"], e["from"]) for e in treaty["party_entries"]} == {
+        ("KZ", "2000-06-12"),
+        ("TR", "2000-06-12"),
+    }
+    mla = next(c for c in data["channels"] if c["code"] == "mla_request")
+    assert "KZ-TR.MLA.1995" in mla["basis"] and "in force for KZ from 2000-06-12" in mla["reason"]
+
+
+def test_a_refused_treaty_says_which_state_was_not_bound_and_since_when() -> None:
+    result = assess(
+        kb=load_kb(),
+        conduct="terrorism.incitement",
+        facts={"public": True, "intent": True},
+        host="UA",
+        requesting="KZ",
+        on=date(2024, 6, 1),
+    )
+    treaty = _treaty(result.to_json(), "CIS.Minsk.1993")
+    assert treaty["status"] == "refused"
+    assert treaty["reason"] == "no longer in force for UA: it ceased to bind UA after 2023-12-28"
+
+
+def test_an_incomplete_party_list_offers_the_channel_only_on_a_named_condition() -> None:
+    kb = load_kb()
+    facts = {"knowledge_of_use": True, "intent": True}
+    us = assess(
+        kb=kb, conduct="terrorism.financing", facts=facts, host="US", on=date(2024, 5, 1)
+    ).to_json()
+    assert _treaty(us, "KZ-US.MLAT.2015")["status"] == "conditional"
+    mla = next(c for c in us["channels"] if c["code"] == "mla_request")
+    assert "conditional on Treaty between the United States" in mla["reason"]
+    assert "whether KZ and US are bound" in mla["reason"] and mla["basis"] == []
+    tr = assess(
+        kb=kb, conduct="terrorism.financing", facts=facts, host="TR", on=date(2024, 5, 1)
+    ).to_json()
+    founded = next(c for c in tr["channels"] if c["code"] == "mla_request")
+    assert founded["weight"] > mla["weight"]  # a treaty in force outranks an uncertain one
+
+
+def test_a_closed_convention_never_reaches_a_state_it_does_not_name() -> None:
+    result = assess(
+        kb=load_kb(),
+        conduct="terrorism.incitement",
+        facts={"public": True, "intent": True},
+        host="DE",
+        on=date(2024, 5, 1),
+    ).to_json()
+    minsk = _treaty(result, "CIS.Minsk.1993")
+    assert minsk["status"] == "refused" and "not open to it" in minsk["reason"]
+    excluded = {c["code"]: c["reason"] for c in result["channels_excluded"]}
+    assert "CIS.Minsk.1993" not in str(result["channels"])
+    assert excluded["mla_request"].startswith("not offered by DE nor by a treaty in force")
+
+
+def test_compare_lists_the_treaties_between_the_two_states_on_the_date() -> None:
+    table = compare(kb=load_kb(), requesting="KZ", others=["TR", "RU"], on=date(1999, 1, 1))
+    tr = {t["id"]: t["status"] for t in table["treaties"]["TR"]}
+    assert tr["KZ-TR.MLA.1995"] == "refused"
+    later = compare(kb=load_kb(), requesting="KZ", others=["TR"], on=date(2001, 1, 1))
+    assert {t["id"]: t["status"] for t in later["treaties"]["TR"]}["KZ-TR.MLA.1995"] == "in_force"
+
+
+def test_overlapping_party_periods_are_rejected_with_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "LU").mkdir()
+    (tmp_path / "LU" / "jurisdiction.yaml").write_text(
+        "code: LU\nname: Luxembourg\nlegal_system: civil_law\n", encoding="utf-8"
+    )
+    (tmp_path / "_treaties").mkdir()
+    (tmp_path / "_treaties" / "Test.Overlap.2001.yaml").write_text(FIXTURE, encoding="utf-8")
+    errors = [e for e in validate_path(tmp_path) if e.kind == "overlapping_periods"]
+    assert errors and errors[0].line == 10 and "party LU" in errors[0].message
+
+
+def test_the_register_is_the_same_from_the_disk_cache(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    shutil.copytree(DEFAULT_ROOT, root)
+    cold = read_kb(root, cache_dir=tmp_path / "cache")
+    warm = read_kb(root, cache_dir=tmp_path / "cache")
+    assert list((tmp_path / "cache").glob("kb-*.json"))
+    assert cold.treaties == warm.treaties and len(warm.treaties) >= 15
+    assert [t.id for t in warm.jurisdictions["TR"].treaties] == ["KZ-TR.MLA.1995"]
