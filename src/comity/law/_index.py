@@ -120,8 +120,9 @@ def _breaks(kb: KnowledgeBase) -> tuple[date, ...]:
             for v in versions:
                 add(v.start, v.end)
     for t in kb.treaties:
-        for p in t.parties:
-            add(p.start, p.end)
+        add(t.signed, None)  # before signature a treaty is refused
+        for entry in t.parties:
+            add(entry.start, entry.end)
     return tuple(sorted(found))
 
 

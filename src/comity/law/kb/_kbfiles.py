@@ -48,6 +48,8 @@ def register_files(folder: Path) -> list[Path]:
         return []
     orgs = sorted(p for p in folder.glob("*.yaml") if p.name != LISTS_FILE)
     return [folder / LISTS_FILE, *orgs] if (folder / LISTS_FILE).exists() else orgs
+
+
 def treaty_files(root: Path) -> list[Path]:
     folder = root / TREATIES_DIR
     return sorted(folder.glob("*.yaml")) if folder.is_dir() else []

@@ -139,7 +139,7 @@ def parse_treaties(paths: list[Path], errors: list[KBError]) -> list[Parsed]:
         errors.extend(errs)
         if errs:
             continue
-        schema_errs = _schema_errors("treaty", data, shown)
+        schema_errs = schema_errors("treaty", data, shown)
         errors.extend(schema_errs)
         if not schema_errs:
             parsed.append(Parsed(path.stem, "treaty", shown, data))
