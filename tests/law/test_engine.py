@@ -219,3 +219,65 @@ def test_invariant_and_determinism(
         assert first.missing_facts
     else:
         assert first.missing_facts == ()
+
+
+COORDINATED = {
+    "public": True,
+    "intent": True,
+    "imminent": False,
+    "designated_in_host": True,
+    "coordinated_with_designated_org": True,
+}
+
+
+def test_json_names_the_constraint_and_the_exception_that_lifted_it() -> None:
+    result = assess(
+        kb=KB,
+        conduct="terrorism.incitement",
+        facts=COORDINATED,
+        host="US",
+        on=DAY,
+    )
+    data = json.loads(json.dumps(result.to_json()))
+    support = next(p for p in data["host_provisions"] if p["id"] == "US.USC18.2339B.personnel")
+    assert support["status"] == "yes"
+    assert support["general"]["filed_under"] == ["terrorism.glorification", "terrorism.recruitment"]
+    (limit,) = support["constraints"]
+    assert limit["id"] == "US.Const.Brandenburg"
+    assert (limit["result"], limit["requires"]) == ("true", "false")
+    assert limit["exception"]["id"] == "US.Const.Brandenburg.HLP"
+    assert "561 U.S. 1" in limit["exception"]["citation"]
+    solicitation = next(p for p in data["host_provisions"] if p["id"] == "US.USC18.373")
+    assert solicitation["constraints"][0]["exception"] is None
+    assert data["implied_facts"] == [
+        {"fact": "violence", "value": True, "reason": data["implied_facts"][0]["reason"]}
+    ]
+    assert data["facts"] == COORDINATED
+
+
+def test_a_fact_given_against_the_conduct_is_kept_and_flagged() -> None:
+    result = assess(
+        kb=KB,
+        conduct="terrorism.incitement",
+        facts={
+            "public": True,
+            "intent": True,
+            "counselling": True,
+            "imminent": True,
+            "violence": "no",
+        },
+        host="US",
+        on=DAY,
+    )
+    data = result.to_json()
+    assert data["facts"]["violence"] is False
+    assert data["implied_facts"] == []
+    (clash,) = data["contradictions"]
+    assert (clash["fact"], clash["given"], clash["implied"], clash["kept"]) == (
+        "violence",
+        False,
+        True,
+        "given",
+    )
+    solicitation = next(p for p in data["host_provisions"] if p["id"] == "US.USC18.373")
+    assert solicitation["status"] == "no"
