@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 
 RESULTS = Path(__file__).parent / "results"
-PASSWORD = "benchmark-password"
+PASSWORD = "a long quiet passphrase for load"
 CONDUCTS = [
     "terrorism.incitement",
     "terrorism.glorification",

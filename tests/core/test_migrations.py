@@ -266,6 +266,33 @@ def _check_0009(conn: Connection) -> None:
     assert list(found) == ["k1"]
 
 
+def _seed_0010(conn: Connection) -> None:
+    conn.execute(text("UPDATE users SET must_change_password = true WHERE name = 'mig'"))
+    conn.execute(
+        text(
+            "INSERT INTO api_tokens (user_id, name, token_sha256, created_at, created_by, "
+            "scopes, expires_at) SELECT id, 'scoped', :sha, CURRENT_TIMESTAMP, 'mig', "
+            "'read intake', CURRENT_TIMESTAMP FROM users WHERE name = 'mig' AND NOT EXISTS "
+            "(SELECT 1 FROM api_tokens WHERE name = 'scoped')"
+        ),
+        {"sha": "12" * 32},
+    )
+    conn.execute(text("UPDATE api_tokens SET scopes = 'read intake' WHERE name = 'scoped'"))
+
+
+def _check_0010(conn: Connection) -> None:
+    # The token from before 0010 came through with the read scope only and an expiry.
+    rows = conn.execute(
+        text("SELECT name, scopes, expires_at IS NOT NULL FROM api_tokens ORDER BY name")
+    ).all()
+    assert [tuple(r) for r in rows] == [
+        ("mig-token", "read", True),
+        ("scoped", "read intake", True),
+    ]
+    flag = conn.execute(text("SELECT must_change_password FROM users WHERE name = 'mig'"))
+    assert flag.scalar() in (True, 1)
+
+
 # revision -> (insert rows that exercise the revision's tables, check them later)
 SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None]]] = {
     "0001": (_seed_0001, _check_0001),
@@ -277,6 +304,7 @@ SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None
     "0007": (_seed_0007, _check_0007),
     "0008": (_seed_0008, _check_0008),
     "0009": (_seed_0009, _check_0009),
+    "0010": (_seed_0010, _check_0010),
 }
 
 

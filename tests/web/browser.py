@@ -13,6 +13,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from comity.web.serving import uvicorn_config
+
 __all__ = ["ARGS", "ARTIFACTS", "CHROMIUM", "MARKS", "serve"]
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -40,9 +42,9 @@ def _free_port() -> int:
 
 @contextmanager
 def serve(app: FastAPI) -> Iterator[str]:
-    """`app` on a free loopback port in a thread; yields its base URL."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=_free_port(), log_level="warning", ws="none", lifespan="off"
+    """`app` on a free loopback port in a thread, configured as `comity serve`; yields its URL."""
+    config = uvicorn_config(
+        app, host="127.0.0.1", port=_free_port(), settings=app.state.settings, log_level="warning"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -13,9 +13,10 @@ from sqlalchemy import Engine
 
 from comity.core.db import session_scope
 from comity.core.settings import Settings
+from comity.users.roles import scopes_for
 from comity.users.service import set_password
 from comity.web.app import create_app
-from comity.web.auth import create_token
+from comity.web.tokens import create_token
 
 with warnings.catch_warnings():
     # Starlette 1.x warns that its TestClient wants `httpx2`; httpx is what we pin.
@@ -48,7 +49,7 @@ def passwords(
     )
     with session_scope(engine) as session:
         for name in [*staff.values(), "alan"]:
-            set_password(session=session, name=name, password=PASSWORD, actor="ada")
+            set_password(session=session, name=name, password=PASSWORD, actor=name)
     return PASSWORD
 
 
@@ -60,10 +61,12 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 @pytest.fixture
 def tokens(app: FastAPI, engine: Engine, staff: dict[str, str]) -> dict[str, str]:
-    """An API token per role."""
+    """An API token per role, minted by its own user with every scope the role can use."""
     with session_scope(engine) as session:
         return {
-            role: create_token(session=session, user=name, name="test", actor="ada").token
+            role: create_token(
+                session=session, actor=name, name="test", scopes=list(scopes_for(role))
+            ).token
             for role, name in staff.items()
         }
 

@@ -13,8 +13,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from comity.users.roles import PERMISSIONS
-from tests.web.conftest import TestClient
+from comity.users.roles import PERMISSIONS, SCOPE_OF, SCOPES
+from tests.web.conftest import LOCAL, TestClient, log_in
 
 # Reachable without logging in, on purpose.
 PUBLIC = {
@@ -92,20 +92,35 @@ def test_anonymous_gets_401_from_the_api_and_the_login_page_elsewhere(
             assert response.headers["location"].startswith("/login?next=")
 
 
+def _sessions(app: FastAPI, staff: dict[str, str]) -> list[tuple[str, TestClient, str]]:
+    """A logged-in browser per role, with its CSRF token."""
+    browsers = [(role, name, TestClient(app, base_url=LOCAL)) for role, name in staff.items()]
+    return [(role, browser, log_in(browser, name)) for role, name, browser in browsers]
+
+
 def test_each_role_gets_403_exactly_where_its_permission_is_missing(
-    app: FastAPI, client: TestClient, tokens: dict[str, str], one_item: None
+    app: FastAPI,
+    client: TestClient,
+    tokens: dict[str, str],
+    one_item: None,
+    passwords: str,
+    staff: dict[str, str],
 ) -> None:
+    """API routes with each role's token (every scope the role can use), pages with a session."""
     checked = 0
-    for path, method, perm in _routes(app):
-        if perm is None:
-            continue
-        for role, token in tokens.items():
-            response = client.request(
-                method,
-                _url(path),
-                headers={"Authorization": f"Bearer {token}"},
-                follow_redirects=False,
-            )
+    # /logout last: it ends the session the other page checks use.
+    routes = sorted(_routes(app), key=lambda r: r[0] == "/logout")
+    api = [r for r in routes if r[0].startswith("/api/") and r[2]]
+    pages = [r for r in routes if not r[0].startswith("/api/") and r[2]]
+    callers = [(role, client, {"Authorization": f"Bearer {t}"}, api) for role, t in tokens.items()]
+    callers += [
+        (role, browser, {"X-CSRF-Token": csrf}, pages)
+        for role, browser, csrf in _sessions(app, staff)
+    ]
+    for role, caller, headers, table in callers:
+        for path, method, perm in table:
+            assert perm is not None
+            response = caller.request(method, _url(path), headers=headers, follow_redirects=False)
             if role in PERMISSIONS[perm]:
                 assert response.status_code not in (401, 403), (role, method, path)
             else:
@@ -115,3 +130,8 @@ def test_each_role_gets_403_exactly_where_its_permission_is_missing(
                 )
             checked += 1
     assert checked >= 6 * 10
+
+
+def test_every_permission_has_a_token_scope() -> None:
+    assert set(SCOPE_OF) == set(PERMISSIONS)
+    assert set(SCOPE_OF.values()) == set(SCOPES)

@@ -203,19 +203,19 @@ def _try(client: TestClient, name: str, password: str) -> int:
     ).status_code
 
 
-def test_brute_force_log_in_is_stopped_with_429_even_for_the_right_password(
+def test_brute_force_log_in_is_slowed_with_429_even_for_the_right_password(
     client: TestClient, passwords: str
 ) -> None:
-    assert [_try(client, "alice", f"guess-{i}") for i in range(5)] == [401] * 5
-    assert _try(client, "alice", "guess-6") == 429
+    assert [_try(client, "alice", f"guess-{i}") for i in range(3)] == [401] * 3
+    assert _try(client, "alice", "guess-4") == 429
     assert _try(client, "alice", PASSWORD) == 429
 
 
-def test_brute_force_across_user_names_from_one_address_is_stopped(
+def test_brute_force_across_user_names_from_one_address_is_slowed(
     client: TestClient, passwords: str
 ) -> None:
-    names = ["alice", "rita", "leo", "sam", "aud"]
-    assert [_try(client, n, "wrong-password") for n in names] == [401] * 5
+    names = ["alice", "rita", "leo"]
+    assert [_try(client, n, "wrong-password") for n in names] == [401] * 3
     assert _try(client, "alan", PASSWORD) == 429
 
 

@@ -164,29 +164,37 @@ def _cli() -> typer.Typer:
 def test_token_create_prints_a_token_once_that_works_and_stores_only_its_hash(
     app: FastAPI, client: TestClient, engine: Engine, staff: dict[str, str]
 ) -> None:
-    result = CliRunner().invoke(_cli(), ["token", "create", "leo", "--name", "ci", "--by", "ada"])
+    result = CliRunner().invoke(_cli(), ["token", "create", "--name", "ci", "--by", "leo"])
     assert result.exit_code == 0, result.output
     token = result.output.split()[0]
     assert token.startswith("comity_")
     with session_scope(engine) as session:
         stored = session.scalars(select(ApiToken)).one()
         assert token not in (stored.token_sha256, stored.name)
-        assert stored.name == "ci" and stored.created_by == "ada"
+        assert (stored.name, stored.created_by, stored.scopes) == ("ci", "leo", "read")
+        days = (stored.expires_at - stored.created_at).days
+        assert days in (89, 90)
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
     assert me["name"] == "leo"
 
 
-def test_token_create_needs_an_admin(engine: Engine, staff: dict[str, str]) -> None:
-    result = CliRunner().invoke(_cli(), ["token", "create", "leo", "--by", "alice"])
+def test_a_token_asks_only_for_scopes_its_users_role_can_use(
+    engine: Engine, staff: dict[str, str]
+) -> None:
+    result = CliRunner().invoke(_cli(), ["token", "create", "--scope", "review", "--by", "alice"])
     assert result.exit_code == 1
-    assert "alice (analyst) may not users" in result.output
+    assert "role analyst cannot use scope review; usable: read, intake" in result.output
+    unknown = CliRunner().invoke(_cli(), ["token", "create", "--scope", "root", "--by", "ada"])
+    assert unknown.exit_code == 2 and "valid scopes are read, intake" in unknown.output
+    too_long = CliRunner().invoke(_cli(), ["token", "create", "--days", "366", "--by", "ada"])
+    assert too_long.exit_code == 2 and "--days 366: between 1 and 365" in too_long.output
 
 
 def test_a_leaked_token_revoked_by_an_admin_stops_working_and_the_revocation_is_audited(
     client: TestClient, engine: Engine, staff: dict[str, str]
 ) -> None:
     created = CliRunner().invoke(
-        _cli(), ["token", "create", "leo", "--name", "leaked", "--by", "ada", "--json"]
+        _cli(), ["token", "create", "--name", "leaked", "--by", "leo", "--json"]
     )
     assert created.exit_code == 0, created.output
     issued = json.loads(created.output)
@@ -217,21 +225,28 @@ def test_a_leaked_token_revoked_by_an_admin_stops_working_and_the_revocation_is_
     assert again.exit_code == 1 and "already revoked" in again.output
 
 
-def test_only_an_admin_may_list_or_revoke_tokens_and_a_reason_is_required(
+def test_a_user_lists_and_revokes_only_their_own_tokens_and_a_reason_is_required(
     engine: Engine, staff: dict[str, str]
 ) -> None:
-    created = CliRunner().invoke(_cli(), ["token", "create", "leo", "--by", "ada", "--json"])
+    created = CliRunner().invoke(_cli(), ["token", "create", "--by", "leo", "--json"])
     token_id = str(json.loads(created.output)["id"])
-    listing = CliRunner().invoke(_cli(), ["token", "list", "--by", "leo"])
-    assert listing.exit_code == 1 and "leo (liaison) may not users" in listing.output
-    revoking = CliRunner().invoke(
-        _cli(), ["token", "revoke", token_id, "--reason", "mine", "--by", "leo"]
+    CliRunner().invoke(_cli(), ["token", "create", "--by", "alice"])
+    mine = CliRunner().invoke(_cli(), ["token", "list", "--by", "leo", "--json"])
+    assert [t["user"] for t in json.loads(mine.output)] == ["leo"]
+    everyone = CliRunner().invoke(_cli(), ["token", "list", "--by", "ada", "--json"])
+    assert [t["user"] for t in json.loads(everyone.output)] == ["leo", "alice"]
+    theirs = CliRunner().invoke(
+        _cli(), ["token", "revoke", token_id, "--reason", "not mine", "--by", "alice"]
     )
-    assert revoking.exit_code == 1 and "may not users" in revoking.output
+    assert theirs.exit_code == 1 and f"API token {token_id} does not exist" in theirs.output
     blank = CliRunner().invoke(
-        _cli(), ["token", "revoke", token_id, "--reason", " ", "--by", "ada"]
+        _cli(), ["token", "revoke", token_id, "--reason", " ", "--by", "leo"]
     )
     assert blank.exit_code == 2 and "reason" in blank.output
+    own = CliRunner().invoke(
+        _cli(), ["token", "revoke", token_id, "--reason", "rotated", "--by", "leo"]
+    )
+    assert own.exit_code == 0, own.output
     missing = CliRunner().invoke(_cli(), ["token", "revoke", "999", "--reason", "x", "--by", "ada"])
     assert missing.exit_code == 1 and "API token 999 does not exist" in missing.output
 

@@ -8,6 +8,7 @@ process (`get_settings`) and never mutated; tests build their own with
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,6 +55,9 @@ class Settings(BaseSettings):
     queue_url: str | None = None
     secret_key: str = DEV_SECRET
     user: str | None = None
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks,
+    # comma-separated). Empty: nobody, not even loopback (comity.web.serving).
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(default=())
     requesting_state: str = "KZ"
     online: bool = False
     # Addresses, networks or host names the fetcher may reach although they are
@@ -106,6 +110,18 @@ class Settings(BaseSettings):
                 raise BadInput(f"{path}: settings file not found (COMITY_CONFIG)")
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        parts = value.split(",") if isinstance(value, str) else value
+        entries = tuple(str(part).strip() for part in parts if str(part).strip())
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return entries
 
     @field_validator(
         "fetch_allow", "fetch_allowed_ports", "dns_servers", "connect_overrides", mode="before"

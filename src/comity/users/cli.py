@@ -11,7 +11,7 @@ from rich.table import Table
 from comity.cli.common import ByOption, JsonOption, actor
 from comity.cli.output import console, handle_errors, print_json
 from comity.core.db import read_session, session_scope
-from comity.users import service
+from comity.users import lifecycle, service
 
 __all__ = ["register"]
 
@@ -58,6 +58,60 @@ def user_list(as_json: JsonOption = False) -> None:
     for row in rows:
         table.add_row(str(row["id"]), str(row["name"]), str(row["role"]), str(row["active"]))
     console.print(table)
+
+
+Name = Annotated[str, typer.Argument(metavar="NAME", help="The user's name.")]
+
+
+@user_app.command("deactivate")
+def user_deactivate(
+    name: Name,
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit chain).")],
+    by: ByOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Deactivate NAME: log-in, sessions and API tokens stop working (tokens are revoked)."""
+    with handle_errors(), session_scope() as session:
+        revoked = lifecycle.deactivate_user(
+            session=session, name=name, actor=actor(by), reason=reason
+        )
+    if as_json:
+        print_json({"name": name, "active": False, "revoked_tokens": revoked})
+    else:
+        console.print(f"user {name} deactivated; {len(revoked)} API token(s) revoked")
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    name: Name,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the temporary password from stdin.")
+    ] = False,
+    by: ByOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Give NAME a temporary password (printed once) to replace at the next log-in."""
+    given = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    with handle_errors(), session_scope() as session:
+        temporary = lifecycle.reset_password(
+            session=session, name=name, actor=actor(by), password=given
+        )
+    if as_json:
+        print_json({"name": name, "temporary_password": None if given else temporary})
+    elif not given:
+        console.print(temporary, markup=False, highlight=False)
+        console.print(f"{name} must choose a new password at the next log-in.", style="dim")
+
+
+@user_app.command("end-sessions")
+def user_end_sessions(name: Name, by: ByOption = None, as_json: JsonOption = False) -> None:
+    """Log NAME out of every browser (API tokens stay; revoke them with `comity token revoke`)."""
+    with handle_errors(), session_scope() as session:
+        ended = lifecycle.end_sessions(session=session, name=name, actor=actor(by))
+    if as_json:
+        print_json({"name": name, "sessions_ended": ended})
+    else:
+        console.print(f"{ended} session(s) of {name} ended")
 
 
 def register(app: typer.Typer) -> None:

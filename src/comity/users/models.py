@@ -20,4 +20,6 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32), nullable=False)
     password_hash: Mapped[str | None] = mapped_column(String(256), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Set by `comity user reset-password`: the next log-in must choose a new password.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["PERMISSIONS", "Role", "allowed"]
+__all__ = ["PERMISSIONS", "SCOPES", "SCOPE_OF", "Role", "allowed", "scopes_for"]
 
 
 class Role(StrEnum):
@@ -42,6 +42,36 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "read": frozenset(Role),
     "audit": frozenset({Role.AUDITOR, Role.SUPERVISOR, Role.ADMIN}),
 }
+
+
+# API token (and CLI credential) scopes: a token does an action only if its scopes
+# hold the action's scope *and* its user's role holds the action.
+SCOPES = ("read", "intake", "review", "dispatch", "admin")
+SCOPE_OF: dict[str, str] = {
+    "read": "read",
+    "audit": "read",
+    "intake": "intake",
+    "capture": "intake",
+    "attribute": "intake",
+    "assess": "intake",
+    "propose": "intake",
+    "case": "intake",
+    "prioritise": "intake",
+    "withdraw": "intake",
+    "monitor": "intake",
+    "review": "review",
+    "override": "review",
+    "dossier": "dispatch",
+    "track": "dispatch",
+    "users": "admin",
+    "settings": "admin",
+}
+
+
+def scopes_for(role: str) -> tuple[str, ...]:
+    """The scopes a role can use at all (a token asking for more is refused)."""
+    used = {SCOPE_OF[action] for action in PERMISSIONS if allowed(role, action)}
+    return tuple(scope for scope in SCOPES if scope in used)
 
 
 def allowed(role: str, action: str) -> bool:

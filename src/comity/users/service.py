@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from comity.core import audit
 from comity.core.errors import BadInput, NotFound, Refused
 from comity.users.models import User
+from comity.users.passwords import check_password
 from comity.users.roles import PERMISSIONS, Role, allowed
 
 __all__ = [
@@ -77,7 +78,7 @@ def add_user(
         raise Refused(f"user {name!r} already exists")
     user = User(name=name, role=role)
     if password is not None:
-        user.password_hash = _hash(password)
+        user.password_hash = _hash(password, user=name)
     session.add(user)
     session.flush()
     audit.record(
@@ -92,17 +93,19 @@ def add_user(
     return user
 
 
-def _hash(password: str) -> str:
-    if len(password) < 10:
-        raise BadInput("password: at least 10 characters")
+def _hash(password: str, *, user: str) -> str:
+    check_password(password, user=user)
     return _hasher.hash(password)
 
 
 def set_password(*, session: Session, name: str, password: str, actor: str) -> None:
+    """A new password for `name`: by the user (which ends a forced change) or by an admin."""
     user = get_user(session=session, name=name)
     if actor != name:
         require(session=session, actor=actor, action="users")
-    user.password_hash = _hash(password)
+    user.password_hash = _hash(password, user=name)
+    # A password someone else chose is known to them: the user must replace it.
+    user.must_change_password = actor != name
     audit.record(
         session=session,
         actor=actor,

@@ -55,6 +55,9 @@ def _error(request: Request, status: int, message: str, field: str | None = None
 
 
 async def _not_authenticated(request: Request, exc: Exception) -> Response:
+    if "authorization" in request.headers and not _is_api(request):
+        # A token presented to a page: refused outright, never turned into a log-in form.
+        return _error(request, 401, str(exc))
     if _is_api(request):
         return JSONResponse(
             {"error": str(exc) or "authentication required"},

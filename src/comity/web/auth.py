@@ -1,4 +1,4 @@
-"""Sessions, API tokens and the log-in rate limit, as keyword-only services.
+"""Sessions and the log-in throttle, as keyword-only services (API tokens: comity.web.tokens).
 
 Nothing here knows about HTTP: the views hand in the user name, password and
 client address, and get back users, session secrets or refusals.
@@ -7,42 +7,49 @@ client address, and get back users, session secrets or refusals.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from comity.core import audit
 from comity.core.db import utcnow
-from comity.core.errors import BadInput, NotFound, Refused
+from comity.core.errors import BadInput, Refused
 from comity.users.models import User
-from comity.users.service import authenticate, get_user, require
-from comity.web.models import ApiToken, LoginFailure, WebSession
+from comity.users.service import authenticate, set_password
+from comity.web.models import LoginFailure, WebSession
 
 __all__ = [
-    "FAILURE_LIMIT",
+    "ACCOUNT_CAP",
+    "ADDRESS_CAP",
     "FAILURE_WINDOW",
+    "FREE_FAILURES",
     "SESSION_IDLE",
     "SESSION_MAX",
-    "IssuedToken",
     "LoggedIn",
+    "PasswordChangeNeeded",
     "TooManyAttempts",
-    "create_token",
     "end_session",
-    "list_tokens",
     "log_in",
-    "revoke_token",
+    "record_failure",
     "session_user",
-    "token_user",
+    "throttle_wait",
     "touch_session",
 ]
 
-# Five wrong passwords in fifteen minutes, per user name and per client address (OWASP ASVS 2.2.1).
-FAILURE_LIMIT = 5
-FAILURE_WINDOW = timedelta(minutes=15)
+# Growing delays, not a lock (NIST SP 800-63B 5.2.2): a lock that five wrong
+# passwords trigger lets anyone lock anyone out. After FREE_FAILURES failures
+# for a user name or a client address, each attempt must wait 2^(n - 3)
+# seconds after the last failure: 1, 2, 4, 8 ... capped. The cap per user name
+# is short, because the real user shares it with the guesser; the cap per
+# address is long, because only the guesser's own address pays it.
+FREE_FAILURES = 3
+ACCOUNT_CAP = timedelta(seconds=60)
+ADDRESS_CAP = timedelta(minutes=15)
+FAILURE_WINDOW = timedelta(hours=1)
 # An analyst works all day: a session lives at most 12 hours and dies after 2 idle hours.
 SESSION_MAX = timedelta(hours=12)
 SESSION_IDLE = timedelta(hours=2)
@@ -50,8 +57,16 @@ SESSION_IDLE = timedelta(hours=2)
 _TOUCH_EVERY = timedelta(minutes=1)
 
 
+class PasswordChangeNeeded(Refused):
+    """The password is right but was set by an admin: the user must choose a new one."""
+
+
 class TooManyAttempts(Refused):
-    """Too many failed log-ins for this user or address: HTTP 429."""
+    """Too many failed log-ins for this user or address: HTTP 429 with Retry-After."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed log-ins; try again in {retry_after} seconds")
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -65,19 +80,46 @@ def _sha(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _failures(session: Session, key: str, now: datetime) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(LoginFailure)
-            .where(LoginFailure.key == key, LoginFailure.at > now - FAILURE_WINDOW)
+def _wait(session: Session, key: str, now: datetime, cap: timedelta) -> timedelta:
+    count, last = session.execute(
+        select(func.count(), func.max(LoginFailure.at)).where(
+            LoginFailure.key == key, LoginFailure.at > now - FAILURE_WINDOW
         )
-        or 0
-    )
+    ).one()
+    if count < FREE_FAILURES or last is None:
+        return timedelta(0)
+    # The exponent is bounded so that a flood of failures cannot overflow timedelta.
+    delay = min(timedelta(seconds=2 ** min(count - FREE_FAILURES, 30)), cap)
+    return max(timedelta(0), last + delay - now)
+
+
+def _keys(name: str, client: str) -> tuple[str, str]:
+    return f"user:{name[:100]}", f"ip:{client[:100]}"
+
+
+def throttle_wait(*, session: Session, name: str, client: str) -> int:
+    """Whole seconds to wait before the next attempt for `name` from `client` (0: go ahead)."""
+    now = utcnow()
+    user_key, ip_key = _keys(name, client)
+    wait = max(_wait(session, user_key, now, ACCOUNT_CAP), _wait(session, ip_key, now, ADDRESS_CAP))
+    return math.ceil(wait.total_seconds())
+
+
+def record_failure(*, session: Session, name: str, client: str) -> None:
+    """Count one failed attempt against the user name and the address."""
+    now = utcnow()
+    session.add_all([LoginFailure(key=key, at=now) for key in _keys(name, client)])
+    session.execute(delete(LoginFailure).where(LoginFailure.at < now - FAILURE_WINDOW))
 
 
 def log_in(
-    *, session: Session, name: str, password: str, client: str, replaces: str | None = None
+    *,
+    session: Session,
+    name: str,
+    password: str,
+    client: str,
+    replaces: str | None = None,
+    new_password: str | None = None,
 ) -> LoggedIn | None:
     """Check the password and open a new session (a fresh id: no session fixation).
 
@@ -86,20 +128,28 @@ def log_in(
 
     `replaces` is the session id the browser presented before logging in; it is
     deleted so an id planted by an attacker never becomes authenticated.
+    After `comity user reset-password` the right password alone is not enough:
+    `new_password` must replace it (PasswordChangeNeeded until it does).
     """
+    # Refuse before checking the password, so a throttled guesser learns nothing;
+    # a refused attempt is not counted, so waiting is never made longer.
+    wait = throttle_wait(session=session, name=name, client=client)
+    if wait:
+        raise TooManyAttempts(wait)
     now = utcnow()
-    keys = (f"user:{name[:100]}", f"ip:{client[:100]}")
-    # Refuse before checking the password, so a locked-out guesser learns nothing.
-    if any(_failures(session, key, now) >= FAILURE_LIMIT for key in keys):
-        raise TooManyAttempts("too many failed log-ins; wait 15 minutes and try again")
     if replaces:
         session.execute(delete(WebSession).where(WebSession.id_sha256 == _sha(replaces)))
     user = authenticate(session=session, name=name, password=password)
     if user is None:
-        session.add_all([LoginFailure(key=key, at=now) for key in keys])
-        session.execute(delete(LoginFailure).where(LoginFailure.at < now - FAILURE_WINDOW))
+        record_failure(session=session, name=name, client=client)
         return None
-    session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
+    session.execute(delete(LoginFailure).where(LoginFailure.key == _keys(name, client)[0]))
+    if user.must_change_password:
+        if not new_password:
+            raise PasswordChangeNeeded("your password was reset: choose a new one")
+        if new_password == password:
+            raise BadInput("new password: must differ from the temporary one", field="password")
+        set_password(session=session, name=user.name, password=new_password, actor=user.name)
     session.execute(delete(WebSession).where(WebSession.expires_at < now))
     session_id = secrets.token_urlsafe(32)  # 256 bits
     csrf = secrets.token_urlsafe(32)
@@ -155,83 +205,3 @@ def end_session(*, session: Session, session_id: str) -> None:
     row = session.get(WebSession, _sha(session_id))
     if row is not None:
         session.delete(row)
-
-
-class IssuedToken(NamedTuple):
-    id: int  # for `comity token revoke ID`
-    token: str  # shown once: only its SHA-256 is kept
-
-
-def create_token(*, session: Session, user: str, name: str, actor: str | None) -> IssuedToken:
-    """A new API token for `user`, returned once; only its SHA-256 is kept."""
-    acting = require(session=session, actor=actor, action="users").name
-    owner = get_user(session=session, name=user)
-    token = "comity_" + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=owner.id, name=name, token_sha256=_sha(token), created_by=acting)
-    session.add(row)
-    session.flush()
-    audit.record(
-        session=session,
-        actor=acting,
-        action="token.create",
-        object_type="api_token",
-        object_id=row.id,
-        state={"user": owner.name, "name": name},
-        data={"user": owner.name, "name": name},
-    )
-    return IssuedToken(row.id, token)
-
-
-def list_tokens(*, session: Session, actor: str | None) -> list[dict[str, Any]]:
-    """Every API token's metadata (never the token itself: only its hash is stored)."""
-    require(session=session, actor=actor, action="users")
-    rows = session.execute(
-        select(ApiToken, User.name).join(User, User.id == ApiToken.user_id).order_by(ApiToken.id)
-    )
-    return [
-        {
-            "id": token.id,
-            "user": owner,
-            "name": token.name,
-            "created_at": token.created_at,
-            "created_by": token.created_by,
-            "revoked_at": token.revoked_at,
-        }
-        for token, owner in rows
-    ]
-
-
-def revoke_token(*, session: Session, token_id: int, actor: str | None, reason: str) -> ApiToken:
-    """Revoke a token: every later request with it gets 401. Revoking twice is refused."""
-    acting = require(session=session, actor=actor, action="users").name
-    if not reason.strip():
-        raise BadInput("reason: say why the token is revoked (kept in the audit chain)")
-    row = session.get(ApiToken, token_id)
-    if row is None:
-        raise NotFound(f"API token {token_id} does not exist")
-    if row.revoked_at is not None:
-        raise Refused(
-            f"API token {token_id} was already revoked at {row.revoked_at:%Y-%m-%d %H:%M}"
-        )
-    row.revoked_at = utcnow()
-    audit.record(
-        session=session,
-        actor=acting,
-        action="token.revoke",
-        object_type="api_token",
-        object_id=row.id,
-        state={"name": row.name, "revoked_at": row.revoked_at.isoformat()},
-        data={"reason": reason.strip()},
-    )
-    return row
-
-
-def token_user(*, session: Session, token: str) -> User:
-    """The active user a bearer token acts for; refused for unknown, revoked or inactive."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _sha(token)))
-    if row is None or row.revoked_at is not None:
-        raise NotFound("unknown or revoked API token")
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
-        raise NotFound("the token's user is inactive")
-    return user

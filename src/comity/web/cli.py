@@ -27,30 +27,45 @@ def serve(
             raise BadInput(f"--port {port}: between 1 and 65535", field="port")
         import uvicorn
 
+        from comity.core.settings import get_settings
         from comity.web.app import create_app
+        from comity.web.serving import uvicorn_config
 
-        app = create_app()
+        settings = get_settings()
+        config = uvicorn_config(create_app(settings), host=host, port=port, settings=settings)
         shown = f"[{host}]" if ":" in host else host
         console.print(f"Comity on http://{shown}:{port}/login", highlight=False)
-        uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False)
+        uvicorn.Server(config).run()
 
 
 @token_app.command("create")
 def token_create(
-    user: str,
+    user: Annotated[
+        str | None,
+        typer.Argument(metavar="[USER]", help="Only yourself: a token belongs to its user."),
+    ] = None,
     name: Annotated[str, typer.Option("--name", help="What the token is for.")] = "api",
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scope", help="read, intake, review, dispatch or admin (repeat; default read)."
+        ),
+    ] = None,
+    days: Annotated[int, typer.Option("--days", help="Valid for this many days (1-365).")] = 90,
     by: ByOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Create an API token for USER (an admin acts); it is printed once and never again."""
-    from comity.web.auth import create_token
+    """Create an API token for yourself; it is printed once and never again."""
+    from comity.web.tokens import create_token
 
     with handle_errors(), session_scope() as session:
-        token_id, token = create_token(session=session, user=user, name=name, actor=actor(by))
+        issued = create_token(
+            session=session, actor=actor(by), user=user, name=name, scopes=scope, days=days
+        )
     if as_json:
-        print_json({"id": token_id, "user": user, "name": name, "token": token})
+        print_json({"id": issued.id, "user": actor(by), "name": name, "token": issued.token})
     else:
-        console.print(token, markup=False, highlight=False)
+        console.print(issued.token, markup=False, highlight=False)
         console.print(
             "Store it now: only its SHA-256 is kept. Send it as 'Authorization: Bearer <token>'.",
             style="dim",
@@ -59,23 +74,24 @@ def token_create(
 
 @token_app.command("list")
 def token_list(by: ByOption = None, as_json: JsonOption = False) -> None:
-    """List API tokens (id, user, name, created, revoked); the tokens themselves are not kept."""
-    from comity.web.auth import list_tokens
+    """List your API tokens (an admin: everyone's); the tokens themselves are not kept."""
+    from comity.web.tokens import list_tokens
 
     with handle_errors(), read_session() as session:
         rows = list_tokens(session=session, actor=actor(by))
     if as_json:
         print_json(rows)
         return
-    table = Table("id", "user", "name", "created", "by", "revoked")
+    table = Table("id", "user", "name", "scopes", "created", "expires", "revoked")
     for row in rows:
         revoked = row["revoked_at"]
         table.add_row(
             str(row["id"]),
             row["user"],
             row["name"],
+            " ".join(row["scopes"]),
             f"{row['created_at']:%Y-%m-%d %H:%M}",
-            row["created_by"],
+            f"{row['expires_at']:%Y-%m-%d}",
             f"{revoked:%Y-%m-%d %H:%M}" if revoked else "",
         )
     console.print(table)
@@ -88,8 +104,8 @@ def token_revoke(
     by: ByOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Revoke API token ID: every later request with it is refused (401)."""
-    from comity.web.auth import revoke_token
+    """Revoke API token ID (yours, or anyone's for an admin): later requests get 401."""
+    from comity.web.tokens import revoke_token
 
     with handle_errors(), session_scope() as session:
         row = revoke_token(session=session, token_id=token_id, actor=actor(by), reason=reason)

@@ -16,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from comity.core.db import read_session, session_scope
 from comity.core.errors import ComityError
-from comity.users.roles import PERMISSIONS, allowed
-from comity.web import auth
+from comity.users.roles import PERMISSIONS, SCOPE_OF, allowed
+from comity.web import auth, tokens
 
 __all__ = [
     "CSRF_FIELD",
@@ -51,9 +51,13 @@ class Actor:
     via: str  # "session" or "token"
     csrf_token: str | None = None
     session_id: str | None = None
+    scopes: frozenset[str] | None = None  # a token's scopes; None for a browser session
 
     def may(self, permission: str) -> bool:
-        return allowed(self.role, permission)
+        return allowed(self.role, permission) and self.has_scope(permission)
+
+    def has_scope(self, permission: str) -> bool:
+        return self.scopes is None or SCOPE_OF[permission] in self.scopes
 
 
 def _loopback(host: str | None) -> bool:
@@ -92,11 +96,15 @@ def _lookup(request: Request) -> Actor:
     scheme, _, credential = header.partition(" ")
     with read_session(engine) as session:
         if scheme.lower() == "bearer" and credential.strip():
+            # A page answers with a session and its CSRF token only: a token sent to
+            # a page would skip CSRF, and a page is never a machine's business.
+            if not request.url.path.startswith("/api/"):
+                raise NotAuthenticated("API tokens are accepted on /api/ only; log in for pages")
             try:
-                user = auth.token_user(session=session, token=credential.strip())
+                user, scopes = tokens.token_holder(session=session, token=credential.strip())
             except ComityError as exc:
                 raise NotAuthenticated(exc.message) from None
-            return Actor(name=user.name, role=user.role, via="token")
+            return Actor(name=user.name, role=user.role, via="token", scopes=scopes)
         session_id = session_cookie(request)
         found = auth.session_user(session=session, session_id=session_id) if session_id else None
         if found is None or session_id is None:
@@ -135,9 +143,13 @@ def need(permission: str) -> Callable[[Request], Awaitable[Actor]]:
     async def dependency(request: Request) -> Actor:
         actor = await run_in_threadpool(_lookup, request)
         await _check_csrf(request, actor)
-        if not actor.may(permission):
+        if not allowed(actor.role, permission):
             who = ", ".join(sorted(PERMISSIONS[permission]))
             raise Forbidden(f"{actor.name} ({actor.role}) may not {permission}; allowed: {who}")
+        if not actor.has_scope(permission):
+            raise Forbidden(
+                f"this API token lacks scope {SCOPE_OF[permission]!r}, needed to {permission}"
+            )
         request.state.actor = actor
         return actor
 

@@ -34,7 +34,12 @@ Intake = Annotated[Actor, Depends(need("intake"))]
 
 
 def _login_page(
-    request: Request, *, status: int = 200, message: str | None = None, username: str = ""
+    request: Request,
+    *,
+    status: int = 200,
+    message: str | None = None,
+    username: str = "",
+    change: bool = False,
 ) -> HTMLResponse:
     # Double-submit token for the log-in form, which comes before any session.
     token = secrets.token_urlsafe(32)
@@ -45,6 +50,7 @@ def _login_page(
         login_csrf=token,
         next_path=safe_next(request.query_params.get("next")),
         username=username,
+        change=change,
         message=message,
         message_kind="error" if message else None,
     )
@@ -71,6 +77,7 @@ def login(
     password: Annotated[str, Form(max_length=1024)],
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/items",
+    new_password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
     t = translator(language(request))
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
@@ -85,9 +92,17 @@ def login(
                 password=password,
                 client=client,
                 replaces=session_cookie(request),
+                new_password=new_password or None,
             )
         except auth.TooManyAttempts as exc:
-            return _login_page(request, status=429, message=exc.message, username=username)
+            refused = _login_page(request, status=429, message=exc.message, username=username)
+            refused.headers["Retry-After"] = str(exc.retry_after)
+            return refused
+        except (auth.PasswordChangeNeeded, BadInput) as exc:
+            status = 200 if isinstance(exc, auth.PasswordChangeNeeded) else 400
+            return _login_page(
+                request, status=status, message=exc.message, username=username, change=True
+            )
     if done is None:
         return _login_page(request, status=401, message=t("login.wrong"), username=username)
     response = RedirectResponse(safe_next(next), status_code=303)
