@@ -281,3 +281,19 @@ def test_a_fact_given_against_the_conduct_is_kept_and_flagged() -> None:
     )
     solicitation = next(p for p in data["host_provisions"] if p["id"] == "US.USC18.373")
     assert solicitation["status"] == "no"
+
+
+def test_the_designation_basis_explained_is_the_one_of_the_version_in_force() -> None:
+    def basis(on: str) -> str:
+        result = assess(
+            kb=KB,
+            conduct="extremism.banned_organisation",
+            facts={"public": True},
+            host="DE",
+            on=on,
+        )
+        row = next(p for p in result.host_provisions if p.id == "DE.StGB.86")
+        return next(e.label for e in row.elements if e.fact == "designated_in_host")
+
+    assert "EU terrorist list counts only from § 86(2)" in basis("2021-06-01")
+    assert "Implementing Regulation (EU) 2021/138" in basis("2023-06-01")

@@ -120,7 +120,8 @@ def explain_entry(
     excluded = entry.excluded.get(purpose) if isinstance(purpose, str) else None
     if provision.requires_host_designation:
         designated = facts.get("designated_in_host")
-        leaves.append((Leaf("designated_in_host", designation_label), "host_designation"))
+        label = version.designation or designation_label
+        leaves.append((Leaf("designated_in_host", label), "host_designation"))
         if designated is None:
             value = None if value is not False else False
             unknown = (*unknown, "designated_in_host") if value is None else unknown

@@ -92,6 +92,9 @@ class Version:
     elements: Expr
     leaves: tuple[Leaf, ...]  # flattened, for explanations and the compare table
     max_penalty: Penalty | None = None
+    # what counts as a designation by the host for this version (its legal basis), when a
+    # provision's designation basis changed over time; None: the vocabulary's label
+    designation: str | None = None
     # precompiled three-valued evaluator: facts -> (True | False | None, unknown facts)
     check: Callable[[Mapping[str, Any]], tuple[bool | None, tuple[str, ...]]] = field(
         default=lambda facts: (None, ()), compare=False, repr=False

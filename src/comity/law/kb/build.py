@@ -81,6 +81,7 @@ def _versions(raw: list[dict[str, Any]], key: str) -> tuple[Version, ...]:
                 else Penalty(
                     penalty["text"], penalty.get("years"), bool(penalty.get("life", False))
                 ),
+                designation=v.get("designation"),
             )
         )
     return tuple(sorted(out, key=lambda v: v.start))
