@@ -293,6 +293,16 @@ def _check_0010(conn: Connection) -> None:
     assert flag.scalar() in (True, 1)
 
 
+def _seed_0011(conn: Connection) -> None:
+    conn.execute(text("UPDATE items SET org_id = 'hizb-ut-tahrir' WHERE url_key = 'k1'"))
+
+
+def _check_0011(conn: Connection) -> None:
+    found = conn.execute(text("SELECT org_id, priority FROM items WHERE url_key = 'k1'")).one()
+    assert found[0] == "hizb-ut-tahrir"
+    _check_0009(conn)  # the rest of the row survived the column's round trip
+
+
 # revision -> (insert rows that exercise the revision's tables, check them later)
 SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None]]] = {
     "0001": (_seed_0001, _check_0001),
@@ -305,6 +315,7 @@ SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None
     "0008": (_seed_0008, _check_0008),
     "0009": (_seed_0009, _check_0009),
     "0010": (_seed_0010, _check_0010),
+    "0011": (_seed_0011, _check_0011),
 }
 
 

@@ -34,6 +34,8 @@ class Item(Base):
     registrable_domain: Mapped[str | None] = mapped_column(String(253), index=True)
     state: Mapped[str] = mapped_column(String(24), nullable=False, default="reported")
     priority: Mapped[str] = mapped_column(String(16), nullable=False, default="standard")
+    # the organisation the content is of: an id of the organisations register (no FK: KB data)
+    org_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 

@@ -40,10 +40,22 @@ class Verdict:
     excluded: tuple[Excluded, ...]
     designation_label: str
     treaties: tuple[TreatyCheck, ...] = ()  # every treaty naming either state, with its status
+    requesting_designation_label: str = ""
 
     def _explain(
-        self, rows: tuple[Row, ...], facts: Mapping[str, Any], on: date, host: str, req: str
+        self,
+        rows: tuple[Row, ...],
+        facts: Mapping[str, Any],
+        on: date,
+        host: str,
+        req: str,
+        designation: str = "designated_in_host",
     ) -> tuple[ProvisionResult, ...]:
+        label = (
+            self.designation_label
+            if designation == "designated_in_host"
+            else self.requesting_designation_label
+        )
         return tuple(
             explain_entry(
                 entry,
@@ -51,7 +63,8 @@ class Verdict:
                 on=on,
                 host=host,
                 requesting=req,
-                designation_label=self.designation_label,
+                designation_label=label,
+                designation=designation,
             )
             for entry, _, _ in rows
         )
@@ -64,7 +77,9 @@ class Verdict:
     def requesting_provisions(
         self, facts: Mapping[str, Any], on: date, requesting: str
     ) -> tuple[ProvisionResult, ...]:
-        return self._explain(self.requesting_rows, facts, on, requesting, requesting)
+        return self._explain(
+            self.requesting_rows, facts, on, requesting, requesting, "designated_in_requesting"
+        )
 
     def eu_layer(
         self, facts: Mapping[str, Any], on: date, requesting: str

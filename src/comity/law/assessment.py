@@ -12,6 +12,7 @@ from comity.law.model import Constraint, ConstraintException, Leaf, Source, Time
 
 if TYPE_CHECKING:
     from comity.law._verdict import Verdict
+    from comity.law.orgs.derive import OrgResult
 
 __all__ = [
     "Assessment",
@@ -210,11 +211,15 @@ class Assessment:
     implied: tuple[tuple[str, Any, str], ...] = ()
     # facts given against what the conduct implies, kept as given: (fact, given, implied, reason)
     contradictions: tuple[tuple[str, Any, Any, str], ...] = ()
+    # the organisation (--org) and what the register said about its designations
+    organisation: OrgResult | None = None
 
     @property
     def decided_facts(self) -> dict[str, Any]:
-        """The facts the engine decided on: those given, plus those implied."""
+        """The facts the engine decided on: those given, the register's, those implied."""
         out = dict(self.facts)
+        if self.organisation is not None:
+            self.organisation.fill(out)
         for fact, value, _ in self.implied:
             out[fact] = value
         return out
@@ -267,6 +272,7 @@ class Assessment:
             if c.time_limit is not None
         ]
         verdict = self.verdict
+        org = {} if self.organisation is None else {"organisation": self.organisation.to_json()}
         return {
             "dual_criminality": self.dual_criminality,
             "conduct": self.conduct,
@@ -299,4 +305,5 @@ class Assessment:
             "time_limits": limits,
             "reasons": list(verdict.reasons(on, self.host, self.conduct)),
             "kb_version": self.kb_version,
+            **org,
         }

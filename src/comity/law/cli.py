@@ -42,6 +42,16 @@ def _print_assessment(data: dict[str, Any]) -> None:
         limit = c["time_limit"]["text"] if c["time_limit"] else ""
         channels.add_row(str(index), c["code"], c["reason"], limit)
     console.print(channels)
+    org = data.get("organisation")
+    if org:
+        for key in ("designated_in_host", "designated_in_requesting"):
+            finding = org[key]
+            console.print(
+                f"{org['id']}: {key} = {str(finding['value']).lower()} "
+                f"({finding['jurisdiction']}): {finding['explanation']}",
+                markup=False,
+                highlight=False,
+            )
     console.print(
         f"requesting state ({data['requesting']}): {data['requesting_outcome']}; "
         f"KB {str(data['kb_version'])[:12]}",
@@ -67,12 +77,17 @@ def assess_command(
         None, "--item", help="Assess a stored item against every jurisdiction it was attributed to."
     ),
     by: str | None = typer.Option(None, "--by", help="Who is acting (default: COMITY_USER)."),
+    org: str = typer.Option(
+        "",
+        "--org",
+        help="Organisation id (comity org list): designated_in_host/_requesting from the register.",
+    ),
 ) -> None:
     """Would the host's own law forbid this conduct, and which channel may a request take?"""
     with handle_errors():
         day = parse_date(on) if on else date.today()
         if item is not None:
-            _assess_item(item, conduct, fact, day, requesting, by, json_out)
+            _assess_item(item, conduct, fact, day, requesting, by, json_out, org or None)
             return
         kb = load_kb()
         if batch is not None:
@@ -100,6 +115,7 @@ def assess_command(
             on=day,
             role=role,
             priority=priority,
+            org=org or None,
         )
         if json_out:
             print_json(result.to_json())
@@ -115,6 +131,7 @@ def _assess_item(
     requesting: str,
     by: str | None,
     json_out: bool,
+    org: str | None,
 ) -> None:
     from comity.cli.common import actor
     from comity.core.db import session_scope
@@ -129,6 +146,7 @@ def _assess_item(
             conduct=conduct or None,
             on=day,
             requesting=requesting,
+            org=org,
         )
         results = [{"id": r.id, **r.result} for r in rows]
     if json_out:
@@ -255,5 +273,8 @@ def compare(
 
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to the `comity` app."""
+    from comity.law.orgs.cli import org_app
+
     app.command("assess")(assess_command)
     app.add_typer(law_app, name="law")
+    app.add_typer(org_app, name="org")

@@ -20,7 +20,8 @@ from comity.law.assessment import Assessment, ChannelStat
 from comity.law.channels import rank_channels, refused_channels
 from comity.law.countries import normalise_code
 from comity.law.evaluate import run_entry
-from comity.law.model import KnowledgeBase
+from comity.law.model import KnowledgeBase, Vocabulary
+from comity.law.orgs.derive import OrgResult
 
 __all__ = ["assess", "check_facts", "implied_facts", "parse_date"]
 
@@ -109,12 +110,51 @@ def _choice(value: str, valid: Mapping[str, Any] | tuple[str, ...], field: str) 
     return value
 
 
+# the requesting state's own provisions need the requesting state's designation
+_REQUESTING_DESIGNATION = "designated_in_requesting"
+
+
+def _requesting_label(vocab: Vocabulary) -> str:
+    spec = vocab.facts.get(_REQUESTING_DESIGNATION)
+    return spec.label if spec is not None else _REQUESTING_DESIGNATION
+
+
+def _organisation(
+    kb: KnowledgeBase,
+    index: Index,
+    bucket: int,
+    *,
+    org: str,
+    host: str,
+    requesting: str,
+    on: date,
+    given: Mapping[str, Any],
+) -> OrgResult:
+    """The register's answers for `org` (BadInput naming the closest organisations if unknown)."""
+    register = kb.register
+    return OrgResult.of(
+        register,
+        register.require(org),
+        host=host,
+        requesting=requesting,
+        on=on,
+        host_eu=index.eu_member(host, bucket, on),
+        requesting_eu=index.eu_member(requesting, bucket, on),
+        given=given,
+    )
+
+
 _CACHE_SIZE = 16_384  # verdicts kept per knowledge base (each a few small tuples)
 _SEEN_SIZE = 262_144  # hashes of keys seen once (ints: no work for the garbage collector)
 
 
-def _rows(entries: tuple[Entry, ...], facts: Mapping[str, Any], foreign: bool) -> tuple[Row, ...]:
-    return tuple((entry, *run_entry(entry, facts, foreign)) for entry in entries)
+def _rows(
+    entries: tuple[Entry, ...],
+    facts: Mapping[str, Any],
+    foreign: bool,
+    designation: str = "designated_in_host",
+) -> tuple[Row, ...]:
+    return tuple((entry, *run_entry(entry, facts, foreign, designation)) for entry in entries)
 
 
 def _outcome(rows: tuple[Row, ...]) -> str:
@@ -151,7 +191,9 @@ def _decide(
         outcome = "unsupported"
     requesting_rows: tuple[Row, ...] = ()
     if requesting in kb.jurisdictions:
-        requesting_rows = _rows(index.entries(requesting, conduct, bucket, on), facts, False)
+        requesting_rows = _rows(
+            index.entries(requesting, conduct, bucket, on), facts, False, _REQUESTING_DESIGNATION
+        )
         requesting_outcome = _outcome(requesting_rows)
     else:
         requesting_outcome = "unsupported"
@@ -188,6 +230,7 @@ def _decide(
         excluded=excluded,
         designation_label=vocab.host_designation_label,
         treaties=index.treaty_checks(host, requesting, conduct, bucket, on),
+        requesting_designation_label=_requesting_label(vocab),
     )
 
 
@@ -235,8 +278,13 @@ def assess(
     role: str = "hosting",
     channel_stats: Mapping[tuple[str, str], ChannelStat] | None = None,
     cache: bool = True,
+    org: str | None = None,
 ) -> Assessment:
     """Assess one conduct against one host's law (and the requesting state's) on a date.
+
+    With `org` (an id of the organisations register), `designated_in_host` and
+    `designated_in_requesting` come from the register as of `on` unless given
+    in `facts` (an explicit fact wins; the result flags a contradiction).
 
     With `cache` (and no `channel_stats`, which change the ranking), the
     date-free verdict is memoised per knowledge-base period in a bounded LRU:
@@ -251,9 +299,19 @@ def assess(
     requesting = normalise_code(requesting, field="requesting", allow_eu=False)
     clean = check_facts(kb, facts)
     items = tuple(sorted(clean.items()))
-    effective, implied, clashes = implied_facts(kb, conduct, clean)
     index = index_of(kb)
     bucket = index.bucket(on)
+    found = None
+    key_items = items
+    decided = clean
+    if org is not None:
+        found = _organisation(
+            kb, index, bucket, org=org, host=host, requesting=requesting, on=on, given=clean
+        )
+        decided = dict(clean)
+        found.fill(decided)
+        key_items = tuple(sorted(decided.items()))
+    effective, implied, clashes = implied_facts(kb, conduct, decided)
     args = {
         "conduct": conduct,
         "facts": effective,
@@ -266,7 +324,7 @@ def assess(
     }
     if cache and channel_stats is None:
         verdict = _memoised(
-            kb, index, bucket, args, (conduct, host, requesting, bucket, items, role, priority)
+            kb, index, bucket, args, (conduct, host, requesting, bucket, key_items, role, priority)
         )
     else:
         verdict = _decide(kb, index, bucket, **args)  # type: ignore[arg-type]
@@ -285,4 +343,5 @@ def assess(
         verdict=verdict,
         implied=implied,
         contradictions=clashes,
+        organisation=found,
     )

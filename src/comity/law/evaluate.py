@@ -27,8 +27,14 @@ def _tv(value: bool | None) -> str:
     return "unknown" if value is None else ("true" if value else "false")
 
 
-def run_entry(entry: Entry, facts: Mapping[str, Any], foreign: bool) -> tuple[str, tuple[str, ...]]:
-    """(status, missing facts) of one provision; `foreign`: the host is not the requesting state."""
+def run_entry(
+    entry: Entry, facts: Mapping[str, Any], foreign: bool, designation: str = "designated_in_host"
+) -> tuple[str, tuple[str, ...]]:
+    """(status, missing facts) of one provision; `foreign`: the host is not the requesting state.
+
+    `designation` is the fact a `requires_host_designation` provision needs: the
+    designation by the state whose law it is (`designated_in_requesting` when the
+    requesting state's own provisions are evaluated)."""
     version = entry.version
     if version is None:
         return "not_in_force", _NONE
@@ -42,10 +48,10 @@ def run_entry(entry: Entry, facts: Mapping[str, Any], foreign: bool) -> tuple[st
         elif rvalue is None:
             value, unknown = None, (*unknown, *runknown)
     if provision.requires_host_designation:
-        designated = facts.get("designated_in_host")
+        designated = facts.get(designation)
         if designated is None:
             if value is not False:
-                value, unknown = None, (*unknown, "designated_in_host")
+                value, unknown = None, (*unknown, designation)
         elif designated is not True:
             value, unknown = False, _NONE
     for limit in entry.constraints:
@@ -73,6 +79,7 @@ def explain_entry(
     host: str,
     requesting: str,
     designation_label: str,
+    designation: str = "designated_in_host",
 ) -> ProvisionResult:
     """Status, element-by-element explanation and missing facts of one provision."""
     provision = entry.provision
@@ -119,12 +126,12 @@ def explain_entry(
     purpose = facts.get("purpose")
     excluded = entry.excluded.get(purpose) if isinstance(purpose, str) else None
     if provision.requires_host_designation:
-        designated = facts.get("designated_in_host")
+        designated = facts.get(designation)
         label = version.designation or designation_label
-        leaves.append((Leaf("designated_in_host", label), "host_designation"))
+        leaves.append((Leaf(designation, label), "host_designation"))
         if designated is None:
             value = None if value is not False else False
-            unknown = (*unknown, "designated_in_host") if value is None else unknown
+            unknown = (*unknown, designation) if value is None else unknown
         elif designated is not True:
             value, unknown = False, ()
             reasons.append(f"applies only to organisations banned or designated by {host}")

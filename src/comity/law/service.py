@@ -39,6 +39,7 @@ def assess_for_jurisdictions(
     priority: str = "standard",
     channel_stats: Mapping[tuple[str, str], ChannelStat] | None = None,
     kb: KnowledgeBase | None = None,
+    org: str | None = None,
 ) -> list[Assessment]:
     """One assessment per (jurisdiction, role) an item's attribution found.
 
@@ -64,6 +65,7 @@ def assess_for_jurisdictions(
                 priority=priority,
                 role=role,
                 channel_stats=channel_stats,
+                org=org,
             )
         )
     return out
@@ -89,11 +91,12 @@ def assess_batch(
                 "date",
                 "role",
                 "priority",
+                "org",
             }
             if unknown:
                 raise BadInput(
                     f"unknown key(s) {sorted(unknown)}; valid: conduct, host, facts, "
-                    "requesting, date, role, priority"
+                    "requesting, date, role, priority, org"
                 )
             for key in ("conduct", "host"):
                 if key not in item:
@@ -110,6 +113,7 @@ def assess_batch(
                 on=item.get("date", default_date),
                 role=str(item.get("role", "hosting")),
                 priority=str(item.get("priority", "standard")),
+                org=None if item.get("org") is None else str(item["org"]),
             )
             yield {"line": number, **result.to_json()}
         except json.JSONDecodeError as exc:

@@ -56,8 +56,11 @@ def assess_item(
     on: date | None = None,
     requesting: str = "KZ",
     channel_stats: Mapping[Any, Any] | None = None,
+    org: str | None = None,
 ) -> list[StoredAssessment]:
-    """Assess and store one result per attributed (jurisdiction, role); audited."""
+    """Assess and store one result per attributed (jurisdiction, role); audited.
+
+    `org` defaults to the organisation the item carries (`items.org_id`)."""
     user = require(session=session, actor=actor, action="assess")
     item = session.get(Item, item_id)
     if item is None:
@@ -74,6 +77,7 @@ def assess_item(
         on=day,
         priority=item.priority,
         channel_stats=channel_stats,
+        org=org or item.org_id,
     )
     now = utcnow()
     stored = []
@@ -107,6 +111,7 @@ def assess_item(
         state=[s.result for s in stored],
         data={
             "conduct": code,
+            "org": org or item.org_id,
             "kb_version": stored[0].kb_version if stored else None,
             "outcomes": {f"{s.host}/{s.role}": s.outcome for s in stored},
         },
