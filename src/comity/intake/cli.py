@@ -101,7 +101,7 @@ def intake_import(
         _print_summary(result)
     if result.errors:
         fail(
-            f"{len(result.errors)} of {result.rows} rows in {file} were not imported"
+            f"{result.invalid} of {result.rows} rows in {file} were not imported"
             + (" (strict: nothing written)" if strict and not dry_run else "")
         )
 
@@ -109,14 +109,19 @@ def intake_import(
 def _print_summary(result: service.ImportResult) -> None:
     mode = "dry run: " if result.dry_run else ""
     console.print(
-        f"{mode}{result.rows} rows, {result.valid} valid, {len(result.errors)} invalid; "
+        f"{mode}{result.rows} rows, {result.valid} valid, {result.invalid} invalid; "
         f"{result.items_created} new items, {result.reports_created} new reports, "
         f"{result.reports_existing} already known"
     )
     for error in result.errors[:200]:
         err_console.print(str(error), markup=False)
-    if len(result.errors) > 200:
-        err_console.print(f"... and {len(result.errors) - 200} more (use --json for all)")
+    hidden = result.invalid - min(len(result.errors), 200)
+    if hidden > 0:
+        more = len(result.errors) > 200
+        err_console.print(
+            f"... and {hidden} more"
+            + (f" (--json lists the first {len(result.errors)} with their lines)" if more else "")
+        )
 
 
 @items_app.command("list")

@@ -70,6 +70,64 @@ def _has_surrogates(values: list[str]) -> bool:
     return False
 
 
+class _Lines:
+    """The file's physical lines for csv.reader, one line per record at most.
+
+    A record must fit on its line: a quoted field still open at the end of the
+    line is an unterminated quote (line breaks, like every control character,
+    are refused in reports anyway). Before issue 13 the csv module went on
+    reading, swallowed the next rows into the open field and blamed the line
+    where it gave up. Here the reader is told the input ended instead, so it
+    refuses the record at the line where the quote opened, and the next line
+    is read as a row of its own: every line is read once.
+    """
+
+    __slots__ = ("_source", "given", "line")
+
+    def __init__(self, source: IO[str]) -> None:
+        self._source = enumerate(source, start=1)
+        self.line = 0
+        self.given = False  # a line was given for the record being read
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.given:
+            raise StopIteration  # csv.reader (strict) calls this "unexpected end of data"
+        self.line, text = next(self._source)
+        self.given = True
+        return text
+
+
+_UNTERMINATED = 'unterminated quote: a field that starts with " must end with " on the same line'
+
+
+def _records(lines: _Lines) -> Iterator[tuple[int, list[str] | str]]:
+    """(line, fields) per record, or (line, reason) for a line csv cannot read."""
+    # csv.reader asks its input again after a StopIteration, so one reader serves.
+    reader = csv.reader(lines, strict=True)
+    while True:
+        lines.given = False
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield lines.line, _reason(exc)
+            continue
+        yield lines.line, values
+
+
+def _reason(exc: csv.Error) -> str:
+    reason = str(exc)
+    if "field larger than field limit" in reason:
+        return f"field longer than {MAX_FIELD} characters"
+    if "unexpected end of data" in reason:
+        return _UNTERMINATED
+    return reason
+
+
 def read_rows(path: Path, *, fmt: str) -> Iterator[RawRow | RowError]:
     """Rows of `path` in `fmt`; a file-level problem raises BadInput naming the file."""
     if fmt not in FORMATS:
@@ -80,14 +138,14 @@ def read_rows(path: Path, *, fmt: str) -> Iterator[RawRow | RowError]:
     required, known = _COLUMNS[fmt]
     csv.field_size_limit(MAX_FIELD)
     with _open_text(path) as text:
-        reader = csv.reader(text, strict=True)
-        try:
-            header = next(reader)
-        except StopIteration:
+        records = _records(_Lines(text))
+        first = next(records, None)
+        if first is None:
             expected = _expected(fmt)
-            raise BadInput(f"{name}: empty file (expected a header line: {expected})") from None
-        except csv.Error as exc:
-            raise BadInput(f"{name}:1: unreadable header ({exc})") from None
+            raise BadInput(f"{name}: empty file (expected a header line: {expected})")
+        line, header = first
+        if isinstance(header, str):
+            raise BadInput(f"{name}:{line}: unreadable header ({header})")
         columns = [h.strip().lower() for h in header]
         if _has_surrogates(columns) or not required <= set(columns):
             raise BadInput(f"{name}:1: missing header: expected columns {_expected(fmt)}")
@@ -97,29 +155,24 @@ def read_rows(path: Path, *, fmt: str) -> Iterator[RawRow | RowError]:
                 f"{name}:1: unknown column(s) {', '.join(unknown)}; expected {_expected(fmt)}"
             )
         index = {c: i for i, c in enumerate(columns)}
-        yield from _rows(reader, name=name, index=index, fmt=fmt, width=len(columns))
+        yield from _rows(records, name=name, index=index, fmt=fmt, width=len(columns))
 
 
 def _rows(
-    reader: Iterator[list[str]], *, name: str, index: dict[str, int], fmt: str, width: int
+    records: Iterator[tuple[int, list[str] | str]],
+    *,
+    name: str,
+    index: dict[str, int],
+    fmt: str,
+    width: int,
 ) -> Iterator[RawRow | RowError]:
-    line = 1
     # url and conduct are required columns of the csv format; note and source are not.
     at_url, at_conduct = index.get("url", -1), index.get("conduct", -1)
     at_note, at_source = index.get("note", -1), index.get("source", -1)
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            line = getattr(reader, "line_num", line + 1)
-            reason = str(exc)
-            if "field larger than field limit" in reason:
-                reason = f"field longer than {MAX_FIELD} characters"
-            yield RowError(name, line, f"malformed CSV row: {reason}")
+    for line, values in records:
+        if isinstance(values, str):
+            yield RowError(name, line, f"malformed CSV row: {values}")
             continue
-        line = getattr(reader, "line_num", line + 1)
         joined = "".join(values)
         if not joined.strip():
             continue  # blank lines are not rows

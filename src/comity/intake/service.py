@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from comity.urls import canonicalize
 from comity.users.service import require
 
 __all__ = [
+    "MAX_REPORTED_ERRORS",
     "ImportResult",
     "Prepared",
     "add_report",
@@ -52,6 +54,12 @@ class Prepared(NamedTuple):
     source: str | None
 
 
+# Errors kept with their line; past this many, errors are only counted, so that a
+# dry run of millions of bad rows stays bounded in memory and in its answer
+# (2.5 million bad rows once grew the server to 4 GB and answered 817 MB).
+MAX_REPORTED_ERRORS = 1_000
+
+
 @dataclass
 class ImportResult:
     file: str
@@ -64,7 +72,18 @@ class ImportResult:
     reports_created: int = 0
     reports_existing: int = 0
     errors: list[RowError] = field(default_factory=list)
+    invalid: int = 0
     written: bool = False
+
+    def add_error(self, error: RowError) -> None:
+        """Count every bad row; keep the first MAX_REPORTED_ERRORS with their lines."""
+        self.invalid += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(error)
+
+    @property
+    def errors_not_shown(self) -> int:
+        return self.invalid - len(self.errors)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -74,12 +93,13 @@ class ImportResult:
             "strict": self.strict,
             "rows": self.rows,
             "valid": self.valid,
-            "invalid": len(self.errors),
+            "invalid": self.invalid,
             "items_created": self.items_created,
             "reports_created": self.reports_created,
             "reports_existing": self.reports_existing,
             "written": self.written,
             "errors": [{"file": e.file, "line": e.line, "reason": e.reason} for e in self.errors],
+            "errors_not_shown": self.errors_not_shown,
         }
 
 
@@ -90,6 +110,20 @@ _CHUNK = 1_000
 def _fingerprint(url: str, conduct: str, note: str | None, source: str | None, by: str) -> str:
     parts = "\x1f".join((url, conduct, note or "", source or "", by))
     return hashlib.sha256(parts.encode()).hexdigest()
+
+
+# C0 controls and DEL: PostgreSQL refuses NUL in text (a NUL once aborted a
+# 20,000-row batch with a 500), and none belongs in a report. Free text (note,
+# source) may hold a tab; a URL or a conduct code may not.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def _no_control(name: str, value: str | None, pattern: re.Pattern[str]) -> None:
+    if value is not None and (found := pattern.search(value)):
+        raise BadInput(
+            f"{name}: control character U+{ord(found.group()):04X} is not allowed", field=name
+        )
 
 
 def prepare(
@@ -103,9 +137,13 @@ def prepare(
 ) -> Prepared:
     """Validate one report; raise BadInput naming the field."""
     if not raw_url:
-        raise BadInput("url: empty URL")
+        raise BadInput("url: empty URL", field="url")
     if conduct is None:
-        raise BadInput("conduct: missing conduct code")
+        raise BadInput("conduct: missing conduct code", field="conduct")
+    _no_control("url", raw_url, _CONTROL)
+    _no_control("conduct", conduct, _CONTROL)
+    _no_control("note", note, _CONTROL_IN_TEXT)
+    _no_control("source", source, _CONTROL_IN_TEXT)
     code = check_conduct(conduct)
     canon = canonicalize(raw_url, allow=allow)
     key = hashlib.sha256(canon.url.encode()).hexdigest()
@@ -329,7 +367,7 @@ def _validated(
     for row in rows:
         if isinstance(row, RowError):
             result.rows += 1
-            result.errors.append(row)
+            result.add_error(row)
             continue
         result.rows += 1
         try:
@@ -342,7 +380,7 @@ def _validated(
                 allow=allow,
             )
         except BadInput as exc:
-            result.errors.append(RowError(file, row.line, exc.message))
+            result.add_error(RowError(file, row.line, exc.message))
             continue
         result.valid += 1
         yield prepared
