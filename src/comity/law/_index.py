@@ -113,6 +113,8 @@ def _breaks(kb: KnowledgeBase) -> tuple[date, ...]:
         for p in jur.provisions:
             for e in p.exclusions:
                 add(e.start, e.end)
+            for r in p.reaches:
+                add(r.start, r.end)
         for versions in (
             *(p.versions for p in jur.provisions),
             *(c.versions for c in jur.constraints),
@@ -160,9 +162,11 @@ class Index:
                         if c.limits(p.id, conduct) and (v := c.version_on(on)) is not None
                     ),
                     _excluded(p.exclusions, on),
-                    p.reach_for(conduct),
+                    reach,
                 )
                 for p in kb.offences.get((jur, conduct), ())
+                # a general provision counts for a conduct it reaches only while the reach holds
+                if (reach := p.reach_for(conduct, on)) is not None or conduct in p.conducts
             )
             self._entries[key] = found
         return found

@@ -131,6 +131,9 @@ class Reach:
     requires: Expr | None = None
     leaves: tuple[Leaf, ...] = ()
     check: Check | None = field(default=None, compare=False, repr=False)
+    # the reach may be dated: the reached conduct may have become an offence only later
+    start: date | None = None
+    end: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,11 +160,15 @@ class Provision:
                 return version
         return None
 
-    def reach_for(self, conduct: str) -> Reach | None:
-        """How the provision reaches a conduct it is not filed under (None: it does not)."""
+    def reach_for(self, conduct: str, on: date) -> Reach | None:
+        """How the provision reaches, on a date, a conduct it is not filed under (None: it
+        does not, or it is filed under it)."""
         if conduct in self.conducts:
             return None
-        return next((r for r in self.reaches if conduct in r.conducts), None)
+        return next(
+            (r for r in self.reaches if conduct in r.conducts and in_force(r.start, r.end, on)),
+            None,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,6 +107,8 @@ def _reaches(raw: list[dict[str, Any]]) -> tuple[Reach, ...]:
                 requires=expr,
                 leaves=() if expr is None else _leaves(expr),
                 check=None if expr is None else compile_check(expr),
+                start=_d(r.get("from")),
+                end=_d(r.get("to")),
             )
         )
     return tuple(out)

@@ -229,6 +229,7 @@ def _check_dated_items(
 def _check_reaches(ctx: CheckContext, provision: MarkedDict) -> None:
     """A general provision's `reaches`: known conducts, not those it is filed under."""
     for reach in provision.get("reaches", []):
+        _dates(ctx, reach)
         _check_conducts(ctx, reach)
         for code, line in zip(reach["conducts"], reach["conducts"].item_lines, strict=True):
             if code in provision["conducts"]:
