@@ -44,7 +44,7 @@ def _slow_redirect(h: http.server.BaseHTTPRequestHandler) -> None:
 @pytest.fixture
 def bounded(settings: Settings) -> Iterator[Settings]:
     tight = settings.model_copy(
-        update={"capture_deadline_seconds": 2.0, "fetch_timeout_seconds": 1.0}
+        update={"capture_deadline_seconds": 2.0, "fetch_timeout_seconds": 5.0}
     )
     with override_settings(tight):
         yield tight

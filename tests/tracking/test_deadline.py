@@ -37,7 +37,7 @@ def test_a_server_dribbling_one_byte_every_half_second_cannot_hold_the_monitor_b
         path: add_item(engine, site.url(path), PAGE) for path in ("/drip", "/hop", "/up", "/gone")
     }
     bounded = settings.model_copy(
-        update={"monitor_deadline_seconds": 2.0, "fetch_timeout_seconds": 1.0}
+        update={"monitor_deadline_seconds": 2.0, "fetch_timeout_seconds": 5.0}
     )
     hooks = hooks_from_settings(
         bounded, engine=engine, actor="alice", evidence=False, reattribute=False
