@@ -47,10 +47,10 @@ def _defused(body: bytes) -> bytes:
 def _run_bounded(command: list[str], timeout: float) -> None:
     """Run Chromium for at most `timeout` seconds, its helper processes included.
 
-    Chromium forks renderer and zygote processes that inherit its output pipes:
-    killing only the browser (as `subprocess.run` does on timeout) leaves them
-    holding the pipes, and the wait for the pipes to close never ends. So it
-    runs in a session of its own and the whole process group is killed.
+    Chromium forks renderer and zygote processes: killing only the browser (as
+    `subprocess.run` does on timeout) leaves them running on the hostile page,
+    one more set per capture. So it runs in a session of its own and the whole
+    process group is killed.
     """
     child = subprocess.Popen(
         command,
