@@ -47,6 +47,22 @@ def add_evidence(
         )
 
 
+def attribute_directly(engine: Engine, item_id: int, country: str) -> None:
+    """A stored attribution to one hosting country, without DNS (the law is what is tested)."""
+    from comity.hosting.models import AttributionRecord
+
+    with session_scope(engine) as session:
+        session.add(
+            AttributionRecord(
+                item_id=item_id,
+                observed_at=utcnow(),
+                countries=country,
+                asns="",
+                data={"jurisdictions": [{"country": country, "role": "hosting"}]},
+            )
+        )
+
+
 def make_proposal(engine: Engine, item_id: int, **kwargs: Any) -> int:
     args: dict[str, Any] = {
         "host": "DE",

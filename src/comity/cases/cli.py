@@ -109,6 +109,10 @@ def propose_cmd(
     fact: Annotated[list[str] | None, typer.Option("--fact", help="KEY=VALUE")] = None,
     target: Annotated[str, typer.Option("--target", help="url, domain or platform")] = "url",
     role: Annotated[str, typer.Option("--role", help="The host's role for the item.")] = "hosting",
+    org: Annotated[
+        str | None,
+        typer.Option("--org", help="The organisation the content is of (comity org list)."),
+    ] = None,
     by: ByOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -125,6 +129,7 @@ def propose_cmd(
             facts=_facts(fact or []),
             target=target,
             role=role,
+            org=org,
         )
         data = service.proposal_state(proposal) | {"assessment": proposal.assessment}
     if as_json:

@@ -171,8 +171,12 @@ def propose(
     cdn: str | None = None,
     shared_host_domains: int | None = None,
     now: datetime | None = None,
+    org: str | None = None,
 ) -> Proposal:
-    """Assess the item for `host` and record a proposal for review (audited)."""
+    """Assess the item for `host` and record a proposal for review (audited).
+
+    `org`, when given, becomes the item's organisation (audited); the engine
+    then takes the designation facts from the register for it."""
     from comity.law.engine import assess
     from comity.law.kb.loader import load_kb
 
@@ -190,6 +194,10 @@ def propose(
         )
     now = now or utcnow()
     code = _conduct_for(session, item, conduct)
+    if org:
+        from comity.intake.orgs import set_item_org
+
+        set_item_org(session=session, item=item, org=org, actor=user.name, action="propose")
     result = assess(
         kb=kb,
         conduct=code,
@@ -199,6 +207,7 @@ def propose(
         on=now.date(),
         priority=item.priority,
         role=role,
+        org=item.org_id,
     )
     assessment = result.to_json()
     evidence = latest_evidence(session=session, item_id=item.id)
@@ -241,6 +250,7 @@ def propose(
             "channel": channel,
             "dual_criminality": proposal.dual_criminality,
             "kb_version": proposal.kb_version,
+            "org": item.org_id,
             "findings": [f["code"] for f in proposal.findings],
         },
     )

@@ -51,7 +51,8 @@ def _actions(session: Session, item_id: int) -> dict[str, Any]:
     from comity.law.kb.loader import load_kb
     from comity.law.store import latest_assessments
 
-    vocabulary = load_kb().vocabulary
+    kb = load_kb()
+    vocabulary = kb.vocabulary
     assessments = [
         {
             "id": a.id,
@@ -84,6 +85,7 @@ def _actions(session: Session, item_id: int) -> dict[str, Any]:
             for e in captures
         ],
         "facts": list(vocabulary.facts.values()),
+        "orgs": [(o.id, o.name) for o in kb.register.organisations.values()],
         "assessments": assessments,
         "last_facts": assessments[0]["facts"] if assessments else {},
         "proposals": [service.proposal_state(p) for p in proposals],

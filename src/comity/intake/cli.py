@@ -14,6 +14,7 @@ from comity.cli.output import console, err_console, fail, handle_errors, print_j
 from comity.core.db import get_engine, read_session, session_scope
 from comity.core.settings import get_settings
 from comity.intake import service
+from comity.intake.orgs import check_org, set_item_org
 
 __all__ = ["register"]
 
@@ -27,20 +28,29 @@ def intake_add(
     conduct: Annotated[str, typer.Option("--conduct", help="Conduct code (ASSESSMENT.md).")],
     note: Annotated[str | None, typer.Option("--note")] = None,
     source: Annotated[str | None, typer.Option("--source")] = None,
+    org: Annotated[
+        str | None,
+        typer.Option("--org", help="The organisation the content is of (comity org list)."),
+    ] = None,
     by: ByOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Report one URL."""
     with handle_errors(), session_scope() as session:
+        if org:
+            check_org(org)  # refuse an unknown id before anything is written
+        who = actor(by)
         item, report, created = service.add_report(
             session=session,
             url=url,
             conduct=conduct,
             note=note,
             source=source,
-            actor=actor(by),
+            actor=who,
             allow=get_settings().fetch_allow,
         )
+        if org:
+            set_item_org(session=session, item=item, org=org, actor=who)
         data = service.item_summary(session, [item])[0] | {
             "report_id": report.id,
             "new_report": created,

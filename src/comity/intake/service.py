@@ -499,6 +499,7 @@ def item_summary(
             "conducts": conducts[i.id],
             "state": i.state,
             "priority": i.priority,
+            "org_id": i.org_id,
             "reports": counts.get(i.id, 0),
             "created_at": i.created_at,
         }

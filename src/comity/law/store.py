@@ -60,7 +60,8 @@ def assess_item(
 ) -> list[StoredAssessment]:
     """Assess and store one result per attributed (jurisdiction, role); audited.
 
-    `org` defaults to the organisation the item carries (`items.org_id`)."""
+    `org`, when given, becomes the item's organisation (audited); the assessment
+    uses the organisation the item carries (`items.org_id`), if any."""
     user = require(session=session, actor=actor, action="assess")
     item = session.get(Item, item_id)
     if item is None:
@@ -68,6 +69,10 @@ def assess_item(
 
         raise NotFound(f"item {item_id} does not exist")
     code = _conduct(session, item, conduct)
+    if org:
+        from comity.intake.orgs import set_item_org
+
+        set_item_org(session=session, item=item, org=org, actor=user.name, action="assess")
     day = on or utcnow().date()
     results = assess_for_jurisdictions(
         conduct=code,
@@ -77,7 +82,7 @@ def assess_item(
         on=day,
         priority=item.priority,
         channel_stats=channel_stats,
-        org=org or item.org_id,
+        org=item.org_id,
     )
     now = utcnow()
     stored = []
@@ -111,7 +116,7 @@ def assess_item(
         state=[s.result for s in stored],
         data={
             "conduct": code,
-            "org": org or item.org_id,
+            "org": item.org_id,
             "kb_version": stored[0].kb_version if stored else None,
             "outcomes": {f"{s.host}/{s.role}": s.outcome for s in stored},
         },

@@ -41,6 +41,7 @@ def facts_from_form(form: Any) -> dict[str, str]:
 async def assess(request: Request, item_id: Id, actor: Assess) -> Response:
     form = await request.form()
     conduct = form.get("conduct")
+    org = form.get("org")
     facts = facts_from_form(form)
 
     def run() -> None:
@@ -52,6 +53,7 @@ async def assess(request: Request, item_id: Id, actor: Assess) -> Response:
                 actor=actor.name,
                 conduct=conduct if isinstance(conduct, str) and conduct else None,
                 requesting=request.app.state.settings.requesting_state,
+                org=org.strip() if isinstance(org, str) and org.strip() else None,
             )
 
     # The form is read on the event loop; the database work runs in the thread pool.
