@@ -18,5 +18,7 @@ ByOption = Annotated[
 
 
 def actor(by: str | None) -> str | None:
-    """The acting user: `--by`, else the COMITY_USER setting."""
-    return by or get_settings().user
+    """The acting user: `--by`, else the COMITY_USER setting; proven outside development mode."""
+    from comity.users.credentials import prove
+
+    return prove(by or get_settings().user)

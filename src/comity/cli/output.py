@@ -13,6 +13,8 @@ import typer
 from rich.console import Console
 
 from comity.core.errors import ComityError
+from comity.users.credentials import record_refusal
+from comity.users.proof import CredentialRefused
 
 __all__ = ["console", "err_console", "fail", "handle_errors", "print_json", "to_jsonable"]
 
@@ -51,6 +53,8 @@ def handle_errors() -> Iterator[None]:
     try:
         yield
     except ComityError as exc:
+        if isinstance(exc, CredentialRefused):
+            record_refusal(exc)  # the command's own transaction has rolled back by now
         fail(exc.message, code=exc.exit_code)
 
 

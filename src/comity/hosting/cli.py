@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from comity.cli.common import ByOption, JsonOption
+from comity.cli.common import ByOption, JsonOption, actor
 from comity.cli.output import fail, handle_errors
 from comity.core.errors import BadInput
 
@@ -82,7 +82,7 @@ def attribute(
             stale=stale,
             online=online,
             as_json=as_json,
-            by=by,
+            by=actor(by),
         )
 
 

@@ -16,6 +16,7 @@ from comity.core.settings import get_settings
 from comity.jobs.models import JobRun
 from comity.jobs.queue import get_queue
 from comity.jobs.worker import run_worker
+from comity.users.proof import check_scope
 
 __all__ = ["register"]
 
@@ -46,6 +47,7 @@ def submit(
         who = actor(by)
         if not who:
             raise BadInput("who is acting? give --by USER or set COMITY_USER")
+        check_scope(who, kind)  # the worker runs it later, where no token is in sight
         key, queued = get_queue().submit(kind, object_id, version, {"actor": who})
     if as_json:
         print_json({"key": key, "queued": queued})

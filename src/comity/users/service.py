@@ -13,6 +13,7 @@ from comity.core import audit
 from comity.core.errors import BadInput, NotFound, Refused
 from comity.users.models import User
 from comity.users.passwords import check_password
+from comity.users.proof import check_scope
 from comity.users.roles import PERMISSIONS, Role, allowed
 
 __all__ = [
@@ -52,6 +53,7 @@ def require(*, session: Session, actor: str | None, action: str) -> User:
     if not allowed(user.role, action):
         who = ", ".join(sorted(PERMISSIONS.get(action, ())))
         raise Refused(f"{actor} ({user.role}) may not {action}; allowed roles: {who}")
+    check_scope(actor, action)
     return user
 
 

@@ -59,11 +59,12 @@ def token_create(
     from comity.web.tokens import create_token
 
     with handle_errors(), session_scope() as session:
+        owner = actor(by)
         issued = create_token(
-            session=session, actor=actor(by), user=user, name=name, scopes=scope, days=days
+            session=session, actor=owner, user=user, name=name, scopes=scope, days=days
         )
     if as_json:
-        print_json({"id": issued.id, "user": actor(by), "name": name, "token": issued.token})
+        print_json({"id": issued.id, "user": owner, "name": name, "token": issued.token})
     else:
         console.print(issued.token, markup=False, highlight=False)
         console.print(

@@ -20,6 +20,7 @@ from comity.core import audit
 from comity.core.db import utcnow
 from comity.core.errors import BadInput, NotFound, Refused
 from comity.users.models import User
+from comity.users.proof import within_proof
 from comity.users.roles import SCOPES, allowed, scopes_for
 from comity.users.service import require
 from comity.web.models import ApiToken
@@ -87,6 +88,7 @@ def create_token(
     if not 1 <= days <= MAX_DAYS:
         raise BadInput(f"--days {days}: between 1 and {MAX_DAYS}", field="days")
     chosen = _scopes(owner.role, scopes)
+    within_proof(owner.name, chosen)  # a token given on the command line mints no wider one
     token = "comity_" + secrets.token_urlsafe(32)
     row = ApiToken(
         user_id=owner.id,
