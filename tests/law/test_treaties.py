@@ -72,6 +72,8 @@ def test_an_incomplete_party_list_offers_the_channel_only_on_a_named_condition()
     mla = next(c for c in us["channels"] if c["code"] == "mla_request")
     assert "conditional on Treaty between the United States" in mla["reason"]
     assert "whether KZ and US are bound" in mla["reason"] and mla["basis"] == []
+    assert any(c.startswith("KZ-US.MLAT.2015: party list incomplete") for c in mla["conditions"])
+    assert mla["authority"]["id"] == "US.DOJ.OIA"  # a treaty request goes to the central authority
     tr = assess(
         kb=kb, conduct="terrorism.financing", facts=facts, host="TR", on=date(2024, 5, 1)
     ).to_json()

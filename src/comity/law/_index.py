@@ -73,6 +73,8 @@ class ChannelPlan:
     treaties: tuple[TreatyCheck, ...]  # every treaty naming either state, for the conduct
     universal: tuple[tuple[str, ChannelSpec], ...]
     governmental: tuple[str, ...]
+    # the host's MLA central authority: the addressee of a treaty-founded request
+    central_authority: dict[str, str] | None = None
 
 
 def _excluded(exclusions: tuple[Exclusion, ...], on: date) -> MappingProxyType[str, Exclusion]:
@@ -226,7 +228,15 @@ class Index:
                 OfferPlan(offer, _excluded(offer.exclusions, on), tuple(scope), authority)
             )
         treaties = self.treaty_checks(host, requesting, conduct, bucket, on)
-        return ChannelPlan(tuple(offers), treaties, self.universal, self.governmental)
+        central = next(
+            (
+                {"id": a.id, "name": a.name, "name_en": a.name_en or a.name}
+                for a in kb.jurisdictions[host].authorities.values()
+                if "mla_central_authority" in a.roles
+            ),
+            None,
+        )
+        return ChannelPlan(tuple(offers), treaties, self.universal, self.governmental, central)
 
     def treaty_checks(
         self, host: str, requesting: str, conduct: str, bucket: int, on: date

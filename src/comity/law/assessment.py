@@ -165,6 +165,7 @@ class RankedChannel:
     weight: float
     basis: tuple[str, ...]
     source: Source | None
+    conditions: tuple[str, ...] = ()  # treaties of uncertain standing the channel rests on
 
     def to_json(self) -> dict[str, Any]:
         limit = None
@@ -185,6 +186,7 @@ class RankedChannel:
             "time_limit": limit,
             "weight": round(self.weight, 4),
             "basis": list(self.basis),
+            "conditions": list(self.conditions),
             "source": None if self.source is None else self.source.to_json(),
         }
 

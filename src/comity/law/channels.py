@@ -42,6 +42,7 @@ class ChannelRow(NamedTuple):
     weight: float
     basis: tuple[str, ...]
     source: Source | None
+    conditions: tuple[str, ...] = ()  # treaties of uncertain standing it rests on
 
     def ranked(self) -> RankedChannel:
         return RankedChannel(
@@ -54,6 +55,7 @@ class ChannelRow(NamedTuple):
             self.weight,
             self.basis,
             self.source,
+            self.conditions,
         )
 
 
@@ -159,6 +161,7 @@ def rank_channels(
         reasons = [f"offered by {offer_plan.offer.jurisdiction}" + (f" ({why})" if why else "")]
         candidates.setdefault(code, (offer_plan, reasons, [], 1.0))
     refused: dict[str, list[str]] = {}
+    conditions: dict[str, list[str]] = {}
     for check in plan.treaties:
         treaty = check.treaty
         for code in treaty.channels:
@@ -169,6 +172,7 @@ def rank_channels(
             elif check.status == "conditional":
                 reasons.append(f"conditional on {treaty.title}: {check.reason}")
                 candidates[code] = (known, reasons, basis, boost)
+                conditions.setdefault(code, []).append(f"{treaty.id}: {check.reason}")
             else:
                 refused.setdefault(code, []).append(f"{treaty.title}: {check.reason}")
     for code, _spec in plan.universal:
@@ -200,7 +204,10 @@ def rank_channels(
         if outcome == "conditional" and spec.governmental:
             weight *= vocab.conditional_factor
             reasons.append("only once the missing facts are shown")
-        if chosen is None and not basis and any(r.startswith("conditional on ") for r in reasons):
+        authority = chosen.authority if chosen is not None else None
+        if chosen is None and (basis or code in conditions) and spec.governmental:
+            authority = plan.central_authority  # a treaty request goes to the central authority
+        if chosen is None and not basis and code in conditions:
             weight *= vocab.conditional_factor  # founded only by a treaty of uncertain standing
         if code == "provider_referral":
             reasons.insert(0, "terms-of-service request")
@@ -209,11 +216,12 @@ def rank_channels(
             spec.label,
             spec.governmental,
             tuple(reasons),
-            chosen.authority if chosen is not None else None,
+            authority,
             limit,
             weight,
             tuple(basis),
             offer.source if offer is not None else None,
+            () if basis else tuple(conditions.get(code, ())),
         )
         ranked.append((weight, days, row))
     if priority in _SPEED_FIRST:

@@ -152,4 +152,6 @@ def render_html(table: dict[str, Any]) -> str:
         ".conditional{background:#fff6d6}</style>"
         f"<h1>Intercalibration on {html.escape(table['date'])}</h1>"
         f"<table><tr><th>conduct</th>{head}</tr>{''.join(body)}</table>\n"
+        + "".join(f"<p>{html.escape(line)}</p>" for line in treaty_lines(table) if line)
+        + "\n"
     )
