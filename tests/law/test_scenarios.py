@@ -13,6 +13,8 @@ from comity.law.assessment import Assessment
 from comity.law.engine import assess
 from comity.law.kb.loader import DEFAULT_ROOT, load_kb
 from comity.law.kb.yamlio import read_yaml
+from comity.law.model import KnowledgeBase
+from tests.law.register_kb import fixture_root
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 GOVERNMENTAL = {"diplomatic_request", "mla_request", "eu_removal_order_request"}
@@ -64,9 +66,37 @@ def _check_principles(result: Assessment, expect: dict[str, Any]) -> None:
         assert versions.get(ident) == start, versions
 
 
+def _check_register(result: Assessment, expect: dict[str, Any]) -> None:
+    """The register's keys: each designation fact's value and the list that decided it."""
+    found = result.organisation
+    if found is None:
+        assert not {k for k in expect if "designat" in k or k.startswith("register_")}
+        return
+    for finding, key in ((found.host, "host"), (found.requesting, "requesting")):
+        if finding.fact in expect:
+            wanted = expect[finding.fact]
+            assert finding.value == (None if wanted == "open" else wanted), finding.to_json()
+        if f"{key}_designation" in expect:
+            decided = {c.id for c in finding.checked}
+            if finding.designation is not None:
+                decided.add(finding.designation.list.id)
+            assert expect[f"{key}_designation"] in decided, finding.to_json()
+    findings = (found.host, found.requesting)
+    if "register_overridden" in expect:
+        assert {f.fact for f in findings if f.overridden} == set(expect["register_overridden"])
+    if "register_contradicted" in expect:
+        assert {f.fact for f in findings if f.contradicts} == set(expect["register_contradicted"])
+
+
+@pytest.fixture(scope="module")
+def fixture_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """The bundled law with the tests' four-organisation register (`register: fixture`)."""
+    return load_kb(fixture_root(tmp_path_factory.mktemp("scenario-register")))
+
+
 @pytest.mark.parametrize("scenario", CASES)
-def test_scenario(scenario: dict[str, Any]) -> None:
-    kb = load_kb()
+def test_scenario(scenario: dict[str, Any], request: pytest.FixtureRequest) -> None:
+    kb = request.getfixturevalue("fixture_kb") if scenario.get("register") else load_kb()
     result = assess(
         kb=kb,
         conduct=scenario["conduct"],
@@ -76,6 +106,7 @@ def test_scenario(scenario: dict[str, Any]) -> None:
         on=scenario["date"],
         role=scenario.get("role", "hosting"),
         priority=scenario.get("priority", "standard"),
+        org=scenario.get("org"),
     )
     expect = scenario["expect"]
     codes = [c.code for c in result.channels]
@@ -95,6 +126,9 @@ def test_scenario(scenario: dict[str, Any]) -> None:
     if "exclusions" in expect:
         assert {e.purpose for e in result.exclusions} == set(expect["exclusions"])
     _check_principles(result, expect)
+    _check_register(result, expect)
+    if "requesting_outcome" in expect:
+        assert result.requesting_outcome == expect["requesting_outcome"]
     assert set(expect.get("channels", [])) <= set(codes), codes
     assert not set(expect.get("channels_exclude", [])) & set(codes), codes
     if "treaties" in expect:
