@@ -130,6 +130,11 @@ def test_law_browser_pages(client: TestClient, passwords: str) -> None:
     table = client.get("/law/compare", params={"requesting": "KZ", "other": ["DE"]}).text
     assert "<th>DE</th>" in table and "terrorism.incitement" in table
     assert client.get("/law/ZZ").status_code == 404
+    tr = client.get(
+        "/law/compare", params={"requesting": "KZ", "other": ["TR"], "on": "2024-05-01"}
+    ).text
+    assert "Treaties with KZ in force on 2024-05-01" in tr
+    assert 'KZ-TR.MLA.1995</strong> <span class="muted">[in_force]' in tr
 
 
 def test_language_switch_to_russian_and_kazakh(client: TestClient, passwords: str) -> None:

@@ -215,9 +215,11 @@ def show(
         for c in data["channels"]:
             console.print(f"channel {c['code']}: {c.get('authority') or '-'}", highlight=False)
         for t in data["treaties"]:
-            periods = ", ".join(f"{e['from']} to {e['to'] or 'open'}" for e in t["entries"])
+            periods = ", ".join(
+                f"{e['from']} to {e['to'] or 'open'} [{e['confidence']}]" for e in t["entries"]
+            )
             console.print(
-                f"treaty {t['id']}: in force for {data['code']} {periods} [{t['confidence']}]",
+                f"treaty {t['id']}: in force for {data['code']} {periods}",
                 highlight=False,
                 markup=False,
             )
