@@ -69,9 +69,42 @@ def main() -> None:
         lines.append("| " + " | ".join(str(v) for v in r) + " |")
     total = sum(r[2] for r in rows)
     lines += ["", f"{len(rows)} folders, {total} provisions, {sum(r[9] for r in rows)} scenarios."]
+    lines += _general_section()
     lines += _treaty_section()
     (ROOT / "docs" / "law-coverage.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
+
+
+def _general_section() -> list[str]:
+    """General provisions (`reaches`) and the limits with their exceptions, per jurisdiction:
+    what the engine counts beyond the conduct a provision is filed under."""
+    lines = [
+        "",
+        "## General provisions and limits",
+        "",
+        "A general provision counts for the conducts it reaches when their facts meet its",
+        "elements (and the reach's own `requires`); a limit applies to the provisions it",
+        "names, unless one of its exceptions holds.",
+        "",
+        "| code | general provision | filed under | also reaches |",
+        "|---|---|---|---|",
+    ]
+    limits = []
+    for folder in sorted(p for p in KB.iterdir() if p.is_dir() and not p.name.startswith("_")):
+        for p in _load(folder / "provisions.yaml").get("provisions", []):
+            for reach in p.get("reaches", []):
+                dated = f" (from {reach['from']})" if "from" in reach else ""
+                lines.append(
+                    f"| {folder.name} | {p['id']} | {', '.join(p['conducts'])} "
+                    f"| {', '.join(reach['conducts'])}{dated} |"
+                )
+        for c in _load(folder / "constraints.yaml").get("constraints", []):
+            unless = "; ".join(f"{u['id']} ({u['citation']})" for u in c.get("unless", []))
+            limits.append(
+                f"| {folder.name} | {c['id']} | {', '.join(c['applies_to'])} | {unless or '—'} |"
+            )
+    lines += ["", "| code | limit | applies to | exceptions |", "|---|---|---|---|", *limits]
+    return lines
 
 
 def _treaty_section(on: date | None = None) -> list[str]:
