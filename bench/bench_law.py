@@ -7,6 +7,8 @@ call and provisions found by scanning every jurisdiction. Measured:
 
 - `assess` without the verdict memo (`cache=False`) and with it (the hit rate
   is reported: random facts rarely repeat), and `assess` + `to_json`;
+- the same inputs with `org=` (an organisation of the register, drawn at
+  random), the register deriving `designated_in_host` / `_requesting`;
 - the knowledge-base load in a new process, including the import of
   comity.law: cold (no cache entry: YAML, schema, checks) and warm (the
   validated entry in the cache), with compiled bytecode available (the normal
@@ -186,6 +188,25 @@ def main() -> None:
         for item in items:
             assess(kb=kb, cache=False, **item).to_json()
 
+    orgs = sorted(kb.register.organisations)
+    rng = random.Random(13)
+    with_orgs = [
+        {
+            **item,
+            "org": rng.choice(orgs),
+            "facts": {k: v for k, v in item["facts"].items() if not k.startswith("designated_in_")},
+        }
+        for item in items
+    ]
+
+    def uncached_org() -> None:
+        for item in with_orgs:
+            assess(kb=kb, cache=False, **item)
+
+    def with_json_org() -> None:
+        for item in with_orgs:
+            assess(kb=kb, cache=False, **item).to_json()
+
     def naive() -> None:
         for item in items:
             _naive(kb, item)
@@ -198,6 +219,8 @@ def main() -> None:
         "cached": _timed(cached, args.repeat),
         "assess_and_to_json": _timed(with_json, args.repeat),
         "naive": _timed(naive, args.repeat),
+        "uncached_with_org": _timed(uncached_org, args.repeat),
+        "assess_and_to_json_with_org": _timed(with_json_org, args.repeat),
     }
     hit_rate = 1 - kb.memo["verdict_misses"] / n
     timings["cached_repeated_inputs"] = _timed(cached_repeats, args.repeat)
@@ -220,6 +243,11 @@ def main() -> None:
         "ratio_engine_vs_naive": round(rate["uncached"] / rate["naive"], 3),
         "ratio_cached_engine_vs_naive": round(rate["cached"] / rate["naive"], 3),
         "kb_load_seconds": loads,
+        "register": {
+            "organisations": len(orgs),
+            "designations": sum(len(o.designations) for o in kb.register.organisations.values()),
+            "lists": len(kb.register.lists),
+        },
         "outcomes": outcomes,
         "goal": {"assessments_per_second": 10_000, "kb_load_seconds": 1.0},
         "method": f"CPU time of this process (one core), best of {args.repeat} runs",
@@ -251,12 +279,19 @@ def _markdown(r: dict[str, Any], n: int, jurisdictions: int) -> str:
         f"({wall['cached_repeated_inputs']:,}) |\n"
         f"| `assess` + `to_json` (full explanation) | {rate['assess_and_to_json']:,} "
         f"({wall['assess_and_to_json']:,}) |\n"
+        f"| `assess` with `org=` (the register in the loop), no verdict memo "
+        f"| **{rate['uncached_with_org']:,}** ({wall['uncached_with_org']:,}) |\n"
+        f"| `assess` with `org=` + `to_json` | {rate['assess_and_to_json_with_org']:,} "
+        f"({wall['assess_and_to_json_with_org']:,}) |\n"
         f"| comparison: naive dual-criminality-only evaluator (no index, uncompiled trees) "
         f"| {rate['naive']:,} ({wall['naive']:,}) |\n\n"
         f"Ratio engine/naive: {r['ratio_engine_vs_naive']} without memo, "
         f"{r['ratio_cached_engine_vs_naive']} with it; `to_json` costs "
         f"{r['to_json_microseconds']} µs per assessment.\n\n"
-        "KB load in a new process, including the import of comity.law (median of runs):\n\n"
+        f"Register: {r['register']['organisations']} organisations, "
+        f"{r['register']['designations']} designations on {r['register']['lists']} lists.\n\n"
+        "KB load (with the register) in a new process, including the import of comity.law "
+        "(median of runs):\n\n"
         f"- warm (validated KB in the cache): {span('warm_kb_cache')}; "
         f"without bytecode: {span('warm_kb_cache_no_bytecode')}\n"
         f"- cold (no cache: YAML, schema, checks): {span('cold_no_kb_cache')}; "

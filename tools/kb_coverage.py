@@ -71,6 +71,7 @@ def main() -> None:
     lines += ["", f"{len(rows)} folders, {total} provisions, {sum(r[9] for r in rows)} scenarios."]
     lines += _general_section()
     lines += _treaty_section()
+    lines += _designation_section()
     (ROOT / "docs" / "law-coverage.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 
@@ -134,6 +135,40 @@ def _treaty_section(on: date | None = None) -> list[str]:
             f"| {code} | {', '.join(by['in_force']) or '—'} | "
             f"{', '.join(by['conditional']) or '—'} | {refused} |"
         )
+    return lines
+
+
+def _designation_section(on: date | None = None) -> list[str]:
+    """Per list of the organisations register: its designations, those in force, and
+    whether it is checked in full (only then does the engine answer `false`)."""
+    from comity.law.kb.loader import load_kb
+
+    register = load_kb().register
+    day = on or date.today()
+    lines = [
+        "",
+        f"## Designations recorded on {day}",
+        "",
+        "From the organisations register (`knowledge/_organisations/`, `comity org list`).",
+        "A list not checked in full leaves `designated_in_*` open for organisations not on it.",
+        "",
+        "| list | jurisdiction | organisations | in force | high | medium | low | checked |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for ident, the_list in register.lists.items():
+        found = [
+            d
+            for o in register.organisations.values()
+            for d in o.by_jurisdiction.get(the_list.jurisdiction, ())
+            if d.list.id == ident
+        ]
+        conf = Counter(d.confidence for d in found)
+        lines.append(
+            f"| {ident} | {the_list.jurisdiction} | {len({d.org for d in found})} | "
+            f"{sum(1 for d in found if d.in_force(day))} | {conf['high']} | {conf['medium']} | "
+            f"{conf['low']} | {the_list.checked or 'no'} |"
+        )
+    lines.append(f"\n{len(register.organisations)} organisations.")
     return lines
 
 

@@ -229,3 +229,21 @@ def test_cli_org_show_lays_designations_side_by_side_over_time() -> None:
     assert gb[-1] == "listed" and gb[0] != "listed"
     table = CliRunner().invoke(_app(), ["org", "show", "hizb-ut-tahrir"])
     assert "Designations over time" in table.output
+
+
+def test_law_compare_shows_organisations_side_by_side() -> None:
+    runner = CliRunner()
+    args = ["law", "compare", "KZ", "DE", "GB", "--date", "2024-06-01", "--org", "hizb-ut-tahrir"]
+    result = runner.invoke(_app(), [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.output)["organisations"]
+    assert row["org"] == "hizb-ut-tahrir"
+    assert row["cells"]["KZ"]["list"] == "KZ.courts"
+    assert row["cells"]["GB"]["from"] == "2024-01-19"
+    earlier = runner.invoke(_app(), [*args[:6], "2023-06-01", *args[7:], "--format", "json"])
+    assert json.loads(earlier.output)["organisations"][0]["cells"]["GB"]["value"] is None
+    md = runner.invoke(_app(), [*args, "--format", "md"])
+    assert "## Organisations on 2024-06-01" in md.output
+    assert "proscribed (GB.proscribed, from 2024-01-19)" in md.output
+    unknown = runner.invoke(_app(), ["law", "compare", "KZ", "GB", "--org", "hamaz"])
+    assert unknown.exit_code == 2 and "hamas" in unknown.output

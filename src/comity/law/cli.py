@@ -16,6 +16,7 @@ from comity.law import compare as compare_mod
 from comity.law.countries import normalise_code
 from comity.law.engine import assess, parse_date
 from comity.law.kb.loader import DEFAULT_ROOT, load_kb, validate_path
+from comity.law.orgs.compare import compare_orgs, org_cell_text, render_orgs
 from comity.law.service import assess_batch, parse_fact_options
 from comity.law.show import show_jurisdiction
 
@@ -233,6 +234,9 @@ def compare(
     all_: bool = typer.Option(False, "--all", help="One column per encoded jurisdiction."),
     on: str = typer.Option("", "--date"),
     fmt: str = typer.Option("table", "--format", help="table, csv, md, html or json."),
+    org: list[str] = typer.Option(  # noqa: B008
+        [], "--org", help="Also compare this organisation's designations (repeatable)."
+    ),
 ) -> None:
     """Intercalibration table: conduct codes as rows, each state's provisions side by side."""
     with handle_errors():
@@ -243,6 +247,8 @@ def compare(
         if not all_ and len(norm) < 2:
             raise BadInput("give two codes (e.g. KZ DE) or --all", field="codes")
         table = compare_mod.compare(kb=kb, requesting=norm[0], others=others, on=day)
+        if org:
+            table["organisations"] = compare_orgs(kb=kb, orgs=org, columns=table["columns"], on=day)
         if fmt == "json":
             print_json(table)
         elif fmt in ("csv", "md", "html"):
@@ -251,7 +257,7 @@ def compare(
                 "md": compare_mod.render_md,
                 "html": compare_mod.render_html,
             }[fmt]
-            sys.stdout.write(render(table))
+            sys.stdout.write(render(table) + render_orgs(table, fmt))
         elif fmt == "table":
             grid = Table(show_lines=True, title=f"Intercalibration on {table['date']}")
             # The conduct code is the row's key: never cut it to "terrorism.…".
@@ -269,8 +275,22 @@ def compare(
             console.print(grid)
             for line in compare_mod.treaty_lines(table):
                 console.print(line, highlight=False, markup=False)
+            _print_orgs(table)
         else:
             raise BadInput(f"--format '{fmt}': valid: table, csv, md, html, json", field="format")
+
+
+def _print_orgs(table: dict[str, Any]) -> None:
+    rows = table.get("organisations")
+    if not rows:
+        return
+    grid = Table(show_lines=True, title=f"Organisations on {table['date']}")
+    grid.add_column("organisation", overflow="fold")
+    for code in table["columns"]:
+        grid.add_column(code)
+    for row in rows:
+        grid.add_row(row["org"], *(org_cell_text(row["cells"][c]) for c in table["columns"]))
+    console.print(grid)
 
 
 def register(app: typer.Typer) -> None:
