@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     monitor_deadline_seconds: float = Field(default=15.0, gt=0, le=300)
     fetch_max_bytes: int = 20_000_000
     fetch_max_redirects: int = 5
+    # The largest request body the web server accepts (an upload): refused with
+    # 413 from its Content-Length, or as it streams, before it reaches the disk.
+    max_upload_mb: int = Field(default=100, ge=1, le=10_000)
     evidence_max_age_days: int = 30
     approval_valid_days: int = 30
     # Rows per import transaction: at 1M rows 20,000 beat 5,000 by a quarter

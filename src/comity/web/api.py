@@ -133,6 +133,7 @@ def import_csv(
         dry_run=dry_run,
         allow=settings.fetch_allow,
         batch_size=settings.import_batch_size,
+        max_bytes=settings.max_upload_mb * 1_000_000,
     )
 
 

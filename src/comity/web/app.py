@@ -18,6 +18,7 @@ from comity.core.errors import BadInput, ComityError, NotFound
 from comity.core.settings import Settings, get_settings
 from comity.web import api, pages, reportpages
 from comity.web.auth import TooManyAttempts
+from comity.web.bodies import BoundedBodies
 from comity.web.deps import Forbidden, NotAuthenticated
 from comity.web.i18n import translator
 from comity.web.limits import refuse_control_characters
@@ -130,6 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = get_engine(settings.resolved_database_url)
+    # Added first, so it runs inside SecurityHeaders: its refusals get the headers too.
+    app.add_middleware(BoundedBodies, max_bytes=settings.max_upload_mb * 1_000_000)
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
     app.add_exception_handler(ComityError, _comity_error)

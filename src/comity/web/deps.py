@@ -25,6 +25,7 @@ __all__ = [
     "Actor",
     "Forbidden",
     "NotAuthenticated",
+    "authenticate",
     "cookie_name",
     "cookie_secure",
     "need",
@@ -115,6 +116,12 @@ def _lookup(request: Request) -> Actor:
         with session_scope(engine) as session:
             auth.touch_session(session=session, session_id=session_id)
     return Actor(name=name, role=role, via="session", csrf_token=csrf, session_id=session_id)
+
+
+def authenticate(request: Request) -> Actor:
+    """The user behind the request's session or token (no permission check), or
+    NotAuthenticated; for callers outside the routes (the body middleware)."""
+    return _lookup(request)
 
 
 async def _check_csrf(request: Request, actor: Actor) -> None:

@@ -249,6 +249,7 @@ def intake_import(
             dry_run=False,
             allow=settings.fetch_allow,
             batch_size=settings.import_batch_size,
+            max_bytes=settings.max_upload_mb * 1_000_000,
         )
     except ComityError as exc:
         result, status, message = None, 400, exc.message

@@ -15,9 +15,7 @@ from comity.intake.service import import_file
 from comity.web.limits import MAX_AGE_DAYS
 from comity.web.worklist import ItemFilter
 
-__all__ = ["MAX_UPLOAD_BYTES", "filters_from", "import_upload", "int_param", "safe_next"]
-
-MAX_UPLOAD_BYTES = 20_000_000
+__all__ = ["filters_from", "import_upload", "int_param", "safe_next"]
 
 
 def int_param(
@@ -75,8 +73,12 @@ def import_upload(
     dry_run: bool,
     allow: tuple[str, ...],
     batch_size: int,
+    max_bytes: int,
 ) -> dict[str, Any]:
-    """Run the intake service's CSV import on an uploaded file; errors name the upload."""
+    """Run the intake service's CSV import on an uploaded file; errors name the upload.
+
+    The body middleware already refused a request body over `max_bytes`; this
+    bound is kept for a file handed in some other way."""
     shown = _UNSAFE_NAME.sub("_", Path(filename or "upload.csv").name)[:100] or "upload.csv"
     with tempfile.TemporaryDirectory(prefix="comity-upload-") as folder:
         path = Path(folder) / shown
@@ -84,9 +86,9 @@ def import_upload(
         with path.open("wb") as out:
             while chunk := stream.read(1 << 16):
                 size += len(chunk)
-                if size > MAX_UPLOAD_BYTES:
+                if size > max_bytes:
                     raise BadInput(
-                        f"file: larger than {MAX_UPLOAD_BYTES // 1_000_000} MB; "
+                        f"file: larger than {max_bytes // 1_000_000} MB; "
                         "use `comity intake import` for big files",
                         field="file",
                     )
