@@ -135,6 +135,27 @@ def _treaty_section(on: date | None = None) -> list[str]:
             f"| {code} | {', '.join(by['in_force']) or '—'} | "
             f"{', '.join(by['conditional']) or '—'} | {refused} |"
         )
+    lines += [
+        "",
+        "## The treaty register",
+        "",
+        "Each party entry is `state from–to [confidence]`; `(incomplete)` marks a list known to",
+        "be partial. Sources and `read_from` are in `knowledge/_treaties/<id>.yaml`.",
+        "",
+        "| id | signed | parties (entry into force for each) "
+        "| signatories, no entry | non-parties |",
+        "|---|---|---|---|---|",
+    ]
+    for t in kb.treaties:
+        entries = (
+            "; ".join(f"{e.state} {e.start}–{e.end or ''} [{e.confidence}]" for e in t.parties)
+            or "—"
+        )
+        bound = {e.state for e in t.parties}
+        pending = ", ".join(sorted(t.signatories - bound)) or "—"
+        non = ", ".join(f"{n.state} [{n.confidence}]" for n in t.non_parties) or "—"
+        mark = "" if t.parties_complete else " (incomplete)"
+        lines.append(f"| {t.id} | {t.signed} | {entries}{mark} | {pending} | {non} |")
     return lines
 
 
