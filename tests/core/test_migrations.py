@@ -303,6 +303,25 @@ def _check_0011(conn: Connection) -> None:
     _check_0009(conn)  # the rest of the row survived the column's round trip
 
 
+def _seed_0012(conn: Connection) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO audit_events (seq, at, actor, action, object_type, object_id, "
+            "state_digest, row_digest, data, prev_hash, hash) SELECT 910, CURRENT_TIMESTAMP, "
+            "'mig', 'test.mig', 'user', '1', :d, :d, '{}', :d, :h WHERE NOT EXISTS "
+            "(SELECT 1 FROM audit_events WHERE seq = 910)"
+        ),
+        {"d": "a" * 64, "h": "b" * 64},
+    )
+    # A downgrade drops the column, so a re-seed after it fills the digest again.
+    conn.execute(text("UPDATE audit_events SET row_digest = :d WHERE seq = 910"), {"d": "a" * 64})
+
+
+def _check_0012(conn: Connection) -> None:
+    found = conn.execute(text("SELECT row_digest FROM audit_events WHERE seq = 910")).scalar()
+    assert found == "a" * 64
+
+
 # revision -> (insert rows that exercise the revision's tables, check them later)
 SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None]]] = {
     "0001": (_seed_0001, _check_0001),
@@ -316,6 +335,7 @@ SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None
     "0009": (_seed_0009, _check_0009),
     "0010": (_seed_0010, _check_0010),
     "0011": (_seed_0011, _check_0011),
+    "0012": (_seed_0012, _check_0012),
 }
 
 

@@ -11,8 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
+from typer.testing import CliRunner
 
+from comity.cli.main import app as main_app
 from comity.core.db import read_session, session_scope
 from comity.core.settings import Settings
 from comity.evidence.models import Evidence
@@ -194,3 +196,44 @@ def test_kill_during_capture_leaves_no_final_file_and_no_row(
     code, out, _ = invoke("evidence", "verify", "--json")
     assert code == 0 and json.loads(out)["temp_swept"] == len(leftovers)
     assert list(store.tmp_dir.glob("*.part")) == []
+
+
+def _audit_verify() -> tuple[int, list[tuple[str, str, str]]]:
+    result = CliRunner().invoke(main_app, ["audit", "verify", "--json"])
+    code, out = result.exit_code, result.stdout
+    found = json.loads(out)["data"]["differences"]
+    return code, [(d["object_type"], d["object_id"], d["problem"]) for d in found]
+
+
+def test_an_evidence_row_pointed_at_another_captures_file_is_reported(
+    engine: Engine, staff: dict[str, str], web: WebServer
+) -> None:
+    web.routes["/a"] = page(HTML)
+    web.routes["/b"] = page(HTML.replace(b"violence", b"another page"))
+    [first] = capture(add_item(engine, web.url("/a")))
+    [second] = capture(add_item(engine, web.url("/b")))
+    assert first["content_sha256"] != second["content_sha256"]
+    assert _audit_verify() == (0, [])
+    with session_scope(engine) as session:
+        session.execute(
+            update(Evidence)
+            .where(Evidence.id == first["id"])
+            .values(
+                content_path=second["content_path"],
+                content_sha256=second["content_sha256"],
+                content_length=second["content_length"],
+            )
+        )
+    # Every file still matches the hash its row now names: only the chain can tell.
+    code, out, _ = invoke("evidence", "verify", "--json")
+    assert code == 0 and json.loads(out)["ok"]
+    assert _audit_verify() == (1, [("evidence", str(first["id"]), "state_differs")])
+
+
+def test_a_deleted_evidence_row_is_reported(
+    engine: Engine, staff: dict[str, str], web: WebServer
+) -> None:
+    entry = _captured(engine, web)
+    with session_scope(engine) as session:
+        session.execute(delete(Evidence).where(Evidence.id == entry["id"]))
+    assert _audit_verify() == (1, [("evidence", str(entry["id"]), "deleted")])

@@ -173,4 +173,16 @@ def withdraw_item(*, session: Session, item_id: int, reason: str | None, actor: 
         reason=why,
         data={"proposals_withdrawn": pending},
     )
+    # Each withdrawn proposal gets its own event, after every row update (the
+    # lock order), so each carries its own row digest.
+    audit.record_many(
+        session=session,
+        actor=user.name,
+        entries=[
+            audit.Entry(
+                "proposal.withdraw", "proposal", pid, {"state": "withdrawn"}, {"item": item.id}
+            )
+            for pid in pending
+        ],
+    )
     return item

@@ -24,6 +24,7 @@ app = typer.Typer(
 # Order is the order of `comity --help`.
 _DOMAINS = (
     "comity.core.cli",
+    "comity.integrity.cli",
     "comity.urls.cli",
     "comity.users.cli",
     "comity.intake.cli",

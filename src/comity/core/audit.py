@@ -5,6 +5,13 @@ records, so an event exists if and only if the change was committed. Each
 event's hash covers its own fields and the previous event's hash; the single
 `audit_head` row is updated in the same transaction, which serialises writers
 (its row lock on PostgreSQL, the write lock on SQLite) so the chain never forks.
+
+An event about an object of a kind `comity.integrity.objects` knows (proposal,
+item, evidence, dossier, user, token) also carries `row_digest`: the digest of
+that object's rows as they stand after the change, read back inside the same
+transaction, so `comity audit verify` can tell when the data no longer matches
+its last event. Events written before row digests existed have none; their
+hashes are unchanged because an absent digest is left out of the hashed body.
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ class AuditEvent(Base):
     object_type: Mapped[str] = mapped_column(String(32), nullable=False)
     object_id: Mapped[str] = mapped_column(String(64), nullable=False)
     state_digest: Mapped[str] = mapped_column(String(64), nullable=False)
+    row_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
@@ -88,8 +96,9 @@ def _event_hash(
     state_digest: str,
     data: dict[str, Any],
     prev_hash: str,
+    row_digest: str | None = None,
 ) -> str:
-    body = {
+    body: dict[str, Any] = {
         "seq": seq,
         "at": at.isoformat(),
         "actor": actor,
@@ -100,6 +109,8 @@ def _event_hash(
         "data": data,
         "prev_hash": prev_hash,
     }
+    if row_digest is not None:
+        body["row_digest"] = row_digest
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
@@ -140,7 +151,27 @@ class Entry:
     data: dict[str, Any] | None = None
 
 
-def _event_row(entry: Entry, *, seq: int, at: datetime, actor: str, prev: str) -> dict[str, Any]:
+def _row_digests(session: Session, entries: Sequence[Entry]) -> dict[tuple[str, str], str]:
+    """The current row digest of each entry's object (one query per object type).
+
+    Imported here, not at module level: the object kinds import every domain's
+    models, and those domains import this module.
+    """
+    from comity.integrity.objects import row_digests
+
+    by_type: dict[str, set[str]] = {}
+    for entry in entries:
+        by_type.setdefault(entry.object_type, set()).add(str(entry.object_id))
+    found: dict[tuple[str, str], str] = {}
+    for object_type, ids in by_type.items():
+        for object_id, value in row_digests(session, object_type, sorted(ids)).items():
+            found[object_type, object_id] = value
+    return found
+
+
+def _event_row(
+    entry: Entry, *, seq: int, at: datetime, actor: str, prev: str, row_digest: str | None
+) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "seq": seq,
         "at": at,
@@ -151,6 +182,7 @@ def _event_row(entry: Entry, *, seq: int, at: datetime, actor: str, prev: str) -
         "state_digest": digest(entry.state),
         "data": json.loads(canonical_json(entry.data or {})),
         "prev_hash": prev,
+        "row_digest": row_digest,
     }
     return fields | {"hash": _event_hash(**fields)}
 
@@ -170,9 +202,14 @@ def record(
     `state` is the object's new state (any JSON-able value); only its digest is
     chained, while `data` (small, human-readable details) is kept with the event.
     """
+    # The head first: once it is held no other audited change can land before
+    # this transaction commits, so the digest read next is the state recorded.
     seq, prev = _head(session, 1)
     entry = Entry(action, object_type, object_id, state, data)
-    event = AuditEvent(**_event_row(entry, seq=seq, at=utcnow(), actor=actor, prev=prev))
+    row_digest = _row_digests(session, [entry]).get((object_type, str(object_id)))
+    event = AuditEvent(
+        **_event_row(entry, seq=seq, at=utcnow(), actor=actor, prev=prev, row_digest=row_digest)
+    )
     session.add(event)
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=event.hash))
     return event
@@ -188,10 +225,16 @@ def record_many(*, session: Session, actor: str, entries: Sequence[Entry]) -> No
     if not entries:
         return
     seq, prev = _head(session, len(entries))
+    digests = _row_digests(session, entries)
     at = utcnow()
     rows = []
     for offset, entry in enumerate(entries):
-        rows.append(_event_row(entry, seq=seq + offset, at=at, actor=actor, prev=prev))
+        row_digest = digests.get((entry.object_type, str(entry.object_id)))
+        rows.append(
+            _event_row(
+                entry, seq=seq + offset, at=at, actor=actor, prev=prev, row_digest=row_digest
+            )
+        )
         prev = rows[-1]["hash"]
     session.execute(insert(AuditEvent), rows)
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))
@@ -218,7 +261,7 @@ def iter_events(session: Session, *, batch: int = 2_000) -> Iterator[AuditEvent]
         session.expunge_all()
 
 
-def rehash(event: AuditEvent) -> str:
+def rehash(event: Any) -> str:
     """The hash `event`'s stored fields imply (what verification compares)."""
     return _event_hash(
         seq=event.seq,
@@ -230,13 +273,32 @@ def rehash(event: AuditEvent) -> str:
         state_digest=event.state_digest,
         data=event.data,
         prev_hash=event.prev_hash,
+        row_digest=event.row_digest,
     )
+
+
+def _iter_rows(session: Session, *, batch: int = 5_000) -> Iterator[Any]:
+    """Every event as a plain row, in order, `batch` at a time by key (memory stays flat).
+
+    Plain rows rather than ORM objects: building 1M AuditEvent instances was
+    most of a chain walk's time (bench/results/audit.md).
+    """
+    table = AuditEvent.__table__
+    last = 0
+    while True:
+        rows = session.execute(
+            select(table).where(table.c.seq > last).order_by(table.c.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
 
 
 def verify_chain(session: Session) -> ChainReport:
     """Walk the chain from the start; name the first event that does not hold."""
     prev, expected_seq, count = GENESIS, 1, 0
-    for event in iter_events(session):
+    for event in _iter_rows(session):
         count += 1
         if event.seq != expected_seq:
             return ChainReport(count, False, expected_seq, f"event {expected_seq} is missing")

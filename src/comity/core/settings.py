@@ -96,6 +96,12 @@ class Settings(BaseSettings):
     # is what a single small site feels.
     monitor_rate: float = Field(default=50.0, gt=0, le=10_000)
     monitor_per_host: int = Field(default=2, ge=1, le=16)
+    # Ed25519 private key (PEM file, made by `comity audit keygen`) that signs
+    # exported audit chain heads. It must live outside the database (ideally on
+    # another machine's disk); the periodic export writes to audit_head_dir
+    # (default: <home>/audit-heads), to be copied off the database host.
+    audit_signing_key: Path | None = None
+    audit_head_dir: Path | None = None
 
     @classmethod
     def settings_customise_sources(

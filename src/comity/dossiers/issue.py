@@ -117,6 +117,16 @@ def _take_out(session: Session, entry: DossierEntry, reason: str, actor: str) ->
             "approval_lapsed": bool(lapsed),
         },
     )
+    if lapsed:
+        audit.record(
+            session=session,
+            actor=actor,
+            action="proposal.lapse",
+            object_type="proposal",
+            object_id=entry.proposal_id,
+            state={"state": "expired"},
+            data={"dossier": entry.dossier_id, "reason": reason},
+        )
 
 
 def _still_valid(session: Session, entry: DossierEntry) -> str | None:
@@ -309,6 +319,16 @@ def issue(
                 "files": {f"{fmt}/{lang}": f.sha256 for fmt, lang, f in stored},
             },
         )
+        if previous is not None:
+            audit.record(
+                session=session,
+                actor=user,
+                action="dossier.supersede",
+                object_type="dossier",
+                object_id=previous.id,
+                state={"state": "superseded", "superseded_by": dossier_id},
+                data={"reference": previous.reference, "superseded_by": issued.reference},
+            )
         return issued
 
 

@@ -425,6 +425,16 @@ def export_file(
             f"dossier {record.reference}: the stored {fmt} file ({language}) no longer matches "
             f"its SHA-256 (recorded {stored.sha256}, now {actual}); refusing to export it"
         )
+    # The row itself may have been rewritten to match a swapped file (triggers
+    # dropped, hash updated): the audit chain recorded the dossier as issued.
+    from comity.integrity.verify import check_object
+
+    difference = check_object(session=session, object_type="dossier", object_id=record.id)
+    if difference is not None:
+        raise Refused(
+            f"dossier {record.reference}: {difference.detail}; the stored files may have been "
+            "swapped, refusing to export (run: comity audit verify)"
+        )
     safe = (record.reference or f"dossier-{record.id}").replace("/", "-")
     return f"{safe}.{language}.{EXPORT_FORMATS[fmt]}", data
 

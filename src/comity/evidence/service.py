@@ -24,7 +24,7 @@ from comity.core.errors import BadInput, NotFound
 from comity.evidence import screenshot as shots
 from comity.evidence.fetch import Fetcher, FetchResult
 from comity.evidence.models import Evidence
-from comity.evidence.store import Store, StoreError, sha256_file
+from comity.evidence.store import Store
 from comity.evidence.warc import write_warc
 from comity.intake.models import Item
 from comity.users.service import require
@@ -247,20 +247,8 @@ def list_evidence(*, session: Session, item_id: int) -> list[Evidence]:
 def _check(
     store: Store, rel: str | None, sha: str | None, evidence_id: int, what: str
 ) -> str | None:
-    if rel is None and sha is None:
-        return None
-    if rel is None or sha is None:
-        return f"evidence {evidence_id}: {what} path or hash missing"
-    try:
-        path = store.path(rel, sha256=sha)
-    except StoreError as exc:
-        return f"evidence {evidence_id}: {what}: {exc.message}"
-    if not path.is_file():
-        return f"evidence {evidence_id}: {what} file {rel} is missing"
-    actual = sha256_file(path)
-    if actual != sha:
-        return f"evidence {evidence_id}: {what} file {rel} was altered (SHA-256 now {actual})"
-    return None
+    problem = store.check(rel, sha)
+    return None if problem is None else f"evidence {evidence_id}: {what} {problem}"
 
 
 def verify(*, session: Session, store: Store) -> dict[str, Any]:

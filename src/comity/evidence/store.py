@@ -96,6 +96,23 @@ class Store:
             raise StoreError(f"store: refusing path {rel!r} (outside the store)")
         return current
 
+    def check(self, rel: str | None, sha256: str | None) -> str | None:
+        """What is wrong with stored file `rel` recorded as `sha256` (None: it is intact)."""
+        if rel is None and sha256 is None:
+            return None
+        if rel is None or sha256 is None:
+            return "path or hash missing"
+        try:
+            path = self.path(rel, sha256=sha256)
+        except StoreError as exc:
+            return exc.message
+        if not path.is_file():
+            return f"file {rel} is missing"
+        actual = sha256_file(path)
+        if actual != sha256:
+            return f"file {rel} was altered (SHA-256 now {actual})"
+        return None
+
     @staticmethod
     def _new_tmp_name() -> str:
         # The writer's pid in the name lets the sweep tell live writers from dead ones.

@@ -74,6 +74,17 @@ class Queue:
         self._run_job: Any = task(run_job)
         self.huey.periodic_task(crontab(minute="*/15"), name="comity.schedule")(schedule)
 
+        def export_head() -> None:
+            from comity.integrity.jobs import export_periodic_head
+
+            export_periodic_head(self.settings, self.engine)
+
+        from comity.integrity.jobs import HEAD_EXPORT_CRON_MINUTE
+
+        self.huey.periodic_task(crontab(minute=HEAD_EXPORT_CRON_MINUTE), name="comity.audit_head")(
+            export_head
+        )
+
     @property
     def engine(self) -> Engine:
         return get_engine(self.settings.resolved_database_url)

@@ -1,0 +1,1 @@
+"""Tamper evidence over the data: object state digests, data verification, signed heads."""
