@@ -150,7 +150,7 @@ def _refresh(
             select(DossierRecord).where(DossierRecord.id == dossier_id).with_for_update()
         ).one()
         if record.state != "draft":
-            raise Refused(f"dossier {record.id} is already {record.state} ({record.reference})")
+            raise _not_draft(record)
         for entry in _included(session, dossier_id):
             proposal = session.get_one(Proposal, entry.proposal_id)
             item = session.get_one(Item, entry.item_id)
@@ -216,6 +216,21 @@ def _render(
     return out
 
 
+def _not_draft(record: DossierRecord) -> Refused:
+    """The refusal for issuing a dossier that is no longer a draft: which one, and who won."""
+    if record.state == "issued" and record.issued_by:
+        when = f" at {record.issued_at:%Y-%m-%d %H:%M:%S} UTC" if record.issued_at else ""
+        return Refused(
+            f"dossier {record.id} ({record.reference}) was already issued by "
+            f"{record.issued_by}{when}: an issued dossier never changes; "
+            "use revise for a new version"
+        )
+    return Refused(
+        f"dossier {record.id} is already {record.state} ({record.reference}): "
+        "an issued dossier never changes; use revise for a new version"
+    )
+
+
 def issue(
     *,
     engine: Engine,
@@ -231,10 +246,7 @@ def issue(
         user = require(session=session, actor=actor, action="dossier").name
         record = get_dossier(session=session, dossier_id=dossier_id)
         if record.state != "draft":
-            raise Refused(
-                f"dossier {record.id} is already {record.state} ({record.reference}): "
-                "an issued dossier never changes; use revise for a new version"
-            )
+            raise _not_draft(record)
         urls = {
             e.item_id: session.get_one(Item, e.item_id).url for e in _included(session, dossier_id)
         }
@@ -263,6 +275,15 @@ def issue(
     stored = [(fmt, lang, store.put_bytes("objects", data)) for fmt, lang, data in rendered]
 
     with session_scope(engine) as session:
+        # Two people may issue the same draft at once: the row lock (PostgreSQL)
+        # or the write transaction (SQLite, BEGIN IMMEDIATE) puts the loser here
+        # after the winner committed, to be refused by name rather than by the
+        # files' unique constraint.
+        locked = session.scalars(
+            select(DossierRecord).where(DossierRecord.id == dossier_id).with_for_update()
+        ).one()
+        if locked.state != "draft":
+            raise _not_draft(locked)
         current = [(e.id, e.snapshot) for e in _included(session, dossier_id)]
         if current != [(e.id, e.snapshot) for e in entries]:
             raise Refused(f"dossier {dossier_id} changed while it was rendered: issue it again")
@@ -290,7 +311,7 @@ def issue(
                 .execution_options(synchronize_session=False)
             )
         )
-        if landed != 1:
+        if landed != 1:  # unreachable while the lock above holds; kept as the last word
             raise Refused(f"dossier {dossier_id} was issued by someone else meanwhile")
         if previous is not None:
             _supersede(session, previous.id, now)
