@@ -89,11 +89,12 @@ def test_a_closed_convention_never_reaches_a_state_it_does_not_name() -> None:
         host="DE",
         on=date(2024, 5, 1),
     ).to_json()
-    minsk = _treaty(result, "CIS.Minsk.1993")
-    assert minsk["status"] == "refused" and "not open to it" in minsk["reason"]
+    ids = {t["id"] for t in result["treaties"]}
+    assert "CIS.Minsk.1993" not in ids and "KZ-TR.MLA.1995" not in ids  # not a DE question
+    assert _treaty(result, "CoE.MLA.1959")["status"] == "refused"  # KZ recorded non-party
     excluded = {c["code"]: c["reason"] for c in result["channels_excluded"]}
-    assert "CIS.Minsk.1993" not in str(result["channels"])
     assert excluded["mla_request"].startswith("not offered by DE nor by a treaty in force")
+    assert "KZ is not a party" in excluded["mla_request"] and "Minsk" not in excluded["mla_request"]
 
 
 def test_compare_lists_the_treaties_between_the_two_states_on_the_date() -> None:

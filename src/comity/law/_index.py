@@ -31,7 +31,7 @@ from comity.law.model import (
     Version,
     in_force,
 )
-from comity.law.treaties import TreatyCheck, check_treaty
+from comity.law.treaties import TreatyCheck, check_treaty, concerns
 
 __all__ = ["ChannelPlan", "Entry", "Index", "Limit", "OfferPlan", "index_of"]
 
@@ -251,7 +251,7 @@ class Index:
             found = tuple(
                 check_treaty(t, host, requesting, on)
                 for _, t in sorted(named.items())
-                if t.covers(conduct) and host != requesting
+                if t.covers(conduct) and concerns(t, host, requesting)
             )
             self._treaties[key] = found
         return found

@@ -11,7 +11,7 @@ from typing import Any
 from comity.core.errors import BadInput
 from comity.law.engine import assess
 from comity.law.model import KnowledgeBase
-from comity.law.treaties import check_treaty
+from comity.law.treaties import check_treaty, concerns
 
 __all__ = ["compare", "render_csv", "render_html", "render_md", "treaties_between", "treaty_lines"]
 
@@ -46,6 +46,8 @@ def treaties_between(
     named = {t.id: t for t in (*by_party.get(requesting, ()), *by_party.get(host, ()))}
     out = []
     for _, treaty in sorted(named.items()):
+        if not concerns(treaty, host, requesting):
+            continue
         check = check_treaty(treaty, host, requesting, on)
         out.append(
             {

@@ -12,10 +12,12 @@ answers:
   and does not name it). A refused treaty never founds a channel.
 - `conditional`: neither refused, but the register's party list is marked
   incomplete and does not record one of the states, which signed it or may join it
-  (`open_to_all`: UN conventions). A state a closed instrument does not name (a CIS
-  or SCO convention and Germany) is refused, never conditional. The channel is offered only
-  on condition that the state is shown to be bound on the date, and the
-  uncertainty is named; it never gets the treaty boost.
+  (`open_to_all`: UN conventions). A closed instrument that does not name a state
+  (a CIS or SCO convention and Germany, the KZ-TR agreement and Russia) is not a
+  question between the two states and is not reported at all (`concerns`). A
+  conditional channel is offered only on condition that the state is shown to
+  be bound on the date, and the uncertainty is named; it never gets the treaty
+  boost.
 
 Reasons hold no assessment date (a check is shared by every date of a
 knowledge-base period, see `_index`), only the register's own dates.
@@ -29,7 +31,7 @@ from typing import Any, Literal
 
 from comity.law.model import NonParty, PartyEntry, Treaty
 
-__all__ = ["TreatyCheck", "check_treaty"]
+__all__ = ["TreatyCheck", "check_treaty", "concerns"]
 
 TreatyStatus = Literal["in_force", "conditional", "refused"]
 
@@ -68,7 +70,17 @@ def _why_not(treaty: Treaty, state: str, standing: str, found: PartyEntry | NonP
         return f"{state} is not a party ({found.source.title})"
     if treaty.parties_complete:
         return f"{state} is not among its parties (the register's list is complete)"
-    return f"{state} is neither a party nor a signatory, and the instrument is not open to it"
+    return f"{state} is not named by this closed instrument"
+
+
+def concerns(treaty: Treaty, host: str, requesting: str) -> bool:
+    """Is the treaty a question between these two states at all? Each must be named by
+    the register (party, signatory or non-party) unless any state may join. A closed
+    instrument that does not name a state (the KZ-TR agreement and Germany) is not
+    reported: listing it as refused would only bury the refusals that matter."""
+    return host != requesting and all(
+        treaty.open_to_all or state in treaty.states for state in (host, requesting)
+    )
 
 
 def check_treaty(treaty: Treaty, host: str, requesting: str, on: date) -> TreatyCheck:
