@@ -15,6 +15,7 @@ from sqlalchemy import Engine, delete, func, select, update
 from typer.testing import CliRunner
 
 from comity.cli.main import app as main_app
+from comity.core.audit import AuditEvent
 from comity.core.db import read_session, session_scope
 from comity.core.settings import Settings
 from comity.evidence.models import Evidence
@@ -205,6 +206,18 @@ def _audit_verify() -> tuple[int, list[tuple[str, str, str]]]:
     return code, [(d["object_type"], d["object_id"], d["problem"]) for d in found]
 
 
+def report_event(engine: Engine, evidence_id: object) -> int:
+    """The audit event that recorded the evidence row's capture."""
+    with read_session(engine) as session:
+        seq = session.scalar(
+            select(AuditEvent.seq).where(
+                AuditEvent.object_type == "evidence", AuditEvent.object_id == str(evidence_id)
+            )
+        )
+    assert seq is not None
+    return seq
+
+
 def test_an_evidence_row_pointed_at_another_captures_file_is_reported(
     engine: Engine, staff: dict[str, str], web: WebServer
 ) -> None:
@@ -225,9 +238,13 @@ def test_an_evidence_row_pointed_at_another_captures_file_is_reported(
             )
         )
     # Every file still matches the hash its row now names: only the chain can tell.
-    code, out, _ = invoke("evidence", "verify", "--json")
-    assert code == 0 and json.loads(out)["ok"]
     assert _audit_verify() == (1, [("evidence", str(first["id"]), "state_differs")])
+    code, out, _ = invoke("evidence", "verify", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["problems"] == [
+        f"evidence {first['id']}: the row differs from its last audited event "
+        f"{report_event(engine, first['id'])}"
+    ]
 
 
 def test_a_deleted_evidence_row_is_reported(
@@ -237,3 +254,5 @@ def test_a_deleted_evidence_row_is_reported(
     with session_scope(engine) as session:
         session.execute(delete(Evidence).where(Evidence.id == entry["id"]))
     assert _audit_verify() == (1, [("evidence", str(entry["id"]), "deleted")])
+    code, out, _ = invoke("evidence", "verify")
+    assert code == 1 and f"evidence {entry['id']}: the row is gone" in out
