@@ -297,3 +297,18 @@ def test_the_designation_basis_explained_is_the_one_of_the_version_in_force() ->
 
     assert "EU terrorist list counts only from § 86(2)" in basis("2021-06-01")
     assert "Implementing Regulation (EU) 2021/138" in basis("2023-06-01")
+
+
+def test_a_general_provision_that_fails_says_which_element_was_not_shown() -> None:
+    result = assess(
+        kb=KB,
+        conduct="hatred.incitement",
+        facts={"public": True, "protected_ground": "clan", "intent": True, "violence": False},
+        host="DE",
+        on=DAY,
+    )
+    row = next(p for p in result.host_provisions if p.id == "DE.StGB.111")
+    assert row.status == "no"
+    assert row.general is not None and row.general[0] == ("terrorism.incitement",)
+    assert "general provision filed under terrorism.incitement" in row.reason
+    assert "not shown: the call is for violent acts against the group" in row.reason

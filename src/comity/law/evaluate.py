@@ -27,6 +27,41 @@ def _tv(value: bool | None) -> str:
     return "unknown" if value is None else ("true" if value else "false")
 
 
+def _and(
+    value: bool | None, unknown: tuple[str, ...], other: bool | None, more: tuple[str, ...]
+) -> tuple[bool | None, tuple[str, ...]]:
+    """Three-valued AND of an element result with another that must also hold."""
+    if other is False:
+        return False, _NONE
+    if other is None:
+        return None, (*unknown, *more)
+    return value, unknown
+
+
+def _limits(
+    entry: Entry, facts: Mapping[str, Any], leaves: list[tuple[Leaf, str]], reasons: list[str]
+) -> list[ConstraintApplied]:
+    """Each limit's result, its own test and the exception that lifted it, if any; adds the
+    limits' and exceptions' elements to `leaves` and what they decided to `reasons`."""
+    rows = []
+    for limit in entry.constraints:
+        constraint = limit.constraint
+        cvalue, _ = limit.check(facts)
+        own, _ = limit.version.check(facts)
+        lifted = None
+        if own is not True:
+            lifted = next((e for e in limit.exceptions if e.check(facts)[0] is True), None)
+        rows.append(ConstraintApplied(constraint, _tv(cvalue), _tv(own), lifted))
+        leaves.extend((leaf, constraint.id) for leaf in limit.version.leaves)
+        for exception in limit.exceptions:
+            leaves.extend((leaf, exception.id) for leaf in exception.leaves)
+        if lifted is not None:
+            reasons.append(f"{constraint.citation} does not apply: {lifted.citation}")
+        if cvalue is False:
+            reasons.append(f"limited by {constraint.citation}")
+    return rows
+
+
 def run_entry(
     entry: Entry, facts: Mapping[str, Any], foreign: bool, designation: str = "designated_in_host"
 ) -> tuple[str, tuple[str, ...]]:
@@ -42,11 +77,7 @@ def run_entry(
     value, unknown = version.check(facts)
     reach = entry.reach
     if reach is not None and reach.check is not None and value is not False:
-        rvalue, runknown = reach.check(facts)
-        if rvalue is False:
-            value, unknown = False, _NONE
-        elif rvalue is None:
-            value, unknown = None, (*unknown, *runknown)
+        value, unknown = _and(value, unknown, *reach.check(facts))
     if provision.requires_host_designation:
         designated = facts.get(designation)
         if designated is None:
@@ -117,11 +148,8 @@ def explain_entry(
         )
         leaves.extend((leaf, "general") for leaf in reach.leaves)
         if reach.check is not None and value is not False:
-            rvalue, runknown = reach.check(facts)
-            if rvalue is False:
-                value, unknown = False, ()
-            elif rvalue is None:
-                value, unknown = None, (*unknown, *runknown)
+            value, unknown = _and(value, unknown, *reach.check(facts))
+    given = len(reasons)  # reasons before this index explain, they do not decide
     status: Status
     purpose = facts.get("purpose")
     excluded = entry.excluded.get(purpose) if isinstance(purpose, str) else None
@@ -135,25 +163,12 @@ def explain_entry(
         elif designated is not True:
             value, unknown = False, ()
             reasons.append(f"applies only to organisations banned or designated by {host}")
-    constraint_rows: list[ConstraintApplied] = []
-    for limit in entry.constraints:
-        constraint = limit.constraint
-        cvalue, cunknown = limit.check(facts)
-        own, _ = limit.version.check(facts)
-        lifted = None
-        if own is not True:
-            lifted = next((e for e in limit.exceptions if e.check(facts)[0] is True), None)
-        constraint_rows.append(ConstraintApplied(constraint, _tv(cvalue), _tv(own), lifted))
-        leaves.extend((leaf, constraint.id) for leaf in limit.version.leaves)
-        for exception in limit.exceptions:
-            leaves.extend((leaf, exception.id) for leaf in exception.leaves)
-        if lifted is not None:
-            reasons.append(f"{constraint.citation} does not apply: {lifted.citation}")
-        if cvalue is False:
+    constraint_rows = _limits(entry, facts, leaves, reasons)
+    for row, limit in zip(constraint_rows, entry.constraints, strict=True):
+        if row.result == "false":
             value, unknown = False, ()
-            reasons.append(f"limited by {constraint.citation}")
-        elif cvalue is None and value is not False:
-            value, unknown = None, (*unknown, *cunknown)
+        elif row.result == "unknown" and value is not False:
+            value, unknown = None, (*unknown, *limit.check(facts)[1])
     if excluded is not None:
         status = "excluded"
         reasons.append(f"excluded purpose: {purpose} ({excluded.source.title})")
@@ -173,7 +188,7 @@ def explain_entry(
         reasons.append("would apply if these facts hold: " + ", ".join(dict.fromkeys(unknown)))
     else:
         status = "no"
-        if not reasons:
+        if len(reasons) == given:
             failed = [leaf.label for leaf, _ in leaves if leaf_result(leaf, facts) is False]
             reasons.append("not shown: " + "; ".join(failed) if failed else "elements not met")
     return ProvisionResult(
