@@ -53,7 +53,20 @@ def _cell(register: Register, org: Organisation, code: str, on: date) -> dict[st
         }
     if register.checked.get(code):
         return {"status": "not_listed", "text": NOT_LISTED}
-    ever = any(d.start > on for d in org.by_jurisdiction.get(code, ()))
+    held = org.by_jurisdiction.get(code, ())
+    # An ended listing is a recorded fact (delisted, ban lifted); "-" would read as "no data".
+    # It does not prove absence from the jurisdiction's other lists, so the status stays apart
+    # from "not_listed".
+    ended = [d for d in held if d.end is not None and d.end < on]
+    if ended:
+        last = max(ended, key=lambda d: d.end or d.start)
+        return {
+            "status": "ended",
+            "text": f"ended {last.end} ({last.list.id})",
+            "list": last.list.id,
+            "instrument": last.instrument,
+        }
+    ever = any(d.start > on for d in held)
     return {"status": "not_recorded", "text": "not yet listed" if ever else NOT_RECORDED}
 
 
@@ -93,5 +106,6 @@ def show_org(*, kb: KnowledgeBase, ident: str) -> dict[str, Any]:
         "checked_lists": sorted(c.id for lists in register.checked.values() for c in lists),
         "kb_version": kb.digest,
         "legend": f"'{NOT_LISTED}': on none of the jurisdiction's fully checked lists; "
-        f"'{NOT_RECORDED}': the register does not record that jurisdiction's lists in full",
+        f"'{NOT_RECORDED}': the register does not record that jurisdiction's lists in full; "
+        "'ended D (list)': the designation on that list ended on D (its last day in force)",
     }
