@@ -166,3 +166,22 @@ def test_the_upload_limit_setting_is_bounded(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("COMITY_MAX_UPLOAD_MB", "0")
     with pytest.raises(ValidationError, match="max_upload_mb"):
         Settings()
+
+
+def test_an_anonymous_50_mb_log_in_form_is_refused_unread(app: FastAPI) -> None:
+    # The log-in form is open to anyone: only an import route takes more than 1 MB.
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Length": str(50_000_000),
+    }
+    with serve(app) as base:
+        status, sent = _post(base, "/login", headers, _zeros(50_000_000))
+        chunked, sent_chunked = _post(
+            base,
+            "/login",
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            _zeros(50_000_000),
+            chunked=True,
+        )
+    assert status == 413 and sent < 32_000_000
+    assert chunked == 413 and sent_chunked < 32_000_000

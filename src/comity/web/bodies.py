@@ -10,8 +10,8 @@ logged-in one any size at all. So, before the application sees the request:
   API token first (the same check the routes use, `deps.authenticate`): 401
   on the API, or the redirect to the log-in form on pages, with the body
   unread. The route still checks the permission and CSRF;
-- a body whose Content-Length exceeds the limit (COMITY_MAX_UPLOAD_MB) is
-  answered 413 unread;
+- a body whose Content-Length exceeds the limit (COMITY_MAX_UPLOAD_MB for the
+  import routes, 1 MB for every other route) is answered 413 unread;
 - a body without a Content-Length (chunked) is counted as it streams and
   refused with 413 the moment it passes the limit, so nothing past the limit
   is ever read or spooled.
@@ -35,6 +35,9 @@ __all__ = ["UPLOAD_PATHS", "BoundedBodies"]
 
 # Routes that take a file: never read for an anonymous client, whatever the content type.
 UPLOAD_PATHS = frozenset({"/intake/import", "/api/v1/intake/import"})
+# Every other body is a form or a JSON object of a few fields (a note is at most
+# 10,000 characters): the log-in form, open to anyone, included.
+FORM_BYTES = 1_000_000
 _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "TRACE"})
 
 
@@ -64,21 +67,26 @@ class BoundedBodies:
             return
         request = Request(scope)
         declared = request.headers.get("content-length", "")
-        limit_mb = self.max_bytes // 1_000_000
-        too_large = f"request body larger than {limit_mb} MB (COMITY_MAX_UPLOAD_MB)"
+        upload = scope["path"] in UPLOAD_PATHS
+        limit = self.max_bytes if upload else min(self.max_bytes, FORM_BYTES)
+        too_large = (
+            f"request body larger than {limit // 1_000_000} MB (COMITY_MAX_UPLOAD_MB)"
+            if upload
+            else f"request body larger than {limit:,} bytes (only imports take files)"
+        )
         multipart = request.headers.get("content-type", "").startswith("multipart/")
-        if multipart or scope["path"] in UPLOAD_PATHS:
+        if multipart or upload:
             try:
                 await run_in_threadpool(authenticate, request)
             except NotAuthenticated as exc:
                 await _refusal(scope, 401, str(exc) or "log in first")(scope, receive, send)
                 return
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if declared.isdigit() and int(declared) > limit:
             await _refusal(scope, 413, too_large)(scope, receive, send)
             return
-        await self.app(scope, self._counted(receive, too_large), send)
+        await self.app(scope, self._counted(receive, limit, too_large), send)
 
-    def _counted(self, receive: Receive, too_large: str) -> Receive:
+    def _counted(self, receive: Receive, limit: int, too_large: str) -> Receive:
         seen = 0
 
         async def counted() -> Message:
@@ -86,7 +94,7 @@ class BoundedBodies:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     # Raised into whoever reads the body (the form parser, a route):
                     # FastAPI passes HTTPException through, and the app's handler
                     # answers 413 in the usual error shape.
