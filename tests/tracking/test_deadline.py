@@ -7,15 +7,23 @@ time, so a per-read timeout never fires; only an overall deadline per check
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
+import time
+
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import Engine, select
 
 from comity.core.db import read_session
 from comity.core.settings import Settings
+from comity.evidence.guard import Guard
 from comity.tracking.models import MonitorCheck
 from comity.tracking.monitor import monitor_items
+from comity.tracking.probe import Politeness, Prober, ProbeResult
 from comity.tracking.runtime import hooks_from_settings
+from comity.urls._addresses import IPAddress
+from tests.conftest import TEST_SERVER_PORTS
 from tests.tracking.conftest import add_item
 from tests.tracking.servers import Answer, Site
 
@@ -74,3 +82,36 @@ def test_fetch_deadline_settings_are_bounded(
     monkeypatch.setenv(f"COMITY_{name.upper()}", value)
     with pytest.raises(ValidationError, match=name):
         Settings()
+
+
+def test_a_name_lookup_cut_by_the_deadline_does_not_hang_later_checks_of_that_host(
+    site: Site,
+) -> None:
+    # A slow DNS answer for the first check: its deadline cuts it while the
+    # lookup still runs. The next check of the same host must look it up
+    # afresh, not wait on the abandoned lookup until its own deadline.
+    site.answers["/up"] = Answer(200, PAGE)
+    lookups: list[float] = []
+
+    def resolver(host: str, timeout: float) -> list[IPAddress]:
+        lookups.append(time.monotonic())
+        if len(lookups) == 1:
+            time.sleep(1.5)
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    async def run() -> tuple[ProbeResult, ProbeResult]:
+        polite = Politeness(rate=1000.0, timeout=5.0, deadline=0.5, retries=0)
+        async with Prober(
+            guard=Guard.from_entries(("127.0.0.1",), TEST_SERVER_PORTS),
+            resolver=resolver,
+            politeness=polite,
+            routes={"slow-dns.test": ("127.0.0.1", site.port)},
+        ) as prober:
+            first = await prober.check("http://slow-dns.test/up")
+            await asyncio.sleep(1.5)  # the abandoned lookup has finished by now
+            second = await prober.check("http://slow-dns.test/up")
+        return first, second
+
+    first, second = asyncio.run(run())
+    assert first.outcome == "deadline"
+    assert (second.outcome, second.status) == ("ok", 200), second.error

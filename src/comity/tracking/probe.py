@@ -280,9 +280,13 @@ class Prober:
             try:
                 found = await asyncio.to_thread(self._resolver, host, self.politeness.timeout)
                 future.set_result(list(found))
-            except Exception as exc:  # handed to every waiter, then re-raised
-                future.set_exception(exc)
+            except BaseException as exc:  # handed to every waiter, then re-raised
                 self._dns.pop(host, None)
+                if isinstance(exc, asyncio.CancelledError):
+                    # This check hit its deadline mid-lookup: the lookup is abandoned,
+                    # so waiters must not wait on it (nor later checks find it cached).
+                    exc = DnsFailure(f"{host}: lookup abandoned at a check's deadline")
+                future.set_exception(exc)
                 future.exception()  # mark retrieved: waiters get it via await
                 raise
         else:
