@@ -74,13 +74,14 @@ def _mla(result_json: dict) -> dict:
 
 
 def test_an_incomplete_party_list_offers_the_channel_only_on_a_named_condition() -> None:
-    # Neither Kazakhstan's nor Russia's date of entry into force of the Minsk Convention
-    # could be read (docs/reviews/treaties-and-kz-review.md): both are named, unbound.
+    # Kazakhstan's date of entry into force of the Minsk Convention could not be read
+    # (docs/reviews/treaties-and-kz-review.md): it is named, unbound; Russia's is recorded.
     ru = _financing("RU", date(2024, 5, 1))
-    assert _treaty(ru, "CIS.Minsk.1993")["status"] == "conditional"
+    minsk = _treaty(ru, "CIS.Minsk.1993")
+    assert minsk["status"] == "conditional" and "whether KZ is bound" in minsk["reason"]
+    assert [e["state"] for e in minsk["party_entries"]] == ["RU"]
     mla = _mla(ru)
-    assert "conditional on Convention on Legal Assistance" in mla["reason"]
-    assert "whether KZ and RU are bound" in mla["reason"] and mla["basis"] == []
+    assert "conditional on Convention on Legal Assistance" in mla["reason"] and mla["basis"] == []
     assert any(c.startswith("CIS.Minsk.1993: party list incomplete") for c in mla["conditions"])
     assert mla["authority"]["id"] == "RU.GenProc"  # a treaty request goes to the central authority
     founded = _mla(_financing("TR", date(2024, 5, 1)))
