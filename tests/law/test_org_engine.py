@@ -247,3 +247,11 @@ def test_law_compare_shows_organisations_side_by_side() -> None:
     assert "proscribed (GB.proscribed, from 2024-01-19)" in md.output
     unknown = runner.invoke(_app(), ["law", "compare", "KZ", "GB", "--org", "hamaz"])
     assert unknown.exit_code == 2 and "hamas" in unknown.output
+
+
+def test_law_show_lists_the_jurisdictions_designations() -> None:
+    result = CliRunner().invoke(_app(), ["law", "show", "GB", "--json"])
+    assert result.exit_code == 0, result.output
+    found = {(d["org"], d["list"]) for d in json.loads(result.output)["designations"]}
+    assert ("hizb-ut-tahrir", "GB.proscribed") in found
+    assert all(lst == "GB.proscribed" for _, lst in found)

@@ -17,6 +17,7 @@ from comity.law.countries import normalise_code
 from comity.law.engine import assess, parse_date
 from comity.law.kb.loader import DEFAULT_ROOT, load_kb, validate_path
 from comity.law.orgs.compare import compare_orgs, org_cell_text, render_orgs
+from comity.law.orgs.show import designations_in
 from comity.law.service import assess_batch, parse_fact_options
 from comity.law.show import show_jurisdiction
 
@@ -196,6 +197,7 @@ def show(
     with handle_errors():
         kb = load_kb()
         data = show_jurisdiction(kb=kb, code=normalise_code(code, field="jurisdiction"))
+        data["designations"] = designations_in(kb=kb, code=data["code"])
         if json_out:
             print_json(data)
             return
@@ -221,6 +223,14 @@ def show(
             )
             console.print(
                 f"treaty {t['id']}: in force for {data['code']} {periods}",
+                highlight=False,
+                markup=False,
+            )
+        for d in data["designations"]:
+            console.print(
+                f"designation {d['org']}: {d['list']} ({d['category']}) from {d['from']}"
+                + (f" to {d['to']}" if d["to"] else "")
+                + f" [{d['confidence']}]",
                 highlight=False,
                 markup=False,
             )

@@ -13,7 +13,7 @@ from typing import Any
 from comity.law.model import KnowledgeBase
 from comity.law.orgs.model import Organisation, Register
 
-__all__ = ["list_orgs", "org_summary", "show_org", "timeline"]
+__all__ = ["designations_in", "list_orgs", "org_summary", "show_org", "timeline"]
 
 NOT_LISTED = "not listed"
 NOT_RECORDED = "-"
@@ -40,6 +40,15 @@ def list_orgs(
     if jurisdiction:
         found = tuple(o for o in found if jurisdiction in o.by_jurisdiction)
     return [org_summary(o, on) for o in found]
+
+
+def designations_in(*, kb: KnowledgeBase, code: str) -> list[dict[str, Any]]:
+    """Every designation on a list of `code` (for `comity law show CC`), by organisation."""
+    return [
+        {"org": o.id, "name": o.name, **d.to_json()}
+        for o in kb.register.organisations.values()
+        for d in o.by_jurisdiction.get(code, ())
+    ]
 
 
 def _cell(register: Register, org: Organisation, code: str, on: date) -> dict[str, Any]:
