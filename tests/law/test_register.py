@@ -164,3 +164,7 @@ def test_the_duplicate_alias_rule_folds_only_case_diacritics_hyphens_and_spaces(
     assert alias_key("Al-Qaida") == alias_key("al qaida") == alias_key("ALQAIDA")
     assert alias_key("Türkiye") == alias_key("turkiye")
     assert alias_key("Al-Qaida") != alias_key("al-Qaeda")  # a variant, not the same alias
+
+
+def test_an_id_is_found_whatever_its_case(kb: KnowledgeBase) -> None:
+    assert kb.register.require(" HAMAS ").id == "hamas"

@@ -160,7 +160,7 @@ class Register:
 
     def require(self, ident: str, *, field: str = "org") -> Organisation:
         """The organisation `ident`; BadInput suggesting the closest names if unknown."""
-        found = self.organisations.get(ident.strip())
+        found = self.organisations.get(ident.strip().lower())  # ids are lower-case slugs
         if found is not None:
             return found
         if not self.organisations:
