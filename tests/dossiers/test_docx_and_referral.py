@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import dataclasses
 import email
+import hashlib
 import io
-import json
+import re
 import zipfile
+from datetime import UTC, datetime, time, timedelta, timezone
 from email import policy
 
 import docx
@@ -15,7 +17,7 @@ import pytest
 from test_pdf import ADVERSARIAL_URLS
 
 from comity.core.errors import BadInput
-from comity.dossiers.render import formats_for, render_docx, render_eml, render_xarf
+from comity.dossiers.render import formats_for, render_csv, render_docx, render_eml
 from comity.dossiers.schemas import Dossier
 from conftest import build_dossier
 
@@ -52,10 +54,14 @@ def test_docx_is_deterministic() -> None:
     assert render_docx(build_dossier()) == render_docx(build_dossier())
 
 
+ISSUED_AT = datetime(2024, 5, 15, 10, 42, 17, tzinfo=timezone(timedelta(hours=5)))
+
+
 def _referral() -> Dossier:
     return build_dossier(
         kind="provider_referral",
         urls=["https://host.example/a?b=1&c=<d>", "https://host.example/" + "z" * 1500],
+        issued_at=ISSUED_AT,
     )
 
 
@@ -66,7 +72,7 @@ def test_referral_email_parses_back_with_headers_text_and_csv_attachment() -> No
     assert message["From"].addresses[0].addr_spec == "liaison@atc.example"
     assert "KZ-MFA-2024-0042" in message["Subject"]
     assert "Violent extremism and terrorism" in message["Subject"]
-    assert message["Date"].datetime.date().isoformat() == "2024-05-15"
+    assert message["Date"].datetime == ISSUED_AT
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert "It is not a legal order" in text
     for item in dossier.items:
@@ -88,14 +94,48 @@ def test_referral_without_provider_address_is_bad_input() -> None:
         render_eml(dataclasses.replace(dossier, addressee=no_mail))
 
 
-def test_xarf_report_names_each_url_with_its_evidence() -> None:
+def test_referral_email_is_dated_with_the_moment_of_issue_not_a_midnight() -> None:
+    message = email.message_from_bytes(render_eml(_referral()), policy=policy.default)
+    assert message["Date"] == "Wed, 15 May 2024 05:42:17 +0000"
+    assert message["Date"].datetime.timetz() != time(0, tzinfo=UTC)
+
+
+def test_an_email_without_a_moment_of_issue_is_bad_input() -> None:
+    with pytest.raises(BadInput, match=r"issued_at"):
+        render_eml(dataclasses.replace(_referral(), issued_at=None))
+
+
+def test_message_id_is_rfc_5322_and_unique_at_the_configured_domain() -> None:
+    from comity.core.settings import get_settings, override_settings
+
+    parsed = email.message_from_bytes(render_eml(_referral()), policy=policy.default)
+    assert re.fullmatch(r"<[0-9a-f]{32}\.1@atc\.example>", parsed["Message-ID"])
+    configured = get_settings().model_copy(update={"mail_domain": "mail.atc.example"})
+    with override_settings(configured):
+        first = email.message_from_bytes(render_eml(_referral()), policy=policy.default)
+        later = dataclasses.replace(_referral(), issued_at=ISSUED_AT + timedelta(seconds=1))
+        other = email.message_from_bytes(render_eml(later), policy=policy.default)
+        renamed = dataclasses.replace(_referral(), reference="KZ-MFA-2024-0043")
+        third = email.message_from_bytes(render_eml(renamed), policy=policy.default)
+    assert first["Message-ID"].endswith("@mail.atc.example>")
+    ids = {m["Message-ID"] for m in (first, other, third)}
+    assert len(ids) == 3
+
+
+def test_every_attachment_the_email_names_is_attached_with_its_bytes() -> None:
     dossier = _referral()
-    reports = json.loads(render_xarf(dossier))
-    assert [r["Source"] for r in reports] == [i.url for i in dossier.items]
-    assert {r["Source-Type"] for r in reports} == {"uri"}
-    assert reports[0]["Reported-From"] == "liaison@atc.example"
-    assert reports[1]["Report-ID"] == "KZ-MFA-2024-0042/2"
-    assert reports[0]["X-Comity-Evidence-SHA256"] == dossier.items[0].evidence_sha256
+    message = email.message_from_bytes(render_eml(dossier), policy=policy.default)
+    assert message.get_content_type() == "multipart/mixed"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "attached CSV file" in text
+    expected = render_csv(dossier)
+    (attachment,) = message.iter_attachments()
+    assert attachment.get_filename() == "KZ-MFA-2024-0042.csv"
+    assert attachment.get_content_type() == "text/csv"
+    assert attachment.get_content_disposition() == "attachment"
+    data = attachment.get_payload(decode=True)
+    assert len(data) == len(expected)
+    assert hashlib.sha256(data).hexdigest() == hashlib.sha256(expected).hexdigest()
 
 
 def test_referral_formats_include_email_and_xarf_but_a_note_does_not() -> None:

@@ -396,3 +396,16 @@ def test_unknown_dossier_and_wrong_role(pipe: Pipeline) -> None:
         service.get_dossier(session=session, dossier_id=99)
     with session_scope(pipe.engine) as session, pytest.raises(Refused, match="may not dossier"):
         service.build_drafts(session=session, actor="alice")
+
+
+def test_an_issued_referral_email_is_dated_with_the_moment_it_was_issued(pipe: Pipeline) -> None:
+    import email
+    from email import policy
+
+    pipe.approved("https://d.example/4", channel="provider_referral")
+    (draft,) = pipe.build().created
+    issued = pipe.issue(draft.id)
+    message = email.message_from_bytes(pipe.export(issued.id, "eml"), policy=policy.default)
+    assert issued.issued_at is not None
+    sent = message["Date"].datetime
+    assert sent == issued.issued_at.replace(microsecond=0)

@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     # comma-separated). Empty: nobody, not even loopback (comity.web.serving).
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(default=())
     requesting_state: str = "KZ"
+    # The domain of the Message-ID of every e-mail Comity writes (RFC 5322
+    # 3.6.4: id-right); empty: the sender's own e-mail domain.
+    mail_domain: str = Field(
+        default="",
+        pattern=r"^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$|^$",
+        max_length=253,
+    )
     online: bool = False
     # Addresses, networks or host names the fetcher may reach although they are
     # not public (the demo internet, tests). Comma-separated in the environment.

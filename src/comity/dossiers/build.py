@@ -403,6 +403,7 @@ def make_dossier(
     version: int,
     supersedes: str | None,
     priority: str,
+    at: datetime | None = None,
 ) -> Dossier:
     if not snapshots:
         raise Refused(f"dossier {reference} has no items: nothing to request")
@@ -420,4 +421,5 @@ def make_dossier(
         version=version,
         supersedes=supersedes,
         priority=priority,  # type: ignore[arg-type]
+        issued_at=at,
     )

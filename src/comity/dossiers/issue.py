@@ -19,7 +19,7 @@ Lock order (PostgreSQL): dossier row, sequence row, item rows, audit head.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
@@ -192,7 +192,11 @@ def _refresh(
 
 
 def _render(
-    record: DossierRecord, snapshots: list[dict[str, Any]], on: date, supersedes: str | None
+    record: DossierRecord,
+    snapshots: list[dict[str, Any]],
+    on: date,
+    supersedes: str | None,
+    at: datetime,
 ) -> list[tuple[str, str, bytes]]:
     from comity.dossiers.render import formats_for
 
@@ -210,6 +214,7 @@ def _render(
             version=record.version,
             supersedes=supersedes,
             priority=record.priority,
+            at=at,
         )
         for fmt, render in formats_for(dossier).items():
             out.append((fmt, language, render(dossier)))
@@ -270,7 +275,10 @@ def issue(
             "(all moved or vanished): nothing to issue"
         )
     snapshots = [e.snapshot for e in entries if e.snapshot is not None]
-    rendered = _render(record, snapshots, on, previous.reference if previous else None)
+    # The documents carry the moment of issue (the e-mail's Date header, the
+    # X-ARF timestamp); the dossier row records the same moment as issued_at.
+    moment = utcnow()
+    rendered = _render(record, snapshots, on, previous.reference if previous else None, moment)
     store = Store(get_settings().home)
     stored = [(fmt, lang, store.put_bytes("objects", data)) for fmt, lang, data in rendered]
 
@@ -287,7 +295,7 @@ def issue(
         current = [(e.id, e.snapshot) for e in _included(session, dossier_id)]
         if current != [(e.id, e.snapshot) for e in entries]:
             raise Refused(f"dossier {dossier_id} changed while it was rendered: issue it again")
-        now = utcnow()
+        now = moment
         session.execute(
             insert(DossierFile),
             [

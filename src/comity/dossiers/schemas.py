@@ -204,6 +204,9 @@ class Dossier:
     actions: tuple[Action, ...] = ("removal", "disabling_of_access", "preservation_of_data")
     competent_authority: Party | None = None
     notes: str = ""
+    # The moment of issue (or of a preview), timezone-aware: an e-mail's Date
+    # header and an X-ARF report's timestamp are real times, never a midnight.
+    issued_at: datetime | None = None
 
     def __post_init__(self) -> None:
         _text(self.reference, "dossier.reference")
@@ -225,6 +228,10 @@ class Dossier:
         if not self.actions or any(a not in ACTIONS for a in self.actions):
             raise BadInput(f"dossier.actions: one or more of {', '.join(ACTIONS)}")
         _text(self.notes, "dossier.notes", required=False, single_line=False)
+        if self.issued_at is not None and (
+            not isinstance(self.issued_at, datetime) or self.issued_at.tzinfo is None
+        ):
+            raise BadInput("dossier.issued_at: must be a timezone-aware datetime")
         self._check_items()
 
     def _check_items(self) -> None:

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from comity.dossiers.render.docx import render_docx
 from comity.dossiers.render.machine import dossier_schema, render_csv, render_json
 from comity.dossiers.render.pdf import render_pdf
-from comity.dossiers.render.referral import render_eml, render_xarf
+from comity.dossiers.render.referral import render_eml
+from comity.dossiers.render.xarf import render_xarf
 from comity.dossiers.schemas import Dossier
 
 __all__ = [

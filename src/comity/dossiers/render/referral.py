@@ -1,4 +1,4 @@
-"""Provider referrals: an RFC 5322 e-mail (.eml) and an X-ARF-style report.
+"""Provider referrals: an RFC 5322 e-mail (.eml) with the annex CSV attached.
 
 A referral asks a provider's trust-and-safety team to apply its own terms of
 service; it says so in the text, names the category and lists the URLs, with
@@ -8,21 +8,20 @@ the annex as a CSV attachment.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any
 
 from comity.core.errors import BadInput
-from comity.dossiers.render._view import to_record, to_view
+from comity.core.settings import get_settings
+from comity.dossiers.render._view import to_view
 from comity.dossiers.render.machine import render_csv
 from comity.dossiers.schemas import Dossier, Party
 
-__all__ = ["render_eml", "render_xarf"]
+__all__ = ["render_eml"]
 
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -37,7 +36,10 @@ def _address(party: Party, where: str) -> Address:
 
 
 def _moment(dossier: Dossier) -> datetime:
-    return datetime.combine(dossier.date, time(0, 0), tzinfo=UTC)
+    """The real moment of issue (RFC 5322 3.3 date-time), never a midnight."""
+    if dossier.issued_at is None:
+        raise BadInput("dossier.issued_at: an e-mail is dated with the moment it is issued")
+    return dossier.issued_at.astimezone(UTC)
 
 
 def _safe_name(reference: str) -> str:
@@ -77,8 +79,13 @@ def render_eml(dossier: Dossier) -> bytes:
     message["Subject"] = body["subject"]
     message["Date"] = format_datetime(_moment(dossier))
     digest = hashlib.sha256(text.encode() + attachment).hexdigest()
-    # Deterministic identifiers: the same dossier gives the same bytes.
-    message["Message-ID"] = f"<{digest[:32]}.{dossier.version}@{sender.domain}>"
+    # RFC 5322 3.6.4: unique id-left (content digest, reference, version and
+    # moment of issue) at a domain we control; the same dossier, same bytes.
+    domain = get_settings().mail_domain or sender.domain
+    unique = hashlib.sha256(
+        f"{digest}\x00{dossier.reference}\x00{dossier.version}\x00{message['Date']}".encode()
+    ).hexdigest()
+    message["Message-ID"] = f"<{unique[:32]}.{dossier.version}@{domain}>"
     message["X-Comity-Reference"] = dossier.reference
     message.set_content(text, charset="utf-8", cte="quoted-printable")
     message.add_attachment(
@@ -87,44 +94,3 @@ def render_eml(dossier: Dossier) -> bytes:
     # The boundary hashes the content, so no URL in the content can contain it.
     message.set_boundary(f"comity-{digest[32:]}")
     return message.as_bytes()
-
-
-def render_xarf(dossier: Dossier) -> bytes:
-    """One X-ARF-style report per item, as a JSON array.
-
-    Field names follow the X-ARF v0.2 report part (http://x-arf.org/specification.html,
-    "Reported-From", "Category", "Report-Type", "Service", "Version",
-    "User-Agent", "Date", "Source", "Source-Type", "Port", "Report-ID",
-    "Attachment"); the "X-Comity-*" fields are our extensions, which X-ARF
-    allows as additional keys.
-    """
-    if dossier.kind != "provider_referral":
-        raise BadInput(
-            f"dossier.kind: an X-ARF report is for provider_referral, not {dossier.kind}"
-        )
-    record = to_record(dossier)
-    sender = _address(dossier.sender, "sender")
-    reports: list[dict[str, Any]] = []
-    for item in record["items"]:
-        reports.append(
-            {
-                "Reported-From": sender.addr_spec,
-                "Category": "abuse",
-                "Report-Type": "illegal-content",
-                "Service": "http",
-                "Version": "0.2",
-                "User-Agent": "Comity",
-                "Date": format_datetime(_moment(dossier)),
-                "Source": item["url"],
-                "Source-Type": "uri",
-                "Port": 443 if item["url"].lower().startswith("https:") else 80,
-                "Report-ID": f"{dossier.reference}/{item['number']}",
-                "Attachment": "text/csv",
-                "X-Comity-Captured": item["captured_at"],
-                "X-Comity-Evidence-SHA256": item["evidence_sha256"],
-                "X-Comity-Hosting-IP": item["hosting"]["ip"],
-                "X-Comity-ToS-Category": item["tos_category"],
-                "X-Comity-Conduct": item["conduct"],
-            }
-        )
-    return (json.dumps(reports, ensure_ascii=False, indent=2) + "\n").encode()
