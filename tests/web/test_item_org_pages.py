@@ -34,6 +34,8 @@ def test_the_assess_form_offers_the_register_and_records_the_choice(
         assert done.status_code == 303, done.text
         again = client.get(f"/items/{item_id}/actions")
         assert 'value="hizb-ut-tahrir" selected' in again.text
+        shown = client.get(f"/items/{item_id}")
+        assert "<code>hizb-ut-tahrir</code>" in shown.text
     with read_session(engine) as session:
         assert session.get_one(Item, item_id).org_id == "hizb-ut-tahrir"
         actions = session.scalars(
