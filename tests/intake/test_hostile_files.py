@@ -125,6 +125,13 @@ def test_a_nul_in_a_single_report_is_a_400_naming_the_field(
         )
         assert response.status_code == 400, response.text
         assert response.json()["field"] == name
+    # A note typed in the form's textarea keeps its line breaks and tabs.
+    response = client.post(
+        "/api/v1/items",
+        json={"url": "https://s.example/", "conduct": GOOD, "note": "one\r\ntwo\tthree"},
+        headers={"Authorization": f"Bearer {tokens['analyst']}"},
+    )
+    assert response.status_code == 201, response.text
 
 
 def test_an_unterminated_quote_swallows_no_row_and_names_the_line_it_opened_on(
@@ -179,3 +186,20 @@ def test_the_cli_summary_counts_every_bad_row(
     )
     data = json.loads(out.stdout)
     assert data["invalid"] == MAX_REPORTED_ERRORS + 5 and data["errors_not_shown"] == 5
+
+
+@pytest.mark.parametrize("name", ["..", ".", "../../etc/passwd", ".hidden.csv", "/", "..."])
+def test_an_upload_named_like_a_folder_is_imported_under_a_safe_name(
+    client: TestClient, tokens: dict[str, str], name: str
+) -> None:
+    # Found by the fuzz suite: an upload called ".." was written to the temporary
+    # folder's parent, which is a directory: IsADirectoryError, a 500.
+    response = client.post(
+        "/api/v1/intake/import",
+        files={"file": (name, HEADER + f"https://u.example/,{GOOD},,\n", "text/csv")},
+        data={"dry_run": "true"},
+        headers={"Authorization": f"Bearer {tokens['analyst']}"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["valid"] == 1
+    assert "/" not in response.json()["file"] and not response.json()["file"].startswith(".")

@@ -114,3 +114,36 @@ def test_the_error_page_speaks_the_readers_language(alice: TestClient) -> None:
     assert page.status_code == 400
     assert "Неверный запрос" in page.text
     assert "to:" in page.text
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "field"),
+    [
+        ("/tracking/acknowledge", {"ref": "a\x00b"}, "ref"),
+        (
+            "/tracking/answer",
+            {"ref": "x", "item_id": "1", "decision": "removed", "note": "\x00"},
+            "note",
+        ),
+        (
+            "/intake",
+            {"url": "https://f.example/", "conduct": "terrorism.threat", "source": "\x1b"},
+            "source",
+        ),
+    ],
+)
+def test_a_nul_in_a_form_field_is_refused_naming_it_not_a_500(
+    client: TestClient, passwords: str, path: str, form: dict[str, str], field: str
+) -> None:
+    # Before: PostgreSQL refused the NUL inside the service and the page answered 500.
+    csrf = log_in(client, "sam")
+    response = client.post(path, data=form | {"csrf_token": csrf}, follow_redirects=False)
+    assert response.status_code == 400
+    assert f"{field}: control characters are not allowed" in response.text
+
+
+def test_a_note_typed_on_several_lines_is_accepted(client: TestClient, passwords: str) -> None:
+    csrf = log_in(client, "alice")
+    form = {"url": "https://f.example/", "conduct": "terrorism.threat", "note": "one\r\ntwo\tthree"}
+    response = client.post("/intake", data=form | {"csrf_token": csrf}, follow_redirects=False)
+    assert response.status_code == 303

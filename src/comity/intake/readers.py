@@ -100,7 +100,10 @@ class _Lines:
         return text
 
 
-_UNTERMINATED = 'unterminated quote: a field that starts with " must end with " on the same line'
+_UNTERMINATED = (
+    'unterminated quote: a field that starts with " must end with " on the same line'
+    " (a record is one line; line breaks inside quotes are not accepted)"
+)
 
 
 def _records(lines: _Lines) -> Iterator[tuple[int, list[str] | str]]:

@@ -114,9 +114,11 @@ def _fingerprint(url: str, conduct: str, note: str | None, source: str | None, b
 
 # C0 controls and DEL: PostgreSQL refuses NUL in text (a NUL once aborted a
 # 20,000-row batch with a 500), and none belongs in a report. Free text (note,
-# source) may hold a tab; a URL or a conduct code may not.
+# source) may hold a tab and line breaks (the intake form's note is a
+# textarea; in a CSV file a record ends at its line, see readers._Lines); a
+# URL or a conduct code may not.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _no_control(name: str, value: str | None, pattern: re.Pattern[str]) -> None:

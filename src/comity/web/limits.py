@@ -44,8 +44,11 @@ Id = Annotated[int, Path(ge=1, le=MAX_ID, description="an id (1 to 2**31-1)")]
 FormId = Annotated[int, Form(ge=1, le=MAX_ID)]
 
 # C0 controls and DEL, tab excepted: PostgreSQL refuses NUL in text, and none
-# belongs in a filter, a name or an address.
+# belongs in a filter, a name or an address. A form's text may also hold line
+# breaks (notes and reasons are textareas).
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_CONTROL_IN_FORM = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def parse_day(value: str, field: str) -> date:
@@ -59,16 +62,27 @@ def parse_day(value: str, field: str) -> date:
     return day
 
 
-def refuse_control_characters(request: Request) -> None:
-    """An application-wide dependency: no control character in the query or the path.
+async def refuse_control_characters(request: Request) -> None:
+    """An application-wide dependency: no control character in the query, the path or
+    a form's text fields.
 
-    Checked once here rather than in each view, so that no filter, code or
-    reference can carry a NUL to PostgreSQL (a 500 before issue 13).
+    Checked once here rather than in each view, so that no filter, code,
+    reference or note can carry a NUL to PostgreSQL (a 500 before issue 13).
+    The form was already read, authenticated and bounded (BoundedBodies, then
+    FastAPI parses it before any dependency runs), so nothing more is read here.
     """
     for name, value in request.query_params.multi_items():
-        if _CONTROL.search(name) or _CONTROL.search(value):
-            shown = _CONTROL.sub("?", name)
-            raise BadInput(f"{shown}: control characters are not allowed", field=shown)
+        _check(name, value, _CONTROL)
     for name, value in request.path_params.items():
-        if isinstance(value, str) and _CONTROL.search(value):
-            raise BadInput(f"{name}: control characters are not allowed", field=name)
+        if isinstance(value, str):
+            _check(name, value, _CONTROL)
+    if request.headers.get("content-type", "").startswith(_FORMS):
+        for key, item in (await request.form()).multi_items():
+            if isinstance(item, str):  # not an uploaded file: those are read as files
+                _check(key, item, _CONTROL_IN_FORM)
+
+
+def _check(name: str, value: str, pattern: re.Pattern[str]) -> None:
+    if _CONTROL.search(name) or pattern.search(value):
+        shown = _CONTROL.sub("?", name)
+        raise BadInput(f"{shown}: control characters are not allowed", field=shown)

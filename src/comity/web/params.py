@@ -79,7 +79,9 @@ def import_upload(
 
     The body middleware already refused a request body over `max_bytes`; this
     bound is kept for a file handed in some other way."""
-    shown = _UNSAFE_NAME.sub("_", Path(filename or "upload.csv").name)[:100] or "upload.csv"
+    # Leading dots go: a name of "." or ".." would be the folder or its parent (a 500).
+    name = _UNSAFE_NAME.sub("_", Path(filename or "upload.csv").name).lstrip(".")
+    shown = name[:100] or "upload.csv"
     with tempfile.TemporaryDirectory(prefix="comity-upload-") as folder:
         path = Path(folder) / shown
         size = 0
