@@ -76,6 +76,7 @@ def test_assessment_json_carries_the_contract_fields() -> None:
         "channel": "eu_removal_order_request",
         "hours": 1,
         "text": data["time_limits"][0]["text"],
+        "runs_for": "provider_after_order",
     }
     element = data["host_provisions"][0]["elements"][0]
     assert {"fact", "label", "result"} <= set(element)

@@ -82,11 +82,13 @@ def priority_rank() -> Any:
 def deadline_for(priority: str, channel: str, time_limit: float | None) -> timedelta | None:
     """Time allowed for an answer to a request on `channel` (None: no answer expected).
 
-    The shortest of: the legal time limit in hours (`time_limit`, from the
-    assessment's channel), the channel's operational expectation
-    (`ANSWER_WITHIN`), and the priority's cap (`PRIORITY_CAP`). For example a
-    threat-to-life MLA request gets 24 hours, a standard one 120 days, and an EU
-    removal order with its 1-hour legal limit gets 1 hour at any priority.
+    The shortest of: a legal time limit in hours that binds the answer
+    (`time_limit`: the host authority's or the treaty's, never a provider's
+    limit after an order, see `comity.tracking.deadlines`), the channel's
+    operational expectation (`ANSWER_WITHIN`), and the priority's cap
+    (`PRIORITY_CAP`). For example a threat-to-life MLA request gets 24 hours, a
+    standard one 120 days, and an EU removal-order request 2 days (the
+    provider's one hour runs only once the host's authority issues the order).
     """
     check_priority(priority)
     if channel == "no_action":

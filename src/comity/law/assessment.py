@@ -173,6 +173,7 @@ class RankedChannel:
             limit = {
                 "hours": self.time_limit.in_hours,
                 "text": self.time_limit.text,
+                "runs_for": self.time_limit.runs_for,
                 "source": None
                 if self.time_limit.source is None
                 else self.time_limit.source.to_json(),
@@ -269,7 +270,12 @@ class Assessment:
         on = self.date
         channels = self.channels
         limits = [
-            {"channel": c.code, "hours": c.time_limit.in_hours, "text": c.time_limit.text}
+            {
+                "channel": c.code,
+                "hours": c.time_limit.in_hours,
+                "text": c.time_limit.text,
+                "runs_for": c.time_limit.runs_for,
+            }
             for c in channels
             if c.time_limit is not None
         ]

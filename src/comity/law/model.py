@@ -238,6 +238,11 @@ class TimeLimit:
     hours: float | None = None
     days: float | None = None
     source: Source | None = None
+    # Whose clock it is (jurisdiction.yaml `runs_for`): "host_authority" (the
+    # host's own limit to answer a request), "treaty" (the treaty's, for the
+    # requested state) or "provider_after_order" (the provider's once it
+    # receives an order or notice: no deadline for answering our request).
+    runs_for: str = "provider_after_order"
 
     @property
     def in_hours(self) -> float | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 import typer
@@ -32,6 +32,15 @@ def _day(value: str | None, field: str = "--on") -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise BadInput(f"{field}: '{value}' is not a date; write YYYY-MM-DD") from None
+
+
+def _moment(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"--sent-at: '{value}' is not a date and time (ISO 8601)") from None
 
 
 def monitor(
@@ -81,10 +90,18 @@ def dispatch(
     provider: Annotated[str | None, typer.Option("--provider")] = None,
     channel_ref: Annotated[str | None, typer.Option("--channel-ref")] = None,
     note_number: Annotated[str | None, typer.Option("--note-number", help="MFA note no.")] = None,
+    sent_at: Annotated[
+        str | None,
+        typer.Option(
+            "--sent-at",
+            help="When it was sent, with a time zone (2026-12-05T14:30+05:00); "
+            "default: now if --on is today.",
+        ),
+    ] = None,
     by: ByOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Record that an issued dossier was sent."""
+    """Record that an issued dossier was sent; deadlines count from the moment of dispatch."""
     with handle_errors(), session_scope() as session:
         row = service.record_dispatch(
             session=session,
@@ -94,7 +111,8 @@ def dispatch(
             channel=channel,
             host=host.upper(),
             addressee=addressee,
-            sent_on=_day(sent_on),
+            sent_on=None if sent_on is None else _day(sent_on),
+            sent_at=_moment(sent_at),
             provider=provider,
             channel_reference=channel_ref,
             note_number=note_number,
@@ -210,10 +228,16 @@ def _show(shown: dict[str, object], as_json: bool) -> None:
     )
     for entry in shown["items"]:  # type: ignore[attr-defined]
         console.print(
-            f"  item {entry['item_id']}: due {entry['due_at']}, "
-            f"decision {entry['decision'] or '-'}",
+            f"  item {entry['item_id']}: due {entry['due_at']} ({entry['time_zone']}; "
+            f"{entry['due_basis']}), decision {entry['decision'] or '-'}",
             markup=False,
         )
+        for limit in entry["time_limits"]:
+            console.print(
+                f"    {limit['hours']:g} h: {limit['meaning']} ({limit['text']})", markup=False
+            )
+    for warning in shown.get("warnings", []):  # type: ignore[attr-defined]
+        console.print(f"  warning: {warning}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,28 +1,28 @@
 """Dispatch, acknowledgements, answers, deadlines and reminders (keyword-only services).
 
 Requests are keyed by the issued dossier's reference and the item ids it
-carries. Each item's deadline is the cases domain's `deadline_for`: the
-shortest of the channel's legal time limit (from the item's stored
-assessment for that host), its operational expectation and the priority cap.
+carries. Each item's deadline comes from `comity.tracking.deadlines`: the
+shortest of a binding legal time limit (from the item's stored assessment for
+that host, with its meaning), the channel's operational expectation and the
+priority cap, counted from the moment of dispatch.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from comity.cases.priority import deadline_for
 from comity.cases.states import TRANSITIONS, transition
 from comity.core import audit
 from comity.core.db import utcnow
 from comity.core.errors import BadInput, NotFound, Refused
 from comity.intake.models import Item, ItemConduct
-from comity.law.models import StoredAssessment
+from comity.tracking import deadlines
 from comity.tracking.models import Dispatch, TrackedRequest
 from comity.users.service import require
 
@@ -58,19 +58,6 @@ REASONS = (
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
-def _time_limit(session: Session, item_id: int, host: str, channel: str) -> float | None:
-    row = session.scalar(
-        select(StoredAssessment.result)
-        .where(StoredAssessment.item_id == item_id, StoredAssessment.host == host)
-        .order_by(StoredAssessment.assessed_at.desc())
-        .limit(1)
-    )
-    for limit in (row or {}).get("time_limits", []):
-        if limit.get("channel") == channel and limit.get("hours") is not None:
-            return float(limit["hours"])
-    return None
-
-
 def get_dispatch(*, session: Session, ref: str) -> Dispatch:
     found = session.scalar(select(Dispatch).where(Dispatch.dossier_ref == ref))
     if found is None:
@@ -87,12 +74,16 @@ def record_dispatch(
     channel: str,
     host: str,
     addressee: str,
-    sent_on: date,
+    sent_on: date | None = None,
     provider: str | None = None,
     channel_reference: str | None = None,
     note_number: str | None = None,
+    sent_at: datetime | None = None,
 ) -> Dispatch:
-    """Record that the dossier `ref` was sent; every item gets its deadline; items become `sent`."""
+    """Record that the dossier `ref` was sent; every item gets its deadline; items become `sent`.
+
+    The deadline counts from `sent_at` (or see `deadlines.dispatch_moment`).
+    """
     user = require(session=session, actor=actor, action="track")
     if channel not in CHANNELS:
         raise BadInput(f"--channel: '{channel}' is not a channel; valid: {', '.join(CHANNELS)}")
@@ -104,26 +95,28 @@ def record_dispatch(
         raise BadInput("--item: give the ids of the items the dossier carries")
     if session.scalar(select(Dispatch.id).where(Dispatch.dossier_ref == ref)) is not None:
         raise Refused(f"dossier {ref!r} was already recorded as dispatched")
+    now = utcnow()
+    start, _ = deadlines.dispatch_moment(sent_on=sent_on, sent_at=sent_at, now=now)
     dispatch = Dispatch(
         dossier_ref=ref,
         channel=channel,
         host_country=host,
         addressee=addressee.strip(),
         provider=provider,
-        sent_on=sent_on,
+        sent_on=start.date() if sent_at is not None else (sent_on or now.date()),
         channel_reference=channel_reference,
         note_number=note_number,
         recorded_by=user.name,
-        recorded_at=utcnow(),
+        recorded_at=now,
     )
     session.add(dispatch)
     session.flush()
-    start = datetime.combine(sent_on, time(0), tzinfo=utcnow().tzinfo)
     for item_id in dict.fromkeys(item_ids):
         item = session.get(Item, item_id)
         if item is None:
             raise NotFound(f"item {item_id} does not exist (see: comity items list)")
-        allowed = deadline_for(item.priority, channel, _time_limit(session, item.id, host, channel))
+        limits = deadlines.limits_for(session, item.id, host, channel)
+        allowed = deadlines.allowed(item.priority, channel, limits).allowed
         conduct = session.scalar(select(ItemConduct.conduct).where(ItemConduct.item_id == item.id))
         session.add(
             TrackedRequest(
@@ -153,6 +146,7 @@ def record_dispatch(
             "host": host,
             "note_number": note_number,
             "items": list(item_ids),
+            "counted_from": start.isoformat(),
         },
     )
     return dispatch
@@ -287,6 +281,7 @@ def dispatch_dict(session: Session, dispatch: Dispatch) -> dict[str, Any]:
         .where(TrackedRequest.dispatch_id == dispatch.id)
         .order_by(TrackedRequest.item_id)
     ).all()
+    items = [_request_dict(session, dispatch, r) for r in requests]
     return {
         "dossier": dispatch.dossier_ref,
         "channel": dispatch.channel,
@@ -300,16 +295,31 @@ def dispatch_dict(session: Session, dispatch: Dispatch) -> dict[str, Any]:
         if dispatch.acknowledged_on
         else None,
         "acknowledgement_ref": dispatch.acknowledgement_ref,
-        "items": [
-            {
-                "item_id": r.item_id,
-                "due_at": r.due_at.isoformat() if r.due_at else None,
-                "decision": r.decision,
-                "reason": r.reason,
-                "countries": r.countries,
-                "decided_on": r.decided_on.isoformat() if r.decided_on else None,
-                "removed_at": r.removed_at.isoformat() if r.removed_at else None,
-            }
-            for r in requests
-        ],
+        "items": items,
+        "warnings": [w for i in items if (w := i["warning"])],
+    }
+
+
+def _request_dict(session: Session, dispatch: Dispatch, r: TrackedRequest) -> dict[str, Any]:
+    limits = deadlines.limits_for(session, r.item_id, dispatch.host_country, dispatch.channel)
+    item = session.get(Item, r.item_id)
+    basis = deadlines.allowed(item.priority, dispatch.channel, limits).basis if item else "unknown"
+    warning = None
+    if r.due_at is not None and r.due_at <= dispatch.recorded_at:
+        warning = (
+            f"item {r.item_id}: the answer was due {r.due_at.isoformat()}, before the dispatch "
+            f"was recorded ({dispatch.recorded_at.isoformat()}): it is overdue from the start"
+        )
+    return {
+        "item_id": r.item_id,
+        "due_at": r.due_at.isoformat() if r.due_at else None,
+        "time_zone": deadlines.TIME_ZONE,
+        "due_basis": basis,
+        "time_limits": limits,
+        "warning": warning,
+        "decision": r.decision,
+        "reason": r.reason,
+        "countries": r.countries,
+        "decided_on": r.decided_on.isoformat() if r.decided_on else None,
+        "removed_at": r.removed_at.isoformat() if r.removed_at else None,
     }

@@ -174,7 +174,11 @@ def _time_limit(raw: dict[str, Any] | None) -> TimeLimit | None:
         return None
     src = raw.get("source")
     return TimeLimit(
-        raw["text"], raw.get("hours"), raw.get("days"), None if src is None else _source(src)
+        raw["text"],
+        raw.get("hours"),
+        raw.get("days"),
+        None if src is None else _source(src),
+        runs_for=raw["runs_for"],  # required by the schema
     )
 
 
