@@ -215,6 +215,8 @@ def addressee_for(
     )
     authority = _authority_id(kb, host, channel, offered)
     party = _authority_party(kb, host, authority)
+    # Kept with the addressee: the EU annex gives Annex I in the host's language.
+    party["languages"] = list(host_langs)
     sender = _sender(kb, requesting, channel)
     wanted = [first, *kb.jurisdictions[requesting].languages]
     known: dict[str, Any] = party["names"]
@@ -422,4 +424,5 @@ def make_dossier(
         supersedes=supersedes,
         priority=priority,  # type: ignore[arg-type]
         issued_at=at,
+        host_languages=tuple(addressee.get("languages", ())),
     )

@@ -58,6 +58,7 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 # ISO 3166-1 alpha-2 shape; `EU` names the Union's own layer (ASSESSMENT.md).
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _CONDUCT = re.compile(r"[a-z_]+\.[a-z_]+")
+_LANG = re.compile(r"[a-z]{2}")
 # Control characters other than tab/newline would corrupt CSV, XML (DOCX) and
 # e-mail headers; they have no business in any field of a legal document.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -207,6 +208,15 @@ class Dossier:
     # The moment of issue (or of a preview), timezone-aware: an e-mail's Date
     # header and an X-ARF report's timestamp are real times, never a midnight.
     issued_at: datetime | None = None
+    # The host's official languages as the knowledge base lists them (ISO
+    # 639-1): the Annex I form of an EU removal-order request is given in the
+    # host's language beside English where that language version was read.
+    host_languages: tuple[str, ...] = ()
+    # The requesting side's request that the issuing authority decide, under
+    # Article 11(3) of Regulation (EU) 2021/784, not to inform the content
+    # provider: the reason (staff's words) and the period asked for, in weeks.
+    non_disclosure_reason: str = ""
+    non_disclosure_weeks: int | None = None
 
     def __post_init__(self) -> None:
         _text(self.reference, "dossier.reference")
@@ -232,7 +242,36 @@ class Dossier:
             not isinstance(self.issued_at, datetime) or self.issued_at.tzinfo is None
         ):
             raise BadInput("dossier.issued_at: must be a timezone-aware datetime")
+        self._check_eu_request()
         self._check_items()
+
+    def _check_eu_request(self) -> None:
+        for lang in self.host_languages:
+            if not isinstance(lang, str) or not _LANG.fullmatch(lang):
+                raise BadInput(f"dossier.host_languages: {lang!r} is not an ISO 639-1 code")
+        _text(self.non_disclosure_reason, "dossier.non_disclosure_reason", required=False)
+        weeks = self.non_disclosure_weeks
+        if not self.non_disclosure_reason and weeks is None:
+            return
+        if self.kind != "eu_removal_order":
+            raise BadInput(
+                "dossier.non_disclosure_reason: Article 11(3) of Regulation (EU) 2021/784 "
+                "concerns removal orders only",
+                field="non_disclosure_reason",
+            )
+        if not self.non_disclosure_reason.strip():
+            raise BadInput(
+                "dossier.non_disclosure_reason: a request not to inform the content provider "
+                "states its reason",
+                field="non_disclosure_reason",
+            )
+        if weeks is not None and (
+            isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1
+        ):
+            raise BadInput(
+                "dossier.non_disclosure_weeks: a whole number of weeks, 1 or more",
+                field="non_disclosure_weeks",
+            )
 
     def _check_items(self) -> None:
         if not self.items:

@@ -32,6 +32,15 @@ _PLACEHOLDERS = frozenset(
         "d",
         "month",
         "y",
+        # Annex I forms (eu_removal_order.*)
+        "provider",
+        "country",
+        "lang",
+        "section",
+        "point",
+        "source",
+        "reason",
+        "weeks",
     }
 )
 
@@ -115,6 +124,7 @@ def eu_table() -> dict[str, Any]:
         "member_states_as_of",
         "member_states",
         "article_2_7_points",
+        "annex_i",
     }
     if set(data) != expected:
         raise RuntimeError(f"data/eu_2021_784.yaml: keys must be {sorted(expected)}")

@@ -12,6 +12,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
+from comity.dossiers.render._annex_i import forms
 from comity.dossiers.render._data import eu_table, texts
 from comity.dossiers.schemas import Dossier, DossierItem, Party, Provision
 
@@ -181,6 +182,9 @@ def to_view(dossier: Dossier) -> dict[str, Any]:
     def fill(section: dict[str, str]) -> dict[str, str]:
         return {key: text.format_map(values) for key, text in section.items()}
 
+    # The covering texts only: the Annex I form's own texts are filled per form.
+    eu_cover = {k: t["eu_removal_order"][k] for k in ("opening", "template_note")}
+    covering = {**t, "eu_removal_order": eu_cover}
     body_key = {"note_verbale": "note", "provider_referral": "referral"}.get(
         dossier.kind, dossier.kind
     )
@@ -193,12 +197,13 @@ def to_view(dossier: Dossier) -> dict[str, Any]:
         "date": format_date(dossier.date, dossier.language),
         "labels": fill(t["labels"]),
         "note": fill(t["note"]),
-        "body": fill(t[body_key]) if body_key != "note" else fill(t["note"]),
+        "body": fill(covering[body_key]) if body_key != "note" else fill(t["note"]),
         "actions": _actions(dossier, t["note"]),
         "priority": t["priority"][dossier.priority],
         "priority_text": t["note"].get(f"priority_{dossier.priority}", ""),
         "eu_points": t["eu_points"],
-        "eu_template": fill(t["eu_removal_order"]),
+        "eu_template": fill(covering["eu_removal_order"]),
+        "forms": forms(dossier, record["items"], t) if dossier.kind == "eu_removal_order" else [],
         "version_line": t["labels"]["version"].format_map(values) if dossier.supersedes else "",
     }
     return record

@@ -27,6 +27,11 @@ def _provision_line(p: dict[str, Any], source_label: str) -> str:
     return f"• {p['citation']}{title} ({source_label}: {p['source']})"
 
 
+def _form_lines(forms: list[list[list[str]]]) -> list[str]:
+    """The Annex I forms as paragraphs, after the covering text (see _annex_i.py)."""
+    return [part for lines in forms for _, text in lines for part in text.split("\n")]
+
+
 def _cover(record: dict[str, Any]) -> list[str]:
     """The covering text as paragraphs, in the same order as the PDF."""
     view, kind = record["view"], record["kind"]
@@ -64,6 +69,7 @@ def _cover(record: dict[str, Any]) -> list[str]:
         f"{labels['to']}: {record['addressee']['name']}",
         labels["enclosure"],
     ]
+    lines += _form_lines(view["forms"])
     if view["version_line"]:
         lines.insert(0, view["version_line"])
     if record["priority"] != "standard":
