@@ -53,10 +53,10 @@ def test_before_the_proscription_a_checked_list_makes_it_false(kb: KnowledgeBase
 def test_an_eu_member_counts_the_eu_list(kb: KnowledgeBase) -> None:
     listed = _org(kb, host="FR", on="2020-01-01", org="hamas")["organisation"]
     assert listed["designated_in_host"]["lists_counted_for"] == ["FR", "EU"]
-    assert listed["designated_in_host"]["designation"]["list"] == "EU.cp931"
+    assert listed["designated_in_host"]["designation"]["list"] == "EU.CP931"
     not_listed = _org(kb, host="FR", on="2020-01-01", org="hizb-ut-tahrir")["organisation"]
     assert not_listed["designated_in_host"]["value"] is False
-    assert [c["id"] for c in not_listed["designated_in_host"]["checked_lists"]] == ["EU.cp931"]
+    assert [c["id"] for c in not_listed["designated_in_host"]["checked_lists"]] == ["EU.CP931"]
 
 
 def test_a_host_whose_lists_the_register_does_not_record_leaves_the_fact_open(

@@ -94,7 +94,7 @@ def test_designations_are_indexed_per_jurisdiction_and_dated(kb: KnowledgeBase) 
     hut = kb.register.organisations["hizb-ut-tahrir"]
     assert {d.jurisdiction for d in hut.designations} == {"DE", "GB", "KZ", "RU"}
     assert hut.in_force("FR", date(2024, 1, 1)) is None
-    assert [c.id for c in kb.register.checked["EU"]] == ["EU.cp931"]
+    assert [c.id for c in kb.register.checked["EU"]] == ["EU.CP931"]
 
 
 def test_the_register_survives_the_disk_cache(tmp_path: Path) -> None:

@@ -81,6 +81,14 @@ def _check_register(result: Assessment, expect: dict[str, Any]) -> None:
             if finding.designation is not None:
                 decided.add(finding.designation.list.id)
             assert expect[f"{key}_designation"] in decided, finding.to_json()
+    for ident, wanted in expect.get("designation_by_provision", {}).items():
+        rule = found.for_provision(ident) or found.for_provision(ident, "requesting")
+        assert rule is not None, f"{ident} names no designation_lists"
+        assert rule.register == (None if wanted == "open" else wanted), rule.to_json()
+    for ident, wanted in expect.get("designation_cited", {}).items():
+        rule = found.for_provision(ident) or found.for_provision(ident, "requesting")
+        assert rule is not None and rule.designation is not None, ident
+        assert rule.designation.list.id == wanted, rule.to_json()
     findings = (found.host, found.requesting)
     if "register_overridden" in expect:
         assert {f.fact for f in findings if f.overridden} == set(expect["register_overridden"])

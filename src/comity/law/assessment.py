@@ -113,7 +113,13 @@ class ProvisionResult:
         facts = self.facts
         return tuple(
             ElementResult(
-                leaf.fact, leaf.label, facts.get(leaf.fact), leaf_result(leaf, facts), origin
+                # a per-provision designation fact ("designated_in_host@US.FTO") is shown
+                # under its vocabulary name; the label names the lists accepted
+                leaf.fact.partition("@")[0],
+                leaf.label,
+                facts.get(leaf.fact),
+                leaf_result(leaf, facts),
+                origin,
             )
             for leaf, origin in self.leaves
         )

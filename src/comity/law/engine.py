@@ -21,7 +21,7 @@ from comity.law.channels import rank_channels, refused_channels
 from comity.law.countries import normalise_code
 from comity.law.evaluate import run_entry
 from comity.law.model import KnowledgeBase, Vocabulary
-from comity.law.orgs.derive import OrgResult
+from comity.law.orgs.derive import OrgResult, Rule
 
 __all__ = ["assess", "check_facts", "implied_facts", "parse_date"]
 
@@ -119,6 +119,40 @@ def _requesting_label(vocab: Vocabulary) -> str:
     return spec.label if spec is not None else _REQUESTING_DESIGNATION
 
 
+_Rules = tuple[tuple[Rule, ...], tuple[str, ...]]
+
+
+def _rules_of(kb: KnowledgeBase, code: str) -> _Rules:
+    """(the rules of `code`'s provisions that name their lists, the ids of those that name
+    none): built once per knowledge base and jurisdiction, so that `--org` costs a few
+    look-ups per assessment, never a scan of the provisions."""
+    table: dict[str, _Rules] = kb.memo.setdefault("designation_rules", {})
+    found = table.get(code)
+    if found is not None:
+        return found
+    lists = kb.register.lists
+    grouped: dict[str, tuple[tuple[str, ...], bool, list[str]]] = {}
+    fallback: list[str] = []
+    for provision in kb.provisions_by_id.values():
+        if provision.jurisdiction != code or not provision.requires_host_designation:
+            continue
+        for version in provision.versions:
+            if version.designation_key is None or version.designation_lists is None:
+                fallback.append(provision.id)
+                continue
+            item = grouped.setdefault(
+                version.designation_key,
+                (version.designation_lists, version.designation_final, []),
+            )
+            item[2].append(provision.id)
+    rules = tuple(
+        Rule(key, code, tuple(lists[i] for i in names), final, tuple(dict.fromkeys(ids)))
+        for key, (names, final, ids) in sorted(grouped.items())
+    )
+    table[code] = found = (rules, tuple(sorted(set(fallback))))
+    return found
+
+
 def _organisation(
     kb: KnowledgeBase,
     index: Index,
@@ -132,15 +166,24 @@ def _organisation(
 ) -> OrgResult:
     """The register's answers for `org` (BadInput naming the closest organisations if unknown)."""
     register = kb.register
+    host_eu = index.eu_member(host, bucket, on)
+    host_rules, host_fallback = _rules_of(kb, host)
+    if host_eu:
+        eu_rules, eu_fallback = _rules_of(kb, "EU")
+        host_rules, host_fallback = host_rules + eu_rules, host_fallback + eu_fallback
+    req_rules, req_fallback = _rules_of(kb, requesting)
     return OrgResult.of(
         register,
         register.require(org),
         host=host,
         requesting=requesting,
         on=on,
-        host_eu=index.eu_member(host, bucket, on),
+        host_eu=host_eu,
         requesting_eu=index.eu_member(requesting, bucket, on),
         given=given,
+        host_rules=host_rules,
+        requesting_rules=req_rules,
+        fallback_provisions=(host_fallback, req_fallback),
     )
 
 

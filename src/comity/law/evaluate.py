@@ -79,7 +79,9 @@ def run_entry(
     if reach is not None and reach.check is not None and value is not False:
         value, unknown = _and(value, unknown, *reach.check(facts))
     if provision.requires_host_designation:
-        designated = facts.get(designation)
+        key = version.designation_key
+        scoped = designation if key is None else designation + key
+        designated = facts[scoped] if scoped in facts else facts.get(designation)
         if designated is None:
             if value is not False:
                 value, unknown = None, (*unknown, designation)
@@ -154,9 +156,19 @@ def explain_entry(
     purpose = facts.get("purpose")
     excluded = entry.excluded.get(purpose) if isinstance(purpose, str) else None
     if provision.requires_host_designation:
-        designated = facts.get(designation)
+        key = version.designation_key
+        scoped = designation if key is None else designation + key
+        if scoped not in facts:
+            scoped = designation  # no register finding for these lists: the fact as given
+        designated = facts.get(scoped)
         label = version.designation or designation_label
-        leaves.append((Leaf(designation, label), "host_designation"))
+        if version.designation_lists is not None:
+            label += (
+                " [lists accepted: "
+                + (", ".join(version.designation_lists) or "none recorded")
+                + "]"
+            )
+        leaves.append((Leaf(scoped, label), "host_designation"))
         if designated is None:
             value = None if value is not False else False
             unknown = (*unknown, designation) if value is None else unknown

@@ -95,6 +95,13 @@ class Version:
     # what counts as a designation by the host for this version (its legal basis), when a
     # provision's designation basis changed over time; None: the vocabulary's label
     designation: str | None = None
+    # the register's lists whose designation this version accepts (None: any list of the
+    # host, and the EU's for a member, counts: the fallback rule); () names none recorded
+    designation_lists: tuple[str, ...] | None = None
+    # a designation on the provision's own state's lists counts only once final
+    designation_final: bool = False
+    # suffix of the per-provision designation fact the engine fills ("@US.FTO"), or None
+    designation_key: str | None = None
     # precompiled three-valued evaluator: facts -> (True | False | None, unknown facts)
     check: Callable[[Mapping[str, Any]], tuple[bool | None, tuple[str, ...]]] = field(
         default=lambda facts: (None, ()), compare=False, repr=False

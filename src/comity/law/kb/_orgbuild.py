@@ -37,6 +37,7 @@ def _organisation(raw: dict[str, Any], lists: dict[str, OrgList]) -> Organisatio
                 reference=d.get("reference"),
                 confidence=d.get("confidence", "high"),
                 note=d.get("note"),
+                final_from=_d(d.get("final_from")),
             )
         )
     return Organisation(

@@ -262,6 +262,10 @@ def validate_path(path: Path) -> list[KBError]:
     own = path if path.is_dir() and (path / TREATIES_DIR).is_dir() else root
     treaties = parse_treaties(treaty_files(own), errors if own == path else [])
     check_all(vocab, parsed, errors, context_ids, treaties=treaties)
+    from comity.law.kb._designation_lists import check_designation_lists, list_jurisdictions
+
+    register_root = root if (root / REGISTER_DIR).is_dir() else DEFAULT_ROOT
+    errors.extend(check_designation_lists(parsed, list_jurisdictions(register_root)))
     return errors
 
 

@@ -64,6 +64,16 @@ def _leaves(expr: Expr) -> tuple[Leaf, ...]:
     return tuple(leaf for child in expr.children for leaf in _leaves(child))
 
 
+def _designation_rule(raw: dict[str, Any]) -> dict[str, Any]:
+    """The version's accepted lists and the key of its per-provision designation fact."""
+    lists = raw.get("designation_lists")
+    if lists is None:
+        return {}
+    final = bool(raw.get("designation_final", False))
+    key = "@" + "+".join(lists) + ("!final" if final else "")
+    return {"designation_lists": tuple(lists), "designation_final": final, "designation_key": key}
+
+
 def _versions(raw: list[dict[str, Any]], key: str) -> tuple[Version, ...]:
     out = []
     for v in raw:
@@ -82,6 +92,7 @@ def _versions(raw: list[dict[str, Any]], key: str) -> tuple[Version, ...]:
                     penalty["text"], penalty.get("years"), bool(penalty.get("life", False))
                 ),
                 designation=v.get("designation"),
+                **_designation_rule(v),
             )
         )
     return tuple(sorted(out, key=lambda v: v.start))

@@ -63,6 +63,7 @@ _Validated = tuple[
 def _validated(root: Path) -> _Validated:
     """(vocabulary, jurisdiction folders, organisations register, treaty register), checked."""
     from comity.law.kb import _register, _validate  # only on a cache miss
+    from comity.law.kb._designation_lists import check_designation_lists
 
     errors: list[KBError] = []
     vocab = _validate.read_vocab(root, errors)
@@ -73,6 +74,9 @@ def _validated(root: Path) -> _Validated:
     treaties = _validate.parse_treaties(treaty_files(root), errors)
     _validate.check_all(vocab, parsed, errors, set(), treaties=treaties)
     register = _register.validate_register(root / REGISTER_DIR, vocab, errors)
+    errors.extend(
+        check_designation_lists(parsed, {i["id"]: i["jurisdiction"] for i in register["lists"]})
+    )
     if errors:
         raise KnowledgeBaseError(errors)
     grouped: dict[str, dict[str, Any]] = {}

@@ -64,6 +64,7 @@ class Designation:
     reference: str | None = None
     confidence: str = "high"
     note: str | None = None
+    final_from: date | None = None  # the day the ban became final, where read
 
     @property
     def jurisdiction(self) -> str:
@@ -82,6 +83,7 @@ class Designation:
             "reference": self.reference,
             "from": self.start.isoformat(),
             "to": None if self.end is None else self.end.isoformat(),
+            "final_from": None if self.final_from is None else self.final_from.isoformat(),
             "source": self.source.to_json(),
             "confidence": self.confidence,
             "note": self.note,
@@ -108,6 +110,19 @@ class Organisation:
             if designation.start > on:
                 break  # sorted by start: none later can be in force
             if designation.end is None or on <= designation.end:
+                return designation
+        return None
+
+    def on_list(self, the_list: OrgList, on: date, *, final: bool = False) -> Designation | None:
+        """The designation on `the_list` in force on `on` (with `final`: from the day it became
+        final where recorded, else from its first day)."""
+        for designation in self.by_jurisdiction.get(the_list.jurisdiction, ()):
+            if designation.list.id != the_list.id:
+                continue
+            start = designation.start
+            if final and designation.final_from is not None:
+                start = designation.final_from
+            if start <= on and (designation.end is None or on <= designation.end):
                 return designation
         return None
 
