@@ -89,6 +89,9 @@ def _check_register(result: Assessment, expect: dict[str, Any]) -> None:
         rule = found.for_provision(ident) or found.for_provision(ident, "requesting")
         assert rule is not None and rule.designation is not None, ident
         assert rule.designation.list.id == wanted, rule.to_json()
+    if "parent_designation" in expect:  # context only: the branch's own fact is not set by it
+        lists = {p.designation.list.id for p in found.parent if p and p.designation}
+        assert expect["parent_designation"] in lists, found.to_json()
     findings = (found.host, found.requesting)
     if "register_overridden" in expect:
         assert {f.fact for f in findings if f.overridden} == set(expect["register_overridden"])

@@ -122,12 +122,13 @@ def _requesting_label(vocab: Vocabulary) -> str:
 _Rules = tuple[tuple[Rule, ...], tuple[str, ...]]
 
 
-def _rules_of(kb: KnowledgeBase, code: str) -> _Rules:
-    """(the rules of `code`'s provisions that name their lists, the ids of those that name
-    none): built once per knowledge base and jurisdiction, so that `--org` costs a few
-    look-ups per assessment, never a scan of the provisions."""
-    table: dict[str, _Rules] = kb.memo.setdefault("designation_rules", {})
-    found = table.get(code)
+def _rules_of(kb: KnowledgeBase, code: str, bucket: int, on: date) -> _Rules:
+    """(the rules of `code`'s provisions in force that name their lists, the ids of those that
+    name none), for the knowledge-base period `bucket` (where no version changes, so `on`
+    only picks the versions): built once per period and jurisdiction, so that `--org` costs
+    a few look-ups per assessment, never a scan of the provisions."""
+    table: dict[tuple[str, int], _Rules] = kb.memo.setdefault("designation_rules", {})
+    found = table.get((code, bucket))
     if found is not None:
         return found
     lists = kb.register.lists
@@ -136,20 +137,21 @@ def _rules_of(kb: KnowledgeBase, code: str) -> _Rules:
     for provision in kb.provisions_by_id.values():
         if provision.jurisdiction != code or not provision.requires_host_designation:
             continue
-        for version in provision.versions:
-            if version.designation_key is None or version.designation_lists is None:
-                fallback.append(provision.id)
-                continue
-            item = grouped.setdefault(
-                version.designation_key,
-                (version.designation_lists, version.designation_final, []),
-            )
-            item[2].append(provision.id)
+        version = provision.version_on(on)
+        if version is None:
+            continue
+        if version.designation_key is None or version.designation_lists is None:
+            fallback.append(provision.id)
+            continue
+        item = grouped.setdefault(
+            version.designation_key, (version.designation_lists, version.designation_final, [])
+        )
+        item[2].append(provision.id)
     rules = tuple(
-        Rule(key, code, tuple(lists[i] for i in names), final, tuple(dict.fromkeys(ids)))
+        Rule(key, code, tuple(lists[i] for i in names), final, tuple(ids))
         for key, (names, final, ids) in sorted(grouped.items())
     )
-    table[code] = found = (rules, tuple(sorted(set(fallback))))
+    table[(code, bucket)] = found = (rules, tuple(sorted(fallback)))
     return found
 
 
@@ -167,11 +169,11 @@ def _organisation(
     """The register's answers for `org` (BadInput naming the closest organisations if unknown)."""
     register = kb.register
     host_eu = index.eu_member(host, bucket, on)
-    host_rules, host_fallback = _rules_of(kb, host)
+    host_rules, host_fallback = _rules_of(kb, host, bucket, on)
     if host_eu:
-        eu_rules, eu_fallback = _rules_of(kb, "EU")
+        eu_rules, eu_fallback = _rules_of(kb, "EU", bucket, on)
         host_rules, host_fallback = host_rules + eu_rules, host_fallback + eu_fallback
-    req_rules, req_fallback = _rules_of(kb, requesting)
+    req_rules, req_fallback = _rules_of(kb, requesting, bucket, on)
     return OrgResult.of(
         register,
         register.require(org),

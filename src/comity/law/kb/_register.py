@@ -88,6 +88,14 @@ def _check_org(
                 + (", ".join(sorted(lists)) or "none"),
             )
         _check_confidence(ctx, designation, f"designation of {ident} on {name}")
+        final = designation.get("final_from")
+        if final is not None and str(final) < str(designation["from"]):
+            ctx.err(
+                _kline(designation, "final_from"),
+                "final_before_start",
+                f"final_from {final} is before the designation's first day {designation['from']}"
+                " (a ban becomes final on or after the day it is made)",
+            )
         by_list.setdefault(name, []).append(designation)
     for name, items in by_list.items():
         _check_periods(ctx, items, f"{ident} on list {name}")
