@@ -114,6 +114,7 @@ def test_what_only_the_issuing_authority_can_fill_is_marked_and_what_we_know_is_
         ],
         text,
     )
+    assert _squash("Article 3(4)(c) of the Regulation asks for an exact URL") in squashed
     for letter in "CDEFG":
         assert _squash(f"Wording of Section {letter} not read from the official text") in squashed
 

@@ -86,8 +86,10 @@ def annex_i() -> dict[str, Any]:
         data,
         "",
         {"source", "citation", "corrigenda_checked", "read", "not_read", "title", "preamble"},
-        {"subtitle", "sections"},
+        {"subtitle", "sections", "form_per", "article_3_4"},
     )
+    if data.get("form_per", "provider") != "provider":
+        _fail("form_per", "only 'provider' is laid out (one addressee per form)")
     read = set(data["read"])
     if "en" not in read:
         _fail("read", "the English version must have been read")
@@ -168,6 +170,7 @@ def _filled(
         lines.append(["v", t["addressee_value"].format(**group["names"])])
     elif fill == "urls":
         lines.append(["v", "\n".join(f"{n}. {url}" for n, url in group["urls"])])
+        lines.append(["note", t["per_url"]])
     return lines
 
 
