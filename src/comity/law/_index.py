@@ -106,6 +106,7 @@ def _breaks(kb: KnowledgeBase) -> tuple[date, ...]:
             found.add(end + timedelta(days=1))
 
     for jur in kb.jurisdictions.values():
+        add(jur.encoded_from, None)
         for m in jur.memberships:
             add(m.start, m.end)
         for c in jur.channels:

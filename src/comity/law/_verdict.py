@@ -41,6 +41,8 @@ class Verdict:
     designation_label: str
     treaties: tuple[TreatyCheck, ...] = ()  # every treaty naming either state, with its status
     requesting_designation_label: str = ""
+    # the host is encoded, but only from this date (with the note saying why)
+    unread_before: tuple[date | None, str | None] | None = None
 
     def _explain(
         self,
@@ -103,6 +105,13 @@ class Verdict:
         )
 
     def reasons(self, on: date, host: str, conduct: str) -> tuple[str, ...]:
+        if not self.encoded and self.unread_before is not None:
+            start, note = self.unread_before
+            why = f" ({note})" if note else ""
+            return (
+                f"the law of {host} before {start} is not encoded in the knowledge base{why}: "
+                "unsupported, never a guess",
+            )
         if not self.encoded:
             return (f"{host} has no encoding in the knowledge base: unsupported, never a guess",)
         out = []

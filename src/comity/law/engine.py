@@ -222,7 +222,8 @@ def _decide(
     channel_stats: Mapping[tuple[str, str], ChannelStat] | None,
 ) -> Verdict:
     """Everything decided for one knowledge-base period; `on` only picks the period."""
-    encoded = host in kb.jurisdictions
+    jur = kb.jurisdictions.get(host)
+    encoded = jur is not None and jur.encoded_on(on)
     host_rows: tuple[Row, ...] = ()
     eu_rows: tuple[Row, ...] = ()
     eu_member = False
@@ -235,7 +236,8 @@ def _decide(
     else:
         outcome = "unsupported"
     requesting_rows: tuple[Row, ...] = ()
-    if requesting in kb.jurisdictions:
+    req_jur = kb.jurisdictions.get(requesting)
+    if req_jur is not None and req_jur.encoded_on(on):
         requesting_rows = _rows(
             index.entries(requesting, conduct, bucket, on), facts, False, _REQUESTING_DESIGNATION
         )
@@ -276,6 +278,7 @@ def _decide(
         designation_label=vocab.host_designation_label,
         treaties=index.treaty_checks(host, requesting, conduct, bucket, on),
         requesting_designation_label=_requesting_label(vocab),
+        unread_before=(jur.encoded_from, jur.encoded_from_note) if jur and not encoded else None,
     )
 
 

@@ -390,6 +390,13 @@ class Jurisdiction:
     treaties: tuple[Treaty, ...]
     provisions: tuple[Provision, ...]
     constraints: tuple[Constraint, ...]
+    # Before this date the jurisdiction's law was not read: the engine answers
+    # `unsupported` rather than `no` (a provision absent then may simply be unread).
+    encoded_from: date | None = None
+    encoded_from_note: str | None = None
+
+    def encoded_on(self, on: date) -> bool:
+        return self.encoded_from is None or on >= self.encoded_from
 
     def member_of(self, org: str, on: date) -> bool:
         return any(m.org == org and in_force(m.start, m.end, on) for m in self.memberships)

@@ -195,6 +195,9 @@ def _time_limit(raw: dict[str, Any] | None) -> TimeLimit | None:
 
 def _jurisdiction(code: str, files: dict[str, Any], pacts: Mapping[str, Treaty]) -> Jurisdiction:
     j = files.get("jurisdiction") or {"code": code, "name": code, "legal_system": "civil_law"}
+    provisions = tuple(
+        _provision(code, p) for p in (files.get("provisions") or {}).get("provisions", [])
+    )
     conf = {"confidence": "high"}
     return Jurisdiction(
         code=code,
@@ -246,13 +249,25 @@ def _jurisdiction(code: str, files: dict[str, Any], pacts: Mapping[str, Treaty])
             for c in j.get("channels", [])
         ),
         treaties=tuple(pacts[t] for t in j.get("treaties", []) if t in pacts),
-        provisions=tuple(
-            _provision(code, p) for p in (files.get("provisions") or {}).get("provisions", [])
-        ),
+        provisions=provisions,
         constraints=tuple(
             _constraint(code, c) for c in (files.get("constraints") or {}).get("constraints", [])
         ),
+        encoded_from=_encoded_from(j.get("encoded_from"), provisions),
+        encoded_from_note=(j.get("encoded_from") or {}).get("note"),
     )
+
+
+def _encoded_from(raw: dict[str, Any] | None, provisions: tuple[Provision, ...]) -> date | None:
+    """The first date the law is encoded for: stated, else the earliest provision version.
+
+    Why a default: before the earliest version nothing of the state's law was read,
+    so an answer there would be a guess (`no` by omission), not a reading.
+    """
+    if raw is not None:
+        return date.fromisoformat(raw["date"])
+    starts = [v.start for p in provisions for v in p.versions if v.start is not None]
+    return min(starts) if starts else None
 
 
 def _treaty(t: dict[str, Any]) -> Treaty:

@@ -322,6 +322,14 @@ def check_jurisdiction(ctx: CheckContext, data: MarkedDict) -> None:
         _check_confidence(ctx, authority, f"authority {authority['id']}")
     _check_channels(ctx, data, authority_ids)
     _check_treaties(ctx, data)
+    if isinstance(data.get("encoded_from"), MarkedDict):
+        encoded = data["encoded_from"]
+        if parse_date(encoded.get("date")) is None:
+            ctx.err(
+                _kline(encoded, "date"),
+                "bad_date",
+                f"`encoded_from.date: {encoded.get('date')}` is not a calendar date",
+            )
 
 
 def _check_channels(ctx: CheckContext, data: MarkedDict, authority_ids: set[str]) -> None:
