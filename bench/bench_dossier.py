@@ -71,7 +71,13 @@ def _urls(count: int) -> list[str]:
     return [f"{base[i % len(base)].rstrip('/')}/post/{i}?ref=comity" for i in range(count)]
 
 
-def build(count: int, language: str = "ru") -> Dossier:
+_CHANNELS = {
+    "note_verbale": "diplomatic_request",
+    "eu_removal_order": "eu_removal_order_request",
+}
+
+
+def build(count: int, language: str = "ru", kind: str = "note_verbale") -> Dossier:
     start = datetime(2024, 5, 1, tzinfo=UTC)
     items = tuple(
         DossierItem(
@@ -87,8 +93,11 @@ def build(count: int, language: str = "ru") -> Dossier:
     )
     return Dossier(
         reference="KZ-MFA-2024-BENCH",
-        kind="note_verbale",
-        channel="diplomatic_request",
+        kind=kind,  # type: ignore[arg-type]
+        channel=_CHANNELS[kind],  # type: ignore[arg-type]
+        # An EU removal-order request carries the Annex I form in English and
+        # German (the host's language) for the provider, before the table.
+        host_languages=("de",),
         language=language,  # type: ignore[arg-type]
         sender=Party(name="Министерство иностранных дел Республики Казахстан", country="KZ"),
         addressee=Party(
@@ -167,10 +176,16 @@ def main() -> None:
         help="WeasyPrint takes ~1 s per row here: it renders this many rows, "
         "the per-item ratio is reported and the full run extrapolated",
     )
+    parser.add_argument(
+        "--kind",
+        choices=sorted(_CHANNELS),
+        default="note_verbale",
+        help="eu_removal_order adds the Annex I form (results in dossier-eu_removal_order*)",
+    )
     args = parser.parse_args()
     count = args.items or (500 if args.quick else 5000)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    dossier, build_s, _, _ = _timed(f"build {count} items", build, count)
+    dossier, build_s, _, _ = _timed(f"build {count} items", build, count, "ru", args.kind)
     render_pdf(build(3))  # warm-up: font loading happens once per process
     load_start = os.getloadavg()
     pdf, pdf_s, pdf_cpu, pdf_steal = _timed("typst PDF", render_pdf, dossier)
@@ -183,6 +198,7 @@ def main() -> None:
     per_item_ratio = (weasy_s / weasy_n) / (pdf_s / count)
     result = {
         "items": count,
+        "kind": args.kind,
         "date": date.today().isoformat(),
         "python": platform.python_version(),
         "machine": platform.machine(),
@@ -220,10 +236,12 @@ def main() -> None:
         "goal_met_cpu": count == 5000 and pdf_cpu < 5.0,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    suffix = "" if count == 5000 else f"-{count}"
+    suffix = ("" if args.kind == "note_verbale" else f"-{args.kind}") + (
+        "" if count == 5000 else f"-{count}"
+    )
     (RESULTS / f"dossier{suffix}.json").write_text(json.dumps(result, indent=2) + "\n")
     (RESULTS / f"dossier{suffix}.md").write_text(
-        f"# Dossier rendering, {count} items ({result['date']})\n\n"
+        f"# Dossier rendering, {count} items, {args.kind} ({result['date']})\n\n"
         "| renderer | seconds | pages |\n|---|---:|---:|\n"
         f"| typst PDF (note + annex) | {pdf_s:.2f} (CPU {pdf_cpu:.2f}) "
         f"| {result['typst_pdf']['pages']} |\n"
