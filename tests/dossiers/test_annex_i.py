@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 import docx
+import jsonschema
 import pypdf
 import pytest
 
 from comity.core.errors import BadInput
-from comity.dossiers.render import _annex_i, render_docx, render_pdf
+from comity.dossiers.render import _annex_i, dossier_schema, render_docx, render_json, render_pdf
 from comity.dossiers.render._annex_i import annex_i
 from comity.dossiers.render._data import eu_table
 from comity.dossiers.schemas import Dossier
@@ -217,3 +219,11 @@ def test_every_language_version_read_names_where_it_was_read() -> None:
         assert entry["official"].startswith("https://eur-lex.europa.eu/")
         assert entry["at"].startswith("https://")
     assert "fr" in data["not_read"]
+
+
+def test_the_article_11_3_request_is_in_the_json_record_and_valid_against_the_schema() -> None:
+    dossier = _eu(non_disclosure_reason="Ongoing investigation", non_disclosure_weeks=3)
+    record = json.loads(render_json(dossier))
+    assert record["non_disclosure"] == {"reason": "Ongoing investigation", "weeks": 3}
+    jsonschema.validate(record, dossier_schema(), cls=jsonschema.Draft202012Validator)
+    assert "non_disclosure" not in json.loads(render_json(_eu()))

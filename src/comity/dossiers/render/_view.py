@@ -121,6 +121,11 @@ def to_record(dossier: Dossier) -> dict[str, Any]:
     }
     if dossier.kind == "eu_coordinator":
         record["groups"] = _groups(dossier, items)
+    if dossier.non_disclosure_reason:
+        record["non_disclosure"] = {
+            "reason": dossier.non_disclosure_reason,
+            "weeks": dossier.non_disclosure_weeks,
+        }
     return record
 
 
