@@ -268,3 +268,35 @@ def test_the_hourly_job_exports_a_signed_head_that_a_later_verify_accepts(
     assert code == 0 and report["head"]["ok"] and report["head"]["count"] == report["events"]
     names = [t.name for t in Queue(keyed).huey.read_periodic(datetime(2026, 12, 5, 10, 7))]
     assert "comity.audit_head" in names
+
+
+def test_verify_reads_in_batches_and_misses_nothing_at_batch_boundaries(
+    engine: Engine, staff: dict[str, str], settings: Settings
+) -> None:
+    from comity.core.db import read_session
+    from comity.evidence.store import Store
+    from comity.integrity.verify import verify_data
+
+    item = make_item(engine)
+    proposals = [make_proposal(engine, item) for _ in range(11)]
+    with session_scope(engine) as session:
+        session.execute(text("DELETE FROM proposals WHERE id = :i"), {"i": proposals[1]})
+        session.execute(
+            text("UPDATE proposals SET decided_by = 'sam' WHERE id = :i"), {"i": proposals[9]}
+        )
+    found = {}
+    for batch in (1, 2, 3, 2_000):
+        with read_session(engine) as session:
+            report = verify_data(session=session, store=Store(settings.home), batch=batch)
+        found[batch] = [(d.object_id, d.problem) for d in report.differences]
+        assert report.objects == 7 + 1 + 11  # users, item, proposals (the deleted one too)
+    assert (
+        found[1]
+        == found[2]
+        == found[3]
+        == found[2_000]
+        == [
+            (str(proposals[9]), "state_differs"),
+            (str(proposals[1]), "deleted"),
+        ]
+    )
