@@ -188,7 +188,8 @@ def run_import(url: str, csv_path: Path, home: Path, batch: int) -> dict[str, ob
     }
 
 
-def pg_database() -> str | None:
+def pg_database(name: str = "comity_bench") -> str | None:
+    """A fresh PostgreSQL database `name` on the test server (None without one)."""
     base = os.environ.get("COMITY_TEST_PG_URL")
     if not base:
         return None
@@ -197,10 +198,10 @@ def pg_database() -> str | None:
 
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "comity_bench" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "comity_bench"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return make_url(base).set(database="comity_bench").render_as_string(hide_password=False)
+    return make_url(base).set(database=name).render_as_string(hide_password=False)
 
 
 def main() -> None:
