@@ -150,6 +150,12 @@ def test_report_to_verified_removal_in_the_browser(server: str, demo_net: DemoIn
             page.locator("table.dossiers tbody tr").first.locator("a").first.click()
             page.wait_for_selector("text=Issue dossier")
             shot("dossier-draft")
+            with page.expect_download() as draft_info:
+                page.locator("form.preview button[value^='pdf/']").first.click()
+            draft = Path(draft_info.value.path()).read_bytes()
+            pages = [pg.extract_text() or "" for pg in PdfReader(io.BytesIO(draft)).pages]
+            assert all("DRAFT" in text for text in pages)
+            assert not any("KZ-CTC/" in text for text in pages)
             with page.expect_navigation():
                 page.click("text=Issue dossier")
             page.wait_for_selector("table.files")

@@ -317,6 +317,22 @@ def _provision(entry: dict[str, Any], where: str) -> dict[str, Any]:
     }
 
 
+def snapshot_of(
+    *, session: Any, proposal: Any, item: Any, hosting: dict[str, Any]
+) -> dict[str, Any]:
+    """`item_snapshot` for an item and its proposal, with the item's newest capture."""
+    from comity.cases.context import latest_evidence
+
+    return item_snapshot(
+        url=item.url,
+        evidence=latest_evidence(session=session, item_id=item.id),
+        hosting=hosting,
+        conduct=proposal.conduct,
+        assessment=proposal.assessment,
+        proposal_id=proposal.id,
+    )
+
+
 def item_snapshot(
     *,
     url: str,
@@ -406,6 +422,7 @@ def make_dossier(
     supersedes: str | None,
     priority: str,
     at: datetime | None = None,
+    draft: bool = False,
 ) -> Dossier:
     if not snapshots:
         raise Refused(f"dossier {reference} has no items: nothing to request")
@@ -425,4 +442,5 @@ def make_dossier(
         priority=priority,  # type: ignore[arg-type]
         issued_at=at,
         host_languages=tuple(addressee.get("languages", ())),
+        draft=draft,
     )

@@ -1,4 +1,4 @@
-"""`comity dossier build|issue|revise|show|list|export`: thin views over the services."""
+"""`comity dossier build|issue|revise|show|list|export|preview`: thin views over the services."""
 
 from __future__ import annotations
 
@@ -37,6 +37,18 @@ def _print(state: dict[str, Any]) -> None:
         )
     for f in state["files"]:
         console.print(f"  file {f['format']}/{f['language']}  {f['sha256']}  {f['size']} bytes")
+
+
+def _write(output: Path | None, data: bytes, what: str) -> None:
+    """To `output`, or raw bytes to stdout."""
+    import sys
+
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    output.write_bytes(data)
+    console.print(f"wrote {output} ({what})")
 
 
 @dossier_app.command("build")
@@ -150,7 +162,6 @@ def export_command(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
 ) -> None:
     """Write a stored file (re-hashed first: refused if it no longer matches its SHA-256)."""
-    import sys
 
     from comity.core.db import read_session
     from comity.dossiers import service
@@ -159,12 +170,27 @@ def export_command(
         name, data = service.export_file(
             session=session, dossier_id=dossier_id, fmt=fmt, language=lang
         )
-    if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return
-    output.write_bytes(data)
-    console.print(f"wrote {output} ({name}, {len(data)} bytes)")
+    _write(output, data, f"{name}, {len(data)} bytes")
+
+
+@dossier_app.command("preview")
+def preview_command(
+    dossier_id: DossierId,
+    fmt: Annotated[str, typer.Option("--format", help="pdf, docx, json, csv, eml or xarf.")],
+    lang: Annotated[str | None, typer.Option("--lang", help="kk, ru or en.")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
+    by: ByOption = None,
+) -> None:
+    """Render a draft for reading: marked DRAFT, no reference number, not stored, not issued."""
+
+    from comity.core.db import session_scope
+    from comity.dossiers.preview import preview
+
+    with handle_errors(), session_scope() as session:
+        name, data = preview(
+            session=session, dossier_id=dossier_id, fmt=fmt, actor=actor(by), language=lang
+        )
+    _write(output, data, f"{name}, {len(data)} bytes; a DRAFT, not issued")
 
 
 def register(app: typer.Typer) -> None:

@@ -175,15 +175,9 @@ def _refresh(
                 _take_out(session, entry, reason, actor)
                 continue
             assert hosting is not None
-            from comity.cases.context import latest_evidence
 
-            entry.snapshot = build.item_snapshot(
-                url=item.url,
-                evidence=latest_evidence(session=session, item_id=item.id),
-                hosting=hosting,
-                conduct=proposal.conduct,
-                assessment=proposal.assessment,
-                proposal_id=proposal.id,
+            entry.snapshot = build.snapshot_of(
+                session=session, proposal=proposal, item=item, hosting=hosting
             )
         if _included(session, dossier_id) and record.reference is None:
             record.reference = next_reference(

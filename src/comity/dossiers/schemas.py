@@ -217,6 +217,8 @@ class Dossier:
     # provider: the reason (staff's words) and the period asked for, in weeks.
     non_disclosure_reason: str = ""
     non_disclosure_weeks: int | None = None
+    # A preview for reading before issue: marked DRAFT on every page, no number.
+    draft: bool = False
 
     def __post_init__(self) -> None:
         _text(self.reference, "dossier.reference")
@@ -243,6 +245,8 @@ class Dossier:
         ):
             raise BadInput("dossier.issued_at: must be a timezone-aware datetime")
         self._check_eu_request()
+        if self.draft and self.reference != "DRAFT":
+            raise BadInput("dossier.reference: a draft preview carries no reference number")
         self._check_items()
 
     def _check_eu_request(self) -> None:

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from comity.cases.context import latest_evidence
 from comity.cases.models import Proposal
 from comity.core import audit
 from comity.core.db import utcnow
@@ -148,13 +147,8 @@ def build_drafts(
             hosting = build.hosting_from(record.data, proposal.host) if record else None
             if hosting is None:
                 raise Refused(f"item {item.id} has no routable hosting address: attribute it again")
-            snapshot = build.item_snapshot(
-                url=item.url,
-                evidence=latest_evidence(session=session, item_id=item.id),
-                hosting=hosting,
-                conduct=proposal.conduct,
-                assessment=proposal.assessment,
-                proposal_id=proposal.id,
+            snapshot = build.snapshot_of(
+                session=session, proposal=proposal, item=item, hosting=hosting
             )
         except ComityError as exc:
             result.refused.append({"proposal": proposal.id, "item": item.id, "reason": exc.message})

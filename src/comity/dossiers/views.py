@@ -124,6 +124,25 @@ async def issue_dossier(request: Request, dossier_id: Id, actor: Dossier) -> Res
     return RedirectResponse(f"/dossiers/{dossier_id}", status_code=303)
 
 
+@router.post("/dossiers/{dossier_id}/preview")
+def preview_draft(
+    request: Request,
+    dossier_id: Id,
+    actor: Dossier,
+    target: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    from comity.dossiers.preview import preview
+
+    fmt, _, language = target.partition("/")
+    if fmt not in MEDIA_TYPES:
+        raise BadInput(f"format: valid values are {', '.join(MEDIA_TYPES)}", field="target")
+    with session_scope(request.app.state.engine) as session:
+        name, data = preview(
+            session=session, dossier_id=dossier_id, fmt=fmt, actor=actor.name, language=language
+        )
+    return _file(name, data, fmt)
+
+
 @router.post("/dossiers/{dossier_id}/revise")
 def revise(request: Request, dossier_id: Id, actor: Dossier) -> Response:
     with session_scope(request.app.state.engine) as session:
@@ -139,6 +158,10 @@ def download(request: Request, dossier_id: Id, fmt: str, language: str, actor: R
         name, data = service.export_file(
             session=session, dossier_id=dossier_id, fmt=fmt, language=language
         )
+    return _file(name, data, fmt)
+
+
+def _file(name: str, data: bytes, fmt: str) -> Response:
     safe = _UNSAFE_NAME.sub("_", name)
     return Response(
         data,

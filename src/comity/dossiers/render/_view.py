@@ -196,6 +196,7 @@ def to_view(dossier: Dossier) -> dict[str, Any]:
     for item in record["items"]:
         item["captured"] = item["captured_at"].replace("T", " ").removesuffix("Z")
         item["conduct_label"] = t["conduct"].get(item["conduct"], item["conduct"])
+    record["draft"] = dossier.draft
     record["view"] = {
         "title": t["titles"][dossier.kind],
         "annex_title": t["annex_titles"][dossier.kind].format_map(values),
