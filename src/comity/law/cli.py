@@ -54,6 +54,22 @@ def _print_assessment(data: dict[str, Any]) -> None:
                 markup=False,
                 highlight=False,
             )
+            for rule in finding.get("by_provision", ()):  # each provision's own lists
+                console.print(
+                    f"  {', '.join(rule['provisions'])} "
+                    f"[{', '.join(rule['accepted_lists']) or 'no list recorded'}]: "
+                    f"{'open' if rule['value'] is None else str(rule['value']).lower()}: "
+                    f"{rule['explanation']}",
+                    markup=False,
+                    highlight=False,
+                )
+            if "parent" in finding:
+                parent = finding["parent"]
+                console.print(
+                    f"  parent {parent['id']} on {parent['designation']['list']}: {parent['why']}",
+                    markup=False,
+                    highlight=False,
+                )
     console.print(
         f"requesting state ({data['requesting']}): {data['requesting_outcome']}; "
         f"KB {str(data['kb_version'])[:12]}",
