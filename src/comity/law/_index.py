@@ -242,13 +242,18 @@ class Index:
     def treaty_checks(
         self, host: str, requesting: str, conduct: str, bucket: int, on: date
     ) -> tuple[TreatyCheck, ...]:
-        """Every register treaty naming the host or the requesting state and covering the
-        conduct, with its status between the two in this bucket."""
+        """Every register treaty naming the host or the requesting state, or open to any
+        state, and covering the conduct, with its status between the two in this bucket."""
         key = (host, requesting, conduct, bucket)
         found = self._treaties.get(key)
         if found is None:
             by_party = self.kb.treaties_by_party
-            named = {t.id: t for t in (*by_party.get(requesting, ()), *by_party.get(host, ()))}
+            # a convention any state may join (UN) is a question between every pair: where
+            # the register records neither state, its status is `conditional`, never absent
+            named = {t.id: t for t in self.kb.treaties if t.open_to_all}
+            named.update(
+                {t.id: t for t in (*by_party.get(requesting, ()), *by_party.get(host, ()))}
+            )
             found = tuple(
                 check_treaty(t, host, requesting, on)
                 for _, t in sorted(named.items())
