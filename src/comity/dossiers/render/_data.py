@@ -37,7 +37,6 @@ _PLACEHOLDERS = frozenset(
         "country",
         "lang",
         "section",
-        "point",
         "source",
         "reason",
         "weeks",
