@@ -67,3 +67,14 @@ def test_config_show_hides_secrets_and_passwords(settings: Settings) -> None:
     assert DEV_SECRET not in result.stdout
     assert data["database_url"].startswith(("sqlite:///", "postgresql"))
     assert ":***@" in Settings(database_url="postgresql://u:pw@h/db").public_dict()["database_url"]
+
+
+@pytest.mark.parametrize("domain", ["mail.atc.example", "atc.example", ""])
+def test_the_message_id_domain_is_a_host_name(domain: str) -> None:
+    assert Settings(mail_domain=domain).mail_domain == domain
+
+
+@pytest.mark.parametrize("domain", ["atc.example>", "a b.example", "x@atc.example", "-x.example"])
+def test_a_message_id_domain_that_would_break_the_header_is_refused(domain: str) -> None:
+    with pytest.raises(ValidationError, match="mail_domain"):
+        Settings(mail_domain=domain)
