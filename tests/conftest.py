@@ -24,6 +24,25 @@ from comity.core.settings import Settings, override_settings
 from comity.users.service import add_user
 
 PG_ENV = "COMITY_DATABASE_URL"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Refuse to run against PostgreSQL or Redis that tools/services.sh did not start.
+
+    The URLs come from var/test-services.env; between `services.sh start` and
+    this run a foreign server could have taken a port (issue 13), so the script
+    checks again that each server reports this run's data folder.
+    """
+    if not os.environ.get("COMITY_TEST_SERVICES_DIR"):
+        return  # no services from the script (SQLite only, or URLs given by hand)
+    script = Path(__file__).resolve().parents[1] / "tools" / "services.sh"
+    import subprocess
+
+    done = subprocess.run(["bash", str(script), "check"], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.exit(f"test services: {done.stderr.strip()}", returncode=3)
+
+
 # Loopback test servers listen on ephemeral ports: tests opt in to them (and to
 # 127.0.0.1 and ::1 through fetch_allow) explicitly, as an operator would.
 TEST_SERVER_PORTS = ("80", "443", "1024-65535")

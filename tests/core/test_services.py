@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -140,3 +141,34 @@ def _start_check_stop(tmp_path: Path) -> None:
     finally:
         _run(tmp_path, "stop")
     assert not run.exists()
+
+
+def test_the_suite_refuses_to_start_when_the_recorded_servers_are_not_this_runs(
+    tmp_path: Path,
+) -> None:
+    # The env file says nothing of ours runs there (a stranger may hold the port now).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMITY_TEST_")}
+    env |= {
+        "COMITY_TEST_SERVICES_DIR": str(tmp_path / "gone"),
+        "COMITY_SERVICES_VAR": str(tmp_path),
+    }
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            __file__,
+            "-k",
+            "free_ports",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "are not this run's" in done.stdout + done.stderr
