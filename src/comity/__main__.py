@@ -1,5 +1,5 @@
 """`python -m comity` runs the command line."""
 
-from comity.cli.main import app
+from comity.cli.main import main
 
-app(prog_name="comity")
+main()
