@@ -77,7 +77,7 @@ def test_a_preview_pdf_says_draft_on_every_page_and_has_no_number_then_issue_wor
     assert actions[-1] == "dossier.preview" and "dossier.issue" not in actions
 
     issued = pipe.issue(dossier_id)
-    final = _pages(pipe.export(issued.id, "pdf", "en"))
+    final = _pages(pipe.export(issued.id, "pdf", "de"))
     assert issued.reference and all(issued.reference in page for page in final)
     assert not any("DRAFT" in page for page in final)
 
@@ -86,7 +86,7 @@ def test_a_preview_docx_has_draft_in_every_header(pipe: Pipeline, engine: Engine
     dossier_id = _draft(pipe)
     with session_scope(engine) as session:
         name, data = preview(session=session, dossier_id=dossier_id, fmt="docx", actor="leo")
-    assert name.endswith(".DRAFT.en.docx")
+    assert name.endswith(".DRAFT.de.docx")
     document = docx.Document(io.BytesIO(data))
     for section in document.sections:
         assert "DRAFT" in "\n".join(p.text for p in section.header.paragraphs)
@@ -115,7 +115,7 @@ def test_a_preview_in_a_format_or_language_the_dossier_lacks_is_bad_input(
     with pytest.raises(BadInput, match="no eml"), session_scope(engine) as session:
         preview(session=session, dossier_id=dossier_id, fmt="eml", actor="leo")
     with pytest.raises(BadInput, match="--lang"), session_scope(engine) as session:
-        preview(session=session, dossier_id=dossier_id, fmt="pdf", actor="leo", language="de")
+        preview(session=session, dossier_id=dossier_id, fmt="pdf", actor="leo", language="fr")
 
 
 def test_an_analyst_without_the_dossier_role_cannot_preview(pipe: Pipeline, engine: Engine) -> None:

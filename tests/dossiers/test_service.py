@@ -189,8 +189,8 @@ def test_build_groups_by_addressee(pipe: Pipeline) -> None:
     de = pipe.state(by_key["DE.AA"].id)
     assert [i["item"] for i in de["items"]] == [1, 2]
     assert de["state"] == "draft" and de["reference"] is None
-    # German is not a template language: English first, then the sender's kk and ru.
-    assert de["languages"] == ["en", "kk", "ru"]
+    # The addressee's language from the knowledge base first, then the sender's.
+    assert de["languages"] == ["de", "kk", "ru"]
     assert pipe.state(by_key["provider:Hetzner Online GmbH"].id)["kind"] == "provider_referral"
     with pytest.raises(Refused, match="no approved proposal waits"):
         pipe.build()  # nothing left: every approved proposal is in a draft
@@ -226,7 +226,7 @@ def test_issue_numbers_renders_stores_and_freezes(pipe: Pipeline, engine: Engine
     state = pipe.state(draft.id)
     formats = {(f["format"], f["language"]) for f in state["files"]}
     assert formats == {
-        (f, lang) for f in ("pdf", "docx", "json", "csv") for lang in ("en", "kk", "ru")
+        (f, lang) for f in ("pdf", "docx", "json", "csv") for lang in ("de", "kk", "ru")
     }
     for f in state["files"]:
         data = pipe.export(draft.id, f["format"].split(".")[0], f["language"])
@@ -334,13 +334,13 @@ def test_export_refuses_a_tampered_file(pipe: Pipeline, settings: Settings) -> N
     pipe.issue(draft.id)
     with read_session(pipe.engine) as session:
         stored = session.scalars(
-            select(DossierFile).where(DossierFile.format == "csv", DossierFile.language == "en")
+            select(DossierFile).where(DossierFile.format == "csv", DossierFile.language == "de")
         ).one()
         path = settings.home / stored.path
     path.chmod(0o644)
     path.write_bytes(path.read_bytes().replace(b"a.example", b"b.example"))
     with pytest.raises(Refused, match="no longer matches its SHA-256"):
-        pipe.export(draft.id, "csv", "en")
+        pipe.export(draft.id, "csv", "de")
 
 
 def test_items_without_evidence_are_refused_by_name(pipe: Pipeline) -> None:

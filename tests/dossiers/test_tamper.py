@@ -43,7 +43,7 @@ def test_a_swapped_dossier_pdf_with_its_row_updated_is_reported_and_not_exported
     pipe.approved("https://a.example/1")
     (draft,) = pipe.build().created
     pipe.issue(draft.id)
-    genuine = pipe.export(draft.id, "pdf", "en")
+    genuine = pipe.export(draft.id, "pdf", "de")
     assert _dossier_differences()[1] == []
 
     forged = Store(settings.home).put_bytes("objects", genuine + b"%forged annex\n")
@@ -53,18 +53,18 @@ def test_a_swapped_dossier_pdf_with_its_row_updated_is_reported_and_not_exported
         session.execute(
             text(
                 "UPDATE dossier_files SET sha256 = :sha, size = :size, path = :path "
-                "WHERE dossier_id = :d AND format = 'pdf' AND language = 'en'"
+                "WHERE dossier_id = :d AND format = 'pdf' AND language = 'de'"
             ),
             {"sha": forged.sha256, "size": forged.size, "path": forged.path, "d": draft.id},
         )
     with read_session(engine) as session:
         row = session.scalars(
-            select(DossierFile).where(DossierFile.format == "pdf", DossierFile.language == "en")
+            select(DossierFile).where(DossierFile.format == "pdf", DossierFile.language == "de")
         ).one()
         assert row.sha256 == forged.sha256  # the file matches its (rewritten) row
 
     with pytest.raises(Refused, match="differs from its last audited event"):
-        pipe.export(draft.id, "pdf", "en")
+        pipe.export(draft.id, "pdf", "de")
     result = runner.invoke(app, ["dossier", "export", str(draft.id), "--format", "pdf"])
     assert result.exit_code == 1 and "refusing to export" in result.stderr
     code, found = _dossier_differences()

@@ -26,6 +26,7 @@ __all__ = [
     "CHANNEL_KINDS",
     "Addressee",
     "addressee_for",
+    "addressee_languages",
     "coordinator",
     "eu_members",
     "hosting_from",
@@ -98,7 +99,7 @@ def _authority_party(kb: KnowledgeBase, country: str, authority_id: str) -> dict
     english = authority.name_en or authority.name
     names["en"] = {"name": english, "dative": english}
     for lang, entry in parties()["authorities"].get(authority_id, {}).items():
-        names[lang] = {"name": entry["name"], "dative": entry["dative"]}
+        names[lang] = _names(entry)
     return {
         "id": authority_id,
         "country": country,
@@ -129,16 +130,63 @@ def _authority_id(kb: KnowledgeBase, country: str, channel: str, offered: str | 
     raise Refused(f"the knowledge base names no {role} for {country}: no addressee for {channel}")
 
 
+def _names(entry: dict[str, Any]) -> dict[str, str]:
+    """One language's forms of a name in parties.yaml (see schemas.Party)."""
+    return {
+        "name": entry["name"],
+        "dative": entry["dative"],
+        "subject": entry.get("subject", ""),
+        "possessive": entry.get("possessive", ""),
+    }
+
+
 def _languages(wanted: list[str], names: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     languages: list[str] = []
     skipped: dict[str, str] = {}
     for lang in wanted:
         if lang in languages or lang in skipped:
             continue
-        if lang in names:
+        if lang not in LANGUAGES:
+            skipped[lang] = "no reviewed templates in this language (render/i18n)"
+        elif lang in names:
             languages.append(lang)
         else:
             skipped[lang] = "no name (dative) for the addressee in parties.yaml"
+    return languages, skipped
+
+
+def addressee_languages(kb: KnowledgeBase, country: str, authority_id: str | None) -> list[str]:
+    """The languages an addressee reads, from the knowledge base, in its order.
+
+    The authority's own `languages` where the knowledge base records them (the
+    languages it accepts requests in), else its state's official languages.
+    """
+    jurisdiction = kb.jurisdictions.get(country)
+    if jurisdiction is None:
+        return []
+    authority = jurisdiction.authorities.get(authority_id or "")
+    own: tuple[str, ...] = getattr(authority, "languages", ()) or ()
+    return list(own or jurisdiction.languages)
+
+
+def _host_languages(
+    who: str, read: list[str], names: dict[str, Any]
+) -> tuple[list[str], dict[str, str]]:
+    """The addressee's languages Comity can write in; refused if there is none.
+
+    Refused at build, never at issue: a dossier its addressee cannot read is
+    no document, and a half-rendered one must never exist.
+    """
+    languages, skipped = _languages(read, names)
+    if not languages:
+        reasons = "; ".join(f"{lang}: {why}" for lang, why in skipped.items())
+        raise Refused(
+            f"{who} reads {', '.join(read) or 'no language recorded in the knowledge base'}"
+            f" and Comity cannot write to it in any of them ({reasons or 'none known'}); "
+            f"templates exist in {', '.join(LANGUAGES)}: add the language's reviewed "
+            "render/i18n file and the addressee's names in parties.yaml, or record in the "
+            "knowledge base a language the authority accepts"
+        )
     return languages, skipped
 
 
@@ -147,7 +195,10 @@ def _sender(kb: KnowledgeBase, requesting: str, channel: str) -> dict[str, Any]:
         entry = parties()["senders"].get(requesting, {}).get("referral")
         if entry is None:
             raise Refused(f"parties.yaml names no referral sender for {requesting}")
-        names = {lang: {"name": n, "dative": n} for lang, n in entry["name"].items()}
+        names = {
+            lang: _names(n) if isinstance(n, dict) else {"name": n, "dative": n}
+            for lang, n in entry["name"].items()
+        }
         return {
             "country": requesting,
             "role": "authority",
@@ -174,13 +225,16 @@ def addressee_for(
 ) -> Addressee:
     """The addressee of one approved proposal, with the languages to write in.
 
-    Governmental: the host's language if we have templates for it, else English,
-    then the requesting state's languages. A referral goes to a trust-and-safety
-    team: only the addressee's language (English unless the host writes kk/ru).
+    Governmental: the addressee's languages from the knowledge base (those
+    Comity has reviewed templates and the addressee's name for; refused if
+    none), then the requesting state's languages. A referral goes to a
+    trust-and-safety team whose language the knowledge base does not record:
+    the host state's language where there are templates, else English, the
+    working language of providers' abuse desks.
     """
     host_langs = kb.jurisdictions[host].languages if host in kb.jurisdictions else ()
-    first = next((lang for lang in host_langs if lang in LANGUAGES), "en")
     if channel == "provider_referral":
+        first = next((lang for lang in host_langs if lang in LANGUAGES), "en")
         name, email, country = provider_of(attribution or {}, host)
         if not email:
             # Refuse at build, not at issue: a referral that cannot be sent is no document.
@@ -218,11 +272,13 @@ def addressee_for(
     # Kept with the addressee: the EU annex gives Annex I in the host's language.
     party["languages"] = list(host_langs)
     sender = _sender(kb, requesting, channel)
-    wanted = [first, *kb.jurisdictions[requesting].languages]
     known: dict[str, Any] = party["names"]
-    languages, skipped = _languages(
-        wanted, {k: v for k, v in known.items() if k in sender["names"]}
-    )
+    names = {k: v for k, v in known.items() if k in sender["names"]}
+    read = addressee_languages(kb, host, authority)
+    languages, skipped = _host_languages(f"{authority} ({host})", read, names)
+    more, also = _languages(list(kb.jurisdictions[requesting].languages), names)
+    languages += [lang for lang in more if lang not in languages]
+    skipped.update({k: v for k, v in also.items() if k not in languages})
     return Addressee(
         authority, CHANNEL_KINDS[channel], channel, host, party, sender, languages, skipped
     )
@@ -401,6 +457,8 @@ def _party(data: dict[str, Any], language: str) -> Party:
     return Party(
         name=names["name"],
         name_dative=names["dative"],
+        name_subject=names.get("subject", ""),
+        possessive=names.get("possessive", ""),
         country=data["country"],
         role=data["role"],
         address=data.get("address") or "",
@@ -432,7 +490,7 @@ def make_dossier(
         reference=reference,
         kind=kind,  # type: ignore[arg-type]  # checked by Dossier itself
         channel=channel,  # type: ignore[arg-type]
-        language=language,  # type: ignore[arg-type]
+        language=language,
         sender=_party(sender, language),
         addressee=_party(addressee, language),
         date=on,

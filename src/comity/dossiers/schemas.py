@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Literal, get_args
 
 from comity.core.errors import BadInput, Refused
+from comity.dossiers.languages import template_languages
 
 __all__ = [
     "ACTIONS",
@@ -34,7 +35,8 @@ __all__ = [
 ]
 
 DossierKind = Literal["note_verbale", "eu_removal_order", "eu_coordinator", "provider_referral"]
-Language = Literal["kk", "ru", "en"]
+# An ISO 639-1 code with a reviewed text file (`comity.dossiers.languages`).
+Language = str
 Priority = Literal["threat_to_life", "crisis", "standard"]
 Action = Literal["removal", "disabling_of_access", "preservation_of_data"]
 Channel = Literal[
@@ -43,7 +45,7 @@ Channel = Literal[
 PartyRole = Literal["authority", "provider", "coordinator"]
 
 KINDS: tuple[str, ...] = get_args(DossierKind)
-LANGUAGES: tuple[str, ...] = get_args(Language)
+LANGUAGES: tuple[str, ...] = template_languages()
 PRIORITIES: tuple[str, ...] = get_args(Priority)
 ACTIONS: tuple[str, ...] = get_args(Action)
 
@@ -94,6 +96,12 @@ class Party:
     country: str
     role: PartyRole = "authority"
     name_dative: str = ""
+    # The name as the subject of a sentence, with its article where the
+    # language has one ("Das Ministerium ...", "Le Ministère ..."), and the
+    # possessive that refers back to it ("seine"/"ihre", "zijn"/"haar"): a
+    # note verbale opens "X presents its compliments to Y".
+    name_subject: str = ""
+    possessive: str = ""
     department: str = ""
     address: str = ""
     email: str = ""
@@ -104,7 +112,15 @@ class Party:
         _country(self.country, "party.country")
         if self.role not in get_args(PartyRole):
             raise BadInput(f"party.role: {self.role!r}; valid: {', '.join(get_args(PartyRole))}")
-        for name in ("name_dative", "department", "address", "email", "phone"):
+        for name in (
+            "name_dative",
+            "name_subject",
+            "possessive",
+            "department",
+            "address",
+            "email",
+            "phone",
+        ):
             _text(getattr(self, name), f"party.{name}", required=False)
 
 
@@ -228,7 +244,7 @@ class Dossier:
             valid = ", ".join(sorted(_KIND_CHANNELS[self.kind]))
             raise BadInput(f"dossier.channel: {self.channel!r} for {self.kind}; valid: {valid}")
         if self.language not in LANGUAGES:
-            raise BadInput(f"dossier.language: {self.language!r}; valid: kk, ru, en")
+            raise BadInput(f"dossier.language: {self.language!r}; valid: {', '.join(LANGUAGES)}")
         if self.priority not in PRIORITIES:
             raise BadInput(f"dossier.priority: {self.priority!r}; valid: {', '.join(PRIORITIES)}")
         if not isinstance(self.date, date) or isinstance(self.date, datetime):
@@ -303,12 +319,14 @@ class Dossier:
             self._check_eu()
         if (
             self.kind in ("note_verbale", "eu_coordinator")
-            and self.language in ("kk", "ru")
+            and self.language != "en"
             and not self.addressee.name_dative
         ):
+            # Every template language but English inflects the name or puts an
+            # article before it ("dem Auswärtigen Amt", "au Ministère").
             raise BadInput(
                 f"addressee.name_dative: required for a {self.language} note "
-                "(the addressee's name in the dative case)"
+                "(the addressee's name as it follows 'presents its compliments to')"
             )
 
     def _check_eu(self) -> None:

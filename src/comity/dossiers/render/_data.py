@@ -1,7 +1,9 @@
 """Strict loading of the renderers' bundled data: the texts and the EU table.
 
-The fixed texts of a dossier are data (`i18n/{kk,ru,en}.yaml`) so that a
-translator or lawyer can review them without reading code. Loading is strict
+The fixed texts of a dossier are data (`i18n/<language>.yaml`, one file per
+language, see `comity.dossiers.languages`) so that a translator or lawyer can
+review them without reading code; each says who translated it and its review
+status (`review`). Loading is strict
 (STYLE.md 2): duplicate keys, a missing or extra key in one language, or an
 unknown placeholder fail with the file name.
 """
@@ -15,9 +17,10 @@ from typing import Any
 
 import yaml
 
+from comity.dossiers.languages import template_languages
+
 __all__ = ["eu_table", "texts"]
 
-_LANGUAGES = ("en", "kk", "ru")
 _PLACEHOLDERS = frozenset(
     {
         "sender",
@@ -40,6 +43,11 @@ _PLACEHOLDERS = frozenset(
         "source",
         "reason",
         "weeks",
+        # sender's name as the subject of a sentence (with its article where
+        # the language has one), staff's own words and their language
+        "sender_subject",
+        "possessive",
+        "text",
     }
 )
 
@@ -97,7 +105,7 @@ def _check_placeholders(value: Any, where: str) -> None:
 @cache
 def texts(language: str) -> dict[str, Any]:
     """The fixed texts for `language`, checked against the English key set."""
-    if language not in _LANGUAGES:
+    if language not in template_languages():
         raise ValueError(f"no texts for language {language!r}")
     data = _load(f"i18n/{language}.yaml")
     reference = _load("i18n/en.yaml")
@@ -109,6 +117,12 @@ def texts(language: str) -> dict[str, Any]:
         )
     if data.get("language") != language or len(data.get("months", ())) != 12:
         raise RuntimeError(f"i18n/{language}.yaml: bad 'language' or 'months'")
+    unnamed = set(template_languages()) - set(data["language_names"])
+    if unnamed:
+        raise RuntimeError(
+            f"i18n/{language}.yaml: language_names does not name {sorted(unnamed)}: "
+            "every file names every template language (labels of staff's text)"
+        )
     _check_placeholders(data, f"i18n/{language}.yaml")
     return dict(data)
 

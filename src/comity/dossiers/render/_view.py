@@ -147,6 +147,13 @@ def _groups(dossier: Dossier, items: list[dict[str, Any]]) -> list[dict[str, Any
     return groups
 
 
+class _Later(dict[str, str]):
+    """Leaves a placeholder filled per line later ({lang}) as it is."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 def _actions(dossier: Dossier, note: dict[str, str]) -> list[str]:
     chosen = set(dossier.actions)
     lines = []
@@ -174,6 +181,8 @@ def to_view(dossier: Dossier) -> dict[str, Any]:
     categories = sorted({i.tos_category for i in dossier.items if i.tos_category})
     values = {
         "sender": dossier.sender.name,
+        "sender_subject": dossier.sender.name_subject or dossier.sender.name,
+        "possessive": dossier.sender.possessive,
         "addressee": dossier.addressee.name,
         "addressee_dative": dossier.addressee.name_dative or dossier.addressee.name,
         "n": str(len(dossier.items)),
@@ -185,7 +194,7 @@ def to_view(dossier: Dossier) -> dict[str, Any]:
     }
 
     def fill(section: dict[str, str]) -> dict[str, str]:
-        return {key: text.format_map(values) for key, text in section.items()}
+        return {key: text.format_map(_Later(values)) for key, text in section.items()}
 
     # The covering texts only: the Annex I form's own texts are filled per form.
     eu_cover = {k: t["eu_removal_order"][k] for k in ("opening", "template_note")}

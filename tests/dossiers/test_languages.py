@@ -1,0 +1,72 @@
+"""Which languages a dossier is written in: the addressee's, from the knowledge base."""
+
+from __future__ import annotations
+
+import pytest
+
+from comity.core.errors import Refused
+from comity.dossiers import build
+from comity.dossiers.languages import template_languages
+from comity.dossiers.render import _data
+from comity.law.kb.loader import load_kb
+
+# The languages of issue 15: at least these, besides kk, ru and en.
+ASKED = ("de", "fr", "nl", "pl", "it", "es", "tr", "uz", "ky")
+
+
+def _addressee(host: str, channel: str = "diplomatic_request") -> build.Addressee:
+    return build.addressee_for(
+        kb=load_kb(), requesting="KZ", channel=channel, host=host, assessment={}, attribution=None
+    )
+
+
+@pytest.mark.parametrize(
+    ("host", "languages"),
+    [
+        ("DE", ["de", "kk", "ru"]),
+        ("FR", ["fr", "kk", "ru"]),
+        ("NL", ["nl", "kk", "ru"]),
+        ("GB", ["en", "kk", "ru"]),
+        ("RU", ["ru", "kk"]),
+    ],
+)
+def test_a_note_goes_in_the_addressees_languages_then_the_senders(
+    host: str, languages: list[str]
+) -> None:
+    assert _addressee(host).languages == languages
+
+
+def test_a_bilingual_host_gets_every_language_it_reads_that_comity_writes() -> None:
+    # Canada's official languages are English and French, in the KB's order.
+    assert _addressee("CA").languages == ["en", "fr", "kk", "ru"]
+
+
+def test_an_addressee_in_a_language_without_templates_is_refused_at_build_naming_it() -> None:
+    # Sweden reads Swedish only, and Comity has no reviewed Swedish texts.
+    with pytest.raises(Refused) as caught:
+        _addressee("SE")
+    message = caught.value.message
+    assert "SE.UD (SE) reads sv" in message
+    assert "sv: no reviewed templates in this language" in message
+    assert "render/i18n" in message
+
+
+def test_a_language_whose_template_exists_but_not_the_addressees_name_is_left_out() -> None:
+    # Ireland reads Irish and English: no Irish texts, so English (and the sender's).
+    addressee = _addressee("IE")
+    assert addressee.languages == ["en", "kk", "ru"]
+    assert "ga" in addressee.skipped
+
+
+def test_the_languages_are_the_reviewed_files_present() -> None:
+    assert {"en", "kk", "ru"} <= set(template_languages())
+    for language in template_languages():
+        texts = _data.texts(language)
+        assert texts["review"]["status"] == "awaiting review by a native-speaking legal translator"
+        assert texts["review"]["date"] == "2026-12-05"
+        assert set(texts["language_names"]) >= set(template_languages())
+
+
+def test_a_missing_template_language_is_refused_by_the_loader() -> None:
+    with pytest.raises(ValueError, match="no texts for language 'sv'"):
+        _data.texts("sv")
