@@ -94,6 +94,10 @@ def test_eu_representative_is_given_where_known() -> None:
         ("platforms_bad_date.yaml", "'last week' is not a date"),
         ("platforms_shared_domain.yaml", "'two.example' is listed for both one and two"),
         ("does_not_exist.yaml", "cannot read"),
+        ("platforms_route_no_source.yaml", "line 3: route 1: missing key(s) source"),
+        ("platforms_route_no_checked.yaml", "line 3: route 1: missing key(s) checked"),
+        ("platforms_route_bad_fills.yaml", "route 1: field 2: fills 'badge'"),
+        ("platforms_no_routes.yaml", "routes must be a non-empty list"),
     ],
 )
 def test_broken_platform_files_fail_with_file_and_reason(fixture: str, message: str) -> None:
@@ -208,3 +212,72 @@ def test_online_is_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COMITY_ONLINE", "1")
     assert online_enabled() is True
     assert online_enabled(False) is False
+
+
+def test_a_route_keeps_the_portal_fields_in_order_and_what_fills_them() -> None:
+    one = load_platforms(FIXTURES / "platforms_routes_ok.yaml").for_host("one.example")
+    assert one is not None
+    portal = one.portal()
+    assert portal is not None and portal.kind == "web_portal"
+    assert portal.fields is not None
+    assert [(f.label, f.fills) for f in portal.fields] == [
+        ("Agency", "agency"),
+        ("Official e-mail", "contact_email"),
+        ("Rank of the officer", None),
+        ("URLs", "urls"),
+    ]
+    assert portal.fields_complete and portal.languages == ("en", "de")
+
+
+def test_a_contact_reserved_for_eu_authorities_is_recorded_but_never_used() -> None:
+    one = load_platforms(FIXTURES / "platforms_routes_ok.yaml").for_host("one.example")
+    assert one is not None
+    tco = one.routes[1]
+    assert (tco.audience, tco.email, tco.usable) == ("eu_authorities", "tco@one.example", False)
+
+
+def test_every_bundled_platform_has_a_dated_sourced_route_or_says_it_has_none() -> None:
+    directory = load_platforms()
+    assert len(directory) == 52
+    for platform in directory.platforms:
+        assert platform.routes, platform.id
+        for route in platform.routes:
+            assert route.source.startswith("https://") and route.checked.year == 2026
+            assert route.confidence in ("medium", "low")
+            if route.kind == "none":
+                assert route.note, platform.id
+        assert platform.tve_policy is not None
+        if platform.portal() is None:
+            # no usable route: the dossier offers the EU route or the host state's
+            assert "removal order" in platform.fallback() or "host state" in platform.fallback()
+
+
+@pytest.mark.parametrize("host", ["youtube.com", "facebook.com", "x.com", "tiktok.com", "t.me"])
+def test_the_platforms_that_matter_most_have_a_usable_route(host: str) -> None:
+    platform = platform_for_host(host)
+    assert platform is not None and platform.portal() is not None
+
+
+def test_what_was_not_read_is_said_so_never_filled_in() -> None:
+    youtube = platform_for_host("youtube.com")
+    assert youtube is not None
+    portal = youtube.portal()
+    assert portal is not None
+    assert (portal.fields, portal.languages, portal.fields_complete) == (None, None, False)
+    facebook = platform_for_host("facebook.com")
+    assert facebook is not None and facebook.portal() is not None
+    assert facebook.portal().fields_complete is False  # type: ignore[union-attr]
+    telegram = platform_for_host("t.me")
+    assert telegram is not None
+    edsr = next(r for r in telegram.routes if r.audience == "eu_authorities")
+    assert edsr.languages == ("en", "fr")
+
+
+def test_a_platform_without_route_offers_the_eu_route_of_its_representative() -> None:
+    vk = platform_for_host("vk.com")
+    assert vk is not None and vk.portal() is None
+    assert "host state RU" in vk.fallback()
+    reddit = platform_for_host("reddit.com")
+    dailymotion = platform_for_host("dailymotion.com")
+    assert reddit is not None and dailymotion is not None
+    assert "competent authority of FR" in dailymotion.fallback()

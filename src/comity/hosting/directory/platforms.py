@@ -15,6 +15,7 @@ from comity.hosting.directory._strictyaml import (
     check_keys,
     load_entries,
 )
+from comity.hosting.directory.routes import Route, TvePolicy, parse_routes, parse_tve_policy
 
 __all__ = [
     "EuRepresentative",
@@ -22,6 +23,7 @@ __all__ = [
     "Platform",
     "PlatformDirectory",
     "load_platforms",
+    "platform_by_id",
     "platform_for_host",
 ]
 
@@ -46,6 +48,8 @@ _KEYS = (
     "country",
     "eu_representative",
     "le_channel",
+    "routes",
+    "tve_policy",
     "source",
     "checked",
     "confidence",
@@ -85,7 +89,37 @@ class Platform:
     source: str
     checked: date
     confidence: str
+    routes: tuple[Route, ...] = ()
+    tve_policy: TvePolicy | None = None
     note: str | None = None
+
+    def portal(self) -> Route | None:
+        """The first route Comity can prepare a submission for, in the directory's order."""
+        return next((r for r in self.routes if r.usable), None)
+
+    def fallback(self) -> str:
+        """Where to turn when the platform has no usable route: the EU route or the host's."""
+        rep = self.eu_representative
+        if rep is not None:
+            kind = (
+                "main establishment"
+                if rep.kind == "main_establishment"
+                else ("legal representative")
+            )
+            return (
+                f"ask the competent authority of {rep.country} (the state of its {kind}, "
+                f"{rep.entity}) for a removal order under Regulation (EU) 2021/784 "
+                "(channel eu_removal_order_request)"
+            )
+        if self.country:
+            return (
+                f"send a request to the host state {self.country} "
+                "(channel diplomatic_request or mla_request)"
+            )
+        return (
+            "send a request to the host state of its hosting address "
+            "(the operator's state is unknown)"
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -98,6 +132,8 @@ class Platform:
                 self.eu_representative.to_json() if self.eu_representative else None
             ),
             "le_channel": self.le_channel.to_json(),
+            "routes": [r.to_json() for r in self.routes],
+            "tve_policy": self.tve_policy.to_json() if self.tve_policy else None,
             "source": self.source,
             "checked": self.checked.isoformat(),
             "confidence": self.confidence,
@@ -115,6 +151,7 @@ class PlatformDirectory:
 
     def __init__(self, platforms: list[Platform], *, origin: str = "platforms") -> None:
         self.platforms = tuple(platforms)
+        self.by_id = {p.id: p for p in platforms}
         self._by_domain: dict[str, Platform] = {}
         for platform in platforms:
             for domain in platform.domains:
@@ -177,6 +214,8 @@ def _parse(where: str, raw: Any) -> Platform:
         source=source,
         checked=check_date(f"{where}: checked", entry["checked"]),
         confidence=entry["confidence"],
+        routes=parse_routes(where, entry["routes"]),
+        tve_policy=parse_tve_policy(f"{where}: tve_policy", entry["tve_policy"]),
         note=entry.get("note"),
     )
 
@@ -205,3 +244,13 @@ def _bundled() -> PlatformDirectory:
 def platform_for_host(host: str) -> Platform | None:
     """The platform serving `host` from the bundled directory, or None."""
     return _bundled().for_host(host)
+
+
+def platform_by_id(platform_id: str) -> Platform | None:
+    """A platform of the bundled directory (or of the demo zone's) by its id, or None."""
+    found = _bundled().by_id.get(platform_id)
+    if found is None:
+        from comity.demo.sites import demo_platforms
+
+        found = demo_platforms().by_id.get(platform_id)
+    return found
