@@ -98,7 +98,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "intake": ("comity.intake.cli", "Report URLs, one by one or in bulk."),
     "items": ("comity.intake.cli", "Items: one per canonical URL."),
     "data": ("comity.hosting.cli", "Bundled reference data (IP ranges, ASNs, CDNs)."),
-    "law": ("comity.law.cli", "The legal knowledge base: validate, show, compare."),
+    "law": ("comity.law.cli", "The legal knowledge base: validate, show, compare, coverage."),
     "org": (
         "comity.law.cli",
         "The organisations register: who is designated or banned where, and when.",

@@ -115,6 +115,14 @@ class Verdict:
         if not self.encoded:
             return (f"{host} has no encoding in the knowledge base: unsupported, never a guess",)
         out = []
+        if self.outcome == "conditional" and "host_text_verified" in self.missing_facts:
+            unread = [e.provision for e, status, _ in self.host_rows if status == "yes"]
+            out.append(
+                "only provisions encoded with low confidence (not verified against their text) "
+                "match: "
+                + ", ".join(f"{p.citation} ({p.id})" for p in unread)
+                + "; conditional until a lawyer reads the text (host_text_verified)"
+            )
         if not self.host_rows:
             out.append(f"no provision of {host} covers {conduct}")
         if self.eu_member:

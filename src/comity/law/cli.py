@@ -24,7 +24,7 @@ from comity.law.show import show_jurisdiction
 __all__ = ["register"]
 
 law_app = typer.Typer(
-    help="The legal knowledge base: validate, show, compare.", no_args_is_help=True
+    help="The legal knowledge base: validate, show, compare, coverage.", no_args_is_help=True
 )
 
 
@@ -250,6 +250,61 @@ def show(
                 highlight=False,
                 markup=False,
             )
+
+
+@law_app.command("coverage")
+def coverage_command(
+    requesting: str = typer.Option("KZ", "--requesting", help="The requesting state."),
+    on: str = typer.Option("", "--date", help="Treaty status on this date (default today)."),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Per jurisdiction: provisions by confidence, conduct codes encoded or not, authorities,
+    treaties in force with the requesting state, last verification."""
+    from comity.law.coverage import coverage
+
+    with handle_errors():
+        day = parse_date(on) if on else date.today()
+        data = coverage(
+            kb=load_kb(), requesting=normalise_code(requesting, field="requesting"), on=day
+        )
+        if json_out:
+            print_json(data)
+            return
+        grid = Table(
+            "code",
+            "provisions",
+            "high",
+            "medium",
+            "low",
+            "quoted",
+            "conduct codes",
+            "treaties in force",
+            "verified",
+        )
+        for r in data["jurisdictions"]:
+            c, s = r["confidence"], r["conduct_summary"]
+            grid.add_row(
+                r["code"],
+                str(r["provisions"]),
+                str(c["high"]),
+                str(c["medium"]),
+                str(c["low"]),
+                str(r["quoted"]),
+                f"{s['encoded']} encoded, {s['verified_absence']} absent, "
+                f"{s['not_yet_read']} unread",
+                ", ".join(r["treaties_in_force"]) or "-",
+                r["last_verified"] or "-",
+            )
+        console.print(grid)
+        t = data["totals"]
+        console.print(
+            f"{t['target_covered']}/{t['target_states']} target states encoded; "
+            f"{t['provisions']} provisions, {t['high']} high ({t['high_share']:.0%}), "
+            f"{t['low']} low, {t['quoted']} quoting their text. Unsupported: "
+            + (", ".join(data["unsupported"]) or "none"),
+            markup=False,
+            highlight=False,
+        )
 
 
 @law_app.command("compare")

@@ -112,6 +112,7 @@ def _choice(value: str, valid: Mapping[str, Any] | tuple[str, ...], field: str) 
 
 # the requesting state's own provisions need the requesting state's designation
 _REQUESTING_DESIGNATION = "designated_in_requesting"
+_TEXT_VERIFIED = "host_text_verified"  # see _outcome
 
 
 def _requesting_label(vocab: Vocabulary) -> str:
@@ -202,9 +203,24 @@ def _rows(
     return tuple((entry, *run_entry(entry, facts, foreign, designation)) for entry in entries)
 
 
-def _outcome(rows: tuple[Row, ...]) -> str:
-    statuses = {status for _, status, _ in rows}
+def _outcome(rows: tuple[Row, ...], text_verified: bool = True) -> str:
+    """`yes` if a provision matches. On the host's side a match resting only on provisions
+    encoded with `low` confidence (never checked against their text) is `conditional`
+    with the missing fact `host_text_verified`, unless that fact is given: an unread
+    provision must not found a governmental request on its own."""
+    statuses = {
+        "conditional"
+        if status == "yes" and not text_verified and entry.provision.confidence == "low"
+        else status
+        for entry, status, _ in rows
+    }
     return "yes" if "yes" in statuses else ("conditional" if "conditional" in statuses else "no")
+
+
+def _unread_match(rows: tuple[Row, ...]) -> bool:
+    """Only `low` provisions match (so the outcome rests on text nobody has read)."""
+    yes = [entry.provision.confidence for entry, status, _ in rows if status == "yes"]
+    return bool(yes) and all(confidence == "low" for confidence in yes)
 
 
 def _decide(
@@ -229,7 +245,7 @@ def _decide(
     eu_member = False
     if encoded:
         host_rows = _rows(index.entries(host, conduct, bucket, on), facts, host != requesting)
-        outcome = _outcome(host_rows)
+        outcome = _outcome(host_rows, facts.get(_TEXT_VERIFIED) is True)
         eu_member = index.eu_member(host, bucket, on)
         if eu_member:
             eu_rows = _rows(index.entries("EU", conduct, bucket, on), facts, requesting != "EU")
@@ -249,6 +265,8 @@ def _decide(
         for _, status, unknown in host_rows:
             if status == "conditional":
                 missing.update(dict.fromkeys(unknown))
+        if _unread_match(host_rows):
+            missing[_TEXT_VERIFIED] = None
     vocab = kb.vocabulary
     if outcome in ("no", "unsupported"):
         channel_rows, excluded = refused_channels(specs=vocab.channels, host=host, outcome=outcome)

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from comity.law.orgs.model import Register
 
 __all__ = [
+    "Absence",
     "Authority",
     "ChannelOffer",
     "ChannelSpec",
@@ -27,6 +28,7 @@ __all__ = [
     "Node",
     "NonParty",
     "PartyEntry",
+    "Passage",
     "Penalty",
     "Provision",
     "Reach",
@@ -52,6 +54,9 @@ class Source:
     url: str
     gazette: str | None = None
     read_from: str | None = None
+    # where the text read came from: official_gazette | official_portal |
+    # official_translation | unofficial_copy (None: not recorded, older encodings)
+    origin: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"title": self.title, "url": self.url}
@@ -59,6 +64,8 @@ class Source:
             out["gazette"] = self.gazette
         if self.read_from:
             out["read_from"] = self.read_from
+        if self.origin:
+            out["origin"] = self.origin
         return out
 
 
@@ -67,6 +74,25 @@ class Leaf:
     fact: str
     label: str
     values: frozenset[str] | None = None  # None: a boolean fact that must be true
+    # the words of the provision's `text` that hold this element (checked by the loader
+    # to appear in the version's original text)
+    quote: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A passage of a provision as read: verbatim in its language, with an English gloss."""
+
+    lang: str
+    original: str
+    gloss: str
+    ref: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = {"lang": self.lang, "original": self.original, "gloss": self.gloss}
+        if self.ref:
+            out["ref"] = self.ref
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +118,7 @@ class Version:
     elements: Expr
     leaves: tuple[Leaf, ...]  # flattened, for explanations and the compare table
     max_penalty: Penalty | None = None
+    text: tuple[Passage, ...] = ()  # the version's words as read (empty: not quoted yet)
     # what counts as a designation by the host for this version (its legal basis), when a
     # provision's designation basis changed over time; None: the vocabulary's label
     designation: str | None = None
@@ -237,6 +264,8 @@ class Authority:
     address: str | None = None
     confidence: str = "high"
     note: str | None = None
+    languages: tuple[str, ...] = ()  # languages it accepts requests in (empty: not recorded)
+    form: str | None = None  # a required form of request, as its source states it
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,6 +407,17 @@ class Treaty:
 
 
 @dataclass(frozen=True, slots=True)
+class Absence:
+    """A conduct code the jurisdiction has no provision for: `verified` when the law was
+    read and holds none, else not yet read (the engine treats both alike: no provision)."""
+
+    conduct: str
+    verified: bool
+    note: str
+    source: Source | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Jurisdiction:
     code: str
     name: str
@@ -394,6 +434,8 @@ class Jurisdiction:
     # `unsupported` rather than `no` (a provision absent then may simply be unread).
     encoded_from: date | None = None
     encoded_from_note: str | None = None
+    last_verified: date | None = None  # when the encoding was last checked against its texts
+    absences: tuple[Absence, ...] = ()  # conduct codes with no provision, and why
 
     def encoded_on(self, on: date) -> bool:
         return self.encoded_from is None or on >= self.encoded_from

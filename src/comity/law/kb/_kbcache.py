@@ -36,6 +36,7 @@ _CODE = (
     "kb/_orgbuild.py",
     "kb/_register.py",
     "kb/checks.py",
+    "kb/_textchecks.py",
     "kb/loader.py",
     "kb/yamlio.py",
     "model.py",

@@ -10,6 +10,7 @@ from typing import Any
 from comity.law.elements import compile_check
 from comity.law.kb._orgbuild import build_register
 from comity.law.model import (
+    Absence,
     Authority,
     ChannelOffer,
     ChannelSpec,
@@ -26,6 +27,7 @@ from comity.law.model import (
     Node,
     NonParty,
     PartyEntry,
+    Passage,
     Penalty,
     Provision,
     Reach,
@@ -45,7 +47,9 @@ def _d(value: str | None) -> date | None:
 
 
 def _source(raw: dict[str, Any]) -> Source:
-    return Source(raw["title"], raw["url"], raw.get("gazette"), raw.get("read_from"))
+    return Source(
+        raw["title"], raw["url"], raw.get("gazette"), raw.get("read_from"), raw.get("origin")
+    )
 
 
 def compile_expr(raw: dict[str, Any]) -> Expr:
@@ -55,7 +59,7 @@ def compile_expr(raw: dict[str, Any]) -> Expr:
     if "not" in raw:
         return Node("not", (compile_expr(raw["not"]),))
     values = frozenset(raw["in"]) if "in" in raw else None
-    return Leaf(raw["fact"], raw["label"], values)
+    return Leaf(raw["fact"], raw["label"], values, raw.get("quote"))
 
 
 def _leaves(expr: Expr) -> tuple[Leaf, ...]:
@@ -90,6 +94,10 @@ def _versions(raw: list[dict[str, Any]], key: str) -> tuple[Version, ...]:
                 if penalty is None
                 else Penalty(
                     penalty["text"], penalty.get("years"), bool(penalty.get("life", False))
+                ),
+                text=tuple(
+                    Passage(t["lang"], t["original"], t["gloss"], t.get("ref"))
+                    for t in v.get("text", [])
                 ),
                 designation=v.get("designation"),
                 **_designation_rule(v),
@@ -227,6 +235,8 @@ def _jurisdiction(code: str, files: dict[str, Any], pacts: Mapping[str, Treaty])
                     a.get("address"),
                     {**conf, **a}["confidence"],
                     a.get("note"),
+                    tuple(a.get("languages", [])),
+                    a.get("form"),
                 )
                 for a in j.get("authorities", [])
             }
@@ -255,6 +265,16 @@ def _jurisdiction(code: str, files: dict[str, Any], pacts: Mapping[str, Treaty])
         ),
         encoded_from=_encoded_from(j.get("encoded_from"), provisions),
         encoded_from_note=(j.get("encoded_from") or {}).get("note"),
+        last_verified=_d(j.get("last_verified")),
+        absences=tuple(
+            Absence(
+                a["conduct"],
+                bool(a["verified"]),
+                a["note"],
+                _source(a["source"]) if "source" in a else None,
+            )
+            for a in (files.get("provisions") or {}).get("absences", [])
+        ),
     )
 
 

@@ -15,6 +15,7 @@ from itertools import pairwise
 from typing import Any
 
 from comity.law.countries import EU, is_iso_code
+from comity.law.kb._textchecks import check_absences, check_quotes
 from comity.law.kb.yamlio import KBError, MarkedDict, MarkedList
 
 __all__ = [
@@ -155,7 +156,15 @@ def _check_periods(ctx: CheckContext, items: list[MarkedDict], what: str) -> Non
             )
 
 
-_EXPR_KEYS = ({"all"}, {"any"}, {"not"}, {"fact", "label"}, {"fact", "label", "in"})
+_EXPR_KEYS = (
+    {"all"},
+    {"any"},
+    {"not"},
+    {"fact", "label"},
+    {"fact", "label", "in"},
+    {"fact", "label", "quote"},
+    {"fact", "label", "in", "quote"},
+)
 
 
 def check_expression(ctx: CheckContext, expr: Any, line: int) -> None:
@@ -254,6 +263,8 @@ def check_provisions(ctx: CheckContext, data: MarkedDict) -> None:
             _dates(ctx, exclusion)
         _check_confidence(ctx, provision, f"provision {provision['id']}")
         _check_dated_items(ctx, provision, "versions", f"provision {provision['id']}", "elements")
+        check_quotes(ctx, provision)
+    check_absences(ctx, data)
 
 
 def check_constraints(ctx: CheckContext, data: MarkedDict) -> None:
@@ -322,6 +333,12 @@ def check_jurisdiction(ctx: CheckContext, data: MarkedDict) -> None:
         _check_confidence(ctx, authority, f"authority {authority['id']}")
     _check_channels(ctx, data, authority_ids)
     _check_treaties(ctx, data)
+    if "last_verified" in data and parse_date(data["last_verified"]) is None:
+        ctx.err(
+            _kline(data, "last_verified"),
+            "bad_date",
+            f"`last_verified: {data['last_verified']}` is not a calendar date",
+        )
     if isinstance(data.get("encoded_from"), MarkedDict):
         encoded = data["encoded_from"]
         if parse_date(encoded.get("date")) is None:

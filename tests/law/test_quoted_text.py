@@ -1,0 +1,126 @@
+"""Provisions carry the words they were read from; gaps are recorded as such."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from comity.law.kb.loader import DEFAULT_ROOT, load_kb, validate_path
+
+_PROVISIONS = """\
+jurisdiction: LU
+provisions:
+  - id: LU.CP.135-11
+    citation: "CP art. 135-11"
+    title: "Provocation publique à commettre un acte de terrorisme"
+    source: {title: "Code pénal, art. 135-11", url: "https://legilux.public.lu/",
+             read_from: "fixture", origin: official_portal}
+    conducts: [terrorism.incitement]
+    confidence: high
+    reaches:
+      - conducts: [terrorism.recruitment]
+        reason: "a public call to join is a call to commit the offence of participation"
+        requires: {fact: counselling, label: "calls others to act", quote: "provoqué"}
+    versions:
+      - from: 2015-01-01
+        text:
+          - lang: fr
+            ref: "al. 1"
+            original: "Quiconque aura, publiquement, directement provoqué à commettre un crime"
+            gloss: "Whoever has publicly and directly incited the commission of an offence"
+        elements:
+          all:
+            - {fact: public, label: "publicly", quote: "publiquement"}
+            - {fact: intent, label: "directly incites", quote: "directement  PROVOQUÉ"}
+absences:
+  - conduct: terrorism.threat
+    verified: true
+    note: "the code was read: no separate offence"
+    source: {title: "Code pénal", url: "https://legilux.public.lu/"}
+  - {conduct: separatism.propaganda, verified: false, note: "not read yet"}
+"""
+
+
+def _root(tmp_path: Path, provisions: str) -> Path:
+    root = tmp_path / "kb"
+    shutil.copytree(DEFAULT_ROOT, root)
+    (root / "LU").mkdir()
+    (root / "LU" / "provisions.yaml").write_text(provisions, encoding="utf-8")
+    (root / "LU" / "jurisdiction.yaml").write_text(
+        "code: LU\nname: Luxembourg\nlanguages: [fr, de, lb]\nlegal_system: civil_law\n"
+        "last_verified: 2026-12-05\n",
+        encoding="utf-8",
+    )
+    return root
+
+
+def test_quoted_text_loads_with_its_passages_quotes_and_absences(tmp_path: Path) -> None:
+    root = _root(tmp_path, _PROVISIONS)
+    assert validate_path(root) == []
+    kb = load_kb(root)
+    lu = kb.jurisdictions["LU"]
+    (version,) = kb.provisions_by_id["LU.CP.135-11"].versions
+    assert [p.lang for p in version.text] == ["fr"] and version.text[0].ref == "al. 1"
+    assert {leaf.fact: leaf.quote for leaf in version.leaves} == {
+        "public": "publiquement",
+        "intent": "directement  PROVOQUÉ",
+    }
+    assert kb.provisions_by_id["LU.CP.135-11"].source.origin == "official_portal"
+    assert [(a.conduct, a.verified) for a in lu.absences] == [
+        ("terrorism.threat", True),
+        ("separatism.propaganda", False),
+    ]
+    assert str(lu.last_verified) == "2026-12-05"
+
+
+def test_a_quote_in_reaches_must_be_in_some_version_text(tmp_path: Path) -> None:
+    root = _root(tmp_path, _PROVISIONS.replace('quote: "provoqué"', 'quote: "recrute"'))
+    errors = validate_path(root)
+    assert [e.kind for e in errors] == ["quote_not_in_text"], [str(e) for e in errors]
+    assert "'recrute'" in str(errors[0]) and "LU/provisions.yaml" in errors[0].file
+
+
+def test_a_verified_absence_needs_its_source(tmp_path: Path) -> None:
+    broken = _PROVISIONS.replace(
+        '    source: {title: "Code pénal", url: "https://legilux.public.lu/"}\n', ""
+    )
+    errors = validate_path(_root(tmp_path, broken))
+    assert errors and all("absences" in str(e) or "source" in str(e) for e in errors)
+
+
+def test_coverage_tells_encoded_verified_absent_and_unread_codes_apart(tmp_path: Path) -> None:
+    from datetime import date
+
+    from comity.law.coverage import TARGET, coverage
+
+    kb = load_kb(_root(tmp_path, _PROVISIONS))
+    data = coverage(kb=kb, requesting="KZ", on=date(2026, 12, 5))
+    (lu,) = [r for r in data["jurisdictions"] if r["code"] == "LU"]
+    status = {code: c["status"] for code, c in lu["conducts"].items()}
+    assert status["terrorism.incitement"] == "encoded"
+    assert status["terrorism.recruitment"] == "encoded"  # through `reaches`
+    assert status["terrorism.threat"] == "verified_absence"
+    assert status["separatism.propaganda"] == "not_yet_read"
+    assert status["hatred.incitement"] == "not_yet_read"  # neither encoded nor recorded
+    assert lu["quoted"] == 1 and lu["confidence"] == {"high": 1, "medium": 0, "low": 0}
+    assert lu["last_verified"] == "2026-12-05"
+    assert len(TARGET) == 47 and "LU" not in data["unsupported"]
+    assert set(data["unsupported"]) == {c for c in TARGET if c not in kb.jurisdictions}
+
+
+def test_law_coverage_command_prints_the_same_figures_as_json() -> None:
+    import json
+
+    import typer
+    from typer.testing import CliRunner
+
+    from comity.law.cli import register
+
+    app = typer.Typer()
+    register(app)
+    result = CliRunner().invoke(app, ["law", "coverage", "--json", "--date", "2026-12-05"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    kz = next(r for r in data["jurisdictions"] if r["code"] == "KZ")
+    assert kz["conduct_summary"]["encoded"] == 10 and "KZ" not in data["unsupported"]
+    assert data["totals"]["provisions"] == sum(r["provisions"] for r in data["jurisdictions"])
