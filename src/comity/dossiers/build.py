@@ -27,6 +27,7 @@ __all__ = [
     "Addressee",
     "addressee_for",
     "addressee_languages",
+    "cited",
     "coordinator",
     "eu_members",
     "hosting_from",
@@ -34,6 +35,7 @@ __all__ = [
     "make_dossier",
     "parties",
     "provider_of",
+    "provision_texts",
     "reference_prefix",
 ]
 
@@ -358,10 +360,10 @@ def hosting_from(attribution: dict[str, Any], host: str | None) -> dict[str, Any
     }
 
 
-def _provision(entry: dict[str, Any], where: str) -> dict[str, Any]:
+def _provision(entry: dict[str, Any], where: str, kb: KnowledgeBase | None) -> dict[str, Any]:
     source = entry.get("source")
     url = source.get("url") if isinstance(source, dict) else source
-    return {
+    out: dict[str, Any] = {
         "id": entry.get("id") or where,
         "citation": entry.get("citation") or "",
         "title": entry.get("title") or "",
@@ -371,6 +373,36 @@ def _provision(entry: dict[str, Any], where: str) -> dict[str, Any]:
             e["label"] for e in entry.get("elements", ()) if e.get("result") == "true"
         ],
     }
+    texts = provision_texts(kb, str(out["id"])) if kb is not None else None
+    if texts is not None:
+        out["texts"] = texts
+    return out
+
+
+def provision_texts(kb: KnowledgeBase, provision_id: str) -> dict[str, Any] | None:
+    """How the official texts cite a provision, by language, for the letters.
+
+    Frozen into the snapshot with the rest of the item, so that a dossier
+    issued again later cites the law as it did when it was built.
+    """
+    provision = kb.provisions_by_id.get(provision_id)
+    if provision is None:
+        return None
+    official = {
+        o.language: {"citation": o.citation, "title": o.title, "url": o.url}
+        for o in provision.official
+    }
+    if provision.language:
+        official.setdefault(
+            provision.language,
+            {"citation": provision.citation, "title": provision.title, "url": provision.source.url},
+        )
+    return {
+        "own": {"citation": provision.citation, "title": provision.title},
+        "language": provision.language,
+        "official": official,
+        "title_en": provision.title_en,
+    }
 
 
 def snapshot_of(
@@ -378,6 +410,7 @@ def snapshot_of(
 ) -> dict[str, Any]:
     """`item_snapshot` for an item and its proposal, with the item's newest capture."""
     from comity.cases.context import latest_evidence
+    from comity.law.kb.loader import load_kb
 
     return item_snapshot(
         url=item.url,
@@ -386,6 +419,7 @@ def snapshot_of(
         conduct=proposal.conduct,
         assessment=proposal.assessment,
         proposal_id=proposal.id,
+        kb=load_kb(),
     )
 
 
@@ -397,8 +431,13 @@ def item_snapshot(
     conduct: str,
     assessment: dict[str, Any],
     proposal_id: int,
+    kb: KnowledgeBase | None = None,
 ) -> dict[str, Any]:
-    """The annex line as it will be issued (JSON-able), refusing what cannot be sent."""
+    """The annex line as it will be issued (JSON-able), refusing what cannot be sent.
+
+    With `kb`, each provision carries its official texts by language (see
+    `provision_texts`); without, the letters cite it as the assessment did.
+    """
     if evidence is None or not evidence[1]:
         raise Refused(
             f"item {url[:80]!r} (proposal {proposal_id}) has no evidence: "
@@ -419,8 +458,10 @@ def item_snapshot(
         "evidence_sha256": evidence[1],
         "hosting": hosting,
         "conduct": conduct,
-        "requesting_provision": _provision(requesting[0], f"proposal {proposal_id}"),
-        "host_provision": _provision(matching[0], f"proposal {proposal_id}") if matching else None,
+        "requesting_provision": _provision(requesting[0], f"proposal {proposal_id}", kb),
+        "host_provision": (
+            _provision(matching[0], f"proposal {proposal_id}", kb) if matching else None
+        ),
     }
     _item(snapshot, "en")  # refuse now (no evidence, no source...) rather than at render time
     return snapshot
@@ -435,19 +476,49 @@ def _item(snapshot: dict[str, Any], language: str) -> DossierItem:
         evidence_sha256=snapshot["evidence_sha256"],
         hosting=Hosting(**snapshot["hosting"]),
         conduct=snapshot["conduct"],
-        requesting_provision=_provision_of(snapshot["requesting_provision"]),
-        host_provision=_provision_of(host) if host else None,
+        requesting_provision=_provision_of(snapshot["requesting_provision"], language),
+        host_provision=_provision_of(host, language) if host else None,
         tos_category=referral,
     )
 
 
-def _provision_of(data: dict[str, Any]) -> Provision:
+def cited(data: dict[str, Any], language: str) -> tuple[str, str, str]:
+    """(citation, title, source URL) of a snapshot provision in a letter in `language`.
+
+    The official text in the letter's language where it was read (Kazakh law
+    in Kazakh in a Kazakh letter); else the text the knowledge base cites,
+    its title labelled with its language and followed by the English
+    translation, also labelled: never a title passed off as official.
+    """
+    versions = data.get("texts")
+    if versions is None:  # built before the knowledge base gave the official texts
+        return data["citation"], data["title"], data["source"]
+    official = versions["official"]
+    if language in official:
+        chosen = official[language]
+        return chosen["citation"], chosen["title"], chosen["url"]
+    t = texts(language)
+    labels, names = t["labels"], t["language_names"]
+    own, own_language = versions["own"], versions["language"]
+    title = own["title"]
+    notes = []
+    if own_language:
+        notes.append(labels["official_title_in"].format(lang=names.get(own_language, own_language)))
+    if versions["title_en"] and own_language != "en":
+        notes.append(labels["unofficial_translation"].format(text=versions["title_en"]))
+    if notes:
+        title = f"{title} ({'; '.join(notes)})"
+    return own["citation"], title, data["source"]
+
+
+def _provision_of(data: dict[str, Any], language: str) -> Provision:
+    citation, title, source = cited(data, language)
     return Provision(
         id=data["id"],
-        citation=data["citation"],
-        source=data["source"],
+        citation=citation,
+        source=source,
         jurisdiction=data["jurisdiction"],
-        title=data["title"],
+        title=title,
         elements_matched=tuple(data["elements_matched"]),
     )
 

@@ -27,6 +27,7 @@ __all__ = [
     "Membership",
     "Node",
     "NonParty",
+    "OfficialText",
     "PartyEntry",
     "Passage",
     "Penalty",
@@ -171,6 +172,17 @@ class Reach:
 
 
 @dataclass(frozen=True, slots=True)
+class OfficialText:
+    """How one language's official text cites a provision (see `Provision.official`)."""
+
+    language: str
+    citation: str
+    title: str
+    url: str
+    read_from: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Provision:
     id: str
     jurisdiction: str
@@ -187,6 +199,12 @@ class Provision:
     note: str | None
     versions: tuple[Version, ...]
     reaches: tuple[Reach, ...] = ()
+    # The language of `citation` and `title` (the file's `language`, else the
+    # state's only official language; None when neither says), and the
+    # citation and title in other official language versions read (Kazakh for
+    # Kazakhstan, whose file cites in Russian): a letter cites in its language.
+    language: str | None = None
+    official: tuple[OfficialText, ...] = ()
 
     def version_on(self, on: date) -> Version | None:
         for version in self.versions:

@@ -26,6 +26,7 @@ from comity.law.model import (
     Membership,
     Node,
     NonParty,
+    OfficialText,
     PartyEntry,
     Passage,
     Penalty,
@@ -152,7 +153,7 @@ def _exceptions(constraint: str, raw: list[dict[str, Any]]) -> tuple[ConstraintE
     return tuple(out)
 
 
-def _provision(code: str, p: dict[str, Any]) -> Provision:
+def _provision(code: str, p: dict[str, Any], language: str | None = None) -> Provision:
     return Provision(
         id=p["id"],
         jurisdiction=code,
@@ -169,6 +170,11 @@ def _provision(code: str, p: dict[str, Any]) -> Provision:
         note=p.get("note"),
         versions=_versions(p["versions"], "elements"),
         reaches=_reaches(p.get("reaches", [])),
+        language=language,
+        official=tuple(
+            OfficialText(lang, o["citation"], o["title"], o["url"], o.get("read_from"))
+            for lang, o in p.get("official", {}).items()
+        ),
     )
 
 
@@ -203,9 +209,11 @@ def _time_limit(raw: dict[str, Any] | None) -> TimeLimit | None:
 
 def _jurisdiction(code: str, files: dict[str, Any], pacts: Mapping[str, Treaty]) -> Jurisdiction:
     j = files.get("jurisdiction") or {"code": code, "name": code, "legal_system": "civil_law"}
-    provisions = tuple(
-        _provision(code, p) for p in (files.get("provisions") or {}).get("provisions", [])
-    )
+    raw = files.get("provisions") or {}
+    # The language the file cites in: declared, else the state's only language.
+    spoken = j.get("languages", [])
+    language = raw.get("language") or (spoken[0] if len(spoken) == 1 else None)
+    provisions = tuple(_provision(code, p, language) for p in raw.get("provisions", []))
     conf = {"confidence": "high"}
     return Jurisdiction(
         code=code,
