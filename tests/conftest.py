@@ -112,6 +112,13 @@ def settings(tmp_path: Path, _db_template: tuple[str, str]) -> Iterator[Settings
         fetch_allow=("127.0.0.1", "::1"),
         fetch_allowed_ports=TEST_SERVER_PORTS,
         user=None,
+        # What a signed document (note verbale, letter of request) needs.
+        sender_seal="Ministry of Foreign Affairs of the Republic of Kazakhstan (test seal)",
+        sender_initials="T.E.",
+        central_authority_seal="Prosecutor General's Office of the Republic of Kazakhstan (test)",
+        central_authority_initials="C.A.",
+        sender_contact_email="liaison@atc.example",
+        sender_contact_phone="+7 7172 000000",
     )
     reset_engines()
     with override_settings(current):

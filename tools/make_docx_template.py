@@ -50,7 +50,7 @@ def main() -> None:
     _para(doc, "{{ sender.department }}", align=center)
     _para(
         doc,
-        "{{ V.labels.reference }} {{ reference }}    {{ V.date }}",
+        "{{ V.labels.reference }} {{ reference }}    {{ V.top_date }}",
         align=WD_ALIGN_PARAGRAPH.RIGHT,
     )
     _para(doc, "{{ V.title }}", bold=True, size=13, align=center)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from comity.dossiers.schemas import Dossier, DossierItem, Hosting, Party, Provision
+from comity.dossiers.schemas import Dossier, DossierItem, Hosting, Party, Provision, Seal
 
 KZ_256 = Provision(
     id="KZ.CC.256.1",
@@ -70,6 +70,7 @@ CT_CENTRE = Party(
     email="liaison@atc.example",
     phone="+7 7172 000000",
 )
+SEAL = Seal(place="Astana", seal="Ministry of Foreign Affairs (seal)", initials="A.B.")
 ADDRESSEES = {
     "en": "Embassy of the Federal Republic of Germany",
     "ru": "Посольство Федеративной Республики Германия",
@@ -115,6 +116,7 @@ def build_dossier(
         "eu_removal_order": "eu_removal_order_request",
         "eu_coordinator": "diplomatic_request",
         "provider_referral": "provider_referral",
+        "letter_of_request": "mla_request",
     }[kind]
     tos = "Violent extremism and terrorism" if kind == "provider_referral" else ""
     countries = countries or ["DE"] * len(urls)
@@ -145,6 +147,7 @@ def build_dossier(
         "date": date(2024, 5, 15),
         "items": tuple(build_item(u, c, tos=tos) for u, c in zip(urls, countries, strict=True)),
         "competent_authority": CT_CENTRE,
+        "seal": SEAL if kind != "provider_referral" else None,
     }
     fields.update(changes)
     return Dossier(**fields)

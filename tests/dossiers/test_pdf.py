@@ -87,8 +87,12 @@ def test_kazakh_letters_survive_in_the_pdf() -> None:
 def test_note_verbale_has_the_diplomatic_form() -> None:
     text = " ".join(_text(render_pdf(build_dossier())).split())
     assert "presents its compliments to the Embassy of the Federal Republic of Germany" in text
-    assert "has the honour to request" in text
+    assert (
+        "has the honour to transmit the request of the Anti-Terrorist Centre of the Republic "
+        "of Kazakhstan, the competent authority of the requesting State" in text
+    )
     assert "assurances of its highest consideration" in text
+    assert "Astana, 15 May 2024 L.S. Ministry of Foreign Affairs (seal) Initials: A.B." in text
     assert "dual criminality" in text
     assert "to preserve the content and the related data" in text
 

@@ -39,6 +39,7 @@ WHERE = {
     "NL": ("5.79.70.12", 60781, "LeaseWeb Netherlands B.V."),
     "FR": ("51.15.1.2", 12876, "Scaleway SAS"),
     "US": ("104.16.1.1", 13335, "Example Hosting Inc"),
+    "TR": ("185.86.1.2", 64512, "Example Barindirma A.S."),
 }
 
 
@@ -103,6 +104,7 @@ class Pipeline:
         channel: str = "diplomatic_request",
         conduct: str = "terrorism.incitement",
         evidence: bool = True,
+        facts: dict[str, str] | None = None,
     ) -> int:
         with session_scope(self.engine) as session:
             item, _, _ = add_report(session=session, url=url, conduct=conduct, actor="alice")
@@ -131,7 +133,7 @@ class Pipeline:
                 channel=channel,
                 note="one URL: the narrowest request",
                 actor="alice",
-                facts=FACTS,
+                facts=facts or FACTS,
             )
             pid = proposal.id
         with session_scope(self.engine) as session:

@@ -109,6 +109,23 @@ class Settings(BaseSettings):
     # (default: <home>/audit-heads), to be copied off the database host.
     audit_signing_key: Path | None = None
     audit_head_dir: Path | None = None
+    # The signed documents (notes verbales, letter of request): the text of the
+    # Ministry of Foreign Affairs' seal, the initials of the officer who initials it,
+    # and the contact of the requesting authority named in the body. Empty:
+    # such a document is refused before issue, naming the missing setting
+    # (comity.dossiers.build.letterhead). The place of issue and the names are
+    # in dossiers/parties.yaml.
+    sender_seal: str = Field(default="", max_length=300)
+    sender_initials: str = Field(default="", max_length=40)
+    # A letter of request is sealed by the central authority that sends it.
+    central_authority_seal: str = Field(default="", max_length=300)
+    central_authority_initials: str = Field(default="", max_length=40)
+    sender_contact_email: str = Field(default="", max_length=254)
+    sender_contact_phone: str = Field(default="", max_length=40)
+    # How a note verbale reaches the host state: to its ministry of foreign
+    # affairs (default), to its embassy in the requesting state's capital, or
+    # to its ministry through the requesting state's embassy there.
+    note_via: Literal["foreign_ministry", "host_embassy", "own_embassy"] = "foreign_ministry"
 
     @classmethod
     def settings_customise_sources(

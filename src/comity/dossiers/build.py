@@ -18,8 +18,19 @@ from typing import Any
 import yaml
 
 from comity.core.errors import BadInput, Refused
-from comity.dossiers.render._data import eu_table, texts
-from comity.dossiers.schemas import LANGUAGES, Dossier, DossierItem, Hosting, Party, Provision
+from comity.core.settings import get_settings
+from comity.dossiers.render._data import eu_table, has_texts, texts
+from comity.dossiers.schemas import (
+    LANGUAGES,
+    SEALED_KINDS,
+    Dossier,
+    DossierItem,
+    Hosting,
+    Party,
+    Provision,
+    Seal,
+    TreatyBasis,
+)
 from comity.law.model import KnowledgeBase
 
 __all__ = [
@@ -32,17 +43,20 @@ __all__ = [
     "eu_members",
     "hosting_from",
     "item_snapshot",
+    "letterhead",
     "make_dossier",
+    "missing_sender_settings",
     "parties",
     "provider_of",
     "provision_texts",
     "reference_prefix",
+    "treaty_basis",
 ]
 
 # Proposal channel -> document kind (the EU coordinator list is asked for explicitly).
 CHANNEL_KINDS = {
     "diplomatic_request": "note_verbale",
-    "mla_request": "note_verbale",
+    "mla_request": "letter_of_request",
     "eu_removal_order_request": "eu_removal_order",
     "provider_referral": "provider_referral",
 }
@@ -53,6 +67,10 @@ _ADDRESSEE_ROLE = {
     "mla_request": "mla_central_authority",
     "eu_removal_order_request": "removal_order_authority",
 }
+_FORMAL_ROLE = {
+    "diplomatic_request": "foreign_ministry",
+    "mla_request": "mla_central_authority",
+}
 _SENDER_ROLE = {
     "diplomatic_request": "foreign_ministry",
     "mla_request": "mla_central_authority",
@@ -60,12 +78,17 @@ _SENDER_ROLE = {
 }
 
 
+_PARTIES_KEYS = frozenset({"senders", "embassies", "coordinator", "authorities"})
+
+
 @cache
 def parties() -> dict[str, Any]:
     text = resources.files("comity.dossiers").joinpath("parties.yaml").read_text("utf-8")
     data = yaml.safe_load(text)
-    if not isinstance(data, dict) or set(data) != {"senders", "coordinator", "authorities"}:
-        raise RuntimeError("parties.yaml: top-level keys must be senders, coordinator, authorities")
+    if not isinstance(data, dict) or set(data) != _PARTIES_KEYS:
+        raise RuntimeError(
+            f"parties.yaml: top-level keys must be {', '.join(sorted(_PARTIES_KEYS))}"
+        )
     return data
 
 
@@ -116,6 +139,12 @@ def _authority_id(kb: KnowledgeBase, country: str, channel: str, offered: str | 
     jurisdiction = kb.jurisdictions.get(country)
     if jurisdiction is None:
         raise Refused(f"the knowledge base has no encoding of {country}: no addressee for it")
+    # A note verbale goes to the foreign ministry and a letter of request to the
+    # central authority, whichever unit the assessment saw acting on it.
+    formal = _FORMAL_ROLE.get(channel)
+    for authority in jurisdiction.authorities.values():
+        if formal and formal in authority.roles:
+            return authority.id
     if offered and offered in jurisdiction.authorities:
         return offered
     for offer in jurisdiction.channels:
@@ -271,6 +300,11 @@ def addressee_for(
     )
     authority = _authority_id(kb, host, channel, offered)
     party = _authority_party(kb, host, authority)
+    if channel == "diplomatic_request":
+        party = _routed(party, host)
+        authority = party["id"]
+    if channel == "mla_request":
+        party["treaty"] = _treaty_of(kb, assessment, host, requesting)
     # Kept with the addressee: the EU annex gives Annex I in the host's language.
     party["languages"] = list(host_langs)
     sender = _sender(kb, requesting, channel)
@@ -281,9 +315,185 @@ def addressee_for(
     more, also = _languages(list(kb.jurisdictions[requesting].languages), names)
     languages += [lang for lang in more if lang not in languages]
     skipped.update({k: v for k, v in also.items() if k not in languages})
+    languages = _with_texts(CHANNEL_KINDS[channel], languages, skipped, names)
     return Addressee(
         authority, CHANNEL_KINDS[channel], channel, host, party, sender, languages, skipped
     )
+
+
+def _with_texts(
+    kind: str, languages: list[str], skipped: dict[str, str], names: dict[str, Any]
+) -> list[str]:
+    """`languages` with the reviewed texts of `kind`; English stands in for those without."""
+    kept = [lang for lang in languages if has_texts(lang, kind)]
+    for lang in languages:
+        if lang not in kept:
+            skipped[lang] = f"the texts of a {kind} are not yet translated and reviewed in it"
+    if len(kept) < len(languages) and "en" not in kept and "en" in names:
+        kept.insert(0, "en")
+    return kept
+
+
+def _embassy(host: str, which: str) -> dict[str, Any]:
+    entry = parties()["embassies"].get(host, {}).get(which)
+    if entry is None:
+        setting = get_settings().note_via
+        raise Refused(
+            f"parties.yaml names no embassy for {host} ({which}), needed by "
+            f"COMITY_NOTE_VIA={setting}: add it, or send through the foreign ministry "
+            "(COMITY_NOTE_VIA=foreign_ministry)"
+        )
+    return {lang: {"name": n["name"], "dative": n["dative"]} for lang, n in entry.items()}
+
+
+def _routed(party: dict[str, Any], host: str) -> dict[str, Any]:
+    """The addressee of a note verbale by the route the settings choose (COMITY_NOTE_VIA)."""
+    via = get_settings().note_via
+    if via == "host_embassy":
+        return {
+            "id": f"{host}.embassy",
+            "country": host,
+            "role": "authority",
+            "address": "",
+            "email": "",
+            "names": _embassy(host, "in_capital"),
+        }
+    if via == "own_embassy":
+        requesting = get_settings().requesting_state
+        party["via"] = {"country": requesting, "role": "authority", "names": _embassy(host, "ours")}
+    return party
+
+
+def _treaty_of(kb: KnowledgeBase, assessment: dict[str, Any], host: str, requesting: str) -> str:
+    """The treaty in force the assessment founded the MLA channel on (its `basis`)."""
+    known = {t.id: t for t in kb.treaties}
+    for channel in assessment.get("channels", ()):
+        if channel.get("code") != "mla_request":
+            continue
+        for treaty_id in channel.get("basis", ()):
+            treaty = known.get(treaty_id)
+            if treaty is not None and "mla_request" in treaty.channels:
+                return treaty.id
+    raise Refused(
+        f"the assessment names no treaty in force between {requesting} and {host} that "
+        "founds a request for legal assistance: a letter of request is made under a treaty "
+        "(send a note verbale instead)"
+    )
+
+
+# Where the treaty's own article on the contents of a request is not in the
+# register, the letter follows the contents common to the UN conventions, as
+# the register records them for this convention and topic (and says so).
+_UN_CONTENTS = ("UN.UNTOC.2000", "requests")
+
+
+def treaty_basis(treaty_id: str, kb: KnowledgeBase | None = None) -> TreatyBasis:
+    """The articles of `treaty_id` a letter of request cites, from the treaty register."""
+    from comity.law.kb.loader import load_kb
+
+    kb = kb or load_kb()
+    known = {t.id: t for t in kb.treaties}
+    treaty = known.get(treaty_id)
+    if treaty is None:
+        raise Refused(f"treaty {treaty_id!r} is not in the treaty register")
+    by_topic: dict[str, Any] = {}
+    for article in treaty.articles:
+        by_topic.setdefault(article.topic, article)
+    assistance = by_topic.get("mutual_legal_assistance") or by_topic.get("scope")
+    if assistance is None:
+        raise Refused(
+            f"the register records no article of {treaty_id} by which the parties afford "
+            "legal assistance (topic mutual_legal_assistance or scope): the letter cannot cite one"
+        )
+    contents, source = by_topic.get("request_contents"), treaty
+    if contents is None:
+        model_id, topic = _UN_CONTENTS
+        source = known.get(model_id)  # type: ignore[assignment]
+        contents = next((a for a in source.articles if a.topic == topic), None) if source else None
+        if source is None or contents is None:
+            raise Refused(
+                f"neither {treaty_id} nor {model_id} has an article on the contents of a "
+                "request in the register"
+            )
+    central = by_topic.get("central_authorities")
+    return TreatyBasis(
+        id=treaty.id,
+        title=treaty.title,
+        source=treaty.source.url,
+        assistance_article=assistance.article,
+        contents_article=contents.article,
+        contents_from=source.id,
+        contents_title=source.title,
+        central_authorities_article=central.article if central else "",
+        title_local=treaty.title_local or "",
+    )
+
+
+# The settings a signed document cannot do without, with what each is for: a
+# note verbale is sealed by the Ministry of Foreign Affairs, a letter of request
+# by the central authority that sends it.
+_SEAL_SETTINGS = {
+    "note": ("sender_seal", "sender_initials"),
+    "letter_of_request": ("central_authority_seal", "central_authority_initials"),
+}
+_WHY = {
+    "sender_seal": "the text of the seal of the Ministry of Foreign Affairs",
+    "sender_initials": "the initials of the officer who initials a note verbale",
+    "central_authority_seal": "the text of the seal of the central authority",
+    "central_authority_initials": "the initials of the officer who initials a letter of request",
+}
+
+
+def missing_sender_settings(kind: str = "note_verbale") -> list[str]:
+    """The settings a signed document of `kind` needs and this deployment lacks."""
+    settings = get_settings()
+    names = _SEAL_SETTINGS.get(kind, _SEAL_SETTINGS["note"])
+    missing = [
+        f"COMITY_{name.upper()} ({_WHY[name]})"
+        for name in names
+        if not str(getattr(settings, name)).strip()
+    ]
+    if not (settings.sender_contact_email.strip() or settings.sender_contact_phone.strip()):
+        missing.append(
+            "COMITY_SENDER_CONTACT_EMAIL or COMITY_SENDER_CONTACT_PHONE "
+            "(the contact of the requesting authority named in the body)"
+        )
+    return missing
+
+
+def letterhead(*, requesting: str, language: str, kind: str = "note_verbale") -> tuple[Seal, Party]:
+    """Place, seal and initials, and the requesting authority with its contact.
+
+    Refused, naming every missing setting, before anything is rendered.
+    """
+    missing = missing_sender_settings(kind)
+    if missing:
+        raise Refused("a signed document cannot be issued: settings not set: " + "; ".join(missing))
+    settings = get_settings()
+    sender = parties()["senders"].get(requesting) or {}
+    place = (sender.get("place") or {}).get(language)
+    authority = (sender.get("referral") or {}).get("name", {}).get(language)
+    if isinstance(authority, dict):  # {name, dative, subject...}: the body names it plainly
+        authority = authority.get("name")
+    if not place or not authority:
+        raise Refused(
+            f"parties.yaml: senders.{requesting} has no place of issue or requesting "
+            f"authority name in {language!r}"
+        )
+    seal_name, initials_name = _SEAL_SETTINGS.get(kind, _SEAL_SETTINGS["note"])
+    seal = Seal(
+        place=place,
+        seal=str(getattr(settings, seal_name)).strip(),
+        initials=str(getattr(settings, initials_name)).strip(),
+    )
+    party = Party(
+        name=authority,
+        name_dative=authority,
+        country=requesting,
+        email=settings.sender_contact_email.strip(),
+        phone=settings.sender_contact_phone.strip(),
+    )
+    return seal, party
 
 
 def coordinator(*, kb: KnowledgeBase, requesting: str) -> Addressee:
@@ -552,11 +762,18 @@ def make_dossier(
     priority: str,
     at: datetime | None = None,
     draft: bool = False,
+    non_disclosure_reason: str = "",
+    non_disclosure_weeks: int | None = None,
 ) -> Dossier:
     if not snapshots:
         raise Refused(f"dossier {reference} has no items: nothing to request")
     if language not in LANGUAGES:
         raise BadInput(f"language {language!r}: valid: {', '.join(LANGUAGES)}")
+    seal, competent = None, None
+    if kind in SEALED_KINDS:
+        seal, competent = letterhead(requesting=sender["country"], language=language, kind=kind)
+    if kind == "letter_of_request" and not addressee.get("treaty"):
+        raise Refused("a letter of request is made under a treaty: the draft names none")
     return Dossier(
         reference=reference,
         kind=kind,  # type: ignore[arg-type]  # checked by Dossier itself
@@ -572,4 +789,10 @@ def make_dossier(
         issued_at=at,
         host_languages=tuple(addressee.get("languages", ())),
         draft=draft,
+        non_disclosure_reason=non_disclosure_reason,
+        non_disclosure_weeks=non_disclosure_weeks,
+        seal=seal,
+        competent_authority=competent,
+        treaty=treaty_basis(addressee["treaty"]) if kind == "letter_of_request" else None,
+        transmitted_via=_party(addressee["via"], language) if addressee.get("via") else None,
     )

@@ -23,6 +23,7 @@ __all__ = [
     "KINDS",
     "LANGUAGES",
     "PRIORITIES",
+    "SEALED_KINDS",
     "Action",
     "Dossier",
     "DossierItem",
@@ -32,9 +33,17 @@ __all__ = [
     "Party",
     "Priority",
     "Provision",
+    "Seal",
+    "TreatyBasis",
 ]
 
-DossierKind = Literal["note_verbale", "eu_removal_order", "eu_coordinator", "provider_referral"]
+DossierKind = Literal[
+    "note_verbale",
+    "eu_removal_order",
+    "eu_coordinator",
+    "provider_referral",
+    "letter_of_request",
+]
 # An ISO 639-1 code with a reviewed text file (`comity.dossiers.languages`).
 Language = str
 Priority = Literal["threat_to_life", "crisis", "standard"]
@@ -55,7 +64,13 @@ _KIND_CHANNELS: dict[str, frozenset[str]] = {
     "eu_removal_order": frozenset({"eu_removal_order_request"}),
     "eu_coordinator": frozenset({"diplomatic_request"}),
     "provider_referral": frozenset({"provider_referral"}),
+    "letter_of_request": frozenset({"mla_request"}),
 }
+# Documents signed and sealed by a state authority: each states its place of
+# issue and carries a seal-and-initials block (diplomatic and MLA practice).
+SEALED_KINDS = frozenset(
+    {"note_verbale", "eu_removal_order", "eu_coordinator", "letter_of_request"}
+)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 # ISO 3166-1 alpha-2 shape; `EU` names the Union's own layer (ASSESSMENT.md).
 _COUNTRY = re.compile(r"[A-Z]{2}")
@@ -204,6 +219,60 @@ class DossierItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Seal:
+    """Place of issue and the seal-and-initials block of a document a state signs.
+
+    A note verbale is not signed: it is sealed and initialled, and says where it
+    was issued. The texts come from the deployment's settings and `parties.yaml`
+    (`build.letterhead`), never from code.
+    """
+
+    place: str
+    seal: str
+    initials: str
+
+    def __post_init__(self) -> None:
+        _text(self.place, "seal.place")
+        _text(self.seal, "seal.seal")
+        _text(self.initials, "seal.initials")
+
+
+@dataclass(frozen=True, slots=True)
+class TreatyBasis:
+    """The treaty a letter of request is made under, as the register records it.
+
+    `contents_article` is the article that lists what a request contains; when
+    the register has none for this treaty, the contents common to the UN
+    conventions are used and `contents_from` names the convention and article
+    used instead (the letter says so).
+    """
+
+    id: str
+    title: str
+    source: str
+    assistance_article: str
+    contents_article: str
+    contents_from: str
+    contents_title: str
+    central_authorities_article: str = ""
+    title_local: str = ""  # the register's title in the requesting state's language
+
+    def __post_init__(self) -> None:
+        for name in ("id", "title", "source", "assistance_article", "contents_article"):
+            _text(getattr(self, name), f"treaty.{name}")
+        _text(self.contents_from, "treaty.contents_from")
+        _text(self.contents_title, "treaty.contents_title")
+        _text(
+            self.central_authorities_article, "treaty.central_authorities_article", required=False
+        )
+
+    @property
+    def contents_borrowed(self) -> bool:
+        """True when the contents of the request follow another instrument's article."""
+        return self.contents_from != self.id
+
+
+@dataclass(frozen=True, slots=True)
 class Dossier:
     """A request dossier, ready to render. Items keep the order given."""
 
@@ -235,6 +304,12 @@ class Dossier:
     non_disclosure_weeks: int | None = None
     # A preview for reading before issue: marked DRAFT on every page, no number.
     draft: bool = False
+    # Place of issue, seal and initials of a document a state signs (SEALED_KINDS).
+    seal: Seal | None = None
+    # A letter of request: the treaty it is made under (articles as registered).
+    treaty: TreatyBasis | None = None
+    # A note verbale handed over through an embassy: that embassy.
+    transmitted_via: Party | None = None
 
     def __post_init__(self) -> None:
         _text(self.reference, "dossier.reference")
@@ -261,6 +336,7 @@ class Dossier:
         ):
             raise BadInput("dossier.issued_at: must be a timezone-aware datetime")
         self._check_eu_request()
+        self._check_signed()
         if self.draft and self.reference != "DRAFT":
             raise BadInput("dossier.reference: a draft preview carries no reference number")
         self._check_items()
@@ -293,6 +369,23 @@ class Dossier:
                 field="non_disclosure_weeks",
             )
 
+    def _check_signed(self) -> None:
+        if self.kind in SEALED_KINDS and not isinstance(self.seal, Seal):
+            raise Refused(
+                f"a {self.kind} states its place of issue and carries a seal and initials: "
+                "none given (see comity.dossiers.build.letterhead)"
+            )
+        if self.kind == "letter_of_request" and not isinstance(self.treaty, TreatyBasis):
+            raise Refused("a letter of request is made under a treaty: none given")
+        if self.kind in ("note_verbale", "letter_of_request"):
+            authority = self.competent_authority
+            if authority is None or not (authority.email or authority.phone):
+                # The addressee must know whom to ask: the body names the authority.
+                raise Refused(
+                    f"a {self.kind} names the requesting authority with its contact "
+                    "(e-mail or telephone): none given"
+                )
+
     def _check_items(self) -> None:
         if not self.items:
             raise Refused(f"dossier {self.reference!r} has no items: nothing to request")
@@ -308,17 +401,17 @@ class Dossier:
                 )
             if not governmental and not item.tos_category:
                 raise BadInput(f"item {item.url[:80]!r}: a provider referral needs tos_category")
-        if self.kind == "note_verbale":
+        if self.kind in ("note_verbale", "letter_of_request"):
             foreign = {i.hosting.country for i in self.items} - {self.addressee.country}
             if foreign:
                 raise Refused(
-                    f"note verbale to {self.addressee.country} lists items hosted in "
+                    f"{self.kind} to {self.addressee.country} lists items hosted in "
                     f"{', '.join(sorted(foreign))}: one dossier per host state"
                 )
         if self.kind in ("eu_removal_order", "eu_coordinator"):
             self._check_eu()
         if (
-            self.kind in ("note_verbale", "eu_coordinator")
+            self.kind in ("note_verbale", "eu_coordinator", "letter_of_request")
             and self.language != "en"
             and not self.addressee.name_dative
         ):

@@ -126,7 +126,7 @@ def build_drafts(
     code = _check_filters(channel, host)
     now = now or utcnow()
     kb, requesting = load_kb(), get_settings().requesting_state
-    groups: dict[tuple[str, str, str], tuple[build.Addressee, list[dict[str, Any]]]] = {}
+    groups: dict[tuple[str, str, str, str], tuple[build.Addressee, list[dict[str, Any]]]] = {}
     result = BuildResult()
     for proposal, item in _waiting(session, channel=channel, host=code, now=now):
         record = latest(session, item.id)
@@ -153,7 +153,8 @@ def build_drafts(
         except ComityError as exc:
             result.refused.append({"proposal": proposal.id, "item": item.id, "reason": exc.message})
             continue
-        key = (addressee.kind, addressee.channel, addressee.key)
+        # One letter of request per treaty: two treaties are two legal bases.
+        key = (addressee.kind, addressee.channel, addressee.key, addressee.party.get("treaty", ""))
         members = groups.setdefault(key, (addressee, []))[1]
         if any(m["item"].id == item.id for m in members):
             result.refused.append(

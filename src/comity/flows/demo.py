@@ -64,6 +64,14 @@ def run_demo(*, console: Console, home: Path | None = None, serve: bool = False)
             connect_overrides=tuple(
                 f"{name}={h}:{p}" for name, (h, p) in net.address_map().items()
             ),
+            # A deployment sets these (COMITY_SENDER_*): the signed documents need them.
+            sender_seal="Ministry of Foreign Affairs of the Republic of Kazakhstan (demo seal)",
+            sender_initials="D.M.",
+            central_authority_seal="Prosecutor General's Office of the Republic of Kazakhstan "
+            "(demo seal)",
+            central_authority_initials="D.P.",
+            sender_contact_email="liaison@atc.kz.invalid",
+            sender_contact_phone="+7 7172 00 00 00",
         )
         reset_engines()
         with override_settings(settings):

@@ -13,7 +13,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from comity.dossiers.render._annex_i import forms
-from comity.dossiers.render._data import eu_table, texts
+from comity.core.errors import Refused
+from comity.dossiers.render._data import eu_table, has_texts, texts
+from comity.dossiers.render._letters import cover_lines, seal_lines
 from comity.dossiers.schemas import Dossier, DossierItem, Party, Provision
 
 __all__ = ["RECORD_SCHEMA_ID", "format_date", "split_url", "to_record", "to_view"]
@@ -121,12 +123,38 @@ def to_record(dossier: Dossier) -> dict[str, Any]:
     }
     if dossier.kind == "eu_coordinator":
         record["groups"] = _groups(dossier, items)
+    record.update(_signed(dossier))
     if dossier.non_disclosure_reason:
         record["non_disclosure"] = {
             "reason": dossier.non_disclosure_reason,
             "weeks": dossier.non_disclosure_weeks,
         }
     return record
+
+
+def _signed(dossier: Dossier) -> dict[str, Any]:
+    """Seal block, transmitting embassy and treaty basis, where the dossier has them."""
+    out: dict[str, Any] = {}
+    if dossier.seal is not None:
+        seal = dossier.seal
+        out["seal"] = {"place": seal.place, "seal": seal.seal, "initials": seal.initials}
+    if dossier.transmitted_via is not None:
+        out["transmitted_via"] = _party(dossier.transmitted_via)
+    treaty = dossier.treaty
+    if treaty is not None:
+        out["treaty"] = {
+            "id": treaty.id,
+            "title": treaty.title,
+            "title_local": treaty.title_local,
+            "source": treaty.source,
+            "assistance_article": treaty.assistance_article,
+            "central_authorities_article": treaty.central_authorities_article,
+            "contents_article": treaty.contents_article,
+            "contents_from": treaty.contents_from,
+            "contents_title": treaty.contents_title,
+            "contents_borrowed": treaty.contents_borrowed,
+        }
+    return out
 
 
 def _groups(dossier: Dossier, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -176,6 +204,11 @@ def _contact(dossier: Dossier) -> str:
 
 def to_view(dossier: Dossier) -> dict[str, Any]:
     """The record plus localised texts and layout helpers for the templates."""
+    if not has_texts(dossier.language, dossier.kind):
+        raise Refused(
+            f"the texts of a {dossier.kind} are not yet translated and reviewed in "
+            f"{dossier.language!r} (render/i18n/{dossier.language}.yaml)"
+        )
     t = texts(dossier.language)
     record = to_record(dossier)
     categories = sorted({i.tos_category for i in dossier.items if i.tos_category})
@@ -199,21 +232,29 @@ def to_view(dossier: Dossier) -> dict[str, Any]:
     # The covering texts only: the Annex I form's own texts are filled per form.
     eu_cover = {k: t["eu_removal_order"][k] for k in ("opening", "template_note")}
     covering = {**t, "eu_removal_order": eu_cover}
-    body_key = {"note_verbale": "note", "provider_referral": "referral"}.get(
-        dossier.kind, dossier.kind
-    )
+    body_key = {
+        "note_verbale": "note",
+        "letter_of_request": "note",
+        "provider_referral": "referral",
+    }.get(dossier.kind, dossier.kind)
     for item in record["items"]:
         item["captured"] = item["captured_at"].replace("T", " ").removesuffix("Z")
         item["conduct_label"] = t["conduct"].get(item["conduct"], item["conduct"])
     record["draft"] = dossier.draft
+    date_text = format_date(dossier.date, dossier.language)
+    actions = _actions(dossier, t["note"])
     record["view"] = {
+        "cover": cover_lines(dossier, t, values, actions, date_text, format_date),
+        "seal_lines": seal_lines(dossier, t, date_text),
+        # A note verbale and a letter give place and date at the end, not at the top.
+        "top_date": "" if dossier.kind in ("note_verbale", "letter_of_request") else date_text,
         "title": t["titles"][dossier.kind],
         "annex_title": t["annex_titles"][dossier.kind].format_map(values),
-        "date": format_date(dossier.date, dossier.language),
+        "date": date_text,
         "labels": fill(t["labels"]),
         "note": fill(t["note"]),
         "body": fill(covering[body_key]) if body_key != "note" else fill(t["note"]),
-        "actions": _actions(dossier, t["note"]),
+        "actions": actions,
         "priority": t["priority"][dossier.priority],
         "priority_text": t["note"].get(f"priority_{dossier.priority}", ""),
         "eu_points": t["eu_points"],

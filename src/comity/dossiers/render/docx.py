@@ -39,6 +39,8 @@ def _cover(record: dict[str, Any]) -> list[str]:
     basis = record["legal_basis"]
     tail = [view["priority_text"]] if view["priority_text"] else []
     tail.append(note["contact"])
+    if view["cover"]:  # note verbale, letter of request: composed in _letters.py
+        return _marked(record, [text for _, text in view["cover"] if text])
     if kind == "provider_referral":
         return [
             body["salutation"],
@@ -65,11 +67,17 @@ def _cover(record: dict[str, Any]) -> list[str]:
         note["evidence"],
         *tail,
         note["closing"],
-        view["date"],
+        *(view["seal_lines"] or [view["date"]]),
         f"{labels['to']}: {record['addressee']['name']}",
         labels["enclosure"],
     ]
     lines += _form_lines(view["forms"])
+    return _marked(record, lines)
+
+
+def _marked(record: dict[str, Any], lines: list[str]) -> list[str]:
+    """The version and priority lines above the covering text, as in the PDF."""
+    view, labels = record["view"], record["view"]["labels"]
     if view["version_line"]:
         lines.insert(0, view["version_line"])
     if record["priority"] != "standard":
