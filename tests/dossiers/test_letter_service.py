@@ -17,18 +17,25 @@ def pipe(engine: Engine, staff: dict[str, str]) -> Pipeline:
 
 
 def test_an_mla_request_becomes_a_letter_between_central_authorities(pipe: Pipeline) -> None:
-    pipe.approved("https://tr.example/1", host="TR", channel="mla_request")
+    facts = {"public": "true", "intent": "true", "knowledge_of_use": "true"}
+    pipe.approved(
+        "https://us.example/1",
+        host="US",
+        channel="mla_request",
+        conduct="terrorism.financing",
+        facts=facts,
+    )
     result = pipe.build()
     assert result.refused == []
     [draft] = result.created
-    assert (draft.kind, draft.addressee_key) == ("letter_of_request", "TR.MoJ.DGILFR")
-    assert draft.addressee["treaty"] == "KZ-TR.MLA.1995"
+    assert (draft.kind, draft.addressee_key) == ("letter_of_request", "US.DOJ.OIA")
+    assert draft.addressee["treaty"] == "KZ-US.MLAT.2015"
     issued = pipe.issue(draft.id)
     record = json.loads(pipe.export(issued.id, "json", "en"))
     assert record["sender"]["name"] == "Prosecutor General's Office of the Republic of Kazakhstan"
-    assert record["treaty"]["id"] == "KZ-TR.MLA.1995"
-    assert record["treaty"]["assistance_article"] == "Part 1, art. 1"
-    assert record["treaty"]["contents_from"] in {"KZ-TR.MLA.1995", "UN.UNTOC.2000"}
+    assert record["treaty"]["id"] == "KZ-US.MLAT.2015"
+    assert record["treaty"]["assistance_article"] == "art. 1"
+    assert record["treaty"]["contents_from"] in {"KZ-US.MLAT.2015", "UN.UNTOC.2000"}
     assert record["seal"]["seal"].startswith("Prosecutor General's Office")
     assert record["competent_authority"]["email"] == "liaison@atc.example"
 
@@ -62,9 +69,9 @@ def test_a_note_through_our_embassy_names_it(pipe: Pipeline, settings: Settings)
         [draft] = pipe.build().created
         issued = pipe.issue(draft.id)
     assert draft.addressee_key == "DE.AA"
-    pdf_record = json.loads(pipe.export(issued.id, "json", "en"))
-    assert pdf_record["transmitted_via"]["name"] == (
-        "Embassy of the Republic of Kazakhstan in the Federal Republic of Germany"
+    record = json.loads(pipe.export(issued.id, "json", "kk"))
+    assert record["transmitted_via"]["name"] == (
+        "Қазақстан Республикасының Германия Федеративтік Республикасындағы Елшілігі"
     )
 
 

@@ -39,7 +39,6 @@ WHERE = {
     "NL": ("5.79.70.12", 60781, "LeaseWeb Netherlands B.V."),
     "FR": ("51.15.1.2", 12876, "Scaleway SAS"),
     "US": ("104.16.1.1", 13335, "Example Hosting Inc"),
-    "TR": ("185.86.1.2", 64512, "Example Barindirma A.S."),
 }
 
 

@@ -311,6 +311,10 @@ def addressee_for(
     known: dict[str, Any] = party["names"]
     names = {k: v for k, v in known.items() if k in sender["names"]}
     read = addressee_languages(kb, host, authority)
+    if authority == f"{host}.embassy":
+        # An embassy accredited in the requesting state takes notes in that
+        # state's languages (English beside them), not in its own.
+        read = [*kb.jurisdictions[requesting].languages, "en"]
     languages, skipped = _host_languages(f"{authority} ({host})", read, names)
     more, also = _languages(list(kb.jurisdictions[requesting].languages), names)
     languages += [lang for lang in more if lang not in languages]

@@ -144,11 +144,12 @@ def _assess(ctx: DemoContext) -> None:
     ctx.say("assessment: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
 
 
-# The liaison office asked for the diplomatic route to these hosts: the
-# analyst picks a note verbale there when the engine offers one (the demo then
-# issues a note verbale from the Ministry of Foreign Affairs to Türkiye and a
-# letter of request under the KZ-US treaty).
-_DIPLOMATIC_HOSTS = frozenset({"TR"})
+# The liaison office asked for the diplomatic route for these (host, conduct)
+# pairs (None: any conduct): the analyst picks a note verbale there when the
+# engine offers one. The demo then issues a note verbale from the Ministry of
+# Foreign Affairs to the US Department of State beside a letter of request
+# under the KZ-US treaty (and one to Türkiye once Turkish texts are reviewed).
+_DIPLOMATIC = frozenset({("TR", None), ("US", "terrorism.financing")})
 
 
 def _pick(assessments: list[Any]) -> tuple[Any, str] | None:
@@ -158,7 +159,8 @@ def _pick(assessments: list[Any]) -> tuple[Any, str] | None:
         for a in assessments:
             channels = [c["code"] for c in a.result.get("channels", [])]
             if a.outcome == wanted and channels and channels[0] != "no_action":
-                if a.host in _DIPLOMATIC_HOSTS and "diplomatic_request" in channels:
+                asked = {(a.host, None), (a.host, a.conduct)} & _DIPLOMATIC
+                if asked and "diplomatic_request" in channels:
                     return a, "diplomatic_request"
                 return a, channels[0]
     return None

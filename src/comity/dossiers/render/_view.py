@@ -12,8 +12,8 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from comity.dossiers.render._annex_i import forms
 from comity.core.errors import Refused
+from comity.dossiers.render._annex_i import forms
 from comity.dossiers.render._data import eu_table, has_texts, texts
 from comity.dossiers.render._letters import cover_lines, seal_lines
 from comity.dossiers.schemas import Dossier, DossierItem, Party, Provision
