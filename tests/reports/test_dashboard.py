@@ -43,7 +43,14 @@ def test_days_to_removal_refusals_online_overdue(engine: Engine, world: World) -
         ],
     }
     # geo-blocked is not removal; one item is still up by the monitor's last check
-    assert figures["still_online"] == {"n": 10, "checked": 2, "online": 1, "share": 0.1}
+    assert figures["still_online"] == {
+        "n": 10,
+        "checked": 2,
+        "online": 1,
+        "share": 0.1,
+        "disputed": 0,
+        "reinstated": 0,
+    }
     # only the undecided request not seen removed is overdue
     assert figures["overdue"] == {"n": 1}
 

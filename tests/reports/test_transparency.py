@@ -53,6 +53,7 @@ def test_json_figures_with_small_cells_withheld(engine: Engine, world: World) ->
     assert doc["requests"]["by_host"] == {"DE": 6, "NL": "<5", "US": "<5"}
     assert doc["outcomes"]["by_outcome"] == {
         "removed": 5,
+        "disputed": 0,
         "geo_blocked": "<5",
         "restricted": 0,
         "partial": 0,

@@ -43,6 +43,9 @@ class Verdict:
     requesting_designation_label: str = ""
     # the host is encoded, but only from this date (with the note saying why)
     unread_before: tuple[date | None, str | None] | None = None
+    # the host is encoded but no provision covers the conduct and no verified absence
+    # says its law holds none: `unsupported` for this conduct
+    unread_conduct: bool = False
 
     def _explain(
         self,
@@ -114,6 +117,11 @@ class Verdict:
             )
         if not self.encoded:
             return (f"{host} has no encoding in the knowledge base: unsupported, never a guess",)
+        if self.unread_conduct:
+            return (
+                f"no provision of {host} for {conduct} is encoded and the knowledge base does "
+                "not record that its law was read and holds none: unsupported, never a guess",
+            )
         out = []
         if self.outcome == "conditional" and "host_text_verified" in self.missing_facts:
             unread = [e.provision for e, status, _ in self.host_rows if status == "yes"]

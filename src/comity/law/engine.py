@@ -20,7 +20,7 @@ from comity.law.assessment import Assessment, ChannelStat
 from comity.law.channels import rank_channels, refused_channels
 from comity.law.countries import normalise_code
 from comity.law.evaluate import run_entry
-from comity.law.model import KnowledgeBase, Vocabulary
+from comity.law.model import Jurisdiction, KnowledgeBase, Vocabulary
 from comity.law.orgs.derive import OrgResult, Rule
 
 __all__ = ["assess", "check_facts", "implied_facts", "parse_date"]
@@ -217,6 +217,10 @@ def _outcome(rows: tuple[Row, ...], text_verified: bool = True) -> str:
     return "yes" if "yes" in statuses else ("conditional" if "conditional" in statuses else "no")
 
 
+def _verified_absence(jur: Jurisdiction, conduct: str) -> bool:
+    return any(a.conduct == conduct and a.verified for a in jur.absences)
+
+
 def _unread_match(rows: tuple[Row, ...]) -> bool:
     """Only `low` provisions match (so the outcome rests on text nobody has read)."""
     yes = [entry.provision.confidence for entry, status, _ in rows if status == "yes"]
@@ -243,9 +247,14 @@ def _decide(
     host_rows: tuple[Row, ...] = ()
     eu_rows: tuple[Row, ...] = ()
     eu_member = False
+    unread_conduct = False
     if encoded:
         host_rows = _rows(index.entries(host, conduct, bucket, on), facts, host != requesting)
         outcome = _outcome(host_rows, facts.get(_TEXT_VERIFIED) is True)
+        if not host_rows and jur is not None and not _verified_absence(jur, conduct):
+            # no provision covers the conduct and nobody recorded that the law was read
+            # and holds none: `no` would be a guess, so the answer is `unsupported`
+            outcome, unread_conduct = "unsupported", True
         eu_member = index.eu_member(host, bucket, on)
         if eu_member:
             eu_rows = _rows(index.entries("EU", conduct, bucket, on), facts, requesting != "EU")
@@ -297,6 +306,7 @@ def _decide(
         treaties=index.treaty_checks(host, requesting, conduct, bucket, on),
         requesting_designation_label=_requesting_label(vocab),
         unread_before=(jur.encoded_from, jur.encoded_from_note) if jur and not encoded else None,
+        unread_conduct=unread_conduct,
     )
 
 

@@ -33,6 +33,7 @@ from comity.core.errors import BadInput
 from comity.intake.models import Report
 from comity.reports._funnel import funnel
 from comity.tracking.models import Dispatch, MonitorState, TrackedRequest
+from comity.tracking.outcome import ONLINE, disputed, reinstated, removal_day
 from comity.tracking.service import overdue
 from comity.tracking.stats import percentile
 
@@ -41,7 +42,16 @@ __all__ = ["OUTCOMES", "dashboard", "period_figures", "request_rows"]
 _ONLINE = frozenset({"up", "changed", "moved"})
 # One outcome per request, in the order the report lists them. `awaiting`: no
 # decision recorded and not seen removed.
-OUTCOMES = ("removed", "geo_blocked", "restricted", "partial", "refused", "no_reply", "awaiting")
+OUTCOMES = (
+    "removed",
+    "disputed",
+    "geo_blocked",
+    "restricted",
+    "partial",
+    "refused",
+    "no_reply",
+    "awaiting",
+)
 
 
 def _start(day: date) -> datetime:
@@ -69,18 +79,11 @@ def request_rows(
     return [(r, d, v) for r, d, v in session.execute(query)]
 
 
-def _removal_day(request: TrackedRequest) -> date | None:
-    days: list[date] = []
-    if request.decision == "removed" and request.decided_on is not None:
-        days.append(request.decided_on)
-    if request.removed_at is not None:
-        days.append(request.removed_at.date())
-    return min(days) if days else None
-
-
-def _outcome(request: TrackedRequest) -> str:
-    if _removal_day(request) is not None:
+def _outcome(request: TrackedRequest, verdict: str | None) -> str:
+    if removal_day(request, verdict) is not None:
         return "removed"
+    if disputed(request, verdict):
+        return "disputed"
     return request.decision or "awaiting"
 
 
@@ -96,10 +99,10 @@ def _days(values: Sequence[float]) -> dict[str, Any]:
 def _rates(rows: Sequence[tuple[TrackedRequest, Dispatch, str | None]], dim: str) -> list[Any]:
     sent: Counter[str] = Counter()
     removed: Counter[str] = Counter()
-    for request, dispatch, _ in rows:
+    for request, dispatch, verdict in rows:
         key = (dispatch.host_country if dim == "host" else dispatch.channel) or "(unknown)"
         sent[key] += 1
-        removed[key] += _removal_day(request) is not None
+        removed[key] += removal_day(request, verdict) is not None
     return [
         {"key": k, "n": sent[k], "removed": removed[k], "rate": round(removed[k] / sent[k], 3)}
         for k in sorted(sent)
@@ -112,15 +115,17 @@ def dashboard(*, session: Session, since: date | datetime | None = None) -> dict
     rows = request_rows(session=session, sent_from=day)
     days: list[float] = []
     refused: Counter[str] = Counter()
-    online = checked = 0
+    online = checked = contradicted = back = 0
     for request, dispatch, verdict in rows:
-        removed = _removal_day(request)
+        removed = removal_day(request, verdict)
         if removed is not None:
             days.append(float((removed - dispatch.sent_on).days))
         if request.decision == "refused":
             refused[request.reason or "other"] += 1
         checked += verdict is not None
-        online += verdict in _ONLINE
+        online += verdict in ONLINE
+        contradicted += disputed(request, verdict)
+        back += reinstated(request, verdict)
     stages = funnel(session=session, since=_start(day) if day else None)
     late = [r for r in overdue(session=session) if day is None or r["due_at"] >= day.isoformat()]
     return {
@@ -140,6 +145,9 @@ def dashboard(*, session: Session, since: date | datetime | None = None) -> dict
             "checked": checked,
             "online": online,
             "share": round(online / len(rows), 3) if rows else None,
+            # the host said removed, the monitor still sees it; removed and back online
+            "disputed": contradicted,
+            "reinstated": back,
         },
         "overdue": {"n": len(late)},
     }
@@ -193,17 +201,18 @@ def _requests(rows: Sequence[tuple[TrackedRequest, Dispatch, str | None]]) -> di
     reasons: Counter[str] = Counter()
     by: dict[str, Counter[str]] = defaultdict(Counter)
     days: list[float] = []
-    verified = 0
+    verified = back = 0
     for request, dispatch, verdict in rows:
         by["channel"][dispatch.channel] += 1
         by["host"][dispatch.host_country] += 1
-        outcome = _outcome(request)
+        outcome = _outcome(request, verdict)
         outcomes[outcome] += 1
         if outcome == "refused":
             reasons[request.reason or "other"] += 1
-        removed = _removal_day(request)
+        removed = removal_day(request, verdict)
         if removed is not None:
             days.append(float((removed - dispatch.sent_on).days))
+        back += reinstated(request, verdict)
         # Verified: the monitor itself saw it gone, not only the host's word.
         verified += request.removed_at is not None or verdict == "removed"
     return {
@@ -215,6 +224,7 @@ def _requests(rows: Sequence[tuple[TrackedRequest, Dispatch, str | None]]) -> di
         "refused_by_reason": dict(sorted(reasons.items())),
         "days_to_removal": {k: v for k, v in _days(days).items() if k != "values"},
         "verified_removed": {"count": verified, "n": len(rows)},
+        "reinstated": {"count": back, "n": len(rows)},
     }
 
 

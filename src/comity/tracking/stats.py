@@ -2,7 +2,9 @@
 
 A request counts as removed when the host said so (`removed`, and `geo_blocked`
 does NOT count: the content is still up elsewhere) or when the monitor saw it
-gone. Days to removal run from the dispatch date to the earlier of the two.
+gone, unless the monitor contradicts the host (`comity.tracking.outcome`: a
+disputed answer is not a removal; a reinstatement is counted as well). Days
+to removal run from the dispatch date to the earlier of the two.
 "still online" is the share of sent items whose latest monitor verdict is up,
 changed or moved (a challenge page says nothing either way and is not counted
 as online or removed).
@@ -13,7 +15,6 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -21,11 +22,11 @@ from sqlalchemy.orm import Session
 
 from comity.law.assessment import ChannelStat
 from comity.tracking.models import Dispatch, MonitorState, TrackedRequest
+from comity.tracking.outcome import ONLINE, disputed, reinstated, removal_day
 
 __all__ = ["DIMENSIONS", "channel_stats", "outcome_stats", "percentile"]
 
 DIMENSIONS = ("host", "channel", "provider", "conduct")
-_ONLINE = frozenset({"up", "changed", "moved"})
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -39,15 +40,6 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def _removal_day(request: TrackedRequest) -> date | None:
-    days: list[date] = []
-    if request.decision == "removed" and request.decided_on is not None:
-        days.append(request.decided_on)
-    if request.removed_at is not None:
-        days.append(request.removed_at.date())
-    return min(days) if days else None
-
-
 def _rows(session: Session) -> Iterable[tuple[TrackedRequest, Dispatch, str | None]]:
     return session.execute(
         select(TrackedRequest, Dispatch, MonitorState.verdict)
@@ -57,7 +49,15 @@ def _rows(session: Session) -> Iterable[tuple[TrackedRequest, Dispatch, str | No
 
 
 def _empty() -> dict[str, Any]:
-    return {"sent": 0, "removed": 0, "refused": defaultdict(int), "days": [], "online": 0}
+    return {
+        "sent": 0,
+        "removed": 0,
+        "refused": defaultdict(int),
+        "days": [],
+        "online": 0,
+        "disputed": 0,
+        "reinstated": 0,
+    }
 
 
 def _key(dimension: str, request: TrackedRequest, dispatch: Dispatch) -> str:
@@ -79,6 +79,8 @@ def _finish(raw: dict[str, Any]) -> dict[str, Any]:
         "median_days_to_removal": median,
         "p90_days_to_removal": percentile(raw["days"], 90),
         "share_still_online": round(raw["online"] / raw["sent"], 3) if raw["sent"] else None,
+        "disputed": raw["disputed"],
+        "reinstated": raw["reinstated"],
     }
 
 
@@ -86,7 +88,7 @@ def outcome_stats(*, session: Session) -> dict[str, dict[str, dict[str, Any]]]:
     """{dimension: {value: figures}} for every dimension in DIMENSIONS."""
     groups: dict[str, dict[str, dict[str, Any]]] = {d: defaultdict(_empty) for d in DIMENSIONS}
     for request, dispatch, verdict in _rows(session):
-        removed = _removal_day(request)
+        removed = removal_day(request, verdict)
         for dimension in DIMENSIONS:
             raw = groups[dimension][_key(dimension, request, dispatch)]
             raw["sent"] += 1
@@ -95,8 +97,10 @@ def outcome_stats(*, session: Session) -> dict[str, dict[str, dict[str, Any]]]:
                 raw["days"].append(float((removed - dispatch.sent_on).days))
             if request.decision == "refused":
                 raw["refused"][request.reason or "other"] += 1
-            if verdict in _ONLINE:
+            if verdict in ONLINE:
                 raw["online"] += 1
+            raw["disputed"] += disputed(request, verdict)
+            raw["reinstated"] += reinstated(request, verdict)
     return {d: {k: _finish(v) for k, v in sorted(g.items())} for d, g in groups.items()}
 
 
@@ -108,8 +112,8 @@ def channel_stats(*, session: Session) -> dict[tuple[str, str], ChannelStat]:
     replace its priors (`channel_stats.min_count` in the vocabulary).
     """
     raw: dict[tuple[str, str], dict[str, Any]] = defaultdict(lambda: {"n": 0, "ok": 0, "days": []})
-    for request, dispatch, _ in _rows(session):
-        removed = _removal_day(request)
+    for request, dispatch, verdict in _rows(session):
+        removed = removal_day(request, verdict)
         if removed is None and request.decision is None:
             continue
         entry = raw[(dispatch.host_country, dispatch.channel)]

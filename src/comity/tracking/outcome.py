@@ -1,0 +1,43 @@
+"""What a request came to, decided once for every statistic, report and page.
+
+A host's answer and the monitor can disagree. The rule (issues 16 and 18):
+- the monitor saw the content gone: removed, on the earlier of that day and the
+  host's own "removed" date;
+- the host said "removed" but the monitor still sees the content and never saw it
+  gone: *disputed* ("still online despite the answer"), and NOT removed;
+- removed (seen gone by the monitor) and now online again at the same URL:
+  *reinstated*; it still counts as removed on its day (the removal happened) and is
+  counted again as a reinstatement.
+A verdict that says nothing either way (a challenge page, an error) changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from comity.tracking.models import TrackedRequest
+
+__all__ = ["ONLINE", "disputed", "reinstated", "removal_day"]
+
+ONLINE = frozenset({"up", "changed", "moved"})
+
+
+def removal_day(request: TrackedRequest, verdict: str | None) -> date | None:
+    """The day the content counts as removed, or None (not removed, or disputed)."""
+    said = request.decided_on if request.decision == "removed" else None
+    if request.removed_at is not None:
+        seen = request.removed_at.date()
+        return min(seen, said) if said is not None else seen
+    if said is not None and verdict not in ONLINE:
+        return said
+    return None
+
+
+def disputed(request: TrackedRequest, verdict: str | None) -> bool:
+    """The host answered "removed" and the monitor still sees the content."""
+    return request.decision == "removed" and request.removed_at is None and verdict in ONLINE
+
+
+def reinstated(request: TrackedRequest, verdict: str | None) -> bool:
+    """Seen removed by the monitor, and online again now at the same URL."""
+    return request.removed_at is not None and verdict in ONLINE
