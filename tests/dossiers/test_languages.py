@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from comity.core.errors import Refused
@@ -49,6 +51,25 @@ def test_an_addressee_in_a_language_without_templates_is_refused_at_build_naming
     assert "SE.UD (SE) reads sv" in message
     assert "sv: no reviewed templates in this language" in message
     assert "render/i18n" in message
+
+
+def test_the_languages_an_authority_accepts_come_before_its_states() -> None:
+    # The knowledge base records that the authority accepts English too.
+    kb = load_kb()
+    sweden = kb.jurisdictions["SE"]
+    ministry = replace(sweden.authorities["SE.UD"], languages=("sv", "en"))
+    sweden = replace(sweden, authorities={**sweden.authorities, "SE.UD": ministry})
+    kb = replace(kb, jurisdictions={**kb.jurisdictions, "SE": sweden})
+    addressee = build.addressee_for(
+        kb=kb,
+        requesting="KZ",
+        channel="diplomatic_request",
+        host="SE",
+        assessment={},
+        attribution=None,
+    )
+    assert addressee.languages == ["en", "kk", "ru"]
+    assert "sv" in addressee.skipped
 
 
 def test_a_language_whose_template_exists_but_not_the_addressees_name_is_left_out() -> None:

@@ -196,7 +196,7 @@ def addressee_languages(kb: KnowledgeBase, country: str, authority_id: str | Non
     if jurisdiction is None:
         return []
     authority = jurisdiction.authorities.get(authority_id or "")
-    own: tuple[str, ...] = getattr(authority, "languages", ()) or ()
+    own = authority.languages if authority is not None else ()
     return list(own or jurisdiction.languages)
 
 
