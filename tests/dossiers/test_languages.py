@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
+import yaml
 
 from comity.core.errors import Refused
 from comity.dossiers import build
@@ -91,3 +93,42 @@ def test_the_languages_are_the_reviewed_files_present() -> None:
 def test_a_missing_template_language_is_refused_by_the_loader() -> None:
     with pytest.raises(ValueError, match="no texts for language 'sv'"):
         _data.texts("sv")
+
+
+def test_every_language_the_issue_asks_for_has_reviewed_texts() -> None:
+    assert set(ASKED) <= set(template_languages())
+
+
+@pytest.mark.parametrize("language", ASKED)
+def test_every_note_names_its_sender_once_in_the_opening_and_the_closing(language: str) -> None:
+    note = _data.texts(language)["note"]
+    for key in ("opening", "closing"):
+        text = note[key]
+        assert text.count("{sender}") + text.count("{sender_subject}") == 1, key
+        assert text.count("{addressee_dative}") == 1, key
+
+
+def test_uzbek_is_written_in_the_latin_script_with_its_own_letters() -> None:
+    text = yaml.safe_dump(_data.texts("uz"), allow_unicode=True)
+    assert not re.search("[\u0400-\u04ff]", text)  # no Cyrillic
+    assert "\u02bb" in text and "o'" not in text  # oʻ, gʻ with the turned comma
+
+
+def test_kyrgyz_is_written_in_cyrillic_with_its_own_letters() -> None:
+    text = yaml.safe_dump(_data.texts("ky"), allow_unicode=True)
+    assert all(letter in text for letter in "үөң")
+    assert not re.search("[әғқұһі]", text)  # letters of Kazakh, not Kyrgyz
+
+
+@pytest.mark.parametrize(
+    ("host", "language"), [("TR", "tr"), ("DE", "de"), ("FR", "fr"), ("NL", "nl")]
+)
+def test_a_host_whose_language_now_has_texts_is_written_to_in_it(host: str, language: str) -> None:
+    assert _addressee(host).languages[0] == language
+
+
+def test_a_sender_without_the_possessive_german_needs_is_refused_before_rendering() -> None:
+    sender = {"names": {"en": {"name": "Ministry"}, "de": {"name": "Ministerium", "dative": "x"}}}
+    with pytest.raises(Refused, match="no subject and no possessive form in 'de'"):
+        build._check_name_forms(sender, "de")
+    build._check_name_forms(sender, "pl")  # Polish needs neither

@@ -19,7 +19,7 @@ import yaml
 
 from comity.core.errors import BadInput, Refused
 from comity.core.settings import get_settings
-from comity.dossiers.render._data import eu_table, has_texts, texts
+from comity.dossiers.render._data import eu_table, has_texts, texts, used_placeholders
 from comity.dossiers.schemas import (
     LANGUAGES,
     SEALED_KINDS,
@@ -751,6 +751,28 @@ def _party(data: dict[str, Any], language: str) -> Party:
     )
 
 
+def _check_name_forms(sender: dict[str, Any], language: str) -> None:
+    """Refuse, before anything is rendered, a sender whose name lacks a form the texts use.
+
+    German, French, Dutch, Italian and Spanish open "Das Ministerium ... bezeugt
+    ... seine Hochachtung": the article and the possessive depend on the name,
+    so parties.yaml gives them and a missing one would read as broken grammar.
+    """
+    names = sender["names"].get(language) or {}
+    used = used_placeholders(language)
+    missing = [
+        key
+        for key, placeholder in (("subject", "sender_subject"), ("possessive", "possessive"))
+        if placeholder in used and not names.get(key)
+    ]
+    if missing:
+        who = names.get("name") or sender["names"]["en"]["name"]
+        raise Refused(
+            f"parties.yaml: the sender {who!r} has no {' and no '.join(missing)} form in "
+            f"{language!r}, which its texts need: add it, or leave {language!r} out"
+        )
+
+
 def make_dossier(
     *,
     kind: str,
@@ -773,6 +795,7 @@ def make_dossier(
         raise Refused(f"dossier {reference} has no items: nothing to request")
     if language not in LANGUAGES:
         raise BadInput(f"language {language!r}: valid: {', '.join(LANGUAGES)}")
+    _check_name_forms(sender, language)
     seal, competent = None, None
     if kind in SEALED_KINDS:
         seal, competent = letterhead(requesting=sender["country"], language=language, kind=kind)

@@ -19,7 +19,7 @@ import yaml
 
 from comity.dossiers.languages import template_languages
 
-__all__ = ["LATER_GROUPS", "eu_table", "has_texts", "texts"]
+__all__ = ["LATER_GROUPS", "eu_table", "has_texts", "texts", "used_placeholders"]
 
 _PLACEHOLDERS = frozenset(
     {
@@ -102,20 +102,24 @@ def _shape(value: Any, prefix: str = "") -> set[str]:
     return set()
 
 
-def _check_placeholders(value: Any, where: str) -> None:
+def _check_placeholders(value: Any, where: str, seen: set[str] | None = None) -> set[str]:
+    """The placeholders `value` uses; an unknown one fails with where it is."""
+    seen = set() if seen is None else seen
     if isinstance(value, dict):
         for key, sub in value.items():
-            _check_placeholders(sub, f"{where}.{key}")
+            _check_placeholders(sub, f"{where}.{key}", seen)
     elif isinstance(value, list):
         for sub in value:
-            _check_placeholders(sub, where)
+            _check_placeholders(sub, where, seen)
     elif isinstance(value, str):
         names = {name for _, name, _, _ in string.Formatter().parse(value) if name}
         unknown = names - _PLACEHOLDERS
         if unknown:
             raise RuntimeError(f"{where}: unknown placeholder(s) {sorted(unknown)}")
+        seen |= names
     else:
         raise RuntimeError(f"{where}: expected text, got {type(value).__name__}")
+    return seen
 
 
 # Groups of texts added after some language files were written (issue 15): a
@@ -166,6 +170,12 @@ def texts(language: str) -> dict[str, Any]:
         )
     _check_placeholders(data, f"i18n/{language}.yaml")
     return dict(data)
+
+
+@cache
+def used_placeholders(language: str) -> frozenset[str]:
+    """Every placeholder the texts of `language` use (e.g. `possessive` in de, nl)."""
+    return frozenset(_check_placeholders(texts(language), f"i18n/{language}.yaml"))
 
 
 @cache
