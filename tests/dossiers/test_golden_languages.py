@@ -1,0 +1,192 @@
+"""Every kind of dossier in every template language, compared with its golden text.
+
+One golden file per kind and language (golden/languages/<kind>.<lang>.txt):
+the covering text as the DOCX gives it, paragraph by paragraph, which the PDF
+must carry too. The names are those of parties.yaml in each language (the
+sender's subject form and possessive included), so a wrong article or case
+shows here. A changed text is a changed legal document: regenerate with
+COMITY_UPDATE_GOLDEN=1 and have the diff reviewed (docs/reviews/template-languages.md).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import replace
+from typing import Any
+
+import pypdf
+import pytest
+from tests.dossiers.test_letters import _compare, _docx_text, _squash, letter
+
+from comity.dossiers.build import parties
+from comity.dossiers.languages import template_languages
+from comity.dossiers.render import render_pdf
+from comity.dossiers.render._data import has_texts
+from comity.dossiers.render._view import to_view
+from comity.dossiers.schemas import Dossier, Party
+from conftest import CT_CENTRE, MFA, SEAL, build_dossier
+
+KINDS = ("note_verbale", "eu_removal_order", "eu_coordinator", "provider_referral")
+# The addressee of the fixtures (conftest: the German embassy in Astana), in
+# each language as it follows "presents its compliments to".
+EMBASSY = {
+    "en": (
+        "Embassy of the Federal Republic of Germany",
+        "Embassy of the Federal Republic of Germany",
+    ),
+    "ru": (
+        "Посольство Федеративной Республики Германия",
+        "Посольству Федеративной Республики Германия",
+    ),
+    "kk": (
+        "Германия Федеративтік Республикасының Елшілігі",
+        "Германия Федеративтік Республикасының Елшілігіне",
+    ),
+    "de": (
+        "Botschaft der Bundesrepublik Deutschland",
+        "der Botschaft der Bundesrepublik Deutschland",
+    ),
+    "fr": (
+        "Ambassade de la République fédérale d'Allemagne",
+        "à l'Ambassade de la République fédérale d'Allemagne",
+    ),
+    "nl": (
+        "Ambassade van de Bondsrepubliek Duitsland",
+        "de Ambassade van de Bondsrepubliek Duitsland",
+    ),
+    "pl": ("Ambasada Republiki Federalnej Niemiec", "Ambasadzie Republiki Federalnej Niemiec"),
+    "it": (
+        "Ambasciata della Repubblica Federale di Germania",
+        "all'Ambasciata della Repubblica Federale di Germania",
+    ),
+    "es": (
+        "Embajada de la República Federal de Alemania",
+        "a la Embajada de la República Federal de Alemania",
+    ),
+    "tr": (
+        "Almanya Federal Cumhuriyeti Büyükelçiliği",
+        "Almanya Federal Cumhuriyeti Büyükelçiliğine",
+    ),
+    "uz": (
+        "Germaniya Federativ Respublikasi elchixonasi",
+        "Germaniya Federativ Respublikasi elchixonasiga",
+    ),
+    "ky": (
+        "Германия Федеративдик Республикасынын Элчилиги",
+        "Германия Федеративдик Республикасынын Элчилигине",
+    ),
+}
+COORDINATOR = {
+    "de": (
+        "EU-Koordinator für die Terrorismusbekämpfung",
+        "dem EU-Koordinator für die Terrorismusbekämpfung",
+    ),
+    "fr": (
+        "Coordinateur de l'UE pour la lutte contre le terrorisme",
+        "au Coordinateur de l'UE pour la lutte contre le terrorisme",
+    ),
+    "nl": (
+        "EU-coördinator voor terrorismebestrijding",
+        "de EU-coördinator voor terrorismebestrijding",
+    ),
+    "pl": (
+        "Koordynator UE ds. zwalczania terroryzmu",
+        "Koordynatorowi UE ds. zwalczania terroryzmu",
+    ),
+    "it": ("Coordinatore antiterrorismo dell'UE", "al Coordinatore antiterrorismo dell'UE"),
+    "es": (
+        "Coordinador de la lucha contra el terrorismo de la UE",
+        "al Coordinador de la lucha contra el terrorismo de la UE",
+    ),
+    "tr": ("AB Terörle Mücadele Koordinatörü", "AB Terörle Mücadele Koordinatörüne"),
+    "uz": (
+        "YeI terrorizmga qarshi kurash boʻyicha koordinatori",
+        "YeI terrorizmga qarshi kurash boʻyicha koordinatoriga",
+    ),
+    "ky": (
+        "ЕБдин терроризмге каршы күрөш боюнча координатору",
+        "ЕБдин терроризмге каршы күрөш боюнча координаторуна",
+    ),
+}
+ASTANA = {"ru": "Астана", "kk": "Астана", "ky": "Астана"}
+
+
+def _names(entry: Any) -> dict[str, str]:
+    if isinstance(entry, str):
+        return {"name": entry}
+    return dict(entry)
+
+
+def _party(base: Party, entry: Any) -> Party:
+    names = _names(entry)
+    return replace(
+        base,
+        name=names["name"],
+        name_dative=names.get("dative", ""),
+        name_subject=names.get("subject", ""),
+        possessive=names.get("possessive", ""),
+        department="",
+        address="",
+    )
+
+
+def dossier(kind: str, language: str) -> Dossier:
+    """A dossier of `kind` in `language`, its parties named as parties.yaml names them."""
+    data = parties()
+    mfa_names = {"en": {"name": MFA.name}, **data["authorities"]["KZ.MFA"]}
+    centre = _party(CT_CENTRE, data["senders"]["KZ"]["referral"]["name"][language])
+    changes: dict[str, Any] = {
+        "sender": centre if kind == "provider_referral" else _party(MFA, mfa_names[language]),
+        "competent_authority": replace(
+            centre, email=CT_CENTRE.email, phone=CT_CENTRE.phone, name_subject=""
+        ),
+    }
+    if kind != "provider_referral":
+        changes["seal"] = replace(SEAL, place=ASTANA.get(language, "Astana"))
+    if kind in ("note_verbale", "eu_removal_order"):
+        name, dative = EMBASSY[language]
+        changes["addressee"] = Party(
+            name=name, name_dative=dative, country="DE", address="Astana, Kosmonavtov Street 62"
+        )
+    if kind == "eu_coordinator" and language in COORDINATOR:
+        name, dative = COORDINATOR[language]
+        changes["addressee"] = Party(
+            name=name, name_dative=dative, country="BE", role="coordinator"
+        )
+    return build_dossier(kind=kind, language=language, **changes)
+
+
+CASES = [(k, lang) for lang in template_languages() for k in KINDS] + [
+    ("letter_of_request", lang)
+    for lang in template_languages()
+    if has_texts(lang, "letter_of_request")
+]
+
+
+@pytest.mark.parametrize(("kind", "language"), CASES)
+def test_each_kind_in_each_language_is_its_reviewed_text(kind: str, language: str) -> None:
+    made = letter(language) if kind == "letter_of_request" else dossier(kind, language)
+    lines = _docx_text(made)
+    _compare(f"languages/{kind}.{language}", lines)
+    pages = pypdf.PdfReader(io.BytesIO(render_pdf(made))).pages
+    pdf = _squash("".join(p.extract_text() for p in pages))
+    labels = to_view(made)["view"]["labels"]
+    for n in range(1, len(pages) + 1):
+        footer = f"{labels['reference']}{made.reference}{labels['page']}{n}{labels['of']}"
+        pdf = pdf.replace(_squash(f"{footer}{len(pages)}"), "")
+    source = f" ({labels['source']}: "
+    for line in lines:
+        # The DOCX gives a provision on one line, "• citation — title (Source: url)";
+        # the PDF on two, the source below: each part must be there.
+        parts = line[2:-1].split(source) if line.startswith("• ") else [line]
+        for part in parts:
+            assert _squash(part) in pdf, part
+
+
+@pytest.mark.parametrize("language", [lang for lang in template_languages() if lang != "en"])
+def test_no_english_is_left_in_a_translated_note(language: str) -> None:
+    text = "\n".join(_docx_text(dossier("note_verbale", language)))
+    for english in ("presents its compliments", "the requested State", "Annex", "Enclosure"):
+        assert english not in text
+    assert not re.search(r"\{[a-z_]+\}", text)  # no placeholder left unfilled
