@@ -322,6 +322,18 @@ def _check_0012(conn: Connection) -> None:
     assert found == "a" * 64
 
 
+def _seed_0013(conn: Connection) -> None:
+    conn.execute(text("UPDATE dispatches SET ticket_number = 'GOV-1' WHERE dossier_ref = 'MIG-1'"))
+
+
+def _check_0013(conn: Connection) -> None:
+    found = conn.execute(
+        text("SELECT ticket_number, channel FROM dispatches WHERE dossier_ref = 'MIG-1'")
+    ).one()
+    assert tuple(found) == ("GOV-1", "provider_referral")
+    _check_0006(conn)  # the dispatch and its tracked request survived the column's round trip
+
+
 # revision -> (insert rows that exercise the revision's tables, check them later)
 SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None]]] = {
     "0001": (_seed_0001, _check_0001),
@@ -336,6 +348,7 @@ SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None
     "0010": (_seed_0010, _check_0010),
     "0011": (_seed_0011, _check_0011),
     "0012": (_seed_0012, _check_0012),
+    "0013": (_seed_0013, _check_0013),
 }
 
 

@@ -27,6 +27,8 @@ from comity.dossiers.schemas import (
     DossierItem,
     Hosting,
     Party,
+    PortalField,
+    PortalRoute,
     Provision,
     Seal,
     TreatyBasis,
@@ -47,6 +49,7 @@ __all__ = [
     "make_dossier",
     "missing_sender_settings",
     "parties",
+    "portal_of",
     "provider_of",
     "provision_texts",
     "reference_prefix",
@@ -265,6 +268,9 @@ def addressee_for(
     """
     host_langs = kb.jurisdictions[host].languages if host in kb.jurisdictions else ()
     if channel == "provider_referral":
+        portal = _portal_addressee(kb, requesting, host, attribution or {})
+        if portal is not None:
+            return portal
         first = next((lang for lang in host_langs if lang in LANGUAGES), "en")
         name, email, country = provider_of(attribution or {}, host)
         if not email:
@@ -500,6 +506,102 @@ def letterhead(*, requesting: str, language: str, kind: str = "note_verbale") ->
     return seal, party
 
 
+def _directory_platform(attribution: dict[str, Any]) -> Any:
+    """The platform of an attribution as the directory has it now (routes are read there)."""
+    from comity.hosting.directory.platforms import platform_by_id
+
+    stored = attribution.get("platform") or {}
+    return platform_by_id(stored["id"]) if stored.get("id") else None
+
+
+def _portal_addressee(
+    kb: KnowledgeBase, requesting: str, host: str, attribution: dict[str, Any]
+) -> Addressee | None:
+    """A referral to a platform: its web form (portal_referral), or None for its e-mail route.
+
+    A platform the directory knows but for which no usable route is recorded is
+    refused here, by name, at build: never a half-rendered dossier at issue.
+    """
+    platform = _directory_platform(attribution)
+    if platform is None:
+        return None
+    route = platform.portal()
+    if route is None:
+        gap = platform.routes[0]
+        raise Refused(
+            f"platform {platform.name!r} ({platform.operator}) has no route for government "
+            f"requests in the platform directory ({gap.name}, checked {gap.checked.isoformat()}): "
+            f"{platform.fallback()}"
+        )
+    if route.kind != "web_portal":
+        return None
+    policy = platform.tve_policy
+    party: dict[str, Any] = {
+        "country": platform.country or host,
+        "role": "provider",
+        "address": "",
+        "email": "",
+        "names": {lang: {"name": platform.name, "dative": platform.name} for lang in LANGUAGES},
+        "portal": {
+            "platform": platform.name,
+            "operator": platform.operator,
+            "name": route.name,
+            "url": route.url,
+            "source": route.source,
+            "checked": route.checked.isoformat(),
+            "confidence": route.confidence,
+            "fields": None if route.fields is None else [f.to_json() for f in route.fields],
+            "fields_complete": route.fields_complete,
+            "languages": None if route.languages is None else list(route.languages),
+            "policy_name": (policy.name or "") if policy else "",
+            "policy_url": (policy.url or "") if policy else "",
+            "note": route.note or "",
+        },
+    }
+    sender = _sender(kb, requesting, "provider_referral")
+    # The sheet in the portal's language where read (else English), then in the
+    # requesting state's languages for the officer who types it in.
+    from comity.dossiers.render.portal import SHEET_LANGUAGES
+
+    accepted = [lang for lang in route.languages or () if lang in SHEET_LANGUAGES]
+    wanted = [accepted[0] if accepted else "en", *kb.jurisdictions[requesting].languages]
+    languages, skipped = _languages(wanted, sender["names"])
+    return Addressee(
+        f"provider:{platform.name}",
+        "portal_referral",
+        "provider_referral",
+        host,
+        party,
+        sender,
+        languages,
+        skipped,
+    )
+
+
+def portal_of(data: dict[str, Any] | None) -> PortalRoute | None:
+    """The frozen portal route of a stored addressee, as the renderers take it."""
+    if not data:
+        return None
+    fields = data.get("fields")
+    return PortalRoute(
+        platform=data["platform"],
+        operator=data["operator"],
+        name=data["name"],
+        url=data["url"],
+        source=data["source"],
+        checked=date.fromisoformat(data["checked"]),
+        confidence=data["confidence"],
+        fields=None
+        if fields is None
+        else tuple(PortalField(f["label"], f.get("fills") or "") for f in fields),
+        fields_complete=bool(data.get("fields_complete")),
+        languages=None if data.get("languages") is None else tuple(data["languages"]),
+        policy_name=data.get("policy_name") or "",
+        policy_url=data.get("policy_url") or "",
+        note=data.get("note") or "",
+    )
+
+
 def coordinator(*, kb: KnowledgeBase, requesting: str) -> Addressee:
     """The EU-level coordinator who offered to pass the lists on to member states."""
     entry = parties()["coordinator"]
@@ -530,6 +632,11 @@ def coordinator(*, kb: KnowledgeBase, requesting: str) -> Addressee:
 def provider_of(attribution: dict[str, Any], host: str) -> tuple[str, str, str]:
     """(name, abuse e-mail, country) of who can act on a referral: platform, else network."""
     platform = attribution.get("platform")
+    known = _directory_platform(attribution) if platform else None
+    if known is not None:
+        route = known.portal()
+        email = route.email if route is not None and route.kind == "email" else None
+        return (known.name, email or "", known.country or host)
     if platform:
         channel = platform.get("le_channel") or {}
         return (platform["name"], channel.get("email") or "", platform.get("country") or host)
@@ -822,4 +929,5 @@ def make_dossier(
         competent_authority=competent,
         treaty=treaty_basis(addressee["treaty"]) if kind == "letter_of_request" else None,
         transmitted_via=_party(addressee["via"], language) if addressee.get("via") else None,
+        portal=portal_of(addressee.get("portal")),
     )

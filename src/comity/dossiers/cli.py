@@ -57,7 +57,8 @@ def build_command(
         str | None,
         typer.Option(
             help="diplomatic_request, mla_request, eu_removal_order_request, "
-            "provider_referral, or eu_coordinator (one list to the EU coordinator)."
+            "provider_referral (an e-mail, or a portal sheet where the platform takes "
+            "requests through its web form), or eu_coordinator (one list to the EU coordinator)."
         ),
     ] = None,
     host: Annotated[str | None, typer.Option(help="Only items hosted in this country.")] = None,
@@ -157,7 +158,7 @@ def list_command(
 @dossier_app.command("export")
 def export_command(
     dossier_id: DossierId,
-    fmt: Annotated[str, typer.Option("--format", help="pdf, docx, json, csv, eml or xarf.")],
+    fmt: Annotated[str, typer.Option("--format", help="pdf, docx, json, csv, eml, xarf or sheet.")],
     lang: Annotated[str | None, typer.Option("--lang", help="kk, ru or en.")] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
 ) -> None:
@@ -176,7 +177,7 @@ def export_command(
 @dossier_app.command("preview")
 def preview_command(
     dossier_id: DossierId,
-    fmt: Annotated[str, typer.Option("--format", help="pdf, docx, json, csv, eml or xarf.")],
+    fmt: Annotated[str, typer.Option("--format", help="pdf, docx, json, csv, eml, xarf or sheet.")],
     lang: Annotated[str | None, typer.Option("--lang", help="kk, ru or en.")] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
     by: ByOption = None,

@@ -165,7 +165,9 @@ def _refresh(
                 )  # the observation the draft was built on
                 moved = moved_between(footprint(before.data), now_at)
                 reason = f"moved: {moved}" if moved else None
-            governmental = record.kind != "provider_referral" and record.host
+            governmental = (
+                record.kind not in ("provider_referral", "portal_referral") and record.host
+            )
             if reason is None and governmental and record.host not in now_at.countries:
                 reason = f"moved: no longer hosted in {record.host}"
             hosting = None if reason else build.hosting_from(observed.data, proposal.host)

@@ -31,6 +31,8 @@ __all__ = [
     "Hosting",
     "Language",
     "Party",
+    "PortalField",
+    "PortalRoute",
     "Priority",
     "Provision",
     "Seal",
@@ -43,6 +45,7 @@ DossierKind = Literal[
     "eu_coordinator",
     "provider_referral",
     "letter_of_request",
+    "portal_referral",
 ]
 # An ISO 639-1 code with a reviewed text file (`comity.dossiers.languages`).
 Language = str
@@ -65,7 +68,10 @@ _KIND_CHANNELS: dict[str, frozenset[str]] = {
     "eu_coordinator": frozenset({"diplomatic_request"}),
     "provider_referral": frozenset({"provider_referral"}),
     "letter_of_request": frozenset({"mla_request"}),
+    # A referral typed into the platform's own web form: same channel, other medium.
+    "portal_referral": frozenset({"provider_referral"}),
 }
+_REFERRALS = frozenset({"provider_referral", "portal_referral"})
 # Documents signed and sealed by a state authority: each states its place of
 # issue and carries a seal-and-initials block (diplomatic and MLA practice).
 SEALED_KINDS = frozenset(
@@ -186,6 +192,63 @@ class Hosting:
         _text(self.org, "hosting.org", required=False)
         if self.asn is not None and not (isinstance(self.asn, int) and 0 < self.asn < 2**32):
             raise BadInput(f"hosting.asn: {self.asn!r} is not an AS number (1..4294967295)")
+
+
+@dataclass(frozen=True, slots=True)
+class PortalField:
+    """One field of a platform's web form, in the portal's words, and what Comity fills it with.
+
+    `fills` is a key of `comity.hosting.directory.routes.FILLS`, or "" where the
+    case cannot know the answer (the sheet marks it "to fill").
+    """
+
+    label: str
+    fills: str = ""
+
+    def __post_init__(self) -> None:
+        _text(self.label, "portal.field.label", single_line=False)
+        _text(self.fills, "portal.field.fills", required=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PortalRoute:
+    """The platform's web form a portal referral is typed into, as the directory read it."""
+
+    platform: str
+    operator: str
+    name: str
+    url: str
+    source: str
+    checked: date
+    confidence: str
+    # None: the form's fields were not read (the sheet says so and lists what to give).
+    fields: tuple[PortalField, ...] | None = None
+    fields_complete: bool = False
+    languages: tuple[str, ...] | None = None
+    policy_name: str = ""
+    policy_url: str = ""
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("platform", "operator", "name", "confidence"):
+            _text(getattr(self, name), f"portal.{name}")
+        for name in ("url", "source"):
+            value = getattr(self, name)
+            _text(value, f"portal.{name}")
+            if not value.startswith("https://"):
+                raise BadInput(f"portal.{name}: {value!r} is not an https:// URL", field=name)
+        if not isinstance(self.checked, date):
+            raise BadInput("portal.checked: the date the route was read (YYYY-MM-DD)")
+        for name in ("policy_name", "policy_url"):
+            _text(getattr(self, name), f"portal.{name}", required=False)
+        _text(self.note, "portal.note", required=False, single_line=False)
+        if self.fields is not None and not self.fields:
+            raise BadInput("portal.fields: None when not read, else at least one field")
+        if self.fields_complete and self.fields is None:
+            raise BadInput("portal.fields_complete: fields not read cannot be complete")
+        for lang in self.languages or ():
+            if not isinstance(lang, str) or not _LANG.fullmatch(lang):
+                raise BadInput(f"portal.languages: {lang!r} is not an ISO 639-1 code")
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +373,8 @@ class Dossier:
     treaty: TreatyBasis | None = None
     # A note verbale handed over through an embassy: that embassy.
     transmitted_via: Party | None = None
+    # The platform's web form (portal_referral only), frozen at build time.
+    portal: PortalRoute | None = None
 
     def __post_init__(self) -> None:
         _text(self.reference, "dossier.reference")
@@ -339,6 +404,11 @@ class Dossier:
         self._check_signed()
         if self.draft and self.reference != "DRAFT":
             raise BadInput("dossier.reference: a draft preview carries no reference number")
+        if (self.kind == "portal_referral") != (self.portal is not None):
+            raise BadInput(
+                "dossier.portal: a portal referral names the platform's form, and only it does",
+                field="portal",
+            )
         self._check_items()
 
     def _check_eu_request(self) -> None:
@@ -389,7 +459,7 @@ class Dossier:
     def _check_items(self) -> None:
         if not self.items:
             raise Refused(f"dossier {self.reference!r} has no items: nothing to request")
-        governmental = self.kind != "provider_referral"
+        governmental = self.kind not in _REFERRALS
         for item in self.items:
             if not isinstance(item, DossierItem):
                 raise BadInput("dossier.items: every item must be a DossierItem")

@@ -45,6 +45,8 @@ EXPORT_FORMATS = {
     "csv": "csv",
     "eml": "eml",
     "xarf": "xarf.json",
+    # portal_referral: the copy-ready sheet typed into the platform's web form
+    "sheet": "sheet.txt",
 }
 _PRIORITY_RANK = {"threat_to_life": 0, "crisis": 1, "standard": 2}
 _CHANNELS = (*build.CHANNEL_KINDS, "eu_coordinator")

@@ -42,6 +42,7 @@ MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "eml": "application/octet-stream",
     "xarf": "application/json",
+    "sheet": "text/plain; charset=utf-8",
 }
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 

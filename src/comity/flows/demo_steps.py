@@ -154,7 +154,15 @@ _DIPLOMATIC = frozenset({("TR", None), ("US", "terrorism.financing")})
 
 def _pick(assessments: list[Any]) -> tuple[Any, str] | None:
     """The analyst's choice: a jurisdiction where the host's law covers the conduct,
-    and the engine's first-ranked channel there; else a terms-of-service referral."""
+    and the engine's first-ranked channel there; else a terms-of-service referral.
+
+    Content on a platform is referred to the platform first where the engine
+    ranks that first for it: its own form (a portal referral) acts faster than
+    an order, and a platform without a route is refused at build, by name."""
+    for a in assessments:
+        channels = [c["code"] for c in a.result.get("channels", [])]
+        if a.role == "platform" and channels[:1] == ["provider_referral"]:
+            return a, "provider_referral"
     for wanted in ("yes", "conditional", "no"):
         for a in assessments:
             channels = [c["code"] for c in a.result.get("channels", [])]
@@ -206,6 +214,27 @@ def _propose(ctx: DemoContext) -> None:
     )
 
 
+def _override(proposal_id: int, why: str) -> int:
+    """The supervisor approves a proposal held by safeguards, with a written reason (1 if done)."""
+    from comity.cases.service import review
+    from comity.core.errors import ComityError
+
+    try:
+        with session_scope() as session:
+            review(
+                session=session,
+                proposal_id=proposal_id,
+                approve=True,
+                actor="sam",
+                reason="Approved after supervisor review.",
+                override=True,
+                override_reason=why,
+            )
+    except ComityError:
+        return 0
+    return 1
+
+
 def _review(ctx: DemoContext) -> None:
     from comity.cases.service import review
     from comity.core.errors import ComityError
@@ -226,21 +255,25 @@ def _review(ctx: DemoContext) -> None:
             blocked.append((pid, exc.message))
     # One blocked proposal is decided by the supervisor, with a written reason (audited).
     for pid, _ in blocked[:1]:
-        try:
-            with session_scope() as session:
-                review(
-                    session=session,
-                    proposal_id=pid,
-                    approve=True,
-                    actor="sam",
-                    reason="Approved after supervisor review.",
-                    override=True,
-                    override_reason="The CDN forwards a URL-level notice to the origin host; "
-                    "no address or domain block is requested.",
-                )
-            overridden += 1
-        except ComityError:
-            pass
+        overridden += _override(
+            pid,
+            "The CDN forwards a URL-level notice to the origin host; "
+            "no address or domain block is requested.",
+        )
+    # A referral to a platform's own form reaches the platform itself, not the CDN
+    # in front of it: the supervisor approves it too, with that reason written down.
+    from comity.cases.models import Proposal
+
+    for pid, _ in blocked[1:]:
+        with session_scope() as session:
+            proposal = session.get_one(Proposal, pid)
+            if (proposal.role, proposal.channel) != ("platform", "provider_referral"):
+                continue
+        overridden += _override(
+            pid,
+            "The referral goes to the platform itself, through its own government form; "
+            "the CDN in front of it is asked nothing.",
+        )
     ctx.say(
         f"review by rita (four eyes): {approved} approved; {len(blocked)} held by safeguards"
         + (f" ({blocked[0][1][:90]}…)" if blocked else "")
@@ -264,6 +297,9 @@ def _dossiers(ctx: DemoContext) -> None:
         f"dossiers by leo: {len(issued)} issued ("
         + ", ".join(f"{r.reference} {r.kind} to {r.host or r.addressee_key}" for r in issued)
         + f"); {len(built.refused)} proposals left out"
+        + "".join(
+            f" ({r['reason'][:110]}…)" for r in built.refused[:3] if "has no route" in r["reason"]
+        )
     )
 
 
@@ -303,7 +339,10 @@ def _dispatch_and_answers(ctx: DemoContext) -> None:
                 addressee=record.addressee_key,
                 sent_on=today - timedelta(days=35) if silent else today,
                 note_number=f"14-2/{number:04d}" if record.kind == "note_verbale" else None,
-                provider=record.addressee_key if record.kind == "provider_referral" else None,
+                provider=record.addressee_key if record.kind.endswith("_referral") else None,
+                # A portal referral is typed into the platform's form, which answers
+                # with its own ticket number (a fictional one for the demo platform).
+                ticket_number=f"DT-{number:06d}" if record.kind == "portal_referral" else None,
             )
         sent += 1
         # The hosts' answers, as the liaison officer records them.

@@ -90,6 +90,12 @@ def dispatch(
     provider: Annotated[str | None, typer.Option("--provider")] = None,
     channel_ref: Annotated[str | None, typer.Option("--channel-ref")] = None,
     note_number: Annotated[str | None, typer.Option("--note-number", help="MFA note no.")] = None,
+    ticket: Annotated[
+        str | None,
+        typer.Option(
+            "--ticket", help="The ticket number the platform's portal gave (portal referral)."
+        ),
+    ] = None,
     sent_at: Annotated[
         str | None,
         typer.Option(
@@ -116,6 +122,7 @@ def dispatch(
             provider=provider,
             channel_reference=channel_ref,
             note_number=note_number,
+            ticket_number=ticket,
         )
         shown = service.dispatch_dict(session, row)
     _show(shown, as_json)

@@ -75,6 +75,8 @@ class Dispatch(Base):
     sent_on: Mapped[date] = mapped_column(Date, nullable=False)
     channel_reference: Mapped[str | None] = mapped_column(String(128))
     note_number: Mapped[str | None] = mapped_column(String(128))
+    # The ticket number a platform's portal gave a portal referral (migration 0013).
+    ticket_number: Mapped[str | None] = mapped_column(String(128))
     acknowledged_on: Mapped[date | None] = mapped_column(Date)
     acknowledgement_ref: Mapped[str | None] = mapped_column(String(128))
     recorded_by: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -79,6 +79,7 @@ def record_dispatch(
     channel_reference: str | None = None,
     note_number: str | None = None,
     sent_at: datetime | None = None,
+    ticket_number: str | None = None,
 ) -> Dispatch:
     """Record that the dossier `ref` was sent; every item gets its deadline; items become `sent`.
 
@@ -95,6 +96,7 @@ def record_dispatch(
         raise BadInput("--item: give the ids of the items the dossier carries")
     if session.scalar(select(Dispatch.id).where(Dispatch.dossier_ref == ref)) is not None:
         raise Refused(f"dossier {ref!r} was already recorded as dispatched")
+    ticket_number = _ticket(session, ref, ticket_number)
     now = utcnow()
     start, _ = deadlines.dispatch_moment(sent_on=sent_on, sent_at=sent_at, now=now)
     dispatch = Dispatch(
@@ -106,6 +108,7 @@ def record_dispatch(
         sent_on=start.date() if sent_at is not None else (sent_on or now.date()),
         channel_reference=channel_reference,
         note_number=note_number,
+        ticket_number=ticket_number,
         recorded_by=user.name,
         recorded_at=now,
     )
@@ -145,11 +148,39 @@ def record_dispatch(
             "channel": channel,
             "host": host,
             "note_number": note_number,
+            "ticket_number": ticket_number,
             "items": list(item_ids),
             "counted_from": start.isoformat(),
         },
     )
     return dispatch
+
+
+def _ticket(session: Session, ref: str, ticket: str | None) -> str | None:
+    """The portal's ticket number: required for a portal referral, refused for anything else.
+
+    The platform answers under its ticket number only; a portal referral
+    recorded without it could not be followed up.
+    """
+    from comity.dossiers.models import DossierRecord
+
+    ticket = (ticket or "").strip() or None
+    if ticket is not None and (len(ticket) > 128 or not ticket.isprintable()):
+        raise BadInput("--ticket: at most 128 printable characters", field="ticket_number")
+    kind = session.scalar(select(DossierRecord.kind).where(DossierRecord.reference == ref))
+    if kind == "portal_referral" and ticket is None:
+        raise BadInput(
+            f"--ticket: dossier {ref} was typed into the platform's portal: record the ticket "
+            "number the portal gave",
+            field="ticket_number",
+        )
+    if kind != "portal_referral" and ticket is not None:
+        raise BadInput(
+            f"--ticket: only a portal referral has a portal ticket number ({ref} is "
+            f"{kind or 'not an issued dossier'})",
+            field="ticket_number",
+        )
+    return ticket
 
 
 def acknowledge(
@@ -261,7 +292,9 @@ def overdue(*, session: Session, now: datetime | None = None) -> list[dict[str, 
 
 def reminder_text(dispatch: Dispatch, requests: Sequence[TrackedRequest], *, now: datetime) -> str:
     """A follow-up note to draft (a person reviews and sends it)."""
-    refs = ", ".join(r for r in (dispatch.note_number, dispatch.channel_reference) if r)
+    refs = ", ".join(
+        r for r in (dispatch.note_number, dispatch.ticket_number, dispatch.channel_reference) if r
+    )
     items = ", ".join(str(r.item_id) for r in requests)
     return (
         f"To: {dispatch.addressee}\n"
@@ -291,6 +324,7 @@ def dispatch_dict(session: Session, dispatch: Dispatch) -> dict[str, Any]:
         "sent_on": dispatch.sent_on.isoformat(),
         "channel_reference": dispatch.channel_reference,
         "note_number": dispatch.note_number,
+        "ticket_number": dispatch.ticket_number,
         "acknowledged_on": dispatch.acknowledged_on.isoformat()
         if dispatch.acknowledged_on
         else None,

@@ -100,6 +100,7 @@ def dispatch(
     sent_on: Annotated[str, Form(max_length=10)] = "",
     note_number: Annotated[str, Form(max_length=128)] = "",
     channel_reference: Annotated[str, Form(max_length=128)] = "",
+    ticket_number: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     with session_scope(request.app.state.engine) as session:
         record = session.get(DossierRecord, dossier)
@@ -122,9 +123,10 @@ def dispatch(
             host=record.host or "EU",
             addressee=record.addressee_key,
             sent_on=_day(sent_on, "sent_on"),
-            provider=record.addressee_key if record.kind == "provider_referral" else None,
+            provider=record.addressee_key if record.kind.endswith("_referral") else None,
             note_number=note_number.strip() or None,
             channel_reference=channel_reference.strip() or None,
+            ticket_number=ticket_number.strip() or None,
         )
     return RedirectResponse("/tracking", status_code=303)
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from comity.dossiers.render.docx import render_docx
 from comity.dossiers.render.machine import dossier_schema, render_csv, render_json
 from comity.dossiers.render.pdf import render_pdf
+from comity.dossiers.render.portal import render_sheet
 from comity.dossiers.render.referral import render_eml
 from comity.dossiers.render.xarf import render_xarf
 from comity.dossiers.schemas import Dossier
@@ -24,6 +25,7 @@ __all__ = [
     "render_eml",
     "render_json",
     "render_pdf",
+    "render_sheet",
     "render_xarf",
 ]
 
@@ -39,4 +41,7 @@ def formats_for(dossier: Dossier) -> dict[str, Callable[[Dossier], bytes]]:
     """File extension -> renderer, for every format this dossier is issued in."""
     if dossier.kind == "provider_referral":
         return {**_COMMON, "eml": render_eml, "xarf.json": render_xarf}
+    if dossier.kind == "portal_referral":
+        # Typed into the platform's form: the sheet, the URL list, the record.
+        return {"sheet.txt": render_sheet, "csv": render_csv, "json": render_json}
     return dict(_COMMON)

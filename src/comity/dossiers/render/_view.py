@@ -124,6 +124,8 @@ def to_record(dossier: Dossier) -> dict[str, Any]:
     if dossier.kind == "eu_coordinator":
         record["groups"] = _groups(dossier, items)
     record.update(_signed(dossier))
+    if dossier.portal is not None:
+        record["portal"] = _portal(dossier)
     if dossier.non_disclosure_reason:
         record["non_disclosure"] = {
             "reason": dossier.non_disclosure_reason,
@@ -155,6 +157,26 @@ def _signed(dossier: Dossier) -> dict[str, Any]:
             "contents_borrowed": treaty.contents_borrowed,
         }
     return out
+
+
+def _portal(dossier: Dossier) -> dict[str, Any]:
+    portal = dossier.portal
+    assert portal is not None
+    return {
+        "platform": portal.platform,
+        "operator": portal.operator,
+        "name": portal.name,
+        "url": portal.url,
+        "source": portal.source,
+        "checked": portal.checked.isoformat(),
+        "confidence": portal.confidence,
+        "fields": None
+        if portal.fields is None
+        else [{"label": f.label, "fills": f.fills or None} for f in portal.fields],
+        "fields_complete": portal.fields_complete,
+        "languages": None if portal.languages is None else list(portal.languages),
+        "policy": {"name": portal.policy_name or None, "url": portal.policy_url or None},
+    }
 
 
 def _groups(dossier: Dossier, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
