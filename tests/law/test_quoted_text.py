@@ -8,9 +8,9 @@ from pathlib import Path
 from comity.law.kb.loader import DEFAULT_ROOT, load_kb, validate_path
 
 _PROVISIONS = """\
-jurisdiction: LU
+jurisdiction: LI
 provisions:
-  - id: LU.CP.135-11
+  - id: LI.CP.135-11
     citation: "CP art. 135-11"
     title: "Provocation publique à commettre un acte de terrorisme"
     source: {title: "Code pénal, art. 135-11", url: "https://legilux.public.lu/",
@@ -44,10 +44,10 @@ absences:
 def _root(tmp_path: Path, provisions: str) -> Path:
     root = tmp_path / "kb"
     shutil.copytree(DEFAULT_ROOT, root)
-    (root / "LU").mkdir()
-    (root / "LU" / "provisions.yaml").write_text(provisions, encoding="utf-8")
-    (root / "LU" / "jurisdiction.yaml").write_text(
-        "code: LU\nname: Luxembourg\nlanguages: [fr, de, lb]\nlegal_system: civil_law\n"
+    (root / "LI").mkdir()
+    (root / "LI" / "provisions.yaml").write_text(provisions, encoding="utf-8")
+    (root / "LI" / "jurisdiction.yaml").write_text(
+        "code: LI\nname: Liechtenstein (fixture)\nlanguages: [de]\nlegal_system: civil_law\n"
         "last_verified: 2026-12-05\n",
         encoding="utf-8",
     )
@@ -58,14 +58,14 @@ def test_quoted_text_loads_with_its_passages_quotes_and_absences(tmp_path: Path)
     root = _root(tmp_path, _PROVISIONS)
     assert validate_path(root) == []
     kb = load_kb(root)
-    lu = kb.jurisdictions["LU"]
-    (version,) = kb.provisions_by_id["LU.CP.135-11"].versions
+    lu = kb.jurisdictions["LI"]
+    (version,) = kb.provisions_by_id["LI.CP.135-11"].versions
     assert [p.lang for p in version.text] == ["fr"] and version.text[0].ref == "al. 1"
     assert {leaf.fact: leaf.quote for leaf in version.leaves} == {
         "public": "publiquement",
         "intent": "directement  PROVOQUÉ",
     }
-    assert kb.provisions_by_id["LU.CP.135-11"].source.origin == "official_portal"
+    assert kb.provisions_by_id["LI.CP.135-11"].source.origin == "official_portal"
     assert [(a.conduct, a.verified) for a in lu.absences] == [
         ("terrorism.threat", True),
         ("separatism.propaganda", False),
@@ -77,7 +77,7 @@ def test_a_quote_in_reaches_must_be_in_some_version_text(tmp_path: Path) -> None
     root = _root(tmp_path, _PROVISIONS.replace('quote: "provoqué"', 'quote: "recrute"'))
     errors = validate_path(root)
     assert [e.kind for e in errors] == ["quote_not_in_text"], [str(e) for e in errors]
-    assert "'recrute'" in str(errors[0]) and "LU/provisions.yaml" in errors[0].file
+    assert "'recrute'" in str(errors[0]) and "LI/provisions.yaml" in errors[0].file
 
 
 def test_a_verified_absence_needs_its_source(tmp_path: Path) -> None:
@@ -95,7 +95,7 @@ def test_coverage_tells_encoded_verified_absent_and_unread_codes_apart(tmp_path:
 
     kb = load_kb(_root(tmp_path, _PROVISIONS))
     data = coverage(kb=kb, requesting="KZ", on=date(2026, 12, 5))
-    (lu,) = [r for r in data["jurisdictions"] if r["code"] == "LU"]
+    (lu,) = [r for r in data["jurisdictions"] if r["code"] == "LI"]
     status = {code: c["status"] for code, c in lu["conducts"].items()}
     assert status["terrorism.incitement"] == "encoded"
     assert status["terrorism.recruitment"] == "encoded"  # through `reaches`
@@ -104,7 +104,7 @@ def test_coverage_tells_encoded_verified_absent_and_unread_codes_apart(tmp_path:
     assert status["hatred.incitement"] == "not_yet_read"  # neither encoded nor recorded
     assert lu["quoted"] == 1 and lu["confidence"] == {"high": 1, "medium": 0, "low": 0}
     assert lu["last_verified"] == "2026-12-05"
-    assert len(TARGET) == 47 and "LU" not in data["unsupported"]
+    assert len(TARGET) == 47 and "LI" not in data["unsupported"]
     assert set(data["unsupported"]) == {c for c in TARGET if c not in kb.jurisdictions}
 
 

@@ -58,3 +58,18 @@ def test_content_seen_gone_then_back_online_is_removed_and_reinstated(
     assert figures["still_online"]["reinstated"] == 1
     assert figures["still_online"]["disputed"] == 0
     assert stats["host"]["NL"]["reinstated"] == 1 and stats["host"]["NL"]["removed"] == 1
+
+
+def test_attention_lists_both_contradictions_with_a_drafted_follow_up(
+    engine: Engine, world: World
+) -> None:
+    from comity.tracking.attention import attention
+
+    _set_verdict(engine, world.item_ids[9], "up")  # reinstated (NL)
+    _set_verdict(engine, world.item_ids[5], "up")  # never answered removed: not listed
+    with read_session(engine) as session:
+        rows = attention(session=session)
+    assert [(r["kind"], r["item_id"]) for r in rows] == [("reinstated", world.item_ids[9])]
+    draft = rows[0]["followup"]
+    assert draft.startswith("To: Central Authority Person Name")
+    assert "accessible again at the same address" in draft and world.urls[9] in draft

@@ -53,7 +53,7 @@ MAIN_LINE: tuple[str, ...] = (
     "verified",
     "closed",
 )
-STATES: tuple[str, ...] = (*MAIN_LINE, "rejected", "withdrawn", "expired")
+STATES: tuple[str, ...] = (*MAIN_LINE, "rejected", "withdrawn", "expired", "reinstated")
 TERMINAL: frozenset[str] = frozenset({"closed", "withdrawn"})
 OPEN_STATES: tuple[str, ...] = tuple(s for s in STATES if s not in TERMINAL)
 
@@ -66,7 +66,10 @@ OPEN_STATES: tuple[str, ...] = tuple(s for s in STATES if s not in TERMINAL)
 # - an answered request may need a new proposal (the host refused, the content
 #   moved), and a sent one may be verified removed before any answer comes;
 # - withdrawn is reachable from every open state: a report can turn out wrong
-#   at any point, and withdrawing is always the lawful, cautious move.
+#   at any point, and withdrawing is always the lawful, cautious move;
+# - a verified removal whose content the monitor finds online again at the same
+#   URL is reinstated (the host put it back, or never removed it everywhere): the
+#   case reopens for a follow-up proposal, or is verified again when it goes.
 _FORWARD: dict[str, tuple[str, ...]] = {
     "reported": ("captured", "attributed", "assessed"),
     "captured": ("attributed", "assessed"),
@@ -79,7 +82,8 @@ _FORWARD: dict[str, tuple[str, ...]] = {
     "in_dossier": ("sent", "approved"),  # taken out of a dossier before dispatch
     "sent": ("answered", "verified"),
     "answered": ("verified", "proposed", "closed"),
-    "verified": ("closed",),
+    "verified": ("closed", "reinstated"),
+    "reinstated": ("proposed", "verified", "closed"),
     "closed": (),
     "withdrawn": (),
 }
@@ -92,6 +96,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 _RANK: dict[str, int] = {s: i for i, s in enumerate(MAIN_LINE)} | {
     "rejected": MAIN_LINE.index("approved"),
     "expired": MAIN_LINE.index("approved"),
+    "reinstated": MAIN_LINE.index("verified"),
     "withdrawn": len(MAIN_LINE),
 }
 

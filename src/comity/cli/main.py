@@ -107,7 +107,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "case": ("comity.cases.cli", "Cases: groups of items (operation, actor, campaign)."),
     "item": ("comity.cases.cli", "One item: history, priority, withdrawal, the worklist."),
     "dossier": ("comity.dossiers.cli", "Request dossiers: build, issue, show, export."),
-    "track": ("comity.tracking.cli", "Dispatched requests: answers, deadlines, reminders."),
+    "track": (
+        "comity.tracking.cli",
+        "Dispatched requests: answers, deadlines, reminders, contradictions.",
+    ),
     "jobs": ("comity.tracking.cli", "Background jobs: submit and inspect."),
     "token": ("comity.web.cli", "API tokens for machines."),
     "report": ("comity.reports.cli", "Statistics dashboard and the public transparency report."),

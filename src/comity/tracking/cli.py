@@ -20,7 +20,7 @@ from comity.tracking.runtime import hooks_from_settings
 __all__ = ["register"]
 
 track_app = typer.Typer(
-    help="Dispatched requests: answers, deadlines, reminders.", no_args_is_help=True
+    help="Dispatched requests: answers, deadlines, reminders, contradictions.", no_args_is_help=True
 )
 DayOption = Annotated[str | None, typer.Option("--on", help="YYYY-MM-DD (default: today).")]
 
@@ -200,6 +200,33 @@ def overdue(as_json: JsonOption = False) -> None:
             f"({row['channel']}, {row['host']})",
             markup=False,
         )
+
+
+@track_app.command("attention")
+def attention_command(as_json: JsonOption = False) -> None:
+    """Hosts' "removed" the monitor contradicts, and removed content back online,
+    each with a drafted follow-up."""
+    from comity.tracking.attention import attention
+
+    with handle_errors(), read_session(get_engine()) as session:
+        rows = attention(session=session)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console.print("Nothing contradicts the record.", markup=False)
+    for row in rows:
+        what = (
+            "still online despite the answer 'removed'"
+            if row["kind"] == "disputed"
+            else "back online after its removal (reinstated)"
+        )
+        console.print(
+            f"{row['dossier']} item {row['item_id']} ({row['host']}): {what}",
+            markup=False,
+            highlight=False,
+        )
+        console.print(row["followup"] + "\n", markup=False, highlight=False)
 
 
 def stats_command(as_json: JsonOption = False) -> None:

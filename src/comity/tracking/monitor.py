@@ -33,6 +33,7 @@ from comity.hosting.models import AttributionRecord
 from comity.intake.models import Item
 from comity.tracking.classify import Classified, classify
 from comity.tracking.models import MonitorCheck, MonitorState, TrackedRequest
+from comity.tracking.outcome import ONLINE, disputed
 from comity.tracking.probe import Prober, ProbeResult
 from comity.users.service import require
 
@@ -326,6 +327,7 @@ def _store(
     out = []
     events: list[audit.Entry] = []
     removed: list[tuple[Target, dict[str, Any]]] = []
+    back: list[tuple[Target, dict[str, Any]]] = []
     for target, row, check_id in zip(targets, rows, ids, strict=True):
         verdict = row["verdict"]
         changed = verdict != target.previous
@@ -343,6 +345,8 @@ def _store(
             events.append(_change_event(target, row, check_id))
             if verdict == "removed":
                 removed.append((target, row))
+            elif verdict in ONLINE and target.previous == "removed":
+                back.append((target, row))
         out.append(
             {
                 "id": check_id,
@@ -354,6 +358,7 @@ def _store(
     # One chained INSERT for the chunk's verdict changes, then what a removal sets off.
     audit.record_many(session=session, actor=actor, entries=events)
     _on_removed(session, actor, removed)
+    _on_back_online(session, actor, back)
     _upsert_state(session, states)
     return out
 
@@ -387,15 +392,28 @@ def _on_removed(session: Session, actor: str, removed: list[tuple[Target, dict[s
         )
     ):
         request.removed_at = rows[request.item_id]["checked_at"]
+    _move(session, actor, rows, "verified", "monitor: {}")
+
+
+def _move(
+    session: Session, actor: str, rows: dict[int, dict[str, Any]], to: str, reason: str
+) -> None:
+    """Move each item of `rows` to `to` where the state machine allows it (else leave it)."""
     for item in session.scalars(select(Item).where(Item.id.in_(list(rows))).order_by(Item.id)):
-        if "verified" in TRANSITIONS.get(item.state, frozenset()):
-            transition(
-                session=session,
-                item=item,
-                to="verified",
-                actor=actor,
-                reason=f"monitor: {rows[item.id]['detail']}",
-            )
+        if to in TRANSITIONS.get(item.state, frozenset()):
+            detail = rows[item.id]["detail"]
+            transition(session=session, item=item, to=to, actor=actor, reason=reason.format(detail))
+
+
+def _on_back_online(
+    session: Session, actor: str, back: list[tuple[Target, dict[str, Any]]]
+) -> None:
+    """Content seen removed and now online again at the same URL: a verified item is
+    reinstated (the case reopens; `comity track attention` drafts the follow-up)."""
+    if not back:
+        return
+    rows = {target.item_id: row for target, row in back}
+    _move(session, actor, rows, "reinstated", "monitor: online again at the same URL ({})")
 
 
 def monitor_section(session: Session, item: Item) -> dict[str, Any] | None:
@@ -412,4 +430,11 @@ def monitor_section(session: Session, item: Item) -> dict[str, Any] | None:
         "status": check.status if check else None,
         "detail": check.detail if check else None,
         "evidence_id": check.evidence_id if check else None,
+        # the host answered "removed" but the monitor still sees the content
+        "disputed": any(
+            disputed(request, state.verdict)
+            for request in session.scalars(
+                select(TrackedRequest).where(TrackedRequest.item_id == item.id)
+            )
+        ),
     }
