@@ -271,8 +271,13 @@ def render_attribution(attribution: Attribution) -> None:
         )
     if a.platform:
         p = a.platform
-        channel = p.le_channel.url or p.le_channel.email or "no documented channel"
-        console.print(f"Platform {p.name}: {p.operator} ({p.country or '?'}); channel {channel}")
+        route = p.portal()
+        channel = (
+            f"{route.kind} {route.url or route.email} (checked {route.checked.isoformat()})"
+            if route is not None
+            else f"no route known: {p.fallback()}"
+        )
+        console.print(f"Platform {p.name}: {p.operator} ({p.country or '?'}); route {channel}")
     table = Table("country", "role", "evidence", "confidence", "source")
     for j in a.jurisdictions:
         table.add_row(j.country, j.role, j.evidence, j.confidence, j.source)
