@@ -147,6 +147,15 @@ class Pipeline:
             )
         return pid
 
+    def eu_draft(self) -> int:
+        """One approved EU removal-order request, built into its draft."""
+        self.approved("https://nl.example/1", host="NL", channel="eu_removal_order_request")
+        result = self.build()
+        assert result.refused == [], result.refused
+        [draft] = result.created
+        assert draft.kind == "eu_removal_order"
+        return draft.id
+
     def build(self, **kwargs: Any) -> service.BuildResult:
         with session_scope(self.engine) as session:
             return service.build_drafts(session=session, actor="leo", **kwargs)

@@ -87,15 +87,42 @@ def build_command(
         )
 
 
+# Article 11(3) of Regulation (EU) 2021/784: the requesting side may ask the
+# issuing authority to decide that the content provider is not informed.
+NonDisclosureReason = Annotated[
+    str,
+    typer.Option(
+        "--non-disclosure-reason",
+        help="EU removal-order request only: ask the issuing authority not to inform the "
+        "content provider (Article 11(3) of Regulation (EU) 2021/784), for this reason.",
+    ),
+]
+NonDisclosureWeeks = Annotated[
+    int | None,
+    typer.Option("--non-disclosure-weeks", help="The period asked for, in weeks (1 or more)."),
+]
+
+
 @dossier_app.command("issue")
-def issue_command(dossier_id: DossierId, by: ByOption = None, as_json: JsonOption = False) -> None:
+def issue_command(
+    dossier_id: DossierId,
+    by: ByOption = None,
+    as_json: JsonOption = False,
+    non_disclosure_reason: NonDisclosureReason = "",
+    non_disclosure_weeks: NonDisclosureWeeks = None,
+) -> None:
     """Re-attribute every item, number, render every format, store and freeze the dossier."""
     from comity.core.db import get_engine, read_session
     from comity.dossiers import service
-    from comity.dossiers.issue import issue
+    from comity.dossiers.issue import NonDisclosure, issue
 
     with handle_errors():
-        record = issue(engine=get_engine(), dossier_id=dossier_id, actor=actor(by))
+        record = issue(
+            engine=get_engine(),
+            dossier_id=dossier_id,
+            actor=actor(by),
+            non_disclosure=NonDisclosure(non_disclosure_reason, non_disclosure_weeks),
+        )
         with read_session() as session:
             state = service.dossier_state(session=session, record=record)
     print_json(state) if as_json else _print(state)
@@ -181,15 +208,23 @@ def preview_command(
     lang: Annotated[str | None, typer.Option("--lang", help="kk, ru or en.")] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
     by: ByOption = None,
+    non_disclosure_reason: NonDisclosureReason = "",
+    non_disclosure_weeks: NonDisclosureWeeks = None,
 ) -> None:
     """Render a draft for reading: marked DRAFT, no reference number, not stored, not issued."""
 
     from comity.core.db import session_scope
+    from comity.dossiers.issue import NonDisclosure
     from comity.dossiers.preview import preview
 
     with handle_errors(), session_scope() as session:
         name, data = preview(
-            session=session, dossier_id=dossier_id, fmt=fmt, actor=actor(by), language=lang
+            session=session,
+            dossier_id=dossier_id,
+            fmt=fmt,
+            actor=actor(by),
+            language=lang,
+            non_disclosure=NonDisclosure(non_disclosure_reason, non_disclosure_weeks),
         )
     _write(output, data, f"{name}, {len(data)} bytes; a DRAFT, not issued")
 

@@ -19,6 +19,7 @@ Lock order (PostgreSQL): dossier row, sequence row, item rows, audit head.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -33,12 +34,13 @@ from comity.core.errors import Refused
 from comity.core.settings import get_settings
 from comity.dossiers import build
 from comity.dossiers.models import DossierEntry, DossierFile, DossierRecord, DossierSequence
+from comity.dossiers.schemas import SEALED_KINDS, check_non_disclosure
 from comity.dossiers.service import dossier_state, get_dossier
 from comity.hosting.attribution import Attribution
 from comity.intake.models import Item
 from comity.users.service import require
 
-__all__ = ["Attribute", "issue", "next_reference"]
+__all__ = ["Attribute", "NonDisclosure", "issue", "next_reference"]
 
 Attribute = Callable[[Sequence[str]], list[Attribution]]
 
@@ -193,6 +195,7 @@ def _render(
     on: date,
     supersedes: str | None,
     at: datetime,
+    non_disclosure: NonDisclosure,
 ) -> list[tuple[str, str, bytes]]:
     from comity.dossiers.render import formats_for
 
@@ -211,6 +214,8 @@ def _render(
             supersedes=supersedes,
             priority=record.priority,
             at=at,
+            non_disclosure_reason=non_disclosure.reason,
+            non_disclosure_weeks=non_disclosure.weeks,
         )
         for fmt, render in formats_for(dossier).items():
             out.append((fmt, language, render(dossier)))
@@ -232,6 +237,20 @@ def _not_draft(record: DossierRecord) -> Refused:
     )
 
 
+@dataclass(frozen=True)
+class NonDisclosure:
+    """The request that the issuing authority decide, under Article 11(3) of
+    Regulation (EU) 2021/784, that the content provider is not informed: the
+    reason in staff's words and the period asked for, in weeks (EU annex only)."""
+
+    reason: str = ""
+    weeks: int | None = None
+
+    def check(self, kind: str) -> None:
+        """Refuse before anything is numbered or rendered, naming the field."""
+        check_non_disclosure(kind, self.reason, self.weeks)
+
+
 def issue(
     *,
     engine: Engine,
@@ -239,15 +258,24 @@ def issue(
     actor: str | None,
     attribute: Attribute | None = None,
     on: date | None = None,
+    non_disclosure: NonDisclosure | None = None,
 ) -> DossierRecord:
     """Issue draft `dossier_id` (see the module docstring); returns the issued record."""
     from comity.evidence.store import Store
 
+    non_disclosure = non_disclosure or NonDisclosure()
     with read_session(engine) as session:
         user = require(session=session, actor=actor, action="dossier").name
         record = get_dossier(session=session, dossier_id=dossier_id)
         if record.state != "draft":
             raise _not_draft(record)
+        non_disclosure.check(record.kind)
+        if record.kind in SEALED_KINDS:
+            # Named before anything is numbered: never a half-issued dossier.
+            kind = record.kind if record.kind == "letter_of_request" else "note_verbale"
+            missing = build.missing_sender_settings(kind)
+            if missing:
+                raise Refused("settings not set: " + "; ".join(missing))
         urls = {
             e.item_id: session.get_one(Item, e.item_id).url for e in _included(session, dossier_id)
         }
@@ -274,7 +302,8 @@ def issue(
     # The documents carry the moment of issue (the e-mail's Date header, the
     # X-ARF timestamp); the dossier row records the same moment as issued_at.
     moment = utcnow()
-    rendered = _render(record, snapshots, on, previous.reference if previous else None, moment)
+    supersedes = previous.reference if previous else None
+    rendered = _render(record, snapshots, on, supersedes, moment, non_disclosure)
     store = Store(get_settings().home)
     stored = [(fmt, lang, store.put_bytes("objects", data)) for fmt, lang, data in rendered]
 
@@ -342,6 +371,16 @@ def issue(
                 "reference": issued.reference,
                 "items": len(entries),
                 "files": {f"{fmt}/{lang}": f.sha256 for fmt, lang, f in stored},
+                **(
+                    {
+                        "non_disclosure": {
+                            "reason": non_disclosure.reason,
+                            "weeks": non_disclosure.weeks,
+                        }
+                    }
+                    if non_disclosure.reason
+                    else {}
+                ),
             },
         )
         if previous is not None:

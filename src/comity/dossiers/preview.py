@@ -21,6 +21,7 @@ from comity.core import audit
 from comity.core.db import utcnow
 from comity.core.errors import BadInput, Refused
 from comity.dossiers import build
+from comity.dossiers.issue import NonDisclosure
 from comity.dossiers.models import DossierEntry, DossierRecord
 from comity.dossiers.schemas import Dossier
 from comity.dossiers.service import EXPORT_FORMATS, dossier_state, get_dossier
@@ -77,6 +78,7 @@ def preview(
     fmt: str,
     actor: str | None,
     language: str | None = None,
+    non_disclosure: NonDisclosure | None = None,
 ) -> tuple[str, bytes]:
     """(file name, bytes) of draft `dossier_id` rendered in `fmt`, marked DRAFT."""
     from comity.dossiers.render import formats_for
@@ -90,6 +92,8 @@ def preview(
             f"dossier {record.id} is {record.state}: only a draft is previewed; "
             "export the issued file instead (comity dossier export)"
         )
+    non_disclosure = non_disclosure or NonDisclosure()
+    non_disclosure.check(record.kind)
     language = language or record.languages[0]
     if language not in record.languages:
         raise BadInput(f"--lang: {language!r}; this dossier is in {', '.join(record.languages)}")
@@ -108,6 +112,8 @@ def preview(
         priority=record.priority,
         at=utcnow(),
         draft=True,
+        non_disclosure_reason=non_disclosure.reason,
+        non_disclosure_weeks=non_disclosure.weeks,
     )
     renderers = formats_for(dossier)
     suffix = EXPORT_FORMATS[fmt]

@@ -37,6 +37,7 @@ __all__ = [
     "Provision",
     "Seal",
     "TreatyBasis",
+    "check_non_disclosure",
 ]
 
 DossierKind = Literal[
@@ -281,6 +282,29 @@ class DossierItem:
         _text(self.tos_category, f"{where}: tos_category", required=False)
 
 
+def check_non_disclosure(kind: str, reason: str, weeks: int | None) -> None:
+    """A request under Article 11(3) of Regulation (EU) 2021/784 that the content
+    provider is not informed: removal orders only, with a reason, weeks >= 1."""
+    if not reason and weeks is None:
+        return
+    if kind != "eu_removal_order":
+        raise BadInput(
+            f"non_disclosure_reason: a {kind} is no removal-order request: Article 11(3) of "
+            "Regulation (EU) 2021/784 concerns removal orders only",
+            field="non_disclosure_reason",
+        )
+    if not reason.strip():
+        raise BadInput(
+            "non_disclosure_reason: a request not to inform the content provider states its reason",
+            field="non_disclosure_reason",
+        )
+    if weeks is not None and (isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1):
+        raise BadInput(
+            "non_disclosure_weeks: a whole number of weeks, 1 or more",
+            field="non_disclosure_weeks",
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Seal:
     """Place of issue and the seal-and-initials block of a document a state signs.
@@ -416,28 +440,7 @@ class Dossier:
             if not isinstance(lang, str) or not _LANG.fullmatch(lang):
                 raise BadInput(f"dossier.host_languages: {lang!r} is not an ISO 639-1 code")
         _text(self.non_disclosure_reason, "dossier.non_disclosure_reason", required=False)
-        weeks = self.non_disclosure_weeks
-        if not self.non_disclosure_reason and weeks is None:
-            return
-        if self.kind != "eu_removal_order":
-            raise BadInput(
-                "dossier.non_disclosure_reason: Article 11(3) of Regulation (EU) 2021/784 "
-                "concerns removal orders only",
-                field="non_disclosure_reason",
-            )
-        if not self.non_disclosure_reason.strip():
-            raise BadInput(
-                "dossier.non_disclosure_reason: a request not to inform the content provider "
-                "states its reason",
-                field="non_disclosure_reason",
-            )
-        if weeks is not None and (
-            isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1
-        ):
-            raise BadInput(
-                "dossier.non_disclosure_weeks: a whole number of weeks, 1 or more",
-                field="non_disclosure_weeks",
-            )
+        check_non_disclosure(self.kind, self.non_disclosure_reason, self.non_disclosure_weeks)
 
     def _check_signed(self) -> None:
         if self.kind in SEALED_KINDS and not isinstance(self.seal, Seal):

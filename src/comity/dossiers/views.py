@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from comity.core.db import read_session, session_scope
 from comity.core.errors import BadInput
 from comity.dossiers import service
-from comity.dossiers.issue import issue
+from comity.dossiers.issue import NonDisclosure, issue
 from comity.dossiers.models import DOSSIER_STATES
 from comity.web.deps import Actor, need
 from comity.web.limits import Id
@@ -116,11 +116,35 @@ def show(request: Request, dossier_id: Id, actor: Read) -> HTMLResponse:
     return page(request, "dossier.html", active="nav.dossiers", d=state, format_keys=keys)
 
 
+_WEEKS = "non_disclosure_weeks"
+
+
+def _non_disclosure(reason: str, weeks: str) -> NonDisclosure:
+    """The Article 11(3) request from the form; an empty field is none."""
+    if weeks.strip() and not weeks.strip().isdigit():
+        raise BadInput(
+            "non_disclosure_weeks: a whole number of weeks", field="non_disclosure_weeks"
+        )
+    return NonDisclosure(reason.strip(), int(weeks) if weeks.strip() else None)
+
+
 @router.post("/dossiers/{dossier_id}/issue")
-async def issue_dossier(request: Request, dossier_id: Id, actor: Dossier) -> Response:
+async def issue_dossier(
+    request: Request,
+    dossier_id: Id,
+    actor: Dossier,
+    non_disclosure_reason: Annotated[str, Form(max_length=2000)] = "",
+    non_disclosure_weeks: Annotated[str, Form(max_length=4)] = "",
+) -> Response:
+    asked = _non_disclosure(non_disclosure_reason, non_disclosure_weeks)
     # Issuing re-attributes every item (DNS) and renders every format: off the event loop.
     await run_in_threadpool(
-        lambda: issue(engine=request.app.state.engine, dossier_id=dossier_id, actor=actor.name)
+        lambda: issue(
+            engine=request.app.state.engine,
+            dossier_id=dossier_id,
+            actor=actor.name,
+            non_disclosure=asked,
+        )
     )
     return RedirectResponse(f"/dossiers/{dossier_id}", status_code=303)
 
