@@ -30,7 +30,15 @@ import pypdf
 
 from comity.dossiers.render import render_docx, render_pdf
 from comity.dossiers.render._view import to_view
-from comity.dossiers.schemas import Dossier, DossierItem, Hosting, Party, Provision
+from comity.dossiers.schemas import (
+    Dossier,
+    DossierItem,
+    Hosting,
+    Party,
+    Provision,
+    Seal,
+    TreatyBasis,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 LISTS = ROOT.parent / "shared/data/citizenlab-test-lists/lists"
@@ -74,7 +82,26 @@ def _urls(count: int) -> list[str]:
 _CHANNELS = {
     "note_verbale": "diplomatic_request",
     "eu_removal_order": "eu_removal_order_request",
+    "letter_of_request": "mla_request",
 }
+# A signed document carries place, seal and initials and names the requesting
+# authority with its contact; a letter of request names its treaty.
+SEAL = Seal(place="Астана", seal="МИД РК (печать)", initials="А.Б.")
+AUTHORITY = Party(
+    name="Антитеррористический центр Республики Казахстан",
+    country="KZ",
+    email="liaison@atc.kz.invalid",
+    phone="+7 7172 00 00 00",
+)
+TREATY = TreatyBasis(
+    id="KZ-XX.MLA.BENCH",
+    title="Bench treaty on mutual legal assistance in criminal matters",
+    source="https://adilet.zan.gov.kz/",
+    assistance_article="art. 1",
+    contents_article="art. 18(14)-(15)",
+    contents_from="UN.UNTOC.2000",
+    contents_title="United Nations Convention against Transnational Organized Crime",
+)
 
 
 def build(count: int, language: str = "ru", kind: str = "note_verbale") -> Dossier:
@@ -107,6 +134,9 @@ def build(count: int, language: str = "ru", kind: str = "note_verbale") -> Dossi
         ),
         date=date(2024, 5, 15),
         items=items,
+        seal=SEAL,
+        competent_authority=AUTHORITY,
+        treaty=TREATY if kind == "letter_of_request" else None,
     )
 
 
@@ -180,7 +210,8 @@ def main() -> None:
         "--kind",
         choices=sorted(_CHANNELS),
         default="note_verbale",
-        help="eu_removal_order adds the Annex I form (results in dossier-eu_removal_order*)",
+        help="eu_removal_order adds the Annex I form (results in dossier-eu_removal_order*); "
+        "letter_of_request is the MLA letter (dossier-letter_of_request*)",
     )
     args = parser.parse_args()
     count = args.items or (500 if args.quick else 5000)
