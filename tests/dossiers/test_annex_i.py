@@ -153,10 +153,20 @@ def test_an_unknown_host_language_is_said_and_the_form_is_in_english() -> None:
 def test_the_article_11_3_request_shows_the_reason_and_period_given(fmt: str) -> None:
     asked = _squash(
         RENDERERS[fmt](
-            _eu(non_disclosure_reason="Ongoing investigation KZ-77", non_disclosure_weeks=4)
+            _eu(
+                non_disclosure_reason="Ongoing investigation KZ-77",
+                non_disclosure_weeks=4,
+                staff_language="en",
+            )
         )
     )
-    assert _squash("Reason given by the requesting State: Ongoing investigation KZ-77") in asked
+    assert (
+        _squash(
+            "Reason given by the requesting State: Ongoing investigation KZ-77 "
+            "(Language of the original: English)"
+        )
+        in asked
+    )
     assert _squash("Period asked for: 4 weeks.") in asked
     none = _squash(RENDERERS[fmt](_eu()))
     assert _squash("None: the requesting State does not ask") in none
@@ -166,7 +176,11 @@ def test_the_article_11_3_request_shows_the_reason_and_period_given(fmt: str) ->
     ("changes", "message"),
     [
         ({"non_disclosure_weeks": 4}, "states its reason"),
-        ({"non_disclosure_reason": "x", "non_disclosure_weeks": 0}, "whole number of weeks"),
+        (
+            {"non_disclosure_reason": "x", "non_disclosure_weeks": 0, "staff_language": "en"},
+            "whole number of weeks",
+        ),
+        ({"non_disclosure_reason": "x"}, "say which language the reason is written in"),
         ({"host_languages": ("German",)}, "ISO 639-1"),
     ],
 )
@@ -222,8 +236,14 @@ def test_every_language_version_read_names_where_it_was_read() -> None:
 
 
 def test_the_article_11_3_request_is_in_the_json_record_and_valid_against_the_schema() -> None:
-    dossier = _eu(non_disclosure_reason="Ongoing investigation", non_disclosure_weeks=3)
+    dossier = _eu(
+        non_disclosure_reason="Ongoing investigation", non_disclosure_weeks=3, staff_language="ru"
+    )
     record = json.loads(render_json(dossier))
-    assert record["non_disclosure"] == {"reason": "Ongoing investigation", "weeks": 3}
+    assert record["non_disclosure"] == {
+        "reason": "Ongoing investigation",
+        "language": "ru",
+        "weeks": 3,
+    }
     jsonschema.validate(record, dossier_schema(), cls=jsonschema.Draft202012Validator)
     assert "non_disclosure" not in json.loads(render_json(_eu()))

@@ -897,6 +897,7 @@ def make_dossier(
     draft: bool = False,
     non_disclosure_reason: str = "",
     non_disclosure_weeks: int | None = None,
+    staff_language: str = "",
 ) -> Dossier:
     if not snapshots:
         raise Refused(f"dossier {reference} has no items: nothing to request")
@@ -925,6 +926,7 @@ def make_dossier(
         draft=draft,
         non_disclosure_reason=non_disclosure_reason,
         non_disclosure_weeks=non_disclosure_weeks,
+        staff_language=staff_language,
         seal=seal,
         competent_authority=competent,
         treaty=treaty_basis(addressee["treaty"]) if kind == "letter_of_request" else None,

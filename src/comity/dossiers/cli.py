@@ -97,6 +97,14 @@ NonDisclosureReason = Annotated[
         "content provider (Article 11(3) of Regulation (EU) 2021/784), for this reason.",
     ),
 ]
+NonDisclosureLanguage = Annotated[
+    str,
+    typer.Option(
+        "--non-disclosure-language",
+        help="The language the reason is written in (ISO 639-1, e.g. ru): the letter gives "
+        "the reason as written, labelled with its language, never translated.",
+    ),
+]
 NonDisclosureWeeks = Annotated[
     int | None,
     typer.Option("--non-disclosure-weeks", help="The period asked for, in weeks (1 or more)."),
@@ -110,6 +118,7 @@ def issue_command(
     as_json: JsonOption = False,
     non_disclosure_reason: NonDisclosureReason = "",
     non_disclosure_weeks: NonDisclosureWeeks = None,
+    non_disclosure_language: NonDisclosureLanguage = "",
 ) -> None:
     """Re-attribute every item, number, render every format, store and freeze the dossier."""
     from comity.core.db import get_engine, read_session
@@ -121,7 +130,9 @@ def issue_command(
             engine=get_engine(),
             dossier_id=dossier_id,
             actor=actor(by),
-            non_disclosure=NonDisclosure(non_disclosure_reason, non_disclosure_weeks),
+            non_disclosure=NonDisclosure(
+                non_disclosure_reason, non_disclosure_weeks, non_disclosure_language
+            ),
         )
         with read_session() as session:
             state = service.dossier_state(session=session, record=record)
@@ -186,7 +197,9 @@ def list_command(
 def export_command(
     dossier_id: DossierId,
     fmt: Annotated[str, typer.Option("--format", help="pdf, docx, json, csv, eml, xarf or sheet.")],
-    lang: Annotated[str | None, typer.Option("--lang", help="kk, ru or en.")] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="One of the dossier's languages, e.g. kk.")
+    ] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
 ) -> None:
     """Write a stored file (re-hashed first: refused if it no longer matches its SHA-256)."""
@@ -205,11 +218,14 @@ def export_command(
 def preview_command(
     dossier_id: DossierId,
     fmt: Annotated[str, typer.Option("--format", help="pdf, docx, json, csv, eml, xarf or sheet.")],
-    lang: Annotated[str | None, typer.Option("--lang", help="kk, ru or en.")] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="One of the dossier's languages, e.g. kk.")
+    ] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
     by: ByOption = None,
     non_disclosure_reason: NonDisclosureReason = "",
     non_disclosure_weeks: NonDisclosureWeeks = None,
+    non_disclosure_language: NonDisclosureLanguage = "",
 ) -> None:
     """Render a draft for reading: marked DRAFT, no reference number, not stored, not issued."""
 
@@ -224,7 +240,9 @@ def preview_command(
             fmt=fmt,
             actor=actor(by),
             language=lang,
-            non_disclosure=NonDisclosure(non_disclosure_reason, non_disclosure_weeks),
+            non_disclosure=NonDisclosure(
+                non_disclosure_reason, non_disclosure_weeks, non_disclosure_language
+            ),
         )
     _write(output, data, f"{name}, {len(data)} bytes; a DRAFT, not issued")
 

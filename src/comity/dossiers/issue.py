@@ -216,6 +216,7 @@ def _render(
             at=at,
             non_disclosure_reason=non_disclosure.reason,
             non_disclosure_weeks=non_disclosure.weeks,
+            staff_language=non_disclosure.language,
         )
         for fmt, render in formats_for(dossier).items():
             out.append((fmt, language, render(dossier)))
@@ -245,10 +246,11 @@ class NonDisclosure:
 
     reason: str = ""
     weeks: int | None = None
+    language: str = ""  # the language staff wrote the reason in (never translated)
 
     def check(self, kind: str) -> None:
         """Refuse before anything is numbered or rendered, naming the field."""
-        check_non_disclosure(kind, self.reason, self.weeks)
+        check_non_disclosure(kind, self.reason, self.weeks, self.language)
 
 
 def issue(
@@ -375,6 +377,7 @@ def issue(
                     {
                         "non_disclosure": {
                             "reason": non_disclosure.reason,
+                            "language": non_disclosure.language,
                             "weeks": non_disclosure.weeks,
                         }
                     }

@@ -114,6 +114,7 @@ def preview(
         draft=True,
         non_disclosure_reason=non_disclosure.reason,
         non_disclosure_weeks=non_disclosure.weeks,
+        staff_language=non_disclosure.language,
     )
     renderers = formats_for(dossier)
     suffix = EXPORT_FORMATS[fmt]

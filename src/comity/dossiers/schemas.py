@@ -86,6 +86,11 @@ _LANG = re.compile(r"[a-z]{2}")
 # Control characters other than tab/newline would corrupt CSV, XML (DOCX) and
 # e-mail headers; they have no business in any field of a legal document.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Bidirectional embeddings, overrides and isolates (Unicode 15.1, UAX #9 §2):
+# one in a name or in staff's words would reorder the fixed text after it
+# ("Trojan Source", CVE-2021-42574). Right-to-left text itself is welcome;
+# the left-to-right and right-to-left marks (U+200E, U+200F) are harmless.
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def _text(value: str, where: str, *, required: bool = True, single_line: bool = True) -> None:
@@ -95,6 +100,12 @@ def _text(value: str, where: str, *, required: bool = True, single_line: bool = 
         raise BadInput(f"{where}: must not be empty", field=where)
     if _CONTROL.search(value) or (single_line and ("\n" in value or "\r" in value)):
         raise BadInput(f"{where}: contains control characters or line breaks", field=where)
+    if _BIDI_CONTROL.search(value):
+        raise BadInput(
+            f"{where}: contains a bidirectional override or isolate (U+202A-U+202E, "
+            "U+2066-U+2069), which would reorder the text around it; remove it",
+            field=where,
+        )
 
 
 def _country(value: str, where: str) -> None:
@@ -282,9 +293,10 @@ class DossierItem:
         _text(self.tos_category, f"{where}: tos_category", required=False)
 
 
-def check_non_disclosure(kind: str, reason: str, weeks: int | None) -> None:
+def check_non_disclosure(kind: str, reason: str, weeks: int | None, language: str) -> None:
     """A request under Article 11(3) of Regulation (EU) 2021/784 that the content
-    provider is not informed: removal orders only, with a reason, weeks >= 1."""
+    provider is not informed: removal orders only, with a reason and the language
+    staff wrote it in (it is never translated), weeks >= 1."""
     if not reason and weeks is None:
         return
     if kind != "eu_removal_order":
@@ -297,6 +309,13 @@ def check_non_disclosure(kind: str, reason: str, weeks: int | None) -> None:
         raise BadInput(
             "non_disclosure_reason: a request not to inform the content provider states its reason",
             field="non_disclosure_reason",
+        )
+    if language not in LANGUAGES:
+        raise BadInput(
+            f"non_disclosure_language: {language!r}; say which language the reason is written "
+            f"in ({', '.join(LANGUAGES)}): it is given as written, labelled with its language, "
+            "never translated",
+            field="non_disclosure_language",
         )
     if weeks is not None and (isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1):
         raise BadInput(
@@ -389,6 +408,9 @@ class Dossier:
     # provider: the reason (staff's words) and the period asked for, in weeks.
     non_disclosure_reason: str = ""
     non_disclosure_weeks: int | None = None
+    # The language staff wrote their own words in (the reason above): they are
+    # never translated, and the letter says which language they are in.
+    staff_language: str = ""
     # A preview for reading before issue: marked DRAFT on every page, no number.
     draft: bool = False
     # Place of issue, seal and initials of a document a state signs (SEALED_KINDS).
@@ -440,7 +462,9 @@ class Dossier:
             if not isinstance(lang, str) or not _LANG.fullmatch(lang):
                 raise BadInput(f"dossier.host_languages: {lang!r} is not an ISO 639-1 code")
         _text(self.non_disclosure_reason, "dossier.non_disclosure_reason", required=False)
-        check_non_disclosure(self.kind, self.non_disclosure_reason, self.non_disclosure_weeks)
+        check_non_disclosure(
+            self.kind, self.non_disclosure_reason, self.non_disclosure_weeks, self.staff_language
+        )
 
     def _check_signed(self) -> None:
         if self.kind in SEALED_KINDS and not isinstance(self.seal, Seal):

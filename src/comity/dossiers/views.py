@@ -18,9 +18,11 @@ from comity.core.errors import BadInput
 from comity.dossiers import service
 from comity.dossiers.issue import NonDisclosure, issue
 from comity.dossiers.models import DOSSIER_STATES
+from comity.dossiers.render._data import texts
+from comity.dossiers.schemas import LANGUAGES
 from comity.web.deps import Actor, need
 from comity.web.limits import Id
-from comity.web.render import NavEntry, page, register_nav
+from comity.web.render import NavEntry, language, page, register_nav
 
 __all__ = ["BUILD_CHANNELS", "MEDIA_TYPES", "router"]
 
@@ -113,19 +115,31 @@ def show(request: Request, dossier_id: Id, actor: Read) -> HTMLResponse:
         state = service.dossier_state(session=session, record=record)
     # Stored files name their format by suffix ("xarf.json"); links use the export key ("xarf").
     keys = {suffix: key for key, suffix in service.EXPORT_FORMATS.items()}
-    return page(request, "dossier.html", active="nav.dossiers", d=state, format_keys=keys)
+    # The languages staff may write the Article 11(3) reason in, named in the page's language.
+    names = texts(language(request))["language_names"]
+    written = [(code, names[code]) for code in LANGUAGES]
+    return page(
+        request,
+        "dossier.html",
+        active="nav.dossiers",
+        d=state,
+        format_keys=keys,
+        staff_languages=written,
+    )
 
 
 _WEEKS = "non_disclosure_weeks"
 
 
-def _non_disclosure(reason: str, weeks: str) -> NonDisclosure:
+def _non_disclosure(reason: str, weeks: str, written_in: str) -> NonDisclosure:
     """The Article 11(3) request from the form; an empty field is none."""
     if weeks.strip() and not weeks.strip().isdigit():
         raise BadInput(
             "non_disclosure_weeks: a whole number of weeks", field="non_disclosure_weeks"
         )
-    return NonDisclosure(reason.strip(), int(weeks) if weeks.strip() else None)
+    # The language select always has a value: it counts only with a reason.
+    language = written_in.strip() if reason.strip() else ""
+    return NonDisclosure(reason.strip(), int(weeks) if weeks.strip() else None, language)
 
 
 @router.post("/dossiers/{dossier_id}/issue")
@@ -135,8 +149,9 @@ async def issue_dossier(
     actor: Dossier,
     non_disclosure_reason: Annotated[str, Form(max_length=2000)] = "",
     non_disclosure_weeks: Annotated[str, Form(max_length=4)] = "",
+    non_disclosure_language: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
-    asked = _non_disclosure(non_disclosure_reason, non_disclosure_weeks)
+    asked = _non_disclosure(non_disclosure_reason, non_disclosure_weeks, non_disclosure_language)
     # Issuing re-attributes every item (DNS) and renders every format: off the event loop.
     await run_in_threadpool(
         lambda: issue(

@@ -18,6 +18,8 @@ set without knowing the form:
     box              a tick-box, "[X]" or "[ ]"
     gap              wording not read from the official text
     note             the requesting side's own words (never the Regulation's)
+    staff            a value holding text staff wrote (kept as written, labelled
+                     with its language; the PDF lets its long words wrap)
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from functools import cache
 from typing import Any
 
 from comity.dossiers.render._data import eu_table, texts
+from comity.dossiers.render._staff import staff_text
 from comity.dossiers.schemas import Dossier
 
 __all__ = ["annex_i", "forms"]
@@ -212,7 +215,14 @@ def _non_disclosure(dossier: Dossier, t: dict[str, str]) -> list[list[str]]:
         return [*lines, ["v", t["non_disclosure_none"]]]
     lines += [
         ["v", t["non_disclosure_asked"]],
-        ["v", t["non_disclosure_reason"].format(reason=dossier.non_disclosure_reason)],
+        [
+            "staff",
+            t["non_disclosure_reason"].format(
+                reason=staff_text(
+                    dossier.non_disclosure_reason, dossier.staff_language, dossier.language
+                )
+            ),
+        ],
     ]
     if dossier.non_disclosure_weeks is not None:
         lines.append(["v", t["non_disclosure_period"].format(weeks=dossier.non_disclosure_weeks)])

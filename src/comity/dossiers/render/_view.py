@@ -129,6 +129,7 @@ def to_record(dossier: Dossier) -> dict[str, Any]:
     if dossier.non_disclosure_reason:
         record["non_disclosure"] = {
             "reason": dossier.non_disclosure_reason,
+            "language": dossier.staff_language,
             "weeks": dossier.non_disclosure_weeks,
         }
     return record

@@ -20,6 +20,7 @@ from typing import Any
 import typst
 
 from comity.core.errors import ComityError
+from comity.dossiers.render._staff import breakable
 from comity.dossiers.render._view import split_url, to_view
 from comity.dossiers.schemas import Dossier
 
@@ -105,6 +106,10 @@ def render_pdf(dossier: Dossier) -> bytes:
     # The templates read the annex rows only: the items themselves (a third of
     # the JSON) would be parsed by typst for nothing.
     view["annex"] = _annex(view, view.pop("items"))
+    for form in view["view"]["forms"]:
+        for line in form:
+            if line[0] == "staff":
+                line[1] = breakable(line[1])
     data = json.dumps(view, ensure_ascii=False, separators=(",", ":"))
     compiler = typst.Compiler(
         root=str(TEMPLATE_DIR), font_paths=_fonts(), sys_inputs={"data": data}
