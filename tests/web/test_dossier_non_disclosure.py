@@ -27,19 +27,21 @@ def test_the_issue_form_carries_the_request_into_the_annex(
     log_in(client, "leo")
     page = client.get(f"/dossiers/{draft}")
     assert 'name="non_disclosure_reason"' in page.text
+    assert '<option value="uz">' in page.text  # the language the reason is written in
     response = client.post(
         f"/dossiers/{draft}/issue",
         data={
             "csrf_token": csrf_of(page.text),
             "non_disclosure_reason": REASON,
             "non_disclosure_weeks": "6",
+            "non_disclosure_language": "en",
         },
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
     language = pipe.state(draft)["languages"][0]
     record = json.loads(pipe.export(draft, "json", language))
-    assert record["non_disclosure"] == {"reason": REASON, "weeks": 6}
+    assert record["non_disclosure"] == {"reason": REASON, "language": "en", "weeks": 6}
 
 
 def test_weeks_that_are_not_a_number_are_refused_by_field(
