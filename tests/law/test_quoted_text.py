@@ -124,3 +124,26 @@ def test_law_coverage_command_prints_the_same_figures_as_json() -> None:
     kz = next(r for r in data["jurisdictions"] if r["code"] == "KZ")
     assert kz["conduct_summary"]["encoded"] == 10 and "KZ" not in data["unsupported"]
     assert data["totals"]["provisions"] == sum(r["provisions"] for r in data["jurisdictions"])
+
+
+def test_a_partly_read_conduct_answers_unsupported_where_the_read_provisions_say_no(
+    tmp_path: Path,
+) -> None:
+    from datetime import date
+
+    from comity.law.engine import assess
+
+    partly = _PROVISIONS + (
+        "  - {conduct: terrorism.incitement, verified: false, partial: true,\n"
+        '     note: "the code\'s other incitement offences were not read"}\n'
+    )
+    kb = load_kb(_root(tmp_path, partly))
+    common = {"conduct": "terrorism.incitement", "host": "LI", "requesting": "KZ"}
+    on = date(2024, 1, 1)
+    covered = assess(kb=kb, facts={"public": True, "intent": True}, on=on, **common)
+    assert covered.dual_criminality == "yes"  # what was read still answers
+    private = assess(kb=kb, facts={"public": False, "intent": True}, on=on, **common)
+    assert private.dual_criminality == "unsupported"
+    assert any("were not read" in r for r in private.reasons)
+    whole = load_kb(_root(tmp_path / "b", _PROVISIONS))
+    assert assess(kb=whole, facts={"public": False}, on=on, **common).dual_criminality == "no"

@@ -117,6 +117,12 @@ class Verdict:
             )
         if not self.encoded:
             return (f"{host} has no encoding in the knowledge base: unsupported, never a guess",)
+        if self.unread_conduct and self.host_rows:
+            return (
+                f"the encoded provisions of {host} do not cover this {conduct} content, but "
+                f"other offences of {host} for {conduct} were not read: unsupported, never a "
+                "guess",
+            )
         if self.unread_conduct:
             return (
                 f"no provision of {host} for {conduct} is encoded and the knowledge base does "

@@ -43,6 +43,8 @@ def _conducts(jur: Jurisdiction, codes: list[str]) -> dict[str, dict[str, Any]]:
     for code in codes:
         if code in covered:
             out[code] = {"status": "encoded", "provisions": sorted(set(covered[code]))}
+            if code in absent and absent[code].partial:
+                out[code]["partly_read"] = absent[code].note
         elif code in absent:
             a = absent[code]
             status = "verified_absence" if a.verified else "not_yet_read"

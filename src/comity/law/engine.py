@@ -217,8 +217,10 @@ def _outcome(rows: tuple[Row, ...], text_verified: bool = True) -> str:
     return "yes" if "yes" in statuses else ("conditional" if "conditional" in statuses else "no")
 
 
-def _verified_absence(jur: Jurisdiction, conduct: str) -> bool:
-    return any(a.conduct == conduct and a.verified for a in jur.absences)
+def _unread(jur: Jurisdiction, conduct: str, rows: tuple[Row, ...], outcome: str) -> bool:
+    if not rows:
+        return not any(a.conduct == conduct and a.verified for a in jur.absences)
+    return outcome == "no" and any(a.conduct == conduct and a.partial for a in jur.absences)
 
 
 def _unread_match(rows: tuple[Row, ...]) -> bool:
@@ -251,9 +253,10 @@ def _decide(
     if encoded:
         host_rows = _rows(index.entries(host, conduct, bucket, on), facts, host != requesting)
         outcome = _outcome(host_rows, facts.get(_TEXT_VERIFIED) is True)
-        if not host_rows and jur is not None and not _verified_absence(jur, conduct):
+        if jur is not None and _unread(jur, conduct, host_rows, outcome):
             # no provision covers the conduct and nobody recorded that the law was read
-            # and holds none: `no` would be a guess, so the answer is `unsupported`
+            # and holds none, or the encoded ones say no while others were not read:
+            # `no` would be a guess, so the answer is `unsupported`
             outcome, unread_conduct = "unsupported", True
         eu_member = index.eu_member(host, bucket, on)
         if eu_member:

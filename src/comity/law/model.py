@@ -433,6 +433,9 @@ class Absence:
     verified: bool
     note: str
     source: Source | None = None
+    # a provision covers the conduct, but other offences for it were not read: a `no`
+    # from the encoded provisions alone is not a reading (the engine says unsupported)
+    partial: bool = False
 
 
 @dataclass(frozen=True, slots=True)

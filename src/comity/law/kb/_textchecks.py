@@ -121,10 +121,18 @@ def check_absences(ctx: Any, data: MarkedDict) -> None:
             ctx.err(line, "unknown_conduct", f"unknown conduct '{code}' in `absences`")
         elif code in seen:
             ctx.err(line, "duplicate_absence", f"conduct '{code}' is listed twice in `absences`")
-        elif code in covered:
+        elif code in covered and not absence.get("partial", False):
             ctx.err(
                 line,
                 "absence_covered",
-                f"conduct '{code}' is listed in `absences` but a provision covers it",
+                f"conduct '{code}' is listed in `absences` but a provision covers it "
+                "(say `partial: true` if other offences for it were not read)",
+            )
+        elif absence.get("partial", False) and (absence["verified"] or code not in covered):
+            ctx.err(
+                line,
+                "bad_partial",
+                f"`partial: true` for '{code}' means a provision covers it and other offences "
+                "were not read: it needs a covering provision and `verified: false`",
             )
         seen.add(code)

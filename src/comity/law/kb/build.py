@@ -280,6 +280,7 @@ def _jurisdiction(code: str, files: dict[str, Any], pacts: Mapping[str, Treaty])
                 bool(a["verified"]),
                 a["note"],
                 _source(a["source"]) if "source" in a else None,
+                bool(a.get("partial", False)),
             )
             for a in (files.get("provisions") or {}).get("absences", [])
         ),
