@@ -28,13 +28,30 @@ _ART = re.compile(r"\bart\.\s*(\S+?)(?=,|$|\s)")
 _PART = re.compile(r"\bPart\s+(\S+?)(?=,|$|\s)")
 
 
+# (article, part) as each language abbreviates them; "art." and "Part" as the
+# register writes them serve English, French, Italian, Spanish, Dutch and Polish
+# articles ("art. 18"), with the part in the language.
+_CITED = {
+    "ru": (r"ст. \1", r"часть \1"),
+    "kk": (r"\1-бап", r"\1-бөлім"),
+    "de": (r"Art. \1", r"Teil \1"),
+    "fr": (r"art. \1", r"partie \1"),
+    "it": (r"art. \1", r"parte \1"),
+    "es": (r"art. \1", r"parte \1"),
+    "nl": (r"art. \1", r"deel \1"),
+    "pl": (r"art. \1", r"część \1"),
+    "tr": (r"md. \1", r"\1. kısım"),
+    "uz": (r"\1-modda", r"\1-qism"),
+    "ky": (r"\1-берене", r"\1-бөлүк"),
+}
+
+
 def article_in(article: str, language: str) -> str:
     """`article` ("art. 18(13)") as cited in `language` ("ст. 18(13)", "18(13)-бап")."""
-    if language == "ru":
-        return _PART.sub(r"часть \1", _ART.sub(r"ст. \1", article))
-    if language == "kk":
-        return _PART.sub(r"\1-бөлім", _ART.sub(r"\1-бап", article))
-    return article
+    if language not in _CITED:
+        return article
+    art, part = _CITED[language]
+    return _PART.sub(part, _ART.sub(art, article))
 
 
 def _law(provisions: tuple[Provision, ...], source_label: str) -> list[Line]:
@@ -129,7 +146,9 @@ def _letter(
 def _treaty_values(treaty: TreatyBasis | None, language: str) -> dict[str, str]:
     if treaty is None:
         return {}
-    title = treaty.title if language == "en" else (treaty.title_local or treaty.title)
+    # The register's local title is the requesting state's (Russian) version:
+    # Kazakh and Russian letters cite it, the others the treaty's English title.
+    title = (treaty.title_local or treaty.title) if language in ("ru", "kk") else treaty.title
     return {
         "treaty": title,
         "article": article_in(treaty.assistance_article, language),
