@@ -18,12 +18,14 @@ from typing import Any
 import pypdf
 import pytest
 from tests.dossiers.test_letters import _compare, _docx_text, _squash, letter
+from tests.dossiers.test_portal_sheet import portal_dossier
 
 from comity.dossiers.build import parties
 from comity.dossiers.languages import template_languages
 from comity.dossiers.render import render_pdf
 from comity.dossiers.render._data import has_texts
 from comity.dossiers.render._view import to_view
+from comity.dossiers.render.portal import SHEET_LANGUAGES, render_sheet
 from comity.dossiers.schemas import Dossier, Party
 from conftest import CT_CENTRE, MFA, SEAL, build_dossier
 
@@ -239,4 +241,11 @@ def test_no_english_is_left_in_a_translated_note(language: str) -> None:
     text = "\n".join(_docx_text(dossier("note_verbale", language)))
     for english in ("presents its compliments", "the requested State", "Annex", "Enclosure"):
         assert english not in text
+    assert not re.search(r"\{[a-z_]+\}", text)  # no placeholder left unfilled
+
+
+@pytest.mark.parametrize("language", SHEET_LANGUAGES)
+def test_the_portal_sheet_in_each_language_is_its_reviewed_text(language: str) -> None:
+    text = render_sheet(portal_dossier(language)).decode()
+    _compare(f"languages/portal_referral.{language}", text.rstrip("\n").split("\n"))
     assert not re.search(r"\{[a-z_]+\}", text)  # no placeholder left unfilled

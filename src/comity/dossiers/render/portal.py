@@ -15,6 +15,7 @@ import string
 from functools import cache
 from typing import Any
 
+from comity.dossiers.languages import I18N_DIR
 from comity.dossiers.render._data import _load, _shape, texts
 from comity.dossiers.render._view import format_date, to_record
 from comity.dossiers.schemas import Dossier, PortalRoute
@@ -22,7 +23,10 @@ from comity.hosting.directory.routes import FILLS
 
 __all__ = ["SHEET_LANGUAGES", "render_sheet", "sheet_texts"]
 
-SHEET_LANGUAGES = ("en", "kk", "ru")
+# The languages with a sheet text file (i18n/portal/<code>.yaml), as for the letters.
+SHEET_LANGUAGES = tuple(
+    sorted(p.stem for p in (I18N_DIR / "portal").glob("*.yaml") if len(p.stem) == 2)
+)
 # The facts Comity can give, in the order a sheet lists them when the form's
 # own questions were not read: the directory's `fills` vocabulary.
 _FACTS = FILLS
