@@ -32,6 +32,8 @@ def _addressee(host: str, channel: str = "diplomatic_request") -> build.Addresse
         ("NL", ["nl", "kk", "ru"]),
         ("GB", ["en", "kk", "ru"]),
         ("RU", ["ru", "kk"]),
+        ("UZ", ["uz", "kk", "ru"]),
+        ("BY", ["ru", "kk"]),  # Belarusian has no templates; Russian is official too
     ],
 )
 def test_a_note_goes_in_the_addressees_languages_then_the_senders(
