@@ -110,23 +110,13 @@ def propose(
     note: Annotated[str, Form(max_length=10_000)] = "",
     target: Annotated[str, Form(max_length=16)] = "url",
 ) -> Response:
-    from comity.law.models import StoredAssessment
+    from comity.cases.stored import propose_from_assessment
 
     with session_scope(request.app.state.engine) as session:
-        chosen = session.get(StoredAssessment, assessment)
-        if chosen is None or chosen.item_id != item_id:
-            raise BadInput(
-                f"assessment: {assessment} is not an assessment of item {item_id}",
-                field="assessment",
-            )
-        # Host, role, conduct and facts come from the stored assessment the analyst picked.
-        service.propose(
+        propose_from_assessment(
             session=session,
             item_id=item_id,
-            host=chosen.host,
-            role=chosen.role,
-            conduct=chosen.conduct,
-            facts=chosen.facts,
+            assessment_id=assessment,
             channel=channel,
             note=note,
             target=target,

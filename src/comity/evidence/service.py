@@ -31,6 +31,7 @@ from comity.users.service import require
 
 __all__ = [
     "Captured",
+    "capture_configured",
     "capture_items",
     "evidence_dict",
     "fetch_and_store",
@@ -280,3 +281,17 @@ def verify(*, session: Session, store: Store) -> dict[str, Any]:
         "ok": not problems,
         "temp_swept": swept,
     }
+
+
+def capture_configured(
+    *, engine: Engine, settings: Any, item_ids: Sequence[int], actor: str | None, screenshot: bool
+) -> list[dict[str, Any]]:
+    """`capture_items` with the fetcher and store the settings configure (pages and API)."""
+    return capture_items(
+        engine=engine,
+        item_ids=item_ids,
+        actor=actor,
+        fetcher=Fetcher.from_settings(settings),
+        store=Store(settings.home),
+        screenshot=screenshot,
+    )

@@ -15,9 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from comity.core.db import read_session
 from comity.core.errors import NotFound, Refused
-from comity.evidence.fetch import Fetcher
 from comity.evidence.models import Evidence
-from comity.evidence.service import capture_items
+from comity.evidence.service import capture_configured
 from comity.evidence.store import Store, StoreError, sha256_file
 from comity.web.deps import Actor, need
 from comity.web.limits import Id
@@ -46,12 +45,11 @@ async def capture(
     settings = request.app.state.settings
     # The fetch is network I/O: it runs in the thread pool, never on the event loop.
     await run_in_threadpool(
-        lambda: capture_items(
+        lambda: capture_configured(
             engine=request.app.state.engine,
+            settings=settings,
             item_ids=[item_id],
             actor=actor.name,
-            fetcher=Fetcher.from_settings(settings),
-            store=Store(settings.home),
             screenshot=bool(screenshot),
         )
     )

@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from comity.core.db import read_session, session_scope, utcnow
-from comity.core.errors import BadInput
-from comity.dossiers.models import DossierEntry, DossierRecord
+from comity.dossiers.models import DossierRecord
 from comity.intake.models import Item
 from comity.tracking import service
 from comity.tracking.models import Dispatch, TrackedRequest
@@ -102,28 +101,14 @@ def dispatch(
     channel_reference: Annotated[str, Form(max_length=128)] = "",
     ticket_number: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
+    from comity.tracking.issued import dispatch_issued
+
     with session_scope(request.app.state.engine) as session:
-        record = session.get(DossierRecord, dossier)
-        if record is None or record.state != "issued" or not record.reference:
-            raise BadInput(f"dossier: {dossier} is not an issued dossier", field="dossier")
-        items = list(
-            session.scalars(
-                select(DossierEntry.item_id).where(
-                    DossierEntry.dossier_id == record.id, DossierEntry.status == "included"
-                )
-            )
-        )
-        # What was sent, to whom and how is the issued dossier's own record.
-        service.record_dispatch(
+        dispatch_issued(
             session=session,
             actor=actor.name,
-            ref=record.reference,
-            item_ids=items,
-            channel=record.channel,
-            host=record.host or "EU",
-            addressee=record.addressee_key,
+            dossier_id=dossier,
             sent_on=_day(sent_on, "sent_on"),
-            provider=record.addressee_key if record.kind.endswith("_referral") else None,
             note_number=note_number.strip() or None,
             channel_reference=channel_reference.strip() or None,
             ticket_number=ticket_number.strip() or None,

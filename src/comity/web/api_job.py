@@ -1,0 +1,411 @@
+"""REST API v1, the job after intake: capture, attribution, assessment, proposals,
+review, dossiers, dispatch, answers, monitoring and the figures (issue 20, parity).
+
+Every route calls the same service function as the page that does the same thing,
+under the same permission; the services write the audit events, so a job done
+through the API leaves the same audit trail as one done in the browser. Bodies
+refuse unknown fields by name (a typo is an error, never silently ignored).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from comity.core.db import read_session, session_scope, utcnow
+from comity.core.errors import BadInput
+from comity.web.deps import Actor, need
+from comity.web.limits import Id
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["v1: the job"])
+
+
+def _may(action: str) -> Any:
+    return Depends(need(action))
+
+
+Read = Annotated[Actor, _may("read")]
+Capture = Annotated[Actor, _may("capture")]
+Attribute = Annotated[Actor, _may("attribute")]
+Assess = Annotated[Actor, _may("assess")]
+Propose = Annotated[Actor, _may("propose")]
+Review = Annotated[Actor, _may("review")]
+Dossier = Annotated[Actor, _may("dossier")]
+Track = Annotated[Actor, _may("track")]
+Monitor = Annotated[Actor, _may("monitor")]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _json(value: Any) -> Any:
+    return jsonable_encoder(value)
+
+
+class CaptureBody(Body):
+    screenshot: bool = False
+
+
+@router.post("/items/{item_id}/capture", summary="Capture the page as evidence (WARC)")
+async def capture(
+    request: Request, item_id: Id, actor: Capture, body: CaptureBody | None = None
+) -> Any:
+    from comity.evidence.service import capture_configured
+
+    rows = await run_in_threadpool(
+        lambda: capture_configured(
+            engine=request.app.state.engine,
+            settings=request.app.state.settings,
+            item_ids=[item_id],
+            actor=actor.name,
+            screenshot=bool(body and body.screenshot),
+        )
+    )
+    return _json({"captures": rows})
+
+
+@router.post("/items/{item_id}/attribute", summary="Attribute where the item is hosted")
+async def attribute(request: Request, item_id: Id, actor: Attribute) -> Any:
+    from comity.hosting.service import attribute_stored
+
+    rows = await run_in_threadpool(
+        lambda: attribute_stored(
+            engine=request.app.state.engine, item_ids=[item_id], actor=actor.name
+        )
+    )
+    return _json({"attributions": [getattr(r, "to_json", lambda r=r: r)() for r in rows]})
+
+
+class AssessBody(Body):
+    conduct: str | None = Field(default=None, max_length=64)
+    org: str | None = Field(default=None, max_length=128)
+    facts: dict[str, bool | str] = Field(default_factory=dict, max_length=64)
+
+
+@router.post("/items/{item_id}/assess", summary="Assess the item for every attributed host")
+async def assess(request: Request, item_id: Id, actor: Assess, body: AssessBody) -> Any:
+    from comity.law.store import assess_item
+
+    def run() -> list[dict[str, Any]]:
+        with session_scope(request.app.state.engine) as session:
+            stored = assess_item(
+                session=session,
+                item_id=item_id,
+                facts=body.facts,
+                actor=actor.name,
+                conduct=body.conduct,
+                requesting=request.app.state.settings.requesting_state,
+                org=body.org,
+            )
+            return [
+                {
+                    "id": s.id,
+                    "host": s.host,
+                    "role": s.role,
+                    "conduct": s.conduct,
+                    "dual_criminality": s.result.get("dual_criminality"),
+                    "channels": [c.get("code") for c in s.result.get("channels", [])],
+                }
+                for s in stored
+            ]
+
+    return _json({"assessments": await run_in_threadpool(run)})
+
+
+class ProposeBody(Body):
+    assessment: int = Field(ge=1, le=2**62, description="id of a stored assessment of the item")
+    channel: str = Field(max_length=64)
+    note: str = Field(max_length=10_000, description="the proportionality note")
+    target: str = Field(default="url", max_length=16)
+
+
+@router.post("/items/{item_id}/proposals", status_code=201, summary="Propose a request")
+def propose(request: Request, item_id: Id, actor: Propose, body: ProposeBody) -> Any:
+    from comity.cases.service import proposal_state
+    from comity.cases.stored import propose_from_assessment
+
+    with session_scope(request.app.state.engine) as session:
+        proposal = propose_from_assessment(
+            session=session,
+            item_id=item_id,
+            assessment_id=body.assessment,
+            channel=body.channel,
+            note=body.note,
+            target=body.target,
+            actor=actor.name,
+        )
+        return _json(proposal_state(proposal))
+
+
+@router.get("/proposals", summary="Proposals, newest first, by state")
+def proposals(request: Request, actor: Read, state: str | None = None) -> Any:
+    from comity.cases.models import PROPOSAL_STATES, Proposal
+    from comity.cases.service import proposal_state
+
+    if state is not None and state not in PROPOSAL_STATES:
+        raise BadInput(f"state: valid values are {', '.join(PROPOSAL_STATES)}", field="state")
+    with read_session(request.app.state.engine) as session:
+        query = select(Proposal).order_by(Proposal.id.desc()).limit(500)
+        if state is not None:
+            query = query.where(Proposal.state == state)
+        return _json({"proposals": [proposal_state(p) for p in session.scalars(query)]})
+
+
+class DecisionBody(Body):
+    decision: Literal["approve", "reject"]
+    reason: str = Field(max_length=10_000)
+    override: bool = False
+    override_reason: str | None = Field(default=None, max_length=10_000)
+
+
+@router.post("/proposals/{proposal_id}/decision", summary="Approve or reject (four eyes)")
+def decide(request: Request, proposal_id: Id, actor: Review, body: DecisionBody) -> Any:
+    from comity.cases.service import proposal_state, review
+
+    if body.override and not actor.may("override"):
+        raise BadInput("override: only a supervisor may override safeguards", field="override")
+    with session_scope(request.app.state.engine) as session:
+        decided = review(
+            session=session,
+            proposal_id=proposal_id,
+            approve=body.decision == "approve",
+            reason=body.reason,
+            actor=actor.name,
+            override=body.override,
+            override_reason=body.override_reason,
+        )
+        return _json(proposal_state(decided))
+
+
+class BuildBody(Body):
+    channel: str | None = Field(default=None, max_length=40)
+    host: str | None = Field(default=None, max_length=2)
+
+
+@router.post("/dossiers/build", summary="Build draft dossiers from approved proposals")
+def build(request: Request, actor: Dossier, body: BuildBody | None = None) -> Any:
+    from comity.dossiers import service
+
+    body = body or BuildBody()
+    with session_scope(request.app.state.engine) as session:
+        result = service.build_drafts(
+            session=session,
+            actor=actor.name,
+            channel=body.channel,
+            host=body.host.upper() if body.host else None,
+        )
+        return _json(
+            {
+                "created": [
+                    service.dossier_state(session=session, record=r) for r in result.created
+                ],
+                "refused": result.refused,
+            }
+        )
+
+
+@router.get("/dossiers", summary="Dossiers, by state")
+def dossiers(request: Request, actor: Read, state: str | None = None) -> Any:
+    from comity.dossiers import service
+
+    with read_session(request.app.state.engine) as session:
+        records = service.list_dossiers(session=session, state=state)
+        return _json(
+            {"dossiers": [service.dossier_state(session=session, record=r) for r in records]}
+        )
+
+
+@router.get("/dossiers/{dossier_id}", summary="One dossier with its entries and files")
+def dossier(request: Request, dossier_id: Id, actor: Read) -> Any:
+    from comity.dossiers import service
+
+    with read_session(request.app.state.engine) as session:
+        record = service.get_dossier(session=session, dossier_id=dossier_id)
+        return _json(service.dossier_state(session=session, record=record))
+
+
+class IssueBody(Body):
+    non_disclosure_reason: str | None = Field(default=None, max_length=2000)
+    non_disclosure_weeks: int | None = Field(default=None, ge=1, le=520)
+    non_disclosure_language: str | None = Field(default=None, max_length=8)
+
+
+@router.post("/dossiers/{dossier_id}/issue", summary="Issue a draft: number, render, freeze")
+async def issue_dossier(
+    request: Request, dossier_id: Id, actor: Dossier, body: IssueBody | None = None
+) -> Any:
+    from comity.dossiers import service
+    from comity.dossiers.issue import NonDisclosure, issue
+
+    body = body or IssueBody()
+    reason = (body.non_disclosure_reason or "").strip()
+    asked = NonDisclosure(
+        reason, body.non_disclosure_weeks, (body.non_disclosure_language or "") if reason else ""
+    )
+    engine = request.app.state.engine
+    record = await run_in_threadpool(
+        lambda: issue(engine=engine, dossier_id=dossier_id, actor=actor.name, non_disclosure=asked)
+    )
+    with read_session(engine) as session:
+        fresh = service.get_dossier(session=session, dossier_id=record.id)
+        return _json(service.dossier_state(session=session, record=fresh))
+
+
+@router.get("/dossiers/{dossier_id}/files/{fmt}/{language}", summary="Download a rendered file")
+def download(request: Request, dossier_id: Id, fmt: str, language: str, actor: Read) -> Response:
+    from comity.dossiers.views import download as same_as_the_page  # sandboxed, safe name
+
+    return same_as_the_page(request, dossier_id, fmt, language, actor)
+
+
+class DispatchBody(Body):
+    dossier: int = Field(ge=1, le=2**62)
+    sent_on: date | None = None
+    note_number: str | None = Field(default=None, max_length=128)
+    channel_reference: str | None = Field(default=None, max_length=128)
+    ticket_number: str | None = Field(default=None, max_length=128)
+
+
+@router.post("/dispatches", status_code=201, summary="Record the dispatch of an issued dossier")
+def dispatch(request: Request, actor: Track, body: DispatchBody) -> Any:
+    from comity.tracking.issued import dispatch_issued
+    from comity.tracking.service import dispatch_dict
+
+    with session_scope(request.app.state.engine) as session:
+        sent = dispatch_issued(
+            session=session,
+            actor=actor.name,
+            dossier_id=body.dossier,
+            sent_on=body.sent_on or utcnow().date(),
+            note_number=body.note_number,
+            channel_reference=body.channel_reference,
+            ticket_number=body.ticket_number,
+        )
+        return _json(dispatch_dict(session, sent))
+
+
+@router.get("/dispatches/{ref:path}", summary="One dispatch with its requests and deadlines")
+def get_dispatch(request: Request, ref: str, actor: Read) -> Any:
+    from comity.tracking.service import dispatch_dict
+    from comity.tracking.service import get_dispatch as find
+
+    with read_session(request.app.state.engine) as session:
+        return _json(dispatch_dict(session, find(session=session, ref=ref[:64])))
+
+
+class AckBody(Body):
+    on: date | None = None
+    reference: str | None = Field(default=None, max_length=128)
+
+
+@router.post("/dispatches/{ref:path}/acknowledgement", summary="The host acknowledged receipt")
+def acknowledge(request: Request, ref: str, actor: Track, body: AckBody | None = None) -> Any:
+    from comity.tracking.service import acknowledge as ack
+    from comity.tracking.service import dispatch_dict
+
+    body = body or AckBody()
+    with session_scope(request.app.state.engine) as session:
+        ack(
+            session=session,
+            actor=actor.name,
+            ref=ref[:64],
+            on=body.on or utcnow().date(),
+            reference=body.reference,
+        )
+        return _json(dispatch_dict(session, _dispatch(session, ref)))
+
+
+def _dispatch(session: Any, ref: str) -> Any:
+    from comity.tracking.service import get_dispatch as find
+
+    return find(session=session, ref=ref[:64])
+
+
+class AnswerBody(Body):
+    item_id: int = Field(ge=1, le=2**62)
+    decision: str = Field(max_length=16)
+    reason: str | None = Field(default=None, max_length=40)
+    countries: list[str] = Field(default_factory=list, max_length=250)
+    on: date | None = None
+    answer_ref: str | None = Field(default=None, max_length=128)
+    note: str | None = Field(default=None, max_length=10_000)
+
+
+@router.post("/dispatches/{ref:path}/answers", summary="Record the host's decision on one item")
+def answer(request: Request, ref: str, actor: Track, body: AnswerBody) -> Any:
+    from comity.tracking.service import dispatch_dict, record_answer
+
+    with session_scope(request.app.state.engine) as session:
+        record_answer(
+            session=session,
+            actor=actor.name,
+            ref=ref[:64],
+            item_id=body.item_id,
+            decision=body.decision,
+            on=body.on or utcnow().date(),
+            reason=body.reason,
+            countries=tuple(c.strip().upper() for c in body.countries),
+            answer_ref=body.answer_ref,
+            note=body.note,
+        )
+        return _json(dispatch_dict(session, _dispatch(session, ref)))
+
+
+class MonitorBody(Body):
+    item_ids: list[int] = Field(default_factory=list, max_length=10_000)
+
+
+@router.post("/monitor/run", summary="Check tracked items now (all tracked, or the ids given)")
+async def monitor(request: Request, actor: Monitor, body: MonitorBody | None = None) -> Any:
+    from comity.tracking.models import TrackedRequest
+    from comity.tracking.monitor import monitor_items
+    from comity.tracking.runtime import hooks_from_settings
+
+    engine, settings = request.app.state.engine, request.app.state.settings
+    wanted = sorted(set(body.item_ids)) if body else []
+
+    def run() -> list[dict[str, Any]]:
+        ids = wanted
+        if not ids:
+            with read_session(engine) as session:
+                ids = sorted(set(session.scalars(select(TrackedRequest.item_id))))
+        if not ids:
+            return []
+        hooks = hooks_from_settings(settings, engine=engine, actor=actor.name)
+        return monitor_items(engine=engine, actor=actor.name, hooks=hooks, item_ids=ids)
+
+    return _json({"checks": await run_in_threadpool(run)})
+
+
+@router.get("/stats", summary="Outcomes per host, channel, provider and conduct")
+def stats(request: Request, actor: Read) -> Any:
+    from comity.tracking.stats import outcome_stats
+
+    with read_session(request.app.state.engine) as session:
+        return _json(outcome_stats(session=session))
+
+
+@router.get("/dashboard", summary="The internal dashboard's figures")
+def dashboard(request: Request, actor: Read, since: date | None = None) -> Any:
+    from comity.reports.service import dashboard as figures
+
+    with read_session(request.app.state.engine) as session:
+        return _json(figures(session=session, since=since))
+
+
+@router.get("/attention", summary="Hosts' 'removed' the monitor contradicts; reinstatements")
+def attention(request: Request, actor: Read) -> Any:
+    from comity.tracking.attention import attention as rows
+
+    with read_session(request.app.state.engine) as session:
+        return _json({"attention": rows(session=session)})
