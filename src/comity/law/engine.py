@@ -217,8 +217,18 @@ def _outcome(rows: tuple[Row, ...], text_verified: bool = True) -> str:
     return "yes" if "yes" in statuses else ("conditional" if "conditional" in statuses else "no")
 
 
-def _unread(jur: Jurisdiction, conduct: str, rows: tuple[Row, ...], outcome: str) -> bool:
-    if not rows:
+def _ended(row: Row, on: date) -> bool:
+    """The row's provision is not in force on `on` because all its versions have ended."""
+    entry, status, _ = row
+    versions = entry.provision.versions
+    return status == "not_in_force" and all(v.end is not None and v.end < on for v in versions)
+
+
+def _unread(jur: Jurisdiction, conduct: str, rows: tuple[Row, ...], outcome: str, on: date) -> bool:
+    # rows of provisions whose every version had ended (e.g. an article repealed by a new
+    # code whose article was not read) do not count as coverage; before a provision's
+    # first version the law did not yet hold it, which stays a `no`
+    if not any(not _ended(row, on) for row in rows):
         return not any(a.conduct == conduct and a.verified for a in jur.absences)
     return outcome == "no" and any(a.conduct == conduct and a.partial for a in jur.absences)
 
@@ -253,10 +263,10 @@ def _decide(
     if encoded:
         host_rows = _rows(index.entries(host, conduct, bucket, on), facts, host != requesting)
         outcome = _outcome(host_rows, facts.get(_TEXT_VERIFIED) is True)
-        if jur is not None and _unread(jur, conduct, host_rows, outcome):
-            # no provision covers the conduct and nobody recorded that the law was read
-            # and holds none, or the encoded ones say no while others were not read:
-            # `no` would be a guess, so the answer is `unsupported`
+        if jur is not None and _unread(jur, conduct, host_rows, outcome, on):
+            # no provision in force or to come covers the conduct and nobody recorded that
+            # the law was read and holds none, or the encoded ones say no while others were
+            # not read: `no` would be a guess, so the answer is `unsupported`
             outcome, unread_conduct = "unsupported", True
         eu_member = index.eu_member(host, bucket, on)
         if eu_member:
