@@ -21,6 +21,9 @@ def test_the_sheet_downloads_and_the_portal_ticket_is_asked_recorded_and_shown(
     assert ref is not None
     with TestClient(app, base_url=LOCAL) as client:
         csrf = log_in(client, "leo")
+        page = client.get(f"/dossiers/{issued.id}").text
+        assert 'href="https://support.google.com/legal/answer/3110420"' in page
+        assert "read 2026-12-05, confidence medium" in page
         sheet = client.get(f"/dossiers/{issued.id}/files/sheet/en")
         assert sheet.status_code == 200
         assert sheet.headers["content-type"].startswith("text/plain")

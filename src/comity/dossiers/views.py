@@ -113,6 +113,8 @@ def show(request: Request, dossier_id: Id, actor: Read) -> HTMLResponse:
     with read_session(request.app.state.engine) as session:
         record = service.get_dossier(session=session, dossier_id=dossier_id)
         state = service.dossier_state(session=session, record=record)
+        # A portal referral: the platform's form as the directory read it, frozen at build.
+        portal = record.addressee.get("portal") if record.kind == "portal_referral" else None
     # Stored files name their format by suffix ("xarf.json"); links use the export key ("xarf").
     keys = {suffix: key for key, suffix in service.EXPORT_FORMATS.items()}
     # The languages staff may write the Article 11(3) reason in, named in the page's language.
@@ -125,6 +127,7 @@ def show(request: Request, dossier_id: Id, actor: Read) -> HTMLResponse:
         d=state,
         format_keys=keys,
         staff_languages=written,
+        portal=portal,
     )
 
 
