@@ -76,7 +76,8 @@ def _mla(result_json: dict) -> dict:
 def test_an_incomplete_party_list_offers_the_channel_only_on_a_named_condition() -> None:
     # Kazakhstan's date of entry into force of the Minsk Convention could not be read
     # (docs/reviews/treaties-and-kz-review.md): it is named, unbound; Russia's is recorded.
-    ru = _financing("RU", date(2024, 5, 1))
+    # Before UNTOC bound Kazakhstan (30 August 2008), Minsk is the only instrument in play.
+    ru = _financing("RU", date(2008, 6, 1))
     minsk = _treaty(ru, "CIS.Minsk.1993")
     assert minsk["status"] == "conditional" and "whether KZ is bound" in minsk["reason"]
     assert [e["state"] for e in minsk["party_entries"]] == ["RU"]
@@ -94,7 +95,9 @@ def test_the_kz_us_treaty_founds_a_request_from_its_entry_into_force_on_6_decemb
     after = _financing("US", date(2016, 12, 6))
     assert _treaty(after, "KZ-US.MLAT.2015")["status"] == "in_force"
     mla = _mla(after)
-    assert mla["basis"] == ["KZ-US.MLAT.2015"] and mla["authority"]["id"] == "US.DOJ.OIA"
+    # UNTOC also binds both (US from 3 December 2005, KZ from 30 August 2008).
+    assert set(mla["basis"]) == {"KZ-US.MLAT.2015", "UN.UNTOC.2000"}
+    assert mla["authority"]["id"] == "US.DOJ.OIA"
 
 
 def test_a_closed_convention_never_reaches_a_state_it_does_not_name() -> None:
