@@ -110,4 +110,14 @@ def check_treaty(treaty: Treaty, host: str, requesting: str, on: date) -> Treaty
         )
         return TreatyCheck(treaty, "conditional", host, requesting, tuple(entries), reason)
     bound = " and ".join(f"for {e.state} from {e.start}" for e in entries)
+    unread = [e.state for e in entries if e.confidence == "low"]
+    if unread:
+        # a party entry from background knowledge must not found a channel on its own,
+        # as a low-confidence provision must not (issue 14)
+        names = " and ".join(unread)
+        reason = (
+            f"in force {bound} by the register, but the entry for {names} is low confidence "
+            "(not verified against the depositary's record): holds once verified"
+        )
+        return TreatyCheck(treaty, "conditional", host, requesting, tuple(entries), reason)
     return TreatyCheck(treaty, "in_force", host, requesting, tuple(entries), f"in force {bound}")
