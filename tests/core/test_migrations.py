@@ -334,6 +334,23 @@ def _check_0013(conn: Connection) -> None:
     _check_0006(conn)  # the dispatch and its tracked request survived the column's round trip
 
 
+def _seed_0014(conn: Connection) -> None:
+    ids = conn.execute(text("SELECT item_id, id FROM evidence WHERE captured_by = 'mig'")).one()
+    conn.execute(
+        text(
+            "INSERT INTO object_hashes (item_id, evidence_id, url, kind, algorithm, value, "
+            "quality, c0, c15) VALUES (:item, :ev, 'https://a.example/x.png', 'image', 'pdq', "
+            ":value, 90, 43981, 43981)"
+        ),
+        {"item": ids[0], "ev": ids[1], "value": "abcd" * 16},
+    )
+
+
+def _check_0014(conn: Connection) -> None:
+    found = conn.execute(text("SELECT value, quality FROM object_hashes WHERE c0 = 43981")).one()
+    assert tuple(found) == ("abcd" * 16, 90)
+
+
 # revision -> (insert rows that exercise the revision's tables, check them later)
 SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None]]] = {
     "0001": (_seed_0001, _check_0001),
@@ -349,6 +366,7 @@ SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None
     "0011": (_seed_0011, _check_0011),
     "0012": (_seed_0012, _check_0012),
     "0013": (_seed_0013, _check_0013),
+    "0014": (_seed_0014, _check_0014),
 }
 
 

@@ -13,7 +13,7 @@ from comity.cli.common import ByOption, JsonOption, actor
 from comity.cli.output import console, err_console, fail, handle_errors, print_json
 from comity.core.db import get_engine, read_session
 from comity.core.settings import get_settings
-from comity.evidence import service
+from comity.evidence import service, similar
 from comity.evidence.fetch import Fetcher
 from comity.evidence.screenshot import chromium_path
 from comity.evidence.store import Store
@@ -130,6 +130,42 @@ def evidence_show(item: int, as_json: JsonOption = False) -> None:
             markup=False,
             highlight=False,
         )
+
+
+@evidence_app.command("similar")
+def evidence_similar(
+    item: int,
+    pdq_distance: Annotated[
+        int, typer.Option("--pdq-distance", help="Largest PDQ Hamming distance (0-63).")
+    ] = similar.DEFAULT_PDQ_DISTANCE,
+    tlsh_distance: Annotated[
+        int, typer.Option("--tlsh-distance", help="Largest TLSH diff of visible text.")
+    ] = similar.DEFAULT_TLSH_DISTANCE,
+    as_json: JsonOption = False,
+) -> None:
+    """Other items whose captured images or text are near this item's, and what was decided."""
+    with handle_errors(), read_session() as session:
+        found = similar.similar(
+            session=session,
+            item_id=item,
+            pdq_distance=pdq_distance,
+            tlsh_distance=tlsh_distance,
+        )
+    if as_json:
+        print_json(found)
+        return
+    if not found["matches"]:
+        console.print(f"item {item}: no similar content ({found['hashed_objects']} objects hashed)")
+    for match in found["matches"]:
+        decision = match["decision"]
+        decided = f"proposal {decision['proposal_id']} {decision['state']}" if decision else "none"
+        console.print(
+            Text(f"item {match['item_id']} ({match['state']}; decision: {decided}) {match['url']}")
+        )
+        for obj in match["objects"]:
+            console.print(
+                Text(f"  {obj['algorithm']} distance {obj['distance']}: {obj['matched_url']}")
+            )
 
 
 def register(app: typer.Typer) -> None:

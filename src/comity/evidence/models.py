@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from comity.core.db import Base, UTCDateTime, utcnow
 
-__all__ = ["OUTCOMES", "Evidence"]
+__all__ = ["OUTCOMES", "PDQ_CHUNKS", "Evidence", "ObjectHashRow"]
 
 OUTCOMES = (
     "ok",
@@ -59,3 +59,52 @@ class Evidence(Base):
     title: Mapped[str | None] = mapped_column(Text)  # untrusted: from the captured page
     error: Mapped[str | None] = mapped_column(Text)
     captured_by: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+# PDQ's 256 bits as 16 chunks of 16 bits, each an indexed column (see
+# comity.evidence.similar for what a lookup through them guarantees).
+PDQ_CHUNKS = 16
+
+
+class ObjectHashRow(Base):
+    """One hash of one object in an evidence WARC, or why it could not be computed.
+
+    `value` is None for an unhashable object and `reason` says why. For PDQ rows
+    `c0`..`c15` hold the hash's 16-bit chunks (big-endian order), for lookups.
+    """
+
+    __tablename__ = "object_hashes"
+    __table_args__ = (
+        Index("ix_object_hashes_algorithm_value", "algorithm", "value"),
+        *(Index(f"ix_object_hashes_c{i}", f"c{i}") for i in range(PDQ_CHUNKS)),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    evidence_id: Mapped[int] = mapped_column(
+        ForeignKey("evidence.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    url: Mapped[str] = mapped_column(Text, nullable=False)  # untrusted: from the capture
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    algorithm: Mapped[str] = mapped_column(String(8), nullable=False)
+    value: Mapped[str | None] = mapped_column(String(160))
+    quality: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)
+    c0: Mapped[int | None] = mapped_column(Integer)
+    c1: Mapped[int | None] = mapped_column(Integer)
+    c2: Mapped[int | None] = mapped_column(Integer)
+    c3: Mapped[int | None] = mapped_column(Integer)
+    c4: Mapped[int | None] = mapped_column(Integer)
+    c5: Mapped[int | None] = mapped_column(Integer)
+    c6: Mapped[int | None] = mapped_column(Integer)
+    c7: Mapped[int | None] = mapped_column(Integer)
+    c8: Mapped[int | None] = mapped_column(Integer)
+    c9: Mapped[int | None] = mapped_column(Integer)
+    c10: Mapped[int | None] = mapped_column(Integer)
+    c11: Mapped[int | None] = mapped_column(Integer)
+    c12: Mapped[int | None] = mapped_column(Integer)
+    c13: Mapped[int | None] = mapped_column(Integer)
+    c14: Mapped[int | None] = mapped_column(Integer)
+    c15: Mapped[int | None] = mapped_column(Integer)

@@ -23,7 +23,9 @@ from comity.core.db import read_session, session_scope, utcnow
 from comity.core.errors import BadInput, NotFound
 from comity.evidence import screenshot as shots
 from comity.evidence.fetch import Fetcher, FetchResult
+from comity.evidence.hashes import ObjectHash, hash_warc
 from comity.evidence.models import Evidence
+from comity.evidence.similar import record_hashes
 from comity.evidence.store import Store
 from comity.evidence.warc import write_warc
 from comity.intake.models import Item
@@ -55,6 +57,7 @@ class Captured:
     warc: tuple[str, str] | None = None  # path, sha256
     screenshot: tuple[str, str] | None = None
     notes: tuple[str, ...] = ()
+    hashes: tuple[ObjectHash, ...] = ()
 
 
 def _title(body: bytes) -> str | None:
@@ -80,6 +83,7 @@ def fetch_and_store(
     warc = store.put("evidence", write)
     body = store.put_bytes("objects", result.body)
     captured.warc = (warc.path, warc.sha256)
+    captured.hashes = _hash(store, warc.path, result.requested_url)
     captured.content = (body.path, body.sha256, body.size)
     if screenshot:
         try:
@@ -88,6 +92,15 @@ def fetch_and_store(
         except shots.ScreenshotUnavailable as exc:
             captured.notes = (f"no screenshot: {exc}",)
     return captured
+
+
+def _hash(store: Store, warc_path: str, url: str) -> tuple[ObjectHash, ...]:
+    """Hashes of the objects in the sealed WARC; a failure is a row, never a failed capture."""
+    try:
+        return tuple(hash_warc(store.path(warc_path)))
+    except Exception as exc:
+        reason = f"WARC not hashable: {type(exc).__name__}: {exc}"[:500]
+        return (ObjectHash(url, "other", "sha256", None, reason=reason),)
 
 
 def _mark_captured(session: Session, item: Item, actor: str) -> None:
@@ -126,6 +139,9 @@ def record_capture(*, session: Session, captured: Captured, actor: str) -> Evide
         evidence.screenshot_path, evidence.screenshot_sha256 = captured.screenshot
     session.add(evidence)
     session.flush()
+    hashed = record_hashes(
+        session=session, item_id=item.id, evidence_id=evidence.id, hashes=captured.hashes
+    )
     state = evidence_dict(evidence)
     audit.record(
         session=session,
@@ -141,6 +157,7 @@ def record_capture(*, session: Session, captured: Captured, actor: str) -> Evide
             "final_url": evidence.final_url,
             "content_sha256": evidence.content_sha256,
             "warc_sha256": evidence.warc_sha256,
+            "object_hashes": hashed,
         },
     )
     if evidence.outcome == "ok":
