@@ -9,6 +9,9 @@ need=()
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v chromium >/dev/null || need+=(chromium chromium-driver)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
+# pdqhash and py-tlsh come as sdists here (no wheel for this platform): they compile.
+command -v g++ >/dev/null || need+=(g++)
+[ -e "/usr/include/python3.11/Python.h" ] || need+=(python3-dev)
 if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need+=(postgresql)
 fi
