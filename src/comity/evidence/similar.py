@@ -119,16 +119,23 @@ def pdq_near(
         column.in_(sorted({chunk ^ m for m in masks}))
         for column, chunk in zip(_chunk_columns(), chunks(value), strict=True)
     ]
-    query = select(ObjectHashRow).where(ObjectHashRow.algorithm == "pdq", or_(*probes))
+    # Candidates as (id, value) only: verifying thousands of bare tuples is cheap,
+    # building thousands of ORM objects is not; only matches are loaded whole.
+    query = select(ObjectHashRow.id, ObjectHashRow.value).where(
+        ObjectHashRow.algorithm == "pdq", or_(*probes)
+    )
     if exclude_item is not None:
         query = query.where(ObjectHashRow.item_id != exclude_item)
-    found = []
-    for row in session.scalars(query):
-        assert row.value is not None  # chunks are only set with a value
-        d = hamming(value, row.value)
-        if d <= distance:
-            found.append((row, d))
-    return found
+    target = int(value, 16)
+    near = {
+        row_id: d
+        for row_id, other in session.execute(query)
+        if (d := (target ^ int(str(other), 16)).bit_count()) <= distance
+    }
+    if not near:
+        return []
+    rows = session.scalars(select(ObjectHashRow).where(ObjectHashRow.id.in_(list(near))))
+    return [(row, near[row.id]) for row in rows]
 
 
 def _own(session: Session, item_id: int) -> list[ObjectHashRow]:
