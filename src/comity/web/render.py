@@ -15,6 +15,7 @@ from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, Pack
 
 from comity.web.deps import Actor
 from comity.web.i18n import LANGUAGES, pick_language, translator
+from comity.web.labels import labeller
 
 __all__ = ["NAV", "NavEntry", "language", "page", "query_string", "register_nav"]
 
@@ -80,6 +81,7 @@ def page(
     nav = [e for e in NAV if actor is not None and actor.may(e.permission)]
     html = _env.get_template(template).render(
         t=translator(lang),
+        w=labeller(lang),  # words for codes: w.html(kind, code), w.label(kind, code)
         lang=lang,
         languages=LANGUAGES,
         actor=actor,

@@ -19,6 +19,8 @@ from starlette.concurrency import run_in_threadpool
 from comity.core.db import read_session, utcnow
 from comity.core.errors import BadInput
 from comity.web.deps import Actor, need
+from comity.web.i18n import translator
+from comity.web.labels import labeller
 from comity.web.limits import parse_day
 from comity.web.render import NavEntry, language, page, register_nav
 
@@ -31,6 +33,8 @@ Read = Annotated[Actor, Depends(need("read"))]
 register_nav(NavEntry("/dashboard", "nav.dashboard", "audit"))
 register_nav(NavEntry("/transparency", "nav.transparency", "read"))
 
+# Dashboard charts, each titled by the interface string `chart.<name>`.
+_CHARTS = ("removal_by_host", "removal_by_channel", "days_to_removal", "funnel", "refusals")
 _TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "json": "application/json"}
 
 
@@ -40,18 +44,42 @@ def _day(value: str | None, default: date, field: str) -> date:
     return parse_day(value, field)
 
 
-def _dashboard_view() -> dict[str, Any]:
+def _labelled(figures: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The figures with codes (channels, item states, refusal reasons) replaced by words."""
+    words = labeller(lang)
+    out = dict(figures)
+    out["removal_rate_by_channel"] = [
+        {**r, "key": words.label("channel", str(r["key"]))}
+        for r in figures["removal_rate_by_channel"]
+    ]
+    stages = figures["funnel"]["stages"]
+    out["funnel"] = {
+        **figures["funnel"],
+        "stages": [{**st, "stage": words.label("state", str(st["stage"]))} for st in stages],
+    }
+    reasons = figures["refusals_by_reason"]["reasons"]
+    out["refusals_by_reason"] = {
+        **figures["refusals_by_reason"],
+        "reasons": [{**r, "reason": words.label("reason", str(r["reason"]))} for r in reasons],
+    }
+    return out
+
+
+def _dashboard_view(lang: str) -> dict[str, Any]:
     from comity.reports.charts import dashboard_charts, table_html
     from comity.reports.service import dashboard
 
+    t = translator(lang)
     with read_session() as session:
         figures = dashboard(session=session)
-    charts = dashboard_charts(figures)
+    titles = {k: t(f"chart.{k}") for k in _CHARTS}
+    charts = dashboard_charts(_labelled(figures, lang), titles)
     hosts = [
         [r["key"], r["n"], r["removed"], f"{r['rate'] * 100:.0f} %"]
         for r in figures["removal_rate_by_host"]
     ]
-    tables = [table_html("Removal rate by host state", ["host", "sent", "removed", "rate"], hosts)]
+    header = [t(f"chart.col.{k}") for k in ("host", "sent", "removed", "rate")]
+    tables = [table_html(titles["removal_by_host"], header, hosts)]
     return {
         "charts": {k: Markup(v) for k, v in charts.items()},  # noqa: S704 - sanitised SVG
         "tables": [Markup(t) for t in tables],  # noqa: S704 - table_html escapes every cell
@@ -61,7 +89,7 @@ def _dashboard_view() -> dict[str, Any]:
 
 @router.get("/dashboard", response_class=HTMLResponse)
 async def dashboard_page(request: Request, actor: Audit) -> HTMLResponse:
-    view = await run_in_threadpool(_dashboard_view)
+    view = await run_in_threadpool(_dashboard_view, language(request))
     return page(request, "dashboard.html", active="/dashboard", **view)
 
 

@@ -1,0 +1,133 @@
+"""Words for codes: a label and a one-line explanation of every code the pages show.
+
+One source per label. Labels that already exist stay where they are and are
+read from there: conducts, channels and refusal reasons from the transparency
+report's texts (`comity/reports/i18n`), item states, roles, priorities,
+decisions and dual-criminality outcomes from the interface strings
+(`state.*`, `role.*`, ...). Everything else, and every explanation, lives in
+`comity/web/i18n/codes/<lang>.yaml` (kind -> code -> {label, hint}).
+
+A code without a label is shown as itself (a visible gap, never an error); the
+code stays available to experts in the `title` attribute of `html()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from markupsafe import Markup, escape
+
+from comity.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalog
+
+__all__ = ["KINDS", "Words", "labeller"]
+
+# kind -> where its labels already live: ("report", section) or ("catalog", key prefix).
+_EXISTING: dict[str, tuple[str, str]] = {
+    "conduct": ("report", "conducts"),
+    "channel": ("report", "channels"),
+    "reason": ("report", "reasons"),
+    "state": ("catalog", "state."),
+    "role": ("catalog", "role."),
+    "priority": ("catalog", "priority."),
+    "decision": ("catalog", "decision."),
+    "outcome": ("catalog", "outcome."),
+    "dossier_state": ("catalog", "dossier.state."),
+}
+# Kinds tried in order when a value's kind is not known (generic data views).
+KINDS: tuple[str, ...] = (
+    "conduct",
+    "channel",
+    "fact",
+    "verdict",
+    "decision",
+    "reason",
+    "state",
+    "outcome",
+    "priority",
+    "host_role",
+    "addressee",
+    "dossier_kind",
+    "dossier_state",
+    "role",
+)
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _codes(lang: str) -> dict[str, dict[str, dict[str, str]]]:
+    text = resources.files("comity.web").joinpath(f"i18n/codes/{lang}.yaml").read_text("utf-8")
+    data: Any = yaml.safe_load(text) or {}
+    where = f"comity/web/i18n/codes/{lang}.yaml"
+    if not isinstance(data, dict):
+        raise ValueError(f"{where}: must map kind -> code -> {{label, hint}}")
+    for kind, entries in data.items():
+        if kind not in KINDS or not isinstance(entries, dict):
+            raise ValueError(f"{where}: {kind!r}: unknown kind or not a mapping; valid: {KINDS}")
+        for code, entry in entries.items():
+            if not isinstance(entry, dict) or set(entry) - {"label", "hint"}:
+                raise ValueError(f"{where}: {kind}.{code}: only 'label' and 'hint' are allowed")
+    return data
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _report(lang: str) -> dict[str, Any]:
+    text = resources.files("comity.reports").joinpath(f"i18n/{lang}.yaml").read_text("utf-8")
+    loaded: dict[str, Any] = yaml.safe_load(text)
+    return loaded
+
+
+@dataclass(frozen=True)
+class Words:
+    lang: str
+
+    def _own(self, lang: str, kind: str, code: str) -> tuple[str | None, str | None]:
+        entry = _codes(lang).get(kind, {}).get(code) or {}
+        label = entry.get("label")
+        if label is None and kind in _EXISTING:
+            source, where = _EXISTING[kind]
+            if source == "report":
+                label = (_report(lang).get(where) or {}).get(code)
+            else:
+                label = catalog(lang).get(where + code)
+        return label, entry.get("hint")
+
+    def label(self, kind: str, code: str) -> str:
+        own, _ = self._own(self.lang, kind, code)
+        return own or self._own(DEFAULT_LANGUAGE, kind, code)[0] or code
+
+    def hint(self, kind: str, code: str) -> str:
+        own = self._own(self.lang, kind, code)[1]
+        return own or self._own(DEFAULT_LANGUAGE, kind, code)[1] or ""
+
+    def kind_of(self, code: object) -> str | None:
+        """The first kind that labels this value (for data whose kind is not known)."""
+        if not isinstance(code, str) or not code:
+            return None
+        for kind in KINDS:
+            if self._own(DEFAULT_LANGUAGE, kind, code)[0] is not None:
+                return kind
+        return None
+
+    def html(self, kind: str, code: str) -> Markup:
+        """The label, with the explanation and the code in its title for experts."""
+        hint = self.hint(kind, code)
+        title = f"{hint} [{code}]" if hint else code
+        return Markup('<span class="code-label" title="{}">{}</span>').format(
+            title, self.label(kind, code)
+        )
+
+    def any(self, value: object) -> Markup | str:
+        """A value of unknown kind: its label if it is a known code, else the value as text."""
+        kind = self.kind_of(value)
+        if kind is None:
+            return escape(str(value))
+        return self.html(kind, str(value))
+
+
+def labeller(lang: str) -> Words:
+    if lang not in LANGUAGES:
+        raise ValueError(f"language {lang!r}: valid: {', '.join(LANGUAGES)}")
+    return Words(lang)
