@@ -19,7 +19,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from comity.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalog
 
@@ -37,7 +37,7 @@ _EXISTING: dict[str, tuple[str, str]] = {
     "outcome": ("catalog", "outcome."),
     "dossier_state": ("catalog", "dossier.state."),
 }
-# Kinds tried in order when a value's kind is not known (generic data views).
+# The kinds of code, as the files name them.
 KINDS: tuple[str, ...] = (
     "conduct",
     "channel",
@@ -53,6 +53,8 @@ KINDS: tuple[str, ...] = (
     "dossier_kind",
     "dossier_state",
     "role",
+    "action",
+    "object",
 )
 
 
@@ -102,15 +104,6 @@ class Words:
         own = self._own(self.lang, kind, code)[1]
         return own or self._own(DEFAULT_LANGUAGE, kind, code)[1] or ""
 
-    def kind_of(self, code: object) -> str | None:
-        """The first kind that labels this value (for data whose kind is not known)."""
-        if not isinstance(code, str) or not code:
-            return None
-        for kind in KINDS:
-            if self._own(DEFAULT_LANGUAGE, kind, code)[0] is not None:
-                return kind
-        return None
-
     def html(self, kind: str, code: str) -> Markup:
         """The label, with the explanation and the code in its title for experts."""
         hint = self.hint(kind, code)
@@ -118,13 +111,6 @@ class Words:
         return Markup('<span class="code-label" title="{}">{}</span>').format(
             title, self.label(kind, code)
         )
-
-    def any(self, value: object) -> Markup | str:
-        """A value of unknown kind: its label if it is a known code, else the value as text."""
-        kind = self.kind_of(value)
-        if kind is None:
-            return escape(str(value))
-        return self.html(kind, str(value))
 
 
 def labeller(lang: str) -> Words:

@@ -59,6 +59,8 @@ def item_detail(*, session: Session, item_id: int) -> dict[str, Any]:
                 "actor": e.actor,
                 "action": e.action,
                 "object": f"{e.object_type} {e.object_id}",
+                "object_type": e.object_type,
+                "object_id": e.object_id,
                 "hash": e.hash,
             }
             for e in history
