@@ -1,4 +1,4 @@
-"""`comity report dashboard` and `comity report transparency` (thin views over the services).
+"""`comity report dashboard`, `transparency` and `tco` (thin views over the services).
 
 `comity stats` belongs to the tracking domain, so the dashboard lives under
 `comity report`.
@@ -17,7 +17,7 @@ from comity.cli.common import JsonOption
 from comity.cli.output import console, handle_errors, print_json
 from comity.core.db import read_session
 from comity.core.errors import BadInput
-from comity.reports import charts, service, transparency
+from comity.reports import charts, service, tco, transparency
 
 __all__ = ["register"]
 
@@ -35,8 +35,29 @@ def _day(value: str | None, field: str) -> date | None:
         raise BadInput(f"{field}: '{value}' is not a date; write YYYY-MM-DD") from None
 
 
+_Output = Annotated[
+    Path | None,
+    typer.Option("-o", "--output", help="File to write (default: stdout; required for pdf)."),
+]
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
+
+
+def _check_output(fmt: str, output: Path | None) -> None:
+    if fmt == "pdf" and output is None:
+        raise BadInput("-o: a PDF needs an output file (-o report.pdf)")
+
+
+def _emit(body: bytes, output: Path | None) -> None:
+    """A report to stdout, or to the file named by -o."""
+    if output is None:
+        typer.echo(body.decode(), nl=False)
+        return
+    with handle_errors():
+        output.write_bytes(body)
+    console.print(f"wrote {output} ({len(body)} bytes)")
 
 
 @report_app.command("dashboard")
@@ -91,26 +112,33 @@ def transparency_command(
     period_to: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.")],
     fmt: Annotated[str, typer.Option("--format", help="html, pdf or json.")] = "html",
     lang: Annotated[str, typer.Option("--lang", help="en, ru or kk.")] = "en",
-    output: Annotated[
-        Path | None,
-        typer.Option("-o", "--output", help="File to write (default: stdout; required for pdf)."),
-    ] = None,
+    output: _Output = None,
 ) -> None:
     """The public transparency report (aggregates only, small counts shown as <5)."""
     with handle_errors():
         start, end = _day(period_from, "--from"), _day(period_to, "--to")
         assert start is not None and end is not None
-        if fmt == "pdf" and output is None:
-            raise BadInput("-o: a PDF needs an output file (-o report.pdf)")
+        _check_output(fmt, output)
         with read_session() as session:
             body = transparency.render(
                 session=session, period_from=start, period_to=end, fmt=fmt, language=lang
             )
-        if output is None:
-            typer.echo(body.decode(), nl=False)
-            return
-        output.write_bytes(body)
-    console.print(f"wrote {output} ({len(body)} bytes)")
+    _emit(body, output)
+
+
+@report_app.command("tco")
+def tco_command(
+    year: Annotated[int, typer.Option("--year", help="Requests dispatched in this year.")],
+    fmt: Annotated[str, typer.Option("--format", help="json, csv, html or pdf.")] = "html",
+    lang: Annotated[str, typer.Option("--language", "--lang", help="en, ru or kk.")] = "en",
+    output: _Output = None,
+) -> None:
+    """Regulation (EU) 2021/784 Articles 7 and 8: requests, removals, refusals, reinstatements."""
+    with handle_errors():
+        _check_output(fmt, output)
+        with read_session() as session:
+            body = tco.render(session=session, year=year, fmt=fmt, language=lang)
+    _emit(body, output)
 
 
 def register(app: typer.Typer) -> None:
