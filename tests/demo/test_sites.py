@@ -38,6 +38,8 @@ def test_demo_addresses_belong_to_the_stated_real_network(site: DemoSite) -> Non
     for info in lookup([*site.a, *site.aaaa]):
         assert info.routable
         assert (info.country, info.asn) == (site.expect["country"], site.expect["asn"])
+        registered = site.expect.get("country_registered", site.expect["country"])
+        assert info.country_registered == registered
         assert info.cdn == site.expect.get("cdn")
     if site.expect_after_move:
         (after,) = lookup(list(site.moves_to))

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from comity.hosting.ipdata import lookup, lookup_v4_array
+from comity.hosting.ipdata.lookup import COUNTRY_LOCATED
 from comity.hosting.ipdata.special import REASONS
 
 SHARED = Path("/work/shared/data")
@@ -83,16 +84,16 @@ def test_ddos_guard_is_flagged_by_its_asn() -> None:
     assert info.cdn_source is not None and "AS57724" in info.cdn_source
 
 
-def test_countries_come_from_iptocc_and_a_kazakhtelecom_address_is_kz() -> None:
+def test_registration_comes_from_iptocc_and_a_kazakhtelecom_address_is_kz() -> None:
     import iptocc
 
     # Kazakhtelecom (AS9198) blocks, as the upstream ASN CSV lists them.
     kz = [r[0] for r in _ranges(SHARED / "ip-location-db/asn/asn-ipv4.csv.gz") if r[2] == "9198"]
     probes = kz[:: max(1, len(kz) // 20)]
     infos = lookup(probes)
-    assert [i.country for i in infos] == iptocc.country_code(probes)
-    assert {i.country_source for i in infos} == {"iptocc"}
-    # A few AS9198 blocks are registered elsewhere (real data); most are KZ.
+    assert [i.country_registered for i in infos] == iptocc.country_code(probes)
+    assert {i.country_source for i in infos} == {COUNTRY_LOCATED}
+    # A few AS9198 blocks are registered or located elsewhere (real data); most are KZ.
     assert sum(i.country == "KZ" for i in infos) >= 0.8 * len(probes)
 
 
@@ -120,8 +121,7 @@ def test_vectorised_path_agrees_with_lookup() -> None:
         assert info.routable == (res.reason[k] == 0)
         assert info.reason == REASONS[int(res.reason[k])]
         assert (info.asn or 0) == int(res.asn[k])
-        if info.country_source == "ip-location-db geo-whois-asn-country":
-            assert info.country == str(res.country[k])
+        assert info.country == (str(res.country[k]) or None)
     # Non-routable addresses get nothing on the bulk path either.
     blocked = res.reason != 0
     assert blocked.any() and not res.asn[blocked].any() and not res.cdn[blocked].any()

@@ -37,7 +37,10 @@ __all__ = [
 ]
 
 ROLES = ("hosting", "cdn", "platform", "provider", "eu_representative")
-IPDATA_SOURCE = "comity.hosting.ipdata (ip-location-db 2026-06-17, CC BY 4.0; iptocc)"
+IPDATA_SOURCE = (
+    "comity.hosting.ipdata (country: ip-location-db 2026-06-17 location, CC BY 4.0; "
+    "country_registered: iptocc RIR registration)"
+)
 
 
 class IpInfoLike(Protocol):
@@ -83,9 +86,13 @@ class IpAttribution:
     cdn: str | None
     cdn_source: str | None
     provider: Provider | None = None
+    # RIR registration country; `country` is where the range is located (the state that
+    # can act on the server). None when unknown or from recorded older observations.
+    country_registered: str | None = None
 
     @classmethod
     def of(cls, info: IpInfoLike, provider: Provider | None) -> IpAttribution:
+        registered = getattr(info, "country_registered", None)
         return cls(
             info.ip,
             info.version,
@@ -97,6 +104,7 @@ class IpAttribution:
             info.cdn,
             info.cdn_source,
             provider,
+            registered if isinstance(registered, str) else None,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -106,6 +114,7 @@ class IpAttribution:
             "routable": self.routable,
             "reason": self.reason,
             "country": self.country,
+            "country_registered": self.country_registered,
             "asn": self.asn,
             "org": self.org,
             "cdn": self.cdn,
@@ -196,6 +205,12 @@ class Attribution:
         }
 
 
+def _registered_note(ip: IpAttribution) -> str:
+    if ip.country_registered and ip.country_registered != ip.country:
+        return f", registered in {ip.country_registered} (RIR)"
+    return ""
+
+
 def _cdn_info(ip: IpAttribution, operator: CdnOperator | None) -> CdnInfo:
     assert ip.cdn is not None
     if operator is None:
@@ -266,7 +281,8 @@ def combine(
                     ip.country,
                     "hosting",
                     IPDATA_SOURCE,
-                    f"{host} resolves to {ip.ip} ({network}) registered in {ip.country}",
+                    f"{host} resolves to {ip.ip} ({network}) located in {ip.country}"
+                    + _registered_note(ip),
                     "medium",
                 )
             )

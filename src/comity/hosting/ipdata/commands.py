@@ -22,7 +22,7 @@ from comity.hosting.ipdata.update import update_datasets
 
 __all__ = ["attribute_ips", "data_status", "data_update", "read_ip_file"]
 
-_SUMMARY_KEYS = ("ip", "country", "asn", "org", "routable", "cdn")
+_SUMMARY_KEYS = ("ip", "country", "country_registered", "asn", "org", "routable", "cdn")
 
 
 def read_ip_file(path: Path) -> list[str]:

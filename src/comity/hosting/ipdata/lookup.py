@@ -15,10 +15,21 @@ from comity.core.errors import BadInput
 from comity.hosting.ipdata.special import REASONS
 from comity.hosting.ipdata.tables import Tables, V4Arrays, get_tables, lookup_family
 
-__all__ = ["IpInfo", "lookup", "lookup_v4_array", "parse_ip"]
+__all__ = [
+    "COUNTRY_LOCATED",
+    "COUNTRY_REGISTERED",
+    "IpInfo",
+    "lookup",
+    "lookup_arrays",
+    "lookup_v4_array",
+    "parse_ip",
+]
 
-_COUNTRY_TABLE = "ip-location-db geo-whois-asn-country"
-_COUNTRY_IPTOCC = "iptocc"
+# Which source decides `country`: where the range is located (the operator's GeoFeed,
+# else whois, else the announcing ASN's country), because a request goes to the state
+# that can act on the server. The RIR registration country is kept beside it.
+COUNTRY_LOCATED = "ip-location-db geo-whois-asn-country (location: GeoFeed > whois > ASN)"
+COUNTRY_REGISTERED = "iptocc (RIR delegation: country of registration)"
 
 
 @dataclass(frozen=True)
@@ -29,8 +40,9 @@ class IpInfo:
     version: int
     routable: bool
     reason: str | None  # why not routable (IANA special-purpose registries, RFC 6890)
-    country: str | None  # country of registration; None when not routable or unknown
+    country: str | None  # where the range is located; None when not routable or unknown
     country_source: str | None
+    country_registered: str | None  # RIR registration country (may differ from `country`)
     asn: int | None
     org: str | None
     cdn: str | None  # CDN / reverse-proxy operator
@@ -57,11 +69,47 @@ def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
         ) from None
 
 
-def lookup_v4_array(addresses: npt.NDArray[np.uint32], *, folder: Path | None = None) -> V4Arrays:
-    """Vectorised IPv4 look-up for bulk work (country from the bundled table)."""
-    queries = np.asarray(addresses, dtype=np.uint32)
+def _v4_strings(queries: npt.NDArray[np.uint32]) -> list[str]:
+    octets = queries.astype(">u4").view(np.uint8).reshape(-1, 4)
+    return [f"{a}.{b}.{c}.{d}" for a, b, c, d in octets.tolist()]
+
+
+def _registered(res: V4Arrays, strings: list[str]) -> V4Arrays:
+    """Add the RIR registration country (iptocc, one call for the batch) and fall back
+    to it for `country` where the location table has no answer. Non-routable
+    addresses get neither."""
+    routable = np.flatnonzero(res.reason == 0)
+    reg = np.zeros(len(strings), dtype=res.country.dtype)
+    if len(routable):
+        import iptocc
+
+        codes = iptocc.country_code([strings[k] for k in routable])
+        reg[routable] = [c or "" for c in codes]
+    fallback = (res.country == "") & (reg != "")
+    country = np.where(fallback, reg, res.country)
+    return res._replace(country=country, country_registered=reg, country_fallback=fallback)
+
+
+def lookup_arrays(
+    queries: npt.NDArray[Any], strings: list[str] | None = None, *, folder: Path | None = None
+) -> V4Arrays:
+    """THE look-up: every path (lookup(), `attribute --ip-file`, the benchmark) ends here.
+
+    `queries` are uint32 (IPv4) or 16-byte big-endian S16 (IPv6); `strings` are the
+    same addresses as text when the caller has them (IPv4 text is derived otherwise).
+    """
     tables = get_tables(folder)
-    return lookup_family(tables, tables.v4, queries)
+    if queries.dtype == np.uint32:
+        res = lookup_family(tables, tables.v4, queries)
+        return _registered(res, strings if strings is not None else _v4_strings(queries))
+    if strings is None:
+        strings = [str(ipaddress.IPv6Address(bytes(q).ljust(16, b"\0"))) for q in queries]
+    return _registered(lookup_family(tables, tables.v6, queries), strings)
+
+
+def lookup_v4_array(addresses: npt.NDArray[np.uint32], *, folder: Path | None = None) -> V4Arrays:
+    """Vectorised IPv4 look-up for bulk work: `lookup_arrays` on uint32 addresses."""
+    return lookup_arrays(np.asarray(addresses, dtype=np.uint32), folder=folder)
 
 
 def _cdn_source(tables: Tables, code: int, by_asn: bool, asn: int) -> str | None:
@@ -73,45 +121,51 @@ def _cdn_source(tables: Tables, code: int, by_asn: bool, asn: int) -> str | None
     return f"prefix list: {tables.cdn_range_sources[code]}"
 
 
-def _info(tables: Tables, address: Any, res: V4Arrays, i: int, iptocc_cc: str | None) -> IpInfo:
-    reason_code = int(res.reason[i])
-    routable = reason_code == 0
-    table_cc = str(res.country[i]) or None
-    country: str | None = iptocc_cc or table_cc
-    source: str | None = _COUNTRY_IPTOCC if iptocc_cc else _COUNTRY_TABLE
-    if not routable or country is None:
-        country, source = None, None
-    asn = int(res.asn[i]) or None
-    code = int(res.cdn[i])
-    return IpInfo(
-        ip=str(address),
-        version=address.version,
-        routable=routable,
-        reason=REASONS[reason_code],
-        country=country,
-        country_source=source,
-        asn=asn,
-        org=tables.org_name(int(res.org[i])),
-        cdn=tables.cdn_names[code],
-        cdn_kind=tables.cdn_kinds[code],
-        cdn_source=_cdn_source(tables, code, bool(res.cdn_by_asn[i]), asn or 0),
+def _infos(tables: Tables, texts: list[str], version: int, res: V4Arrays) -> list[IpInfo]:
+    """IpInfo objects from the arrays, converted to Python lists once (not per element)."""
+    out = []
+    cdn_names, cdn_kinds = tables.cdn_names, tables.cdn_kinds
+    rows = zip(
+        texts,
+        res.reason.tolist(),
+        res.country.tolist(),
+        res.country_registered.tolist(),
+        res.asn.tolist(),
+        res.org.tolist(),
+        res.cdn.tolist(),
+        res.cdn_by_asn.tolist(),
+        res.country_fallback.tolist(),
+        strict=True,
     )
-
-
-def _iptocc(addresses: list[str]) -> list[str | None]:
-    if not addresses:
-        return []
-    import iptocc
-
-    return list(iptocc.country_code(addresses))
+    for text, reason, country, registered, asn, org, code, by_asn, fallback in rows:
+        out.append(
+            IpInfo(
+                ip=text,
+                version=version,
+                routable=reason == 0,
+                reason=REASONS[reason],
+                country=country or None,
+                country_source=(COUNTRY_REGISTERED if fallback else COUNTRY_LOCATED)
+                if country
+                else None,
+                country_registered=registered or None,
+                asn=asn or None,
+                org=tables.org_name(org),
+                cdn=cdn_names[code],
+                cdn_kind=cdn_kinds[code],
+                cdn_source=_cdn_source(tables, code, by_asn, asn),
+            )
+        )
+    return out
 
 
 def lookup(ips: Sequence[str], *, folder: Path | None = None) -> list[IpInfo]:
-    """Look up addresses in one batch, results in input order.
+    """Look up addresses in one batch, results in input order (`lookup_arrays` underneath).
 
-    Country comes from iptocc (the RIR delegation data, the newer source) and
-    falls back to the bundled geo-whois-asn-country table when iptocc has no
-    answer. Non-routable addresses never get a country, ASN or CDN.
+    `country` is where the range is located (ip-location-db geo-whois-asn-country),
+    falling back to the registration country when that table has no answer;
+    `country_registered` is the RIR registration country (iptocc). Non-routable
+    addresses never get a country, ASN or CDN.
     """
     if isinstance(ips, str):
         raise BadInput("lookup() takes a sequence of addresses, not one string", field="ips")
@@ -122,14 +176,12 @@ def lookup(ips: Sequence[str], *, folder: Path | None = None) -> list[IpInfo]:
         idx = [i for i, a in enumerate(parsed) if a.version == version]
         if not idx:
             continue
+        texts = [str(parsed[i]) for i in idx]
         if version == 4:
             queries = np.array([int(parsed[i]) for i in idx], dtype=np.uint32)
-            res = lookup_family(tables, tables.v4, queries)
         else:
             queries = np.array([parsed[i].packed for i in idx], dtype="S16")
-            res = lookup_family(tables, tables.v6, queries)
-        routable = [k for k in range(len(idx)) if res.reason[k] == 0]
-        codes = dict(zip(routable, _iptocc([str(parsed[idx[k]]) for k in routable]), strict=True))
-        for k, i in enumerate(idx):
-            results[i] = _info(tables, parsed[i], res, k, codes.get(k))
+        res = lookup_arrays(queries, texts, folder=folder)
+        for i, info in zip(idx, _infos(tables, texts, version, res), strict=True):
+            results[i] = info
     return [r for r in results if r is not None]

@@ -37,8 +37,9 @@ METAS = [
     DatasetMeta(
         name="ip-country",
         file="ip-country.npz",
-        description="IPv4/IPv6 range -> registration country (GeoFeed > whois > ASN); "
-        "fast batch path, iptocc is the primary country source for single look-ups",
+        description="IPv4/IPv6 range -> country where the range is located (GeoFeed > whois > "
+        "ASN); DECIDES `country` on every path (lookup, attribute --ip-file, bench); the RIR "
+        "registration country (iptocc) is shown beside it as `country_registered`",
         upstream="npm @ip-location-db/geo-whois-asn-country 2.3.2026061719",
         url="https://github.com/sapics/ip-location-db/tree/main/geo-whois-asn-country",
         date="2026-06-17",

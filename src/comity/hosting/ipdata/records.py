@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from comity.hosting.ipdata.lookup import IpInfo
+from comity.hosting.ipdata.lookup import COUNTRY_REGISTERED, IpInfo
 
 __all__ = ["ip_record", "jurisdictions"]
 
@@ -16,12 +16,16 @@ def jurisdictions(info: IpInfo) -> list[dict[str, Any]]:
     A routable address outside any CDN is where the content is hosted (role
     `hosting`). Behind a CDN or reverse proxy the origin is hidden: the operator
     (role `cdn`) is the jurisdiction, and its abuse channel forwards to the host.
-    The country is the country of registration of the address block, which is
-    not always where the server stands, hence confidence "medium".
+    The country is where the block is located (GeoFeed, else whois), since a
+    request goes to the state that can act on the server; where the RIR
+    registration country differs it is named in the source. Confidence "medium":
+    neither is a measurement of where the server stands.
     """
     if not info.routable or info.country is None:
         return []
-    where = f"{info.country_source}: registration country of {info.ip}"
+    where = f"{info.country_source}: {info.ip} located in {info.country}"
+    if info.country_registered and info.country_registered != info.country:
+        where += f", registered in {info.country_registered} ({COUNTRY_REGISTERED})"
     if info.cdn is not None:
         return [
             {
@@ -53,6 +57,7 @@ def ip_record(info: IpInfo, *, observed_at: datetime) -> dict[str, Any]:
         "reason": info.reason,
         "country": info.country,
         "country_source": info.country_source,
+        "country_registered": info.country_registered,
         "asn": info.asn,
         "org": info.org,
         "cdn": info.cdn,

@@ -62,10 +62,13 @@ class V4Arrays(NamedTuple):
 
     reason: npt.NDArray[np.uint8]  # 0 routable, else index into special.REASONS
     asn: npt.NDArray[np.uint32]  # 0 = unknown / not routable
-    country: npt.NDArray[np.str_]  # "" = unknown / not routable
+    country: npt.NDArray[np.str_]  # where located; "" = unknown / not routable
     org: npt.NDArray[np.int64]  # index for Tables.org_name, -1 = unknown
     cdn: npt.NDArray[np.uint16]  # operator code (Tables.cdn_names), 0 = none
     cdn_by_asn: npt.NDArray[np.bool_]  # True when flagged by the ASN list, not a range
+    # Filled by lookup.lookup_arrays (the RIR registration country, iptocc); "" = none.
+    country_registered: npt.NDArray[np.str_] = np.zeros(0, dtype="U2")
+    country_fallback: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)  # country is registered
 
 
 def _per_asn(keys: Arr, values: Arr, asns: Arr, missing: int) -> Arr:
