@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,6 +126,7 @@ def _infos(tables: Tables, texts: list[str], version: int, res: V4Arrays) -> lis
     """IpInfo objects from the arrays, converted to Python lists once (not per element)."""
     out = []
     cdn_names, cdn_kinds = tables.cdn_names, tables.cdn_kinds
+    org_names = tables.org_names()  # index -1 is the trailing None
     rows = zip(
         texts,
         res.reason.tolist(),
@@ -150,13 +152,48 @@ def _infos(tables: Tables, texts: list[str], version: int, res: V4Arrays) -> lis
                 else None,
                 country_registered=registered or None,
                 asn=asn or None,
-                org=tables.org_name(org),
+                org=org_names[org],
                 cdn=cdn_names[code],
                 cdn_kind=cdn_kinds[code],
                 cdn_source=_cdn_source(tables, code, by_asn, asn),
             )
         )
     return out
+
+
+def _split(
+    ips: Sequence[str],
+) -> tuple[list[int], list[bytes], list[int], list[bytes], list[str]]:
+    """Positions and packed bytes per family, and the canonical text of each address.
+
+    IPv4 goes through inet_pton, which takes exactly four decimal octets without
+    leading zeros (what parse_ip accepts) and returns the packed form in one C call,
+    so the text is already canonical; anything else goes through parse_ip, which
+    also gives the error message for bad input.
+    """
+    v4_idx: list[int] = []
+    v4: list[bytes] = []
+    v6_idx: list[int] = []
+    v6: list[bytes] = []
+    texts: list[str] = []
+    pton, af_inet = socket.inet_pton, socket.AF_INET
+    for i, text in enumerate(ips):
+        try:
+            v4.append(pton(af_inet, text))
+            v4_idx.append(i)
+            texts.append(text)
+            continue
+        except (OSError, TypeError):
+            pass
+        address = parse_ip(text)
+        texts.append(str(address))
+        if address.version == 4:
+            v4.append(address.packed)
+            v4_idx.append(i)
+        else:
+            v6.append(address.packed)
+            v6_idx.append(i)
+    return v4_idx, v4, v6_idx, v6, texts
 
 
 def lookup(ips: Sequence[str], *, folder: Path | None = None) -> list[IpInfo]:
@@ -169,19 +206,20 @@ def lookup(ips: Sequence[str], *, folder: Path | None = None) -> list[IpInfo]:
     """
     if isinstance(ips, str):
         raise BadInput("lookup() takes a sequence of addresses, not one string", field="ips")
-    parsed = [parse_ip(text) for text in ips]
     tables = get_tables(folder)
-    results: list[IpInfo | None] = [None] * len(parsed)
-    for version in (4, 6):
-        idx = [i for i, a in enumerate(parsed) if a.version == version]
+    v4_idx, v4_packed, v6_idx, v6_packed, texts = _split(ips)
+    results: list[IpInfo | None] = [None] * len(texts)
+    for version, idx, packed, dtype in (
+        (4, v4_idx, v4_packed, ">u4"),
+        (6, v6_idx, v6_packed, "S16"),
+    ):
         if not idx:
             continue
-        texts = [str(parsed[i]) for i in idx]
+        queries = np.frombuffer(b"".join(packed), dtype=dtype)
         if version == 4:
-            queries = np.array([int(parsed[i]) for i in idx], dtype=np.uint32)
-        else:
-            queries = np.array([parsed[i].packed for i in idx], dtype="S16")
-        res = lookup_arrays(queries, texts, folder=folder)
-        for i, info in zip(idx, _infos(tables, texts, version, res), strict=True):
+            queries = queries.astype(np.uint32)
+        family_texts = [texts[i] for i in idx]
+        res = lookup_arrays(queries, family_texts, folder=folder)
+        for i, info in zip(idx, _infos(tables, family_texts, version, res), strict=True):
             results[i] = info
     return [r for r in results if r is not None]

@@ -50,6 +50,15 @@ class Tables:
     cdn_asn_code: Arr  # operator code per cdn_asn
     cdn_asn_sources: tuple[str, ...]
 
+    def org_names(self) -> list[str | None]:
+        """Every organisation name, decoded once per table set, plus a trailing None so
+        that index -1 (unknown) reads as None."""
+        cached: list[str | None] | None = _ORG_NAMES.get(id(self))
+        if cached is None:
+            cached = [self.org_name(i) for i in range(len(self.org_asn))] + [None]
+            _ORG_NAMES[id(self)] = cached
+        return cached
+
     def org_name(self, index: int) -> str | None:
         if index < 0:
             return None
@@ -135,6 +144,7 @@ def _load(folder: Path) -> Tables:
 
 
 _LOCK = threading.Lock()
+_ORG_NAMES: dict[int, list[str | None]] = {}
 _CACHE: dict[Path, Tables] = {}
 
 
@@ -150,6 +160,7 @@ def get_tables(folder: Path | None = None) -> Tables:
 def reset_cache() -> None:
     with _LOCK:
         _CACHE.clear()
+        _ORG_NAMES.clear()
 
 
 def _sort(queries: Arr) -> tuple[Arr, Arr]:
