@@ -127,6 +127,8 @@ def test_kazakh_pdf(engine: Engine, world: World) -> None:
     text = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Белгіленген мерзімде жойылды" in text
     assert "Comity жүйесінде есепке алынбайды" in text
+    # Each series is drawn above its table: the chart's title is text in the PDF too.
+    assert text.count("Әрекет түрлері бойынша сұраулар") == 2
 
 
 def test_bad_year_format_and_language(engine: Engine, world: World) -> None:

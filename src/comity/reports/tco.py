@@ -129,13 +129,12 @@ def _chart(section: dict[str, Any]) -> str:
     return charts.bar_chart(labels, [float(v) for v in section["values"]], title=section["title"])
 
 
-def _view(doc: dict[str, Any], language: str, *, with_charts: bool) -> dict[str, Any]:
+def _view(doc: dict[str, Any], language: str) -> dict[str, Any]:
     t, tco = texts(language), texts(language)["tco"]
     parts = sections(doc, language)
-    if with_charts:
-        for part in parts:
-            if part["values"]:
-                part["chart"] = _chart(part)
+    for part in parts:  # HTML and PDF draw each series above its table
+        if part["values"]:
+            part["chart"] = _chart(part)
     notes = [tco["notes"]["scope"], tco["notes"]["not_recorded"]]
     if doc["empty"]:
         notes.insert(0, tco["notes"]["empty"].format(year=doc["year"]))
@@ -176,6 +175,5 @@ def render(
     if fmt == "csv":
         return _csv(doc, language)
     if fmt == "html":
-        view = _view(doc, language, with_charts=True)
-        return _jinja().get_template("transparency.html").render(**view).encode()
-    return _pdf(_view(doc, language, with_charts=False), date.fromisoformat(doc["as_of"]))
+        return _jinja().get_template("transparency.html").render(**_view(doc, language)).encode()
+    return _pdf(_view(doc, language), date.fromisoformat(doc["as_of"]))
