@@ -1,0 +1,277 @@
+"""Benchmark: PDQ hashing speed against imagehash's phash, and near-duplicate lookups.
+
+1. Hashes per second of 640x480 JPEGs, decode included, both in the same run:
+   Comity's PDQ path (`comity.evidence.hashes.hash_object`: SHA-256, MD5 and
+   PDQ) and `imagehash.phash` on the same bytes; PDQ alone on decoded arrays.
+2. Near-duplicate queries per second at PDQ distance 31 against N stored
+   hashes in SQLite, through `comity.evidence.similar.pdq_near` (the 16
+   indexed 16-bit chunk columns, exact), against numpy brute force over the
+   same hashes in memory; the result sets are compared (recall must be 100%).
+   Stored hashes are uniformly random (real PDQ hashes crowd more: flat or
+   low-quality images share chunks, so candidates grow); half the queries are
+   planted near-duplicates (1-31 bits flipped from a stored hash), half random.
+   The index's size is read from SQLite's dbstat (bytes of the 16 chunk indexes).
+
+    .venv/bin/python bench/bench_hashes.py [--quick] [--n N] [--queries Q]
+
+Writes bench/results/hashes.json and bench/results/hashes.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import platform
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench/results"
+sys.path.insert(0, str(ROOT))
+
+
+def _jpegs(count: int) -> list[bytes]:
+    from tests.evidence.pictures import encode, picture
+
+    return [encode(picture(seed), quality=85) for seed in range(count)]
+
+
+def _rate(fn: Any, items: list[Any], rounds: int) -> dict[str, float]:
+    start, cpu = time.perf_counter(), time.process_time()
+    for _ in range(rounds):
+        for item in items:
+            fn(item)
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    done = rounds * len(items)
+    return {"count": done, "wall_s": wall, "cpu_s": cpu, "per_s_cpu": done / cpu}
+
+
+def hashing(images: int, rounds: int) -> dict[str, Any]:
+    import imagehash
+    import pdqhash
+    from PIL import Image
+
+    from comity.evidence.hashes import HashLimits, hash_object
+
+    jpegs = _jpegs(images)
+    limits = HashLimits()
+    arrays = [np.asarray(Image.open(io.BytesIO(j)).convert("RGB")) for j in jpegs]
+
+    def comity(body: bytes) -> None:
+        hash_object("http://bench/x.jpg", "image/jpeg", body, limits)
+
+    def phash(body: bytes) -> None:
+        with Image.open(io.BytesIO(body)) as image:
+            imagehash.phash(image)
+
+    return {
+        "images": images,
+        "comity_pdq_from_jpeg": _rate(comity, jpegs, rounds),
+        "imagehash_phash_from_jpeg": _rate(phash, jpegs, rounds),
+        "pdqhash_compute_on_array": _rate(pdqhash.compute, arrays, rounds),
+    }
+
+
+def _random_hashes(n: int, rng: np.random.Generator) -> np.ndarray:
+    return rng.integers(0, 2**63, size=(n, 4), dtype=np.uint64) * 2 + rng.integers(
+        0, 2, size=(n, 4), dtype=np.uint64
+    )
+
+
+def _hex(words: np.ndarray) -> str:
+    return "".join(f"{int(w):016x}" for w in words)
+
+
+def _build(path: Path, hashes: np.ndarray) -> None:
+    from sqlalchemy import create_engine
+
+    from comity.evidence.models import ObjectHashRow
+    from comity.evidence.similar import chunks
+
+    engine = create_engine(f"sqlite:///{path}")
+    ObjectHashRow.__table__.create(engine)  # type: ignore[attr-defined]
+    engine.dispose()
+    conn = sqlite3.connect(path)
+    cols = ", ".join(f"c{i}" for i in range(16))
+    marks = ", ".join("?" * 16)
+    sql = (
+        f"INSERT INTO object_hashes (item_id, evidence_id, url, kind, algorithm, value, {cols}) "
+        f"VALUES (?, ?, 'u', 'image', 'pdq', ?, {marks})"
+    )
+    step = 50_000
+    for start in range(0, len(hashes), step):
+        rows = []
+        for i in range(start, min(start + step, len(hashes))):
+            value = _hex(hashes[i])
+            rows.append((i + 1, i + 1, value, *chunks(value)))
+        conn.executemany(sql, rows)
+        conn.commit()
+    conn.execute("ANALYZE")
+    conn.commit()
+    conn.close()
+
+
+def _index_bytes(path: Path) -> dict[str, int]:
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall()
+    except sqlite3.OperationalError:
+        return {}
+    finally:
+        conn.close()
+    sizes = dict(rows)
+    chunk = sum(v for k, v in sizes.items() if k.startswith("ix_object_hashes_c"))
+    return {
+        "chunk_indexes": chunk,
+        "table": sizes.get("object_hashes", 0),
+        "all": sum(sizes.values()),
+    }
+
+
+def _queries(hashes: np.ndarray, count: int, rng: np.random.Generator) -> list[str]:
+    found = []
+    for q in range(count):
+        if q % 2:
+            found.append(_hex(_random_hashes(1, rng)[0]))
+            continue
+        value = int(_hex(hashes[rng.integers(len(hashes))]), 16)
+        for bit in rng.choice(256, size=int(rng.integers(1, 32)), replace=False):
+            value ^= 1 << int(bit)
+        found.append(f"{value:064x}")
+    return found
+
+
+def lookups(n: int, queries: int, distance: int = 31) -> dict[str, Any]:
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from comity.evidence.similar import pdq_near
+
+    rng = np.random.default_rng(17)
+    hashes = _random_hashes(n, rng)
+    asked = _queries(hashes, queries, rng)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "hashes.db"
+        start = time.perf_counter()
+        _build(path, hashes)
+        build_s = time.perf_counter() - start
+        sizes = _index_bytes(path)
+        engine = create_engine(f"sqlite:///{path}")
+        indexed: list[set[int]] = []
+        with Session(engine) as session:
+            pdq_near(session=session, value=asked[0], distance=distance)  # warm the cache
+            cpu, wall = time.process_time(), time.perf_counter()
+            for value in asked:
+                near = pdq_near(session=session, value=value, distance=distance)
+                indexed.append({row.item_id - 1 for row, _ in near})
+            index_cpu, index_wall = time.process_time() - cpu, time.perf_counter() - wall
+        engine.dispose()
+    brute: list[set[int]] = []
+    cpu, wall = time.process_time(), time.perf_counter()
+    for value in asked:
+        words = np.array([int(value[i : i + 16], 16) for i in range(0, 64, 16)], dtype=np.uint64)
+        dist = np.bitwise_count(hashes ^ words).sum(axis=1)
+        brute.append(set(np.nonzero(dist <= distance)[0].tolist()))
+    brute_cpu, brute_wall = time.process_time() - cpu, time.perf_counter() - wall
+    expected = sum(len(b) for b in brute)
+    hits = sum(len(a & b) for a, b in zip(indexed, brute, strict=True))
+    extra = sum(len(a - b) for a, b in zip(indexed, brute, strict=True))
+    return {
+        "stored": n,
+        "queries": queries,
+        "distance": distance,
+        "build_s": build_s,
+        "index_per_s_cpu": queries / index_cpu,
+        "index_per_s_wall": queries / index_wall,
+        "brute_numpy_per_s_cpu": queries / brute_cpu,
+        "brute_numpy_per_s_wall": queries / brute_wall,
+        "brute_numpy_memory_bytes": int(hashes.nbytes),
+        "matches_expected": expected,
+        "recall": hits / expected if expected else 1.0,
+        "false_matches": extra,
+        "sqlite_bytes": sizes,
+    }
+
+
+def _md(result: dict[str, Any]) -> str:
+    lines = [
+        f"# Content hashes ({result['when']})",
+        "",
+        f"`.venv/bin/python bench/bench_hashes.py {' '.join(result['args'])}`"
+        f" on {result['machine']}"
+        " (2 cores shared with other work: CPU seconds are the figure to read).",
+        "",
+        f"## Hashing 640x480 JPEGs ({result['hashing']['images']} distinct pictures)",
+        "",
+        "| what | hashes | CPU s | per CPU second |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, row in result["hashing"].items():
+        if isinstance(row, dict):
+            lines.append(
+                f"| {name} | {row['count']} | {row['cpu_s']:.2f} | {row['per_s_cpu']:.0f} |"
+            )
+    lines += [
+        "",
+        "comity_pdq_from_jpeg includes the JPEG decode (at reduced scale, Pillow's draft),"
+        " SHA-256 and MD5; imagehash's phash decodes the full JPEG.",
+        "",
+        "## Near-duplicate lookups at PDQ distance 31",
+        "",
+        "| stored | queries | build s | index q/s (CPU) | index q/s (wall) | brute numpy q/s (CPU)"
+        " | recall | false matches | chunk indexes MB | table MB | brute array MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in result["lookups"]:
+        sizes = row["sqlite_bytes"]
+        lines.append(
+            f"| {row['stored']:,} | {row['queries']} | {row['build_s']:.0f}"
+            f" | {row['index_per_s_cpu']:.0f} | {row['index_per_s_wall']:.0f}"
+            f" | {row['brute_numpy_per_s_cpu']:.0f} | {row['recall']:.3f} | {row['false_matches']}"
+            f" | {sizes.get('chunk_indexes', 0) / 1e6:.1f} | {sizes.get('table', 0) / 1e6:.1f}"
+            f" | {row['brute_numpy_memory_bytes'] / 1e6:.1f} |"
+        )
+    lines += [
+        "",
+        "Index: SQLite, `comity.evidence.similar.pdq_near` (16 indexed 16-bit chunk columns,"
+        " 17 probes per chunk at distance 31, candidates verified in Python). Brute force:"
+        " numpy XOR and popcount over the same hashes held in memory (it needs every hash in"
+        " every process; the index is shared through the database). Stored hashes are"
+        " uniformly random, the best case for chunk buckets; real PDQ hashes crowd more.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--n", type=int, nargs="*", default=None)
+    parser.add_argument("--queries", type=int, default=None)
+    args = parser.parse_args()
+    sizes = args.n or ([10_000] if args.quick else [100_000, 1_000_000])
+    queries = args.queries or (50 if args.quick else 200)
+    result: dict[str, Any] = {
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()}, Python {platform.python_version()}",
+        "args": sys.argv[1:],
+        "hashing": hashing(20 if args.quick else 50, 1 if args.quick else 4),
+        "lookups": [lookups(n, queries) for n in sizes],
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "hashes.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / "hashes.md").write_text(_md(result))
+    print(_md(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
