@@ -101,6 +101,9 @@ def known_codes() -> dict[str, set[str]]:
             "dossier.dispatch",
         },
         "object": {"item", "proposal", "report", "request", "dossier"},
+        "treaty_status": {"in_force", "conditional"},
+        "legal_system": set(vocabulary.legal_systems),
+        "confidence": {"high", "medium", "low"},
     }
 
 
@@ -173,6 +176,9 @@ def pages(engine: Engine, staff: dict[str, str]) -> list[str]:
         "/proposals",
         "/tracking",
         "/dashboard",
+        "/law",
+        "/law/DE",
+        "/law/compare?requesting=KZ&other=DE&other=GB&other=US",
     ]
 
 

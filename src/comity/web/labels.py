@@ -55,6 +55,9 @@ KINDS: tuple[str, ...] = (
     "role",
     "action",
     "object",
+    "treaty_status",
+    "legal_system",
+    "confidence",
 )
 
 
