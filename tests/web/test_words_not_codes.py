@@ -168,6 +168,10 @@ def pages(engine: Engine, staff: dict[str, str]) -> list[str]:
     return [
         "/items",
         f"/items/{ids[2]}",
+        f"/items/{ids[2]}/actions",
+        f"/items/{waiting}/actions",
+        "/intake",
+        "/dossiers",
         f"/items/{ids[5]}",
         f"/items/{ids[9]}",
         f"/items/{ids[4]}",
