@@ -69,12 +69,14 @@ def attribute_ips(*, ips: list[str], ip_file: Path | None, as_json: bool) -> Non
     if as_json:
         print_json([_record(info, observed_at) for info in infos], lines=True)
         return
-    table = Table("ip", "routable", "country", "asn", "organisation", "cdn / proxy")
+    table = Table("ip", "routable", "located", "registered", "asn", "organisation", "cdn / proxy")
     for info in infos:
+        registered = info.country_registered
         table.add_row(
             info.ip,
             "yes" if info.routable else f"no ({info.reason})",
             info.country or "-",
+            registered if registered != info.country else "same" if registered else "-",
             f"AS{info.asn}" if info.asn else "-",
             info.org or "-",
             info.cdn or "-",
