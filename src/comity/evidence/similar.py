@@ -11,7 +11,8 @@ candidates: ~16 * 17 * N / 65536 for uniformly spread hashes, more where real
 hashes crowd (flat or low-quality images share chunks); bench/bench_hashes.py
 measures it: on SQLite, 1,000,000 uniform hashes, ~4,000 candidates a query
 give ~55 lookups per CPU second (numpy brute force in memory: ~29), far
-below 1,000; an in-memory index per process is the next step if that matters. Distances above 63 are refused (the probe lists grow as C(16, r)).
+below 1,000; an in-memory index per process is the next step if that matters.
+Distances above 63 are refused (the probe lists grow as C(16, r)).
 
 TLSH has no index here: a lookup compares against every stored TLSH (linear
 in their number); fine for thousands of pages, not for millions.
