@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from comity.cases.states import STATES
 from comity.core.db import session_scope
 from comity.dossiers.schemas import KINDS
+from comity.evidence.models import OUTCOMES
 from comity.law.kb import load_kb
 from comity.law.store import assess_item
 from comity.tracking.classify import VERDICTS
@@ -104,6 +105,7 @@ def known_codes() -> dict[str, set[str]]:
         "treaty_status": {"in_force", "conditional"},
         "legal_system": set(vocabulary.legal_systems),
         "confidence": {"high", "medium", "low"},
+        "capture_outcome": set(OUTCOMES),
     }
 
 
@@ -191,8 +193,10 @@ def test_the_vocabulary_holds_every_code_in_every_language() -> None:
         words = labeller(lang)
         for kind, codes in known_codes().items():
             for code in codes:
-                # Audit actions and object kinds need no explanation: their label says it.
-                assert kind in {"action", "object"} or words.hint(kind, code), f"{kind} {code}"
+                # Actions, object kinds, capture outcomes: the label says it all.
+                assert kind in {"action", "object", "capture_outcome"} or words.hint(kind, code), (
+                    f"{kind} {code}"
+                )
                 # English labels may equal the code ("expired"); the others never do.
                 assert lang == "en" or words.label(kind, code) != code, f"{lang}: {kind} {code}"
 
@@ -212,3 +216,18 @@ def test_pages_in_russian_and_kazakh_show_words_not_codes(
         if codes or english:
             problems.append(f"{path}: codes {sorted(codes)}; English labels {sorted(english)}")
     assert not problems, "\n".join(problems)
+
+
+def test_a_label_has_one_source() -> None:
+    """The codes files never redefine a label that the reports' texts or the interface
+    strings already hold: a translator corrects a label in one place."""
+    from comity.web import labels
+
+    for lang in ("en", "ru", "kk"):
+        for kind, (source, where) in labels._EXISTING.items():
+            for code, entry in labels._codes(lang).get(kind, {}).items():
+                if source == "report":
+                    elsewhere = (labels._report(lang).get(where) or {}).get(code)
+                else:
+                    elsewhere = labels.catalog(lang).get(where + code)
+                assert not ("label" in entry and elsewhere), f"{lang}: {kind} {code} twice"

@@ -58,6 +58,7 @@ KINDS: tuple[str, ...] = (
     "treaty_status",
     "legal_system",
     "confidence",
+    "capture_outcome",
 )
 
 
