@@ -25,8 +25,10 @@ PUBLIC = {
     ("/api/v1/openapi.json", "HEAD"),
 }
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-# The auditor reads everything and changes nothing; ending their own session is not a change.
-AUDITOR_MAY_POST = {"/logout"}
+# The auditor reads everything and changes nothing; ending their own session, or minting
+# and revoking their own API token (as `comity token create` lets every user), is not a
+# change to the work.
+AUDITOR_MAY_POST = {"/logout", "/api/v1/tokens", "/api/v1/tokens/{token_id}/revoke"}
 
 
 def _permission(dependant: Any) -> str | None:

@@ -24,7 +24,7 @@ from comity.web.deps import Actor, need
 from comity.web.limits import Id
 from comity.web.render import NavEntry, language, page, register_nav
 
-__all__ = ["BUILD_CHANNELS", "MEDIA_TYPES", "router"]
+__all__ = ["BUILD_CHANNELS", "MEDIA_TYPES", "file_response", "router"]
 
 router = APIRouter(include_in_schema=False)
 Read = Annotated[Actor, Depends(need("read"))]
@@ -183,7 +183,7 @@ def preview_draft(
         name, data = preview(
             session=session, dossier_id=dossier_id, fmt=fmt, actor=actor.name, language=language
         )
-    return _file(name, data, fmt)
+    return file_response(name, data, fmt)
 
 
 @router.post("/dossiers/{dossier_id}/revise")
@@ -201,10 +201,10 @@ def download(request: Request, dossier_id: Id, fmt: str, language: str, actor: R
         name, data = service.export_file(
             session=session, dossier_id=dossier_id, fmt=fmt, language=language
         )
-    return _file(name, data, fmt)
+    return file_response(name, data, fmt)
 
 
-def _file(name: str, data: bytes, fmt: str) -> Response:
+def file_response(name: str, data: bytes, fmt: str) -> Response:
     safe = _UNSAFE_NAME.sub("_", name)
     return Response(
         data,

@@ -42,6 +42,7 @@ Review = Annotated[Actor, _may("review")]
 Dossier = Annotated[Actor, _may("dossier")]
 Track = Annotated[Actor, _may("track")]
 Monitor = Annotated[Actor, _may("monitor")]
+Audit = Annotated[Actor, _may("audit")]
 
 
 class Body(BaseModel):
@@ -395,7 +396,7 @@ def stats(request: Request, actor: Read) -> Any:
 
 
 @router.get("/dashboard", summary="The internal dashboard's figures")
-def dashboard(request: Request, actor: Read, since: date | None = None) -> Any:
+def dashboard(request: Request, actor: Audit, since: date | None = None) -> Any:
     from comity.reports.service import dashboard as figures
 
     with read_session(request.app.state.engine) as session:
