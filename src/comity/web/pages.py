@@ -16,6 +16,8 @@ from comity.intake import service as intake
 from comity.intake.conducts import conduct_codes
 from comity.law.kb.loader import load_kb
 from comity.web import auth, lawviews
+from comity.web.casefile import case_file
+from comity.web.dates import Dates
 from comity.web.deps import Actor, cookie_name, cookie_secure, need, session_cookie
 from comity.web.i18n import LANGUAGES, translator
 from comity.web.limits import MAX_PAGE, Id
@@ -173,14 +175,17 @@ def worklist(request: Request, actor: Read) -> HTMLResponse:
 def item_page(request: Request, item_id: Id, actor: Read) -> HTMLResponse:
     with read_session(request.app.state.engine) as session:
         item = item_detail(session=session, item_id=item_id)
-        sections, pending = item_sections(session=session, item_id=item_id)
+        sections, _pending = item_sections(session=session, item_id=item_id)
+        verdict = (sections.get("monitor") or {}).get("verdict")
+        case = case_file(session=session, item_id=item_id, verdict=verdict)
     return page(
         request,
         "item.html",
         active="nav.items",
         item=item,
         sections=sections,
-        pending_sections=pending,
+        case=case,
+        d=Dates(language(request), case["now"]),
     )
 
 

@@ -1,0 +1,96 @@
+"""Dates as people read them: "8 Dec 2026, 14:05 UTC" / "08.12.2026 14:05 UTC", and
+deadlines relative to now ("in 3 days", "2 days late") in the page's language.
+
+Times are stored in UTC and shown in UTC with the zone named (the centre works
+in one zone; a per-user zone is issue 16 item 5). Each value is a `<time>`
+element whose `datetime` attribute keeps the exact instant for machines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from comity.web.i18n import translator
+
+__all__ = ["Dates"]
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _instant(value: Any) -> datetime | date | None:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # stored naive values are UTC
+    return value if isinstance(value, (datetime, date)) else None
+
+
+@dataclass(frozen=True)
+class Dates:
+    lang: str
+    now: datetime
+
+    def _day(self, d: date) -> str:
+        if self.lang == "en":
+            return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+        return d.strftime("%d.%m.%Y")
+
+    def text(self, value: Any) -> str:
+        moment = _instant(value)
+        if moment is None:
+            return "—" if value in (None, "") else str(value)
+        if not isinstance(moment, datetime):
+            return self._day(moment)
+        moment = moment.astimezone(UTC)
+        sep = ", " if self.lang == "en" else " "
+        return f"{self._day(moment.date())}{sep}{moment:%H:%M} UTC"
+
+    def at(self, value: Any) -> Markup:
+        """A date (and time) in words, with the exact instant in `datetime`."""
+        moment = _instant(value)
+        if moment is None:
+            return Markup("{}").format(self.text(value))
+        return Markup('<time datetime="{}">{}</time>').format(moment.isoformat(), self.text(value))
+
+    def relative(self, value: Any) -> str:
+        """ "in 3 days", "2 days late", "today" for a deadline."""
+        moment = _instant(value)
+        if moment is None:
+            return ""
+        if not isinstance(moment, datetime):
+            moment = datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
+        t = translator(self.lang)
+        seconds = (moment - self.now.astimezone(UTC)).total_seconds()
+        hours = abs(seconds) / 3600
+        if hours < 1:
+            return t("when.now")
+        ahead = seconds > 0
+        if hours < 24:
+            return t("when.in_hours" if ahead else "when.late_hours", n=int(hours))
+        days = int(hours // 24)
+        if days == 1:
+            return t("when.in_day" if ahead else "when.late_day")
+        return t("when.in_days" if ahead else "when.late_days", n=days)
+
+    def due(self, value: Any, *, open_: bool = True) -> Markup:
+        """The deadline's date, and while it still runs how far away (or late) it is."""
+        shown = self.at(value)
+        if not open_ or _instant(value) is None:
+            return shown
+        words = self.relative(value)
+        late = _instant(value) is not None and self._late(value)
+        cls = "due late" if late else "due"
+        return Markup('{} <span class="{}">({})</span>').format(shown, cls, words)
+
+    def _late(self, value: Any) -> bool:
+        moment = _instant(value)
+        if isinstance(moment, datetime):
+            return moment < self.now.astimezone(UTC)
+        return moment is not None and moment < self.now.date()
