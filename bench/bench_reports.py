@@ -35,80 +35,80 @@ DECISIONS = ("removed", "removed", "removed", "refused", "geo_blocked", None, "n
 REASONS = ("no_offence_under_host_law", "insufficient_evidence", "protected_expression", "other")
 
 
-def load(engine: object, n: int) -> None:
+def load(engine: object, n: int, *, chunk: int = 50_000) -> None:
+    """Insert n tracked requests in chunks (memory stays flat at a million rows)."""
+    from comity.core.db import session_scope
     from comity.intake.models import Item
     from comity.tracking.models import Dispatch, MonitorState, TrackedRequest
 
     rng = random.Random(8)
     now = datetime.now(UTC)
     today = now.date()
-    items, dispatches, requests, states = [], [], [], []
-    per = 25
-    for d in range((n + per - 1) // per):
-        sent = today - timedelta(days=rng.randint(1, 360))
-        dispatches.append(
-            {
-                "id": d + 1,
-                "dossier_ref": f"B-{d}",
-                "channel": rng.choice(CHANNELS),
-                "host_country": rng.choice(HOSTS),
-                "addressee": "x",
-                "sent_on": sent,
-                "recorded_by": "bench",
-                "recorded_at": now,
-            }
-        )
-    for i in range(1, n + 1):
-        url = f"https://b{i}.example/p"
-        items.append(
-            {
-                "id": i,
-                "url": url,
-                "url_key": hashlib.sha256(url.encode()).hexdigest(),
-                "host": f"b{i}.example",
-                "state": "sent",
-                "priority": "standard",
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
-        dispatch = dispatches[(i - 1) // per]
-        decision = rng.choice(DECISIONS)
-        requests.append(
-            {
-                "dispatch_id": dispatch["id"],
-                "item_id": i,
-                "conduct": "terrorism.incitement",
-                "decision": decision,
-                "reason": rng.choice(REASONS) if decision == "refused" else None,
-                "decided_on": dispatch["sent_on"] + timedelta(days=rng.randint(0, 60))
-                if decision
-                else None,
-                "due_at": now - timedelta(days=rng.randint(-30, 30)),
-            }
-        )
-        if i % 3 == 0:
-            states.append(
+    per = 25  # requests per dispatch; chunk is a multiple of it
+    for first in range(1, n + 1, chunk):
+        last = min(first + chunk - 1, n)
+        items, dispatches, requests, states = [], {}, [], []
+        for i in range(first, last + 1):
+            d = (i - 1) // per + 1
+            if d not in dispatches:
+                dispatches[d] = {
+                    "id": d,
+                    "dossier_ref": f"B-{d}",
+                    "channel": rng.choice(CHANNELS),
+                    "host_country": rng.choice(HOSTS),
+                    "addressee": "x",
+                    "sent_on": today - timedelta(days=rng.randint(1, 360)),
+                    "recorded_by": "bench",
+                    "recorded_at": now,
+                }
+            url = f"https://b{i}.example/p"
+            items.append(
                 {
-                    "item_id": i,
-                    "verdict": rng.choice(("up", "removed", "challenge")),
-                    "checked_at": now,
-                    "since": now,
-                    "next_due_at": now,
-                    "last_check_id": 0,
+                    "id": i,
+                    "url": url,
+                    "url_key": hashlib.sha256(url.encode()).hexdigest(),
+                    "host": f"b{i}.example",
+                    "state": "sent",
+                    "priority": "standard",
+                    "created_at": now,
+                    "updated_at": now,
                 }
             )
-    from comity.core.db import session_scope
-
-    with session_scope(engine) as s:  # type: ignore[arg-type]
-        for table, rows in (
-            (Item, items),
-            (Dispatch, dispatches),
-            (TrackedRequest, requests),
-            (MonitorState, states),
-        ):
-            for start in range(0, len(rows), 5000):
-                s.execute(insert(table), rows[start : start + 5000])
+            sent_on = dispatches[d]["sent_on"]
+            decision = rng.choice(DECISIONS)
+            requests.append(
+                {
+                    "dispatch_id": d,
+                    "item_id": i,
+                    "conduct": "terrorism.incitement",
+                    "decision": decision,
+                    "reason": rng.choice(REASONS) if decision == "refused" else None,
+                    "decided_on": sent_on + timedelta(days=rng.randint(0, 60))
+                    if decision
+                    else None,
+                    "due_at": now - timedelta(days=rng.randint(-30, 30)),
+                }
+            )
+            if i % 3 == 0:
+                states.append(
+                    {
+                        "item_id": i,
+                        "verdict": rng.choice(("up", "removed", "challenge")),
+                        "checked_at": now,
+                        "since": now,
+                        "next_due_at": now,
+                        "last_check_id": 0,
+                    }
+                )
+        with session_scope(engine) as s:  # type: ignore[arg-type]
+            for table, rows in (
+                (Item, items),
+                (Dispatch, list(dispatches.values())),
+                (TrackedRequest, requests),
+                (MonitorState, states),
+            ):
+                for start in range(0, len(rows), 5000):
+                    s.execute(insert(table), rows[start : start + 5000])
 
 
 def timed(fn: object, repeat: int) -> float:

@@ -351,6 +351,42 @@ def _check_0014(conn: Connection) -> None:
     assert tuple(found) == ("abcd" * 16, 90)
 
 
+def _seed_0015(conn: Connection) -> None:
+    item, request = conn.execute(
+        text("SELECT item_id, id FROM tracked_requests ORDER BY id LIMIT 1")
+    ).one()
+    conn.execute(
+        text(
+            "INSERT INTO complaints (item_id, request_id, complainant_role, complainant, route, "
+            "received_on, grounds, decision_due_on, state, recorded_by, recorded_at) VALUES "
+            "(:item, :req, 'uploader', 'mig', 'email', '2026-01-02', 'satire', '2026-02-01', "
+            "'received', 'mig', CURRENT_TIMESTAMP)"
+        ),
+        {"item": item, "req": request},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO legal_holds (item_id, reason, placed_by, placed_at) "
+            "VALUES (:item, 'court order', 'mig', CURRENT_TIMESTAMP)"
+        ),
+        {"item": item},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO provider_notices (request_id, kind, informed_on, informed_by, "
+            "recorded_by, recorded_at) VALUES (:req, 'informed', '2026-01-03', 'host', 'mig', "
+            "CURRENT_TIMESTAMP)"
+        ),
+        {"req": request},
+    )
+
+
+def _check_0015(conn: Connection) -> None:
+    assert conn.execute(text("SELECT grounds FROM complaints")).scalar() == "satire"
+    assert conn.execute(text("SELECT reason FROM legal_holds")).scalar() == "court order"
+    assert conn.execute(text("SELECT informed_by FROM provider_notices")).scalar() == "host"
+
+
 # revision -> (insert rows that exercise the revision's tables, check them later)
 SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None]]] = {
     "0001": (_seed_0001, _check_0001),
@@ -367,6 +403,7 @@ SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None
     "0012": (_seed_0012, _check_0012),
     "0013": (_seed_0013, _check_0013),
     "0014": (_seed_0014, _check_0014),
+    "0015": (_seed_0015, _check_0015),
 }
 
 

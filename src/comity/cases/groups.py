@@ -24,6 +24,7 @@ __all__ = [
     "get_case",
     "list_cases",
     "new_case",
+    "withdraw_checked",
     "withdraw_item",
 ]
 
@@ -145,10 +146,16 @@ def withdraw_item(*, session: Session, item_id: int, reason: str | None, actor: 
     user = require(session=session, actor=actor, action="withdraw")
     if reason is None or not reason.strip():
         raise BadInput("--reason: required, and must not be blank")
-    why = reason.strip()
     item = get_item(session=session, item_id=item_id)
+    return withdraw_checked(session=session, item=item, actor=user.name, reason=reason.strip())
+
+
+def withdraw_checked(*, session: Session, item: Item, actor: str, reason: str) -> Item:
+    """The withdrawal itself, for a caller that has checked who may do it (an upheld
+    complaint is decided by a legal reviewer, who may not withdraw an item by hand)."""
+    why = reason
     if "withdrawn" not in states.TRANSITIONS[item.state]:
-        states.transition(session=session, item=item, to="withdrawn", actor=user.name)  # refuses
+        states.transition(session=session, item=item, to="withdrawn", actor=actor)  # refuses
     # Proposal rows before the item row (the service's lock order); an open
     # proposal of a withdrawn item must never be approved or sent later.
     pending = list(
@@ -169,7 +176,7 @@ def withdraw_item(*, session: Session, item_id: int, reason: str | None, actor: 
         session=session,
         item=item,
         to="withdrawn",
-        actor=user.name,
+        actor=actor,
         reason=why,
         data={"proposals_withdrawn": pending},
     )
@@ -177,7 +184,7 @@ def withdraw_item(*, session: Session, item_id: int, reason: str | None, actor: 
     # lock order), so each carries its own row digest.
     audit.record_many(
         session=session,
-        actor=user.name,
+        actor=actor,
         entries=[
             audit.Entry(
                 "proposal.withdraw", "proposal", pid, {"state": "withdrawn"}, {"item": item.id}

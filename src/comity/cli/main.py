@@ -47,6 +47,7 @@ _DOMAINS = (
     "comity.web.cli",
     "comity.flows.cli",
     "comity.reports.cli",
+    "comity.complaints.cli",
 )
 
 # Top-level command -> (its domain, its one-line help), in the order of `comity --help`.
@@ -114,6 +115,14 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "jobs": ("comity.tracking.cli", "Background jobs: submit and inspect."),
     "token": ("comity.web.cli", "API tokens for machines."),
     "report": ("comity.reports.cli", "Statistics dashboard and the public transparency report."),
+    "complaint": (
+        "comity.complaints.cli",
+        "Complaints about a request, their review and outcome; notice to the content provider.",
+    ),
+    "retention": (
+        "comity.complaints.cli",
+        "Retention: legal holds, and the run that deletes what is due.",
+    ),
 }
 
 

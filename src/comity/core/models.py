@@ -24,6 +24,7 @@ MODEL_MODULES = (
     "comity.tracking.models",
     "comity.jobs.models",
     "comity.dossiers.models",
+    "comity.complaints.models",
 )
 
 for _name in MODEL_MODULES:

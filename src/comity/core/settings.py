@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     # 413 from its Content-Length, or as it streams, before it reaches the disk.
     max_upload_mb: int = Field(default=100, ge=1, le=10_000)
     evidence_max_age_days: int = 30
+    # Retention periods in days that replace the defaults of
+    # comity.complaints.retention ("evidence.withdrawn=180", comma-separated).
+    retention_days: Annotated[tuple[str, ...], NoDecode] = Field(default=())
     approval_valid_days: int = 30
     # Rows per import transaction: at 1M rows 20,000 beat 5,000 by a quarter
     # (bench/results/intake.md); an interrupted import keeps complete batches.
@@ -157,7 +160,12 @@ class Settings(BaseSettings):
         return entries
 
     @field_validator(
-        "fetch_allow", "fetch_allowed_ports", "dns_servers", "connect_overrides", mode="before"
+        "fetch_allow",
+        "fetch_allowed_ports",
+        "dns_servers",
+        "connect_overrides",
+        "retention_days",
+        mode="before",
     )
     @classmethod
     def _split_commas(cls, value: Any) -> Any:

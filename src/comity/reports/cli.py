@@ -6,14 +6,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from comity.cli.common import JsonOption
+from comity.cli.common import JsonOption, optional_day
 from comity.cli.output import console, handle_errors, print_json
 from comity.core.db import read_session
 from comity.core.errors import BadInput
@@ -24,15 +23,6 @@ __all__ = ["register"]
 report_app = typer.Typer(
     help="Statistics dashboard and the public transparency report.", no_args_is_help=True
 )
-
-
-def _day(value: str | None, field: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadInput(f"{field}: '{value}' is not a date; write YYYY-MM-DD") from None
 
 
 _Output = Annotated[
@@ -77,7 +67,7 @@ def dashboard(
     """Internal figures: removal rates, days to removal, funnel, refusals, still online."""
     with handle_errors():
         with read_session() as session:
-            figures = service.dashboard(session=session, since=_day(since, "--since"))
+            figures = service.dashboard(session=session, since=optional_day(since, "--since"))
         if charts_dir is not None:
             charts_dir.mkdir(parents=True, exist_ok=True)
             for name, svg in charts.dashboard_charts(figures).items():
@@ -116,7 +106,7 @@ def transparency_command(
 ) -> None:
     """The public transparency report (aggregates only, small counts shown as <5)."""
     with handle_errors():
-        start, end = _day(period_from, "--from"), _day(period_to, "--to")
+        start, end = optional_day(period_from, "--from"), optional_day(period_to, "--to")
         assert start is not None and end is not None
         _check_output(fmt, output)
         with read_session() as session:

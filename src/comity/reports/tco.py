@@ -24,14 +24,17 @@ import csv
 import io
 import json
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
+
+from sqlalchemy import Row, select
 
 from comity.core.db import utcnow
 from comity.core.errors import BadInput
 from comity.reports import charts
-from comity.reports.service import request_rows
 from comity.reports.transparency import _jinja, _number, _pdf, texts
+from comity.tracking.models import Dispatch, MonitorState, TrackedRequest
 from comity.tracking.outcome import disputed, reinstated, removal_day
 
 __all__ = ["FORMATS", "NOT_RECORDED", "document", "render", "sections"]
@@ -50,17 +53,45 @@ def _year(year: int) -> tuple[date, date]:
         raise BadInput(f"--year: {year} is not a year; write four digits, e.g. 2026") from None
 
 
+def _rows(session: Any, start: date, end: date) -> Iterator[Row[Any]]:
+    """The columns the report reads, streamed (a million requests never sit in memory).
+
+    Whole ORM objects cost ~4 KiB a request; these nine columns are read in
+    batches (`yield_per`: a server-side cursor on PostgreSQL).
+    """
+    query = (
+        select(
+            Dispatch.host_country,
+            Dispatch.channel,
+            TrackedRequest.conduct,
+            TrackedRequest.due_at,
+            TrackedRequest.decision,
+            TrackedRequest.decided_on,
+            TrackedRequest.removed_at,
+            TrackedRequest.reason,
+            MonitorState.verdict,
+        )
+        .join(Dispatch, Dispatch.id == TrackedRequest.dispatch_id)
+        .outerjoin(MonitorState, MonitorState.item_id == TrackedRequest.item_id)
+        .where(Dispatch.sent_on >= start, Dispatch.sent_on <= end)
+        .execution_options(yield_per=10_000)
+    )
+    yield from session.execute(query)
+
+
 def document(*, session: Any, year: int, as_of: date | None = None) -> dict[str, Any]:
     """The figures as data (language-neutral codes), exact counts."""
     start, end = _year(year)
-    rows = request_rows(session=session, sent_from=start, sent_to=end)
     by: dict[str, Counter[str]] = {name: Counter() for name in _SERIES}
-    for request, dispatch, verdict in rows:
-        host = dispatch.host_country or "(unknown)"
+    count = 0
+    for request in _rows(session, start, end):
+        count += 1
+        verdict = request.verdict
+        host = request.host_country or "(unknown)"
         by["by_host"][host] += 1
         by["by_conduct"][request.conduct or "(unknown)"] += 1
-        by["by_channel"][dispatch.channel] += 1
-        if dispatch.channel == EU_ORDER:
+        by["by_channel"][request.channel] += 1
+        if request.channel == EU_ORDER:
             by["eu_by_host"][host] += 1
         removed = removal_day(request, verdict)
         out = by["outcomes"]
@@ -79,8 +110,8 @@ def document(*, session: Any, year: int, as_of: date | None = None) -> dict[str,
         "year": year,
         "period": {"from": start.isoformat(), "to": end.isoformat()},
         "as_of": (as_of or utcnow().date()).isoformat(),
-        "empty": not rows,
-        "requests": len(rows),
+        "empty": not count,
+        "requests": count,
         "eu_removal_order_requests": by["by_channel"][EU_ORDER],
         **{name: dict(sorted(by[name].items())) for name in _SERIES if name != "outcomes"},
         "outcomes": {k: by["outcomes"][k] for k in (*outcome_keys, "reinstated")},

@@ -39,6 +39,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "monitor": frozenset({Role.ANALYST, Role.LIAISON, Role.SUPERVISOR, Role.ADMIN}),
     "users": frozenset({Role.ADMIN}),
     "settings": frozenset({Role.ADMIN}),
+    # Legal holds and retention runs delete what is due (issue 18).
+    "retention": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "read": frozenset(Role),
     "audit": frozenset({Role.AUDITOR, Role.SUPERVISOR, Role.ADMIN}),
 }
@@ -65,6 +67,7 @@ SCOPE_OF: dict[str, str] = {
     "track": "dispatch",
     "users": "admin",
     "settings": "admin",
+    "retention": "admin",
 }
 
 
