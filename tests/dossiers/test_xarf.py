@@ -14,46 +14,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator, ValidationError
-from referencing import Registry, Resource
+from jsonschema import ValidationError
+from tests.dossiers.xarf_spec import (
+    OURS,
+    SPEC,
+    load,
+    master_validator,
+    stock_master_validator,
+    validator,
+)
 
 from comity.dossiers.render import render_xarf
 from comity.dossiers.render.xarf import XARF_CATEGORY, XARF_TYPE
 from comity.dossiers.schemas import Dossier
 from conftest import build_dossier
 
-ROOT = Path(__file__).resolve().parents[2]
-OURS = ROOT / "src/comity/dossiers/render/data/xarf-content-terrorist_content.json"
-
-
-def _spec() -> Path:
-    """../shared/data/xarf-spec beside the checkout (or beside its worktree folder)."""
-    tail = Path("shared/data/xarf-spec/schemas/v4")
-    for parent in ROOT.parents:
-        if (parent / tail).is_dir():
-            return parent / tail
-    return ROOT.parent / tail
-
-
-SPEC = _spec()
 pytestmark = pytest.mark.skipif(not SPEC.is_dir(), reason=f"XARF schemas not found at {SPEC}")
-
-
-def _schema(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-def _registry() -> Registry:
-    schemas = [SPEC / "xarf-core.json", *sorted((SPEC / "types").glob("*.json")), OURS]
-    resources = [Resource.from_contents(_schema(p)) for p in schemas]
-    return Registry().with_resources((r.id(), r) for r in resources if r.id())
-
-
-def _validator(schema: dict[str, Any]) -> Draft202012Validator:
-    return Draft202012Validator(
-        schema, registry=_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
+_schema = load
+_validator = validator
 
 
 def _referral(**changes: Any) -> Dossier:
@@ -80,6 +58,23 @@ def test_every_report_is_valid_against_the_xarf_v4_schemas(schema: Path) -> None
     for report in _reports():
         errors = [e.message for e in validator.iter_errors(report)]
         assert errors == [], errors
+
+
+def test_every_report_is_valid_against_the_master_schema_with_our_type_registered() -> None:
+    # The specification's "Adding New Types": a type schema and its reference in
+    # the master schema. With that one reference added, every report passes the
+    # master's routing and its type-specific validation.
+    reports = _reports()
+    errors = [e.message for r in reports for e in master_validator().iter_errors(r)]
+    assert errors == [], errors
+
+
+def test_the_published_master_schema_rejects_only_the_type_it_does_not_list() -> None:
+    # A parser that knows only the listed types refuses the report rather than
+    # filing it as phishing or fraud; nothing else in the report is at fault.
+    for report in _reports():
+        errors = list(stock_master_validator().iter_errors(report))
+        assert errors and all(e.validator == "anyOf" for e in errors), errors
 
 
 def test_every_category_and_type_we_emit_is_the_content_category_extension() -> None:

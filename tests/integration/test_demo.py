@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pypdf
+import pytest
 from rich.console import Console
 from sqlalchemy import func, select
 
@@ -16,14 +21,30 @@ from comity.flows.demo import run_demo
 from comity.intake.models import Item
 from comity.integrity.verify import verify_data
 from comity.tracking.models import TrackedRequest
+from tests.dossiers.xarf_spec import SPEC, master_validator
 
 
-def test_demo_runs_every_step_and_leaves_a_verifiable_record(tmp_path: Path) -> None:
+@dataclass
+class Demo:
+    home: Path  # the demo's own data folder
+    ctx: Any
+    text: str  # the story it printed
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """One `comity demo --no-serve` for the tests of this module."""
+    tmp_path = tmp_path_factory.mktemp("demo")
     out = io.StringIO()
     console = Console(file=out, width=200)
     with override_settings(Settings(home=tmp_path)):
         ctx = run_demo(console=console, home=tmp_path / "demo", serve=False)
-    text = out.getvalue()
+    reset_engines()
+    return Demo(home=tmp_path / "demo", ctx=ctx, text=out.getvalue())
+
+
+def test_demo_runs_every_step_and_leaves_a_verifiable_record(demo: Demo) -> None:
+    ctx, text, tmp_path = demo.ctx, demo.text, demo.home.parent
     for step in (
         "intake:",
         "evidence:",
@@ -66,3 +87,101 @@ def test_demo_runs_every_step_and_leaves_a_verifiable_record(tmp_path: Path) -> 
         states = {i.id: i.state for i in session.scalars(select(Item).where(Item.id.in_(claimed)))}
     assert states and set(states.values()) == {"answered"}
     reset_engines()
+
+
+def _files(home: Path) -> list[dict[str, Any]]:
+    """Every issued dossier's files: kind, host, sender, addressee, languages, bytes."""
+    from comity.dossiers.models import DossierFile, DossierRecord
+
+    reset_engines()
+    engine = get_engine(f"sqlite:///{home / 'comity.db'}")
+    rows = []
+    with read_session(engine) as session:
+        for record, file in session.execute(
+            select(DossierRecord, DossierFile)
+            .join(DossierFile, DossierFile.dossier_id == DossierRecord.id)
+            .where(DossierRecord.state == "issued")
+            .order_by(DossierRecord.id, DossierFile.id)
+        ):
+            rows.append(
+                {
+                    "kind": record.kind,
+                    "host": record.host,
+                    "addressee": record.addressee_key,
+                    "sender": record.sender.get("id") or record.sender["names"]["en"]["name"],
+                    "languages": list(record.languages),
+                    "format": file.format,
+                    "language": file.language,
+                    "data": (home / file.path).read_bytes(),
+                }
+            )
+    reset_engines()
+    return rows
+
+
+def _pdf_text(data: bytes) -> str:
+    return " ".join(
+        " ".join(p.extract_text().split()) for p in pypdf.PdfReader(io.BytesIO(data)).pages
+    )
+
+
+def test_the_demo_issues_every_kind_of_request_a_recipient_can_act_on(demo: Demo) -> None:
+    files = _files(demo.home)
+    kinds = {f["kind"] for f in files}
+    assert {
+        "portal_referral",
+        "note_verbale",
+        "letter_of_request",
+        "eu_removal_order",
+        "provider_referral",
+    } <= kinds, kinds
+
+    # A portal referral: the copy-ready sheet of the platform's form and its URL list.
+    sheet = next(f for f in files if f["kind"] == "portal_referral" and f["format"] == "sheet.txt")
+    assert sheet["data"].decode().startswith("PORTAL SUBMISSION SHEET")
+
+    # A note verbale from the Ministry of Foreign Affairs to a foreign ministry.
+    note = next(f for f in files if f["kind"] == "note_verbale" and f["format"] == "pdf")
+    assert note["sender"] == "KZ.MFA"
+    assert note["addressee"].split(".")[1] in ("MFA", "DOS")
+    english = next(
+        f
+        for f in files
+        if f["kind"] == "note_verbale" and f["format"] == "pdf" and f["language"] == "en"
+    )
+    text = _pdf_text(english["data"])
+    assert text.startswith("Ministry of Foreign Affairs of the Republic of Kazakhstan")
+    assert "presents its compliments to" in text and "L.S." in text
+
+    # A letter of request between central authorities, under a treaty article.
+    letter = next(
+        f
+        for f in files
+        if f["kind"] == "letter_of_request" and f["format"] == "pdf" and f["language"] == "en"
+    )
+    text = _pdf_text(letter["data"])
+    assert letter["sender"] == "KZ.GPO"  # the central authority under the treaty
+    assert "Made under: Treaty between" in text and "art." in text
+
+    # An EU removal-order request in the host's own language, first.
+    eu = [f for f in files if f["kind"] == "eu_removal_order" and f["format"] == "pdf"]
+    own = {"NL": "nl", "FR": "fr", "DE": "de"}
+    first = [f for f in eu if f["language"] == f["languages"][0] == own.get(f["host"] or "")]
+    assert first, [(f["host"], f["languages"]) for f in eu]
+    words = {
+        "nl": "Bijlage I bij Verordening (EU) 2021/784",
+        "fr": "Annexe I du règlement (UE) 2021/784",
+    }
+    assert any(words.get(f["language"], "\0") in _pdf_text(f["data"]) for f in first)
+
+
+@pytest.mark.skipif(not SPEC.is_dir(), reason=f"XARF schemas not found at {SPEC}")
+def test_the_demos_x_arf_reports_validate_against_the_xarf_v4_schemas(demo: Demo) -> None:
+    xarf = [f for f in _files(demo.home) if f["format"] == "xarf.json"]
+    assert xarf
+    check = master_validator()
+    for f in xarf:
+        reports = json.loads(f["data"])
+        assert reports
+        for report in reports:
+            assert [e.message for e in check.iter_errors(report)] == []
