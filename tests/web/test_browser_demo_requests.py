@@ -4,7 +4,7 @@ The demo (embedded SQLite, demo internet) issues a portal referral, a note
 verbale from the Ministry of Foreign Affairs, a letter of request under a
 treaty, EU removal-order requests in the host's language and provider
 referrals with their X-ARF reports. Leo logs in with the demo's log-in,
-opens each one from the dossiers list and downloads its files through the
+opens each one from the case file of an item it asks about and downloads its files through the
 page's own links; the bytes must say what the kind requires (PDF text, the
 sheet, the JSON). Screenshots go to test-artifacts/web/.
 """
@@ -41,6 +41,7 @@ class Issued:
     kind: str
     host: str | None
     languages: tuple[str, ...]
+    item: int  # one item it asks about: its case file links to it
 
 
 @pytest.fixture(scope="module")
@@ -48,13 +49,24 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, l
     base = tmp_path_factory.mktemp("demo-web")
     with override_settings(Settings(home=base)):
         ctx = run_demo(console=Console(file=io.StringIO()), home=base / "demo", serve=False)
-    from comity.dossiers.models import DossierRecord
+    from comity.dossiers.models import DossierEntry, DossierRecord
 
     settings = ctx.settings
     reset_engines()
     with read_session(get_engine(settings.resolved_database_url)) as session:
         issued = [
-            Issued(r.id, r.reference or "", r.kind, r.host, tuple(r.languages))
+            Issued(
+                r.id,
+                r.reference or "",
+                r.kind,
+                r.host,
+                tuple(r.languages),
+                min(
+                    session.scalars(
+                        select(DossierEntry.item_id).where(DossierEntry.dossier_id == r.id)
+                    )
+                ),
+            )
             for r in session.scalars(
                 select(DossierRecord)
                 .where(DossierRecord.state == "issued")
@@ -80,14 +92,14 @@ def _pdf(path: Path) -> str:
 
 
 class Leo:
-    """Leo's browser: opens a dossier from the list and downloads a file by its row."""
+    """Leo's browser: opens a dossier from an item's case file, downloads a file by its row."""
 
     def __init__(self, page: Any, server: str) -> None:
         self.page, self.server = page, server
 
     def open(self, dossier: Issued) -> None:
-        self.page.goto(f"{self.server}/dossiers?state=issued")
-        self.page.locator("table.dossiers a", has_text=dossier.reference).first.click()
+        self.page.goto(f"{self.server}/items/{dossier.item}")
+        self.page.locator(".section-dossiers a", has_text=dossier.reference).first.click()
         self.page.wait_for_url(f"{self.server}/dossiers/{dossier.id}")
 
     def download(self, fmt: str, language: str) -> Path:
