@@ -387,6 +387,49 @@ def _check_0015(conn: Connection) -> None:
     assert conn.execute(text("SELECT informed_by FROM provider_notices")).scalar() == "host"
 
 
+def _seed_0016(conn: Connection) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO api_idempotency_keys (owner, key, fingerprint, state, status, body, "
+            "created_at) VALUES ('o', 'k-1', 'f', 'done', 201, :body, CURRENT_TIMESTAMP)"
+        ),
+        {"body": b'{"id": 1}'},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO webhook_subscriptions (id, url, secret, events, active, created_by, "
+            "created_at) VALUES (915, 'http://127.0.0.1:9/hook', 'whsec_x', :events, "
+            ":yes, 'mig', CURRENT_TIMESTAMP)"
+        ),
+        {"yes": True, "events": '["dossier.issued"]'},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO webhook_deliveries (id, subscription_id, event_key, message_id, "
+            "event_type, payload, state, attempts, created_at) VALUES (916, 915, 'audit:1', "
+            "'msg_mig', 'dossier.issued', '{}', 'pending', 1, CURRENT_TIMESTAMP)"
+        )
+    )
+    conn.execute(
+        text(
+            "INSERT INTO webhook_attempts (delivery_id, at, status_code, duration_ms) "
+            "VALUES (916, CURRENT_TIMESTAMP, 500, 12)"
+        )
+    )
+
+
+def _check_0016(conn: Connection) -> None:
+    found = conn.execute(text("SELECT status, body FROM api_idempotency_keys")).one()
+    assert (found[0], bytes(found[1])) == (201, b'{"id": 1}')
+    logged = conn.execute(
+        text(
+            "SELECT d.message_id, a.status_code FROM webhook_attempts a "
+            "JOIN webhook_deliveries d ON d.id = a.delivery_id"
+        )
+    ).one()
+    assert tuple(logged) == ("msg_mig", 500)
+
+
 # revision -> (insert rows that exercise the revision's tables, check them later)
 SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None]]] = {
     "0001": (_seed_0001, _check_0001),
@@ -404,6 +447,7 @@ SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None
     "0013": (_seed_0013, _check_0013),
     "0014": (_seed_0014, _check_0014),
     "0015": (_seed_0015, _check_0015),
+    "0016": (_seed_0016, _check_0016),
 }
 
 

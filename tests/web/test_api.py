@@ -217,7 +217,15 @@ def test_get_item_has_reports_and_history(client: TestClient, tokens: dict[str, 
 def test_get_missing_item_is_404_with_a_message(client: TestClient, tokens: dict[str, str]) -> None:
     response = client.get("/api/v1/items/999", headers=_auth(tokens["analyst"]))
     assert response.status_code == 404
-    assert response.json() == {"error": "item 999 does not exist"}
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "item 999 does not exist",
+        "instance": "/api/v1/items/999",
+        "error": "item 999 does not exist",
+    }
 
 
 def test_csv_import_reports_errors_per_row(client: TestClient, tokens: dict[str, str]) -> None:

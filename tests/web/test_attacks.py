@@ -238,7 +238,7 @@ def test_an_api_token_of_an_inactive_user_is_refused(
         session.execute(update(User).where(User.name == "alice").values(active=False))
     response = client.get("/api/v1/me", headers=headers)
     assert response.status_code == 401
-    assert response.json() == {"error": "the token's user is inactive"}
+    assert response.json()["detail"] == "the token's user is inactive"
 
 
 def test_an_api_token_of_a_deleted_user_is_refused(

@@ -25,6 +25,7 @@ MODEL_MODULES = (
     "comity.jobs.models",
     "comity.dossiers.models",
     "comity.complaints.models",
+    "comity.webhooks.models",
 )
 
 for _name in MODEL_MODULES:

@@ -91,6 +91,15 @@ class Settings(BaseSettings):
     # The largest request body the web server accepts (an upload): refused with
     # 413 from its Content-Length, or as it streams, before it reaches the disk.
     max_upload_mb: int = Field(default=100, ge=1, le=10_000)
+    # API requests per credential (token, session, or client address) per window;
+    # past it, 429 with Retry-After (comity.web.ratelimit).
+    api_rate_limit: int = Field(default=1200, ge=1, le=10_000_000)
+    api_rate_window_seconds: int = Field(default=60, ge=1, le=3600)
+    # Outgoing webhooks (comity.webhooks): the whole of one attempt (connect, send,
+    # read the answer) is bounded; a private or loopback address is refused unless
+    # webhook_allow_loopback (tests and the demo only) lets loopback through.
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+    webhook_allow_loopback: bool = False
     evidence_max_age_days: int = 30
     # Retention periods in days that replace the defaults of
     # comity.complaints.retention ("evidence.withdrawn=180", comma-separated).

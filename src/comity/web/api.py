@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
 
+from comity.cases.priority import PRIORITIES
 from comity.core.db import read_session, session_scope
+from comity.core.errors import BadInput
 from comity.intake import service as intake
 from comity.users.roles import PERMISSIONS
 from comity.web.deps import Actor, need
+from comity.web.etags import set_etag
 from comity.web.lawviews import compare_table, jurisdiction, jurisdictions
 from comity.web.limits import MAX_AGE_DAYS, MAX_PAGE, Id
+from comity.web.paging import Cursor, decode_cursor, encode_cursor
 from comity.web.params import filters_from, import_upload
 from comity.web.queries import item_detail
 from comity.web.sections import item_sections
-from comity.web.worklist import search_items
+from comity.web.worklist import items_after, search_items
 
 __all__ = ["router"]
 
@@ -49,7 +53,7 @@ def me(actor: Read) -> dict[str, Any]:
     }
 
 
-@router.get("/items", summary="The worklist: filtered, threat to life first, paged")
+@router.get("/items", summary="The worklist: filtered, threat to life first, paged by cursor")
 def list_items(
     request: Request,
     actor: Read,
@@ -63,9 +67,16 @@ def list_items(
     host_country: str | None = None,
     provider: str | None = None,
     channel: str | None = None,
-    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Cursor = None,
+    limit: Annotated[int | None, Query(ge=1, le=200, description="items per page")] = None,
+    page: Annotated[
+        int, Query(ge=1, le=MAX_PAGE, description="offset paging (deprecated: use cursor)")
+    ] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200, description="with page; limit wins")] = 50,
 ) -> dict[str, Any]:
+    """The first page (no cursor) also counts the matches (capped at 1,000, as on the
+    worklist page); the following pages, fetched with `next_cursor`, are a keyset
+    range each and do not count again."""
     values = {
         "state": state,
         "conduct": conduct,
@@ -79,9 +90,29 @@ def list_items(
         "channel": channel,
     }
     filters = filters_from({k: v for k, v in values.items() if v is not None})
+    size = limit or per_page
+    after = decode_cursor("items", cursor)
     with read_session(request.app.state.engine) as session:
-        result = search_items(session=session, filters=filters, page=page, per_page=per_page)
-    return _json(result.to_json())
+        if after is not None:
+            if len(after) != 2 or not all(isinstance(v, int) for v in after):
+                raise BadInput("cursor: not a cursor of this list (items)", field="cursor")
+            rows, last = items_after(
+                session=session, filters=filters, after=(after[0], after[1]), limit=size
+            )
+            nxt = encode_cursor("items", last) if last else None
+            return _json({"items": rows, "next_cursor": nxt})
+        result = search_items(session=session, filters=filters, page=page, per_page=size)
+    data = result.to_json()
+    data["next_cursor"] = _next(result.items, priority) if result.has_next else None
+    return _json(data)
+
+
+def _next(items: list[dict[str, Any]], priority: str | None) -> str | None:
+    if not items:
+        return None
+    last = items[-1]
+    rank = 0 if priority else PRIORITIES.index(last["priority"])
+    return encode_cursor("items", [rank, last["id"]])
 
 
 @router.post("/items", status_code=201, summary="Report a URL (intake add)")
@@ -104,8 +135,9 @@ def create_item(request: Request, actor: Intake, body: NewReport) -> dict[str, A
 
 
 @router.get("/items/{item_id}", summary="One item with its reports, sections and history")
-def get_item(request: Request, item_id: Id, actor: Read) -> dict[str, Any]:
+def get_item(request: Request, response: Response, item_id: Id, actor: Read) -> dict[str, Any]:
     with read_session(request.app.state.engine) as session:
+        set_etag(response, session, "item", item_id)
         data = item_detail(session=session, item_id=item_id)
         sections, _pending = item_sections(session=session, item_id=item_id)
     data["reports"] = data.pop("report_list")

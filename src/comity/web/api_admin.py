@@ -21,6 +21,7 @@ from sqlalchemy import select
 from comity.core.db import read_session, session_scope
 from comity.core.errors import BadInput
 from comity.web.deps import Actor, need
+from comity.web.etags import if_match, set_etag
 from comity.web.limits import Id
 from comity.web.paging import Cursor, Limit, decode_cursor, encode_cursor, keyset_page
 
@@ -46,7 +47,11 @@ class PreviewBody(Body):
     language: str | None = Field(default=None, max_length=8)
 
 
-@router.post("/dossiers/{dossier_id}/preview", summary="Render a draft marked DRAFT (not stored)")
+@router.post(
+    "/dossiers/{dossier_id}/preview",
+    summary="Render a draft marked DRAFT (not stored)",
+    dependencies=[if_match("dossier", "dossier_id")],
+)
 def preview(request: Request, dossier_id: Id, actor: Dossier, body: PreviewBody) -> Response:
     from comity.dossiers.preview import preview as render_preview
     from comity.dossiers.views import MEDIA_TYPES, file_response
@@ -65,7 +70,10 @@ def preview(request: Request, dossier_id: Id, actor: Dossier, body: PreviewBody)
 
 
 @router.post(
-    "/dossiers/{dossier_id}/revise", status_code=201, summary="A new draft superseding an issue"
+    "/dossiers/{dossier_id}/revise",
+    status_code=201,
+    summary="A new draft superseding an issue",
+    dependencies=[if_match("dossier", "dossier_id")],
 )
 def revise(request: Request, dossier_id: Id, actor: Dossier) -> Any:
     from comity.dossiers import service
@@ -208,10 +216,11 @@ def users(request: Request, actor: Users, cursor: Cursor = None, limit: Limit = 
 
 
 @router.get("/users/{name}", summary="One user")
-def user(request: Request, name: str, actor: Users) -> Any:
+def user(request: Request, response: Response, name: str, actor: Users) -> Any:
     from comity.users.service import get_user, user_state
 
     with read_session(request.app.state.engine) as session:
+        set_etag(response, session, "user", name[:64])
         return jsonable_encoder(user_state(get_user(session=session, name=name[:64])))
 
 
@@ -231,7 +240,11 @@ def add_user(request: Request, actor: Users, body: NewUser) -> Any:
         return jsonable_encoder(user_state(added))
 
 
-@router.post("/users/{name}/deactivate", summary="No log-in, session or token from now on")
+@router.post(
+    "/users/{name}/deactivate",
+    summary="No log-in, session or token from now on",
+    dependencies=[if_match("user", "name")],
+)
 def deactivate(request: Request, name: str, actor: Users, body: Reason) -> Any:
     from comity.users.lifecycle import deactivate_user
 
@@ -242,7 +255,11 @@ def deactivate(request: Request, name: str, actor: Users, body: Reason) -> Any:
     return {"name": name, "active": False, "revoked_tokens": revoked}
 
 
-@router.post("/users/{name}/reset-password", summary="A temporary password, shown once")
+@router.post(
+    "/users/{name}/reset-password",
+    summary="A temporary password, shown once",
+    dependencies=[if_match("user", "name")],
+)
 def reset_password(request: Request, name: str, actor: Users) -> Any:
     from comity.users.lifecycle import reset_password as reset
 
@@ -251,7 +268,11 @@ def reset_password(request: Request, name: str, actor: Users) -> Any:
     return {"name": name, "temporary_password": temporary}
 
 
-@router.post("/users/{name}/end-sessions", summary="Log the user out of every browser")
+@router.post(
+    "/users/{name}/end-sessions",
+    summary="Log the user out of every browser",
+    dependencies=[if_match("user", "name")],
+)
 def end_sessions(request: Request, name: str, actor: Users) -> Any:
     from comity.users.lifecycle import end_sessions as end
 
@@ -290,7 +311,11 @@ def create_token(request: Request, actor: Read, body: NewToken) -> Any:
     return {"id": issued.id, "token": issued.token, "scopes": body.scopes}
 
 
-@router.post("/tokens/{token_id}/revoke", summary="Revoke a token (its user, or an admin)")
+@router.post(
+    "/tokens/{token_id}/revoke",
+    summary="Revoke a token (its user, or an admin)",
+    dependencies=[if_match("token", "token_id")],
+)
 def revoke(request: Request, token_id: Id, actor: Read, body: Reason) -> Any:
     from comity.web.tokens import revoke_token
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,9 +20,11 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from comity.core.db import read_session, session_scope, utcnow
-from comity.core.errors import BadInput
+from comity.core.errors import BadInput, NotFound
 from comity.web.deps import Actor, need
+from comity.web.etags import if_match, set_etag
 from comity.web.limits import Id
+from comity.web.paging import Cursor, Limit, decode_cursor, keyset_page
 
 __all__ = ["router"]
 
@@ -57,7 +59,11 @@ class CaptureBody(Body):
     screenshot: bool = False
 
 
-@router.post("/items/{item_id}/capture", summary="Capture the page as evidence (WARC)")
+@router.post(
+    "/items/{item_id}/capture",
+    summary="Capture the page as evidence (WARC)",
+    dependencies=[if_match("item", "item_id")],
+)
 async def capture(
     request: Request, item_id: Id, actor: Capture, body: CaptureBody | None = None
 ) -> Any:
@@ -75,7 +81,11 @@ async def capture(
     return _json({"captures": rows})
 
 
-@router.post("/items/{item_id}/attribute", summary="Attribute where the item is hosted")
+@router.post(
+    "/items/{item_id}/attribute",
+    summary="Attribute where the item is hosted",
+    dependencies=[if_match("item", "item_id")],
+)
 async def attribute(request: Request, item_id: Id, actor: Attribute) -> Any:
     from comity.hosting.service import attribute_stored
 
@@ -93,7 +103,11 @@ class AssessBody(Body):
     facts: dict[str, bool | str] = Field(default_factory=dict, max_length=64)
 
 
-@router.post("/items/{item_id}/assess", summary="Assess the item for every attributed host")
+@router.post(
+    "/items/{item_id}/assess",
+    summary="Assess the item for every attributed host",
+    dependencies=[if_match("item", "item_id")],
+)
 async def assess(request: Request, item_id: Id, actor: Assess, body: AssessBody) -> Any:
     from comity.law.store import assess_item
 
@@ -130,7 +144,12 @@ class ProposeBody(Body):
     target: str = Field(default="url", max_length=16)
 
 
-@router.post("/items/{item_id}/proposals", status_code=201, summary="Propose a request")
+@router.post(
+    "/items/{item_id}/proposals",
+    status_code=201,
+    summary="Propose a request",
+    dependencies=[if_match("item", "item_id")],
+)
 def propose(request: Request, item_id: Id, actor: Propose, body: ProposeBody) -> Any:
     from comity.cases.service import proposal_state
     from comity.cases.stored import propose_from_assessment
@@ -148,18 +167,48 @@ def propose(request: Request, item_id: Id, actor: Propose, body: ProposeBody) ->
         return _json(proposal_state(proposal))
 
 
-@router.get("/proposals", summary="Proposals, newest first, by state")
-def proposals(request: Request, actor: Read, state: str | None = None) -> Any:
+@router.get("/proposals", summary="Proposals, newest first, by state and item")
+def proposals(
+    request: Request,
+    actor: Read,
+    state: str | None = None,
+    item_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Any:
     from comity.cases.models import PROPOSAL_STATES, Proposal
     from comity.cases.service import proposal_state
 
     if state is not None and state not in PROPOSAL_STATES:
         raise BadInput(f"state: valid values are {', '.join(PROPOSAL_STATES)}", field="state")
+    after = decode_cursor("proposals", cursor)
+    query = select(Proposal).order_by(Proposal.id.desc()).limit(limit + 1)
+    if state is not None:
+        query = query.where(Proposal.state == state)
+    if item_id is not None:
+        query = query.where(Proposal.item_id == item_id)
+    if after:
+        query = query.where(Proposal.id < int(after[0]))
     with read_session(request.app.state.engine) as session:
-        query = select(Proposal).order_by(Proposal.id.desc()).limit(500)
-        if state is not None:
-            query = query.where(Proposal.state == state)
-        return _json({"proposals": [proposal_state(p) for p in session.scalars(query)]})
+        rows, nxt = keyset_page("proposals", session.scalars(query).all(), limit, _id)
+        return _json({"proposals": [proposal_state(p) for p in rows], "next_cursor": nxt})
+
+
+def _id(row: Any) -> list[int]:
+    return [row.id]
+
+
+@router.get("/proposals/{proposal_id}", summary="One proposal (its ETag guards a decision)")
+def proposal(request: Request, response: Response, proposal_id: Id, actor: Read) -> Any:
+    from comity.cases.models import Proposal
+    from comity.cases.service import proposal_state
+
+    with read_session(request.app.state.engine) as session:
+        found = session.get(Proposal, proposal_id)
+        if found is None:
+            raise NotFound(f"proposal {proposal_id} does not exist")
+        set_etag(response, session, "proposal", proposal_id)
+        return _json(proposal_state(found))
 
 
 class DecisionBody(Body):
@@ -169,7 +218,11 @@ class DecisionBody(Body):
     override_reason: str | None = Field(default=None, max_length=10_000)
 
 
-@router.post("/proposals/{proposal_id}/decision", summary="Approve or reject (four eyes)")
+@router.post(
+    "/proposals/{proposal_id}/decision",
+    summary="Approve or reject (four eyes)",
+    dependencies=[if_match("proposal", "proposal_id")],
+)
 def decide(request: Request, proposal_id: Id, actor: Review, body: DecisionBody) -> Any:
     from comity.cases.service import proposal_state, review
 
@@ -214,23 +267,42 @@ def build(request: Request, actor: Dossier, body: BuildBody | None = None) -> An
         )
 
 
-@router.get("/dossiers", summary="Dossiers, by state")
-def dossiers(request: Request, actor: Read, state: str | None = None) -> Any:
+@router.get("/dossiers", summary="Dossiers, newest first, by state")
+def dossiers(
+    request: Request,
+    actor: Read,
+    state: str | None = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Any:
     from comity.dossiers import service
+    from comity.dossiers.models import DOSSIER_STATES, DossierRecord
 
+    if state is not None and state not in DOSSIER_STATES:
+        raise BadInput(f"state: valid values are {', '.join(DOSSIER_STATES)}", field="state")
+    after = decode_cursor("dossiers", cursor)
+    query = select(DossierRecord).order_by(DossierRecord.id.desc()).limit(limit + 1)
+    if state is not None:
+        query = query.where(DossierRecord.state == state)
+    if after:
+        query = query.where(DossierRecord.id < int(after[0]))
     with read_session(request.app.state.engine) as session:
-        records = service.list_dossiers(session=session, state=state)
+        rows, nxt = keyset_page("dossiers", session.scalars(query).all(), limit, _id)
         return _json(
-            {"dossiers": [service.dossier_state(session=session, record=r) for r in records]}
+            {
+                "dossiers": [service.dossier_state(session=session, record=r) for r in rows],
+                "next_cursor": nxt,
+            }
         )
 
 
 @router.get("/dossiers/{dossier_id}", summary="One dossier with its entries and files")
-def dossier(request: Request, dossier_id: Id, actor: Read) -> Any:
+def dossier(request: Request, response: Response, dossier_id: Id, actor: Read) -> Any:
     from comity.dossiers import service
 
     with read_session(request.app.state.engine) as session:
         record = service.get_dossier(session=session, dossier_id=dossier_id)
+        set_etag(response, session, "dossier", dossier_id)
         return _json(service.dossier_state(session=session, record=record))
 
 
@@ -240,7 +312,11 @@ class IssueBody(Body):
     non_disclosure_language: str | None = Field(default=None, max_length=8)
 
 
-@router.post("/dossiers/{dossier_id}/issue", summary="Issue a draft: number, render, freeze")
+@router.post(
+    "/dossiers/{dossier_id}/issue",
+    summary="Issue a draft: number, render, freeze",
+    dependencies=[if_match("dossier", "dossier_id")],
+)
 async def issue_dossier(
     request: Request, dossier_id: Id, actor: Dossier, body: IssueBody | None = None
 ) -> Any:
@@ -295,11 +371,12 @@ def dispatch(request: Request, actor: Track, body: DispatchBody) -> Any:
 
 
 @router.get("/dispatches/{ref:path}", summary="One dispatch with its requests and deadlines")
-def get_dispatch(request: Request, ref: str, actor: Read) -> Any:
+def get_dispatch(request: Request, response: Response, ref: str, actor: Read) -> Any:
     from comity.tracking.service import dispatch_dict
     from comity.tracking.service import get_dispatch as find
 
     with read_session(request.app.state.engine) as session:
+        set_etag(response, session, "dispatch", ref[:64])
         return _json(dispatch_dict(session, find(session=session, ref=ref[:64])))
 
 
@@ -308,7 +385,11 @@ class AckBody(Body):
     reference: str | None = Field(default=None, max_length=128)
 
 
-@router.post("/dispatches/{ref:path}/acknowledgement", summary="The host acknowledged receipt")
+@router.post(
+    "/dispatches/{ref:path}/acknowledgement",
+    summary="The host acknowledged receipt",
+    dependencies=[if_match("dispatch", "ref")],
+)
 def acknowledge(request: Request, ref: str, actor: Track, body: AckBody | None = None) -> Any:
     from comity.tracking.service import acknowledge as ack
     from comity.tracking.service import dispatch_dict
@@ -341,7 +422,11 @@ class AnswerBody(Body):
     note: str | None = Field(default=None, max_length=10_000)
 
 
-@router.post("/dispatches/{ref:path}/answers", summary="Record the host's decision on one item")
+@router.post(
+    "/dispatches/{ref:path}/answers",
+    summary="Record the host's decision on one item",
+    dependencies=[if_match("dispatch", "ref")],
+)
 def answer(request: Request, ref: str, actor: Track, body: AnswerBody) -> Any:
     from comity.tracking.service import dispatch_dict, record_answer
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -20,9 +20,13 @@ from comity.web import api, api_admin, api_job, pages, reportpages
 from comity.web.auth import TooManyAttempts
 from comity.web.bodies import BoundedBodies
 from comity.web.deps import Forbidden, NotAuthenticated
+from comity.web.etags import PreconditionFailed
 from comity.web.i18n import translator
+from comity.web.idempotency import Idempotency
 from comity.web.limits import refuse_control_characters
 from comity.web.params import safe_next
+from comity.web.problems import problem
+from comity.web.ratelimit import RateLimit
 from comity.web.render import language, page
 from comity.web.security import SecurityHeaders
 
@@ -38,6 +42,8 @@ def _status(exc: ComityError) -> int:
         return 400
     if isinstance(exc, Forbidden):
         return 403
+    if isinstance(exc, PreconditionFailed):
+        return 412
     return 409  # Refused and other failures: the request was understood but cannot be done
 
 
@@ -47,10 +53,8 @@ def _is_api(request: Request) -> bool:
 
 def _error(request: Request, status: int, message: str, field: str | None = None) -> Response:
     if _is_api(request):
-        body: dict[str, Any] = {"error": message}
-        if field:
-            body["field"] = field
-        return JSONResponse(body, status_code=status)
+        kind = "stale" if status == 412 else None
+        return problem(status, message, field=field, instance=request.url.path, kind=kind)
     t = translator(language(request))
     return page(request, "error.html", status=status, heading=t(f"error.{status}"), detail=message)
 
@@ -60,9 +64,10 @@ async def _not_authenticated(request: Request, exc: Exception) -> Response:
         # A token presented to a page: refused outright, never turned into a log-in form.
         return _error(request, 401, str(exc))
     if _is_api(request):
-        return JSONResponse(
-            {"error": str(exc) or "authentication required"},
-            status_code=401,
+        return problem(
+            401,
+            str(exc) or "authentication required",
+            instance=request.url.path,
             headers={"WWW-Authenticate": "Bearer"},
         )
     target = safe_next(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
@@ -91,9 +96,23 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
     message = f"{where}: {first.get('msg', 'invalid')}" if where else "invalid request"
     if _is_api(request):
-        return JSONResponse(
-            {"error": message, "field": where or None, "detail": jsonable(exc.errors())},
-            status_code=422,
+        errors = [
+            {
+                "field": ".".join(
+                    str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")
+                ),
+                "detail": str(e.get("msg", "invalid")),
+                "in": str(e.get("loc", ("body",))[0]),
+            }
+            for e in jsonable(exc.errors())
+        ]
+        return problem(
+            422,
+            message,
+            field=where or None,
+            instance=request.url.path,
+            kind="invalid",
+            extra={"errors": errors},
         )
     return _error(request, 400, message, where)
 
@@ -131,8 +150,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = get_engine(settings.resolved_database_url)
-    # Added first, so it runs inside SecurityHeaders: its refusals get the headers too.
+    # Added first, so it runs innermost: it reads a body BoundedBodies has bounded.
+    app.add_middleware(Idempotency)
+    # Added before SecurityHeaders, so it runs inside it: its refusals get the headers too.
     app.add_middleware(BoundedBodies, max_bytes=settings.max_upload_mb * 1_000_000)
+    app.add_middleware(RateLimit)
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
     app.add_exception_handler(ComityError, _comity_error)

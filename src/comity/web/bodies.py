@@ -25,11 +25,12 @@ from urllib.parse import quote
 from fastapi import HTTPException
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from comity.web.deps import NotAuthenticated, authenticate
 from comity.web.params import safe_next
+from comity.web.problems import problem
 
 __all__ = ["UPLOAD_PATHS", "BoundedBodies"]
 
@@ -46,7 +47,7 @@ def _refusal(scope: Scope, status: int, message: str) -> Response:
     if scope["path"].startswith("/api/"):
         if status == 401:
             headers["WWW-Authenticate"] = "Bearer"
-        return JSONResponse({"error": message}, status_code=status, headers=headers)
+        return problem(status, message, instance=scope["path"], headers=headers)
     if status == 401:  # pages send the anonymous to the log-in form, as the routes do
         target = quote(safe_next(scope["path"]), safe="/")
         return RedirectResponse(f"/login?next={target}", status_code=303, headers=headers)

@@ -9,13 +9,14 @@ rate limit holds across several web processes.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from comity.core.db import Base, UTCDateTime, utcnow
 
-__all__ = ["ApiToken", "LoginFailure", "WebSession"]
+__all__ = ["ApiToken", "IdempotencyKey", "LoginFailure", "WebSession"]
 
 
 class WebSession(Base):
@@ -63,3 +64,27 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(128), nullable=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """The first answer to a POST sent with `Idempotency-Key`, replayed for a retry.
+
+    `owner` is the SHA-256 of the caller's credential (token or session), so one
+    client's key never meets another's; `fingerprint` is the SHA-256 of method,
+    path and body, so the same key with another request is refused (422).
+    """
+
+    __tablename__ = "api_idempotency_keys"
+    __table_args__ = (UniqueConstraint("owner", "key", name="uq_api_idempotency_owner_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64), nullable=False)
+    key: Mapped[str] = mapped_column(String(255), nullable=False)
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)  # running, done
+    status: Mapped[int | None] = mapped_column(Integer)
+    headers: Mapped[list[Any] | None] = mapped_column(JSON)
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), nullable=False, default=utcnow, index=True
+    )

@@ -39,7 +39,7 @@ from comity.intake.models import Item, ItemConduct, Report
 from comity.intake.service import item_summary
 from comity.law.kb.loader import load_kb
 
-__all__ = ["COUNT_CAP", "MAX_PER_PAGE", "ItemFilter", "ItemPage", "search_items"]
+__all__ = ["COUNT_CAP", "MAX_PER_PAGE", "ItemFilter", "ItemPage", "items_after", "search_items"]
 
 MAX_PER_PAGE = 200
 COUNT_CAP = 1_000
@@ -114,12 +114,7 @@ def search_items(
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise BadInput(f"per_page: between 1 and {MAX_PER_PAGE}", field="per_page")
     dialect = session.get_bind().dialect.name
-    if filters.q and filters.matching_ids is None:
-        # One scan for the text search; its ids then serve the count and the page query.
-        matches = _text_matches(dialect).limit(_MAX_IDS + 1)
-        ids = tuple(session.scalars(matches, {"needle": _needle(filters.q)}))
-        if len(ids) <= _MAX_IDS:
-            filters = replace(filters, matching_ids=ids)
+    filters = _with_matches(session, filters, dialect)
     params = _params(filters)
     counting = params | {"count_limit": COUNT_CAP + 1}
     total = int(session.scalar(_count_statement(frozenset(params), dialect), counting) or 0)
@@ -134,6 +129,55 @@ def search_items(
     summaries = item_summary(session, [i for i, _ in rows], {i.id: n for i, n in rows})
     capped = total > COUNT_CAP
     return ItemPage(summaries, min(total, COUNT_CAP), page, per_page, capped)
+
+
+def items_after(
+    *,
+    session: Session,
+    filters: ItemFilter,
+    after: tuple[int, int] | None,
+    limit: int = 50,
+) -> tuple[list[dict[str, Any]], tuple[int, int] | None]:
+    """The worklist in its order, keyset-paged for the API: the `limit` items after
+    `after` = (priority rank, item id) of the last one shown, and the key of the last
+    one returned when more follow.
+
+    Same filters and order as `search_items`; one part per priority level from the
+    cursor's on, the cursor's own level cut at its id, so a page deep in the list
+    is an index range like the first one (no offset to skip).
+    """
+    if not 1 <= limit <= MAX_PER_PAGE:
+        raise BadInput(f"limit: between 1 and {MAX_PER_PAGE}", field="limit")
+    dialect = session.get_bind().dialect.name
+    filters = _with_matches(session, filters, dialect)
+    params = _params(filters)
+    levels = (params.pop("priority"),) if "priority" in params else PRIORITIES
+    first = after[0] if after else 0
+    if not 0 <= first < len(levels):
+        raise BadInput("cursor: not a cursor of this list (items)", field="cursor")
+    statement = _page_statement(
+        frozenset(params), len(levels), dialect, first=first, cut=bool(after)
+    )
+    params |= {f"level_{n}": level for n, level in enumerate(levels)}
+    params |= {"part_limit": limit + 1, "limit": limit + 1, "offset": 0}
+    if after:
+        params["after_id"] = after[1]
+    rows = [(r[0], r[1], r[2]) for r in session.execute(statement, params)]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    summaries = item_summary(session, [i for i, _, _ in rows], {i.id: n for i, n, _ in rows})
+    last = (int(rows[-1][2]), rows[-1][0].id) if more and rows else None
+    return summaries, last
+
+
+def _with_matches(session: Session, filters: ItemFilter, dialect: str) -> ItemFilter:
+    """One scan for the text search; its ids then serve the count and the page query."""
+    if filters.q and filters.matching_ids is None:
+        matches = _text_matches(dialect).limit(_MAX_IDS + 1)
+        ids = tuple(session.scalars(matches, {"needle": _needle(filters.q)}))
+        if len(ids) <= _MAX_IDS:
+            return replace(filters, matching_ids=ids)
+    return filters
 
 
 def _text_matches(dialect: str) -> CompoundSelect[Any]:
@@ -291,7 +335,9 @@ def _count_statement(names: frozenset[str], dialect: str) -> Select[Any]:
     return statement
 
 
-def _page_statement(names: frozenset[str], levels: int, dialect: str) -> Select[Any]:
+def _page_statement(
+    names: frozenset[str], levels: int, dialect: str, *, first: int = 0, cut: bool = False
+) -> Select[Any]:
     """The page's items with their report counts, in one statement.
 
     One part per priority level, most urgent first, each newest first and cut
@@ -300,21 +346,26 @@ def _page_statement(names: frozenset[str], levels: int, dialect: str) -> Select[
     ORDER BY a computed priority rank would make the database sort every
     match. The outer query then sorts at most levels × (offset + per_page) rows.
     """
-    key = ("page", names, levels, dialect)
+    key = ("page", names, levels, dialect, first, cut)
     if key not in _STATEMENTS:
         conditions = _conditions(names, dialect)
         part_limit = _int("part_limit")
         parts = [
             select(
                 select(Item.id, literal(rank).label("rank"))
-                .where(*conditions, Item.priority == bindparam(f"level_{rank}"))
+                .where(
+                    *conditions,
+                    Item.priority == bindparam(f"level_{rank}"),
+                    # the keyset cursor: within its own level, only what comes after it
+                    *((Item.id < _int("after_id"),) if cut and rank == first else ()),
+                )
                 .order_by(Item.id.desc())
                 .limit(part_limit)
                 .subquery()
             )
-            for rank in range(levels)
+            for rank in range(first, levels)
         ]
-        chosen = union_all(*parts).subquery()
+        chosen = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
         reports = (
             select(func.count(Report.id))
             .where(Report.item_id == Item.id)
@@ -323,7 +374,7 @@ def _page_statement(names: frozenset[str], levels: int, dialect: str) -> Select[
             .label("reports")
         )
         _STATEMENTS[key] = (
-            select(Item, reports)
+            select(Item, reports, chosen.c.rank)
             .join(chosen, chosen.c.id == Item.id)
             .order_by(chosen.c.rank, Item.id.desc())
             .limit(_int("limit"))

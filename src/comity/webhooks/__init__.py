@@ -1,0 +1,1 @@
+"""Outgoing webhooks: events an integrator waits for, signed, queued, retried, logged."""
