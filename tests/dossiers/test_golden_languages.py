@@ -2,7 +2,10 @@
 
 One golden file per kind and language (golden/languages/<kind>.<lang>.txt):
 the covering text as the DOCX gives it, paragraph by paragraph, which the PDF
-must carry too. The names are those of parties.yaml in each language (the
+must carry too. Besides: the referral e-mail as its recipient reads it
+(provider_referral.eml.<lang>), and the EU removal-order request to a state
+of each Member State language (eu_removal_order.host.<lang>), whose Annex I
+form is given in that language too where that version was read. The names are those of parties.yaml in each language (the
 sender's subject form and possessive included), so a wrong article or case
 shows here. A changed text is a changed legal document: regenerate with
 COMITY_UPDATE_GOLDEN=1 and have the diff reviewed (docs/reviews/template-languages.md).
@@ -10,9 +13,13 @@ COMITY_UPDATE_GOLDEN=1 and have the diff reviewed (docs/reviews/template-languag
 
 from __future__ import annotations
 
+import email
+import email.message
+import email.policy
 import io
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pypdf
@@ -22,7 +29,7 @@ from tests.dossiers.test_portal_sheet import portal_dossier
 
 from comity.dossiers.build import parties
 from comity.dossiers.languages import template_languages
-from comity.dossiers.render import render_pdf
+from comity.dossiers.render import render_eml, render_pdf
 from comity.dossiers.render._data import has_texts
 from comity.dossiers.render._view import to_view
 from comity.dossiers.render.portal import SHEET_LANGUAGES, render_sheet
@@ -209,18 +216,8 @@ def letter_in(language: str) -> Dossier:
     return replace(made, language=language)
 
 
-CASES = [(k, lang) for lang in template_languages() for k in KINDS] + [
-    ("letter_of_request", lang)
-    for lang in template_languages()
-    if has_texts(lang, "letter_of_request")
-]
-
-
-@pytest.mark.parametrize(("kind", "language"), CASES)
-def test_each_kind_in_each_language_is_its_reviewed_text(kind: str, language: str) -> None:
-    made = letter_in(language) if kind == "letter_of_request" else dossier(kind, language)
-    lines = _docx_text(made)
-    _compare(f"languages/{kind}.{language}", lines)
+def _in_pdf(made: Dossier, lines: list[str]) -> None:
+    """Every line of the DOCX text is in the PDF too (page footers aside)."""
     pages = pypdf.PdfReader(io.BytesIO(render_pdf(made))).pages
     pdf = _squash("".join(p.extract_text() for p in pages))
     labels = to_view(made)["view"]["labels"]
@@ -236,6 +233,21 @@ def test_each_kind_in_each_language_is_its_reviewed_text(kind: str, language: st
             assert _squash(part) in pdf, part
 
 
+CASES = [(k, lang) for lang in template_languages() for k in KINDS] + [
+    ("letter_of_request", lang)
+    for lang in template_languages()
+    if has_texts(lang, "letter_of_request")
+]
+
+
+@pytest.mark.parametrize(("kind", "language"), CASES)
+def test_each_kind_in_each_language_is_its_reviewed_text(kind: str, language: str) -> None:
+    made = letter_in(language) if kind == "letter_of_request" else dossier(kind, language)
+    lines = _docx_text(made)
+    _compare(f"languages/{kind}.{language}", lines)
+    _in_pdf(made, lines)
+
+
 @pytest.mark.parametrize("language", [lang for lang in template_languages() if lang != "en"])
 def test_no_english_is_left_in_a_translated_note(language: str) -> None:
     text = "\n".join(_docx_text(dossier("note_verbale", language)))
@@ -249,3 +261,39 @@ def test_the_portal_sheet_in_each_language_is_its_reviewed_text(language: str) -
     text = render_sheet(portal_dossier(language)).decode()
     _compare(f"languages/portal_referral.{language}", text.rstrip("\n").split("\n"))
     assert not re.search(r"\{[a-z_]+\}", text)  # no placeholder left unfilled
+
+
+def _eml_text(made: Dossier) -> list[str]:
+    """The referral e-mail as its recipient reads it: subject, then the text part."""
+    message = email.message_from_bytes(render_eml(made), policy=email.policy.default)
+    assert isinstance(message, email.message.EmailMessage)
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    body = part.get_content()
+    assert isinstance(body, str)
+    lines = body.replace("\r\n", "\n").rstrip("\n").split("\n")
+    return [f"Subject: {message['Subject']}", "", *lines]
+
+
+@pytest.mark.parametrize("language", template_languages())
+def test_the_referral_e_mail_in_each_language_is_its_reviewed_text(language: str) -> None:
+    made = replace(
+        dossier("provider_referral", language),
+        issued_at=datetime(2024, 5, 15, 10, 42, 17, tzinfo=UTC),  # a moment, never midnight
+    )
+    _compare(f"languages/provider_referral.eml.{language}", _eml_text(made))
+
+
+# The template languages that are languages of a Member State: an EU removal-order
+# request to that state carries Annex I in its language where that version was read.
+EU_LANGUAGES = [
+    lang for lang in ("de", "fr", "nl", "pl", "it", "es") if lang in template_languages()
+]
+
+
+@pytest.mark.parametrize("language", EU_LANGUAGES)
+def test_the_eu_request_to_a_state_of_each_language_is_its_reviewed_text(language: str) -> None:
+    made = replace(dossier("eu_removal_order", language), host_languages=(language,))
+    lines = _docx_text(made)
+    _compare(f"languages/eu_removal_order.host.{language}", lines)
+    _in_pdf(made, lines)
