@@ -5,10 +5,11 @@ the covering text as the DOCX gives it, paragraph by paragraph, which the PDF
 must carry too. Besides: the referral e-mail as its recipient reads it
 (provider_referral.eml.<lang>), and the EU removal-order request to a state
 of each Member State language (eu_removal_order.host.<lang>), whose Annex I
-form is given in that language too where that version was read. The names are those of parties.yaml in each language (the
-sender's subject form and possessive included), so a wrong article or case
-shows here. A changed text is a changed legal document: regenerate with
-COMITY_UPDATE_GOLDEN=1 and have the diff reviewed (docs/reviews/template-languages.md).
+form is given in that language too where that version was read. The names
+are those of parties.yaml in each language (the sender's subject form and
+possessive included), so a wrong article or case shows here. A changed text
+is a changed legal document: regenerate with COMITY_UPDATE_GOLDEN=1 and have
+the diff reviewed (docs/reviews/template-languages.md).
 """
 
 from __future__ import annotations
