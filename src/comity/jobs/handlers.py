@@ -117,7 +117,14 @@ def attribute_job(engine: Engine, job: JobRun, finish: Finisher) -> dict[str, An
     )
 
 
+def webhook_job(engine: Engine, job: JobRun, finish: Finisher) -> dict[str, Any]:
+    from comity.webhooks.jobs import webhook_job as deliver
+
+    return deliver(engine, job, finish)
+
+
 HANDLERS: dict[str, Handler] = {
+    "webhook": webhook_job,
     "monitor": monitor_job,
     "monitor_batch": monitor_batch_job,
     "capture": capture_job,

@@ -79,6 +79,14 @@ class Queue:
 
             export_periodic_head(self.settings, self.engine)
 
+        def webhooks() -> None:
+            from comity.webhooks.jobs import dispatch_pending
+
+            dispatch_pending(self)
+
+        # New audit events become webhook deliveries within a minute.
+        self.huey.periodic_task(crontab(minute="*"), name="comity.webhooks")(webhooks)
+
         from comity.integrity.jobs import HEAD_EXPORT_CRON_MINUTE
 
         self.huey.periodic_task(crontab(minute=HEAD_EXPORT_CRON_MINUTE), name="comity.audit_head")(
