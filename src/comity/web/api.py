@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.encoders import jsonable_encoder
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from comity.cases.priority import PRIORITIES
 from comity.core.db import read_session, session_scope
@@ -37,6 +37,18 @@ def _json(value: dict[str, Any]) -> dict[str, Any]:
 
 
 class NewReport(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "http://blog.kaz-demo-blog.example/demo/post-1",
+                    "conduct": "terrorism.glorification",
+                    "source": "portal:2026-1187",
+                }
+            ]
+        }
+    )
+
     url: str = Field(max_length=8192, description="The URL as reported; it is canonicalised.")
     conduct: str = Field(max_length=64, description="A conduct code (ASSESSMENT.md).")
     note: str | None = Field(default=None, max_length=10_000)

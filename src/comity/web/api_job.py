@@ -98,6 +98,13 @@ async def attribute(request: Request, item_id: Id, actor: Attribute) -> Any:
 
 
 class AssessBody(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"facts": {"public": True, "intent": True, "danger": True}}]
+        },
+    )
+
     conduct: str | None = Field(default=None, max_length=64)
     org: str | None = Field(default=None, max_length=128)
     facts: dict[str, bool | str] = Field(default_factory=dict, max_length=64)
@@ -138,6 +145,19 @@ async def assess(request: Request, item_id: Id, actor: Assess, body: AssessBody)
 
 
 class ProposeBody(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "assessment": 12,
+                    "channel": "provider_referral",
+                    "note": "Removal of this one URL only.",
+                }
+            ]
+        },
+    )
+
     assessment: int = Field(ge=1, le=2**62, description="id of a stored assessment of the item")
     channel: str = Field(max_length=64)
     note: str = Field(max_length=10_000, description="the proportionality note")
@@ -211,7 +231,14 @@ def proposal(request: Request, response: Response, proposal_id: Id, actor: Read)
         return _json(proposal_state(found))
 
 
-class DecisionBody(Body):
+class ReviewDecision(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"decision": "approve", "reason": "Dual criminality established (DE)."}]
+        },
+    )
+
     decision: Literal["approve", "reject"]
     reason: str = Field(max_length=10_000)
     override: bool = False
@@ -223,7 +250,7 @@ class DecisionBody(Body):
     summary="Approve or reject (four eyes)",
     dependencies=[if_match("proposal", "proposal_id")],
 )
-def decide(request: Request, proposal_id: Id, actor: Review, body: DecisionBody) -> Any:
+def decide(request: Request, proposal_id: Id, actor: Review, body: ReviewDecision) -> Any:
     from comity.cases.service import proposal_state, review
 
     # an override is refused by the service itself unless the user may override (403)
@@ -345,6 +372,13 @@ def download(request: Request, dossier_id: Id, fmt: str, language: str, actor: R
 
 
 class DispatchBody(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"dossier": 3, "sent_on": "2026-12-06", "ticket_number": "HOST-4411"}]
+        },
+    )
+
     dossier: int = Field(ge=1, le=2**62)
     sent_on: date | None = None
     note_number: str | None = Field(default=None, max_length=128)
@@ -413,6 +447,13 @@ def _dispatch(session: Any, ref: str) -> Any:
 
 
 class AnswerBody(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"item_id": 42, "decision": "removed", "on": "2026-12-09"}]
+        },
+    )
+
     item_id: int = Field(ge=1, le=2**62)
     decision: str = Field(max_length=16)
     reason: str | None = Field(default=None, max_length=40)

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from comity.core.db import get_engine
 from comity.core.errors import BadInput, ComityError, NotFound
 from comity.core.settings import Settings, get_settings
-from comity.web import api, api_admin, api_job, pages, reportpages
+from comity.web import api, api_admin, api_job, openapi, pages, reportpages
 from comity.web.auth import TooManyAttempts
 from comity.web.bodies import BoundedBodies
 from comity.web.deps import Forbidden, NotAuthenticated
@@ -167,4 +167,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(reportpages.router)
     _domain_views(app)
+    openapi.install(app)
     return app

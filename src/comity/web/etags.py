@@ -95,6 +95,7 @@ def if_match(kind: str, param: str) -> DependsParam:
                 field="If-Match",
             )
 
+    check.comity_if_match = kind  # type: ignore[attr-defined]  # read by the OpenAPI document
     marker: DependsParam = Depends(check)
     return marker
 

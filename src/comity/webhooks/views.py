@@ -175,7 +175,15 @@ Audit = Annotated[Actor, Depends(need("audit"))]
 Timeout = Annotated[int, Query(ge=1, le=300, description="seconds before the stream ends")]
 LastEventId = Annotated[str | None, Header(alias="Last-Event-ID")]
 _SSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/event-stream": {}}, "description": "an event stream"}
+    200: {
+        "description": "an event stream: `id:` the audit seq, `event:` the action, `data:` JSON",
+        "content": {
+            "text/event-stream": {
+                "schema": {"type": "string", "title": "EventStream"},
+                "example": 'id: 812\nevent: proposal.approve\ndata: {"seq":812}\n\n',
+            }
+        },
+    }
 }
 
 
