@@ -194,3 +194,28 @@ def test_the_deadline_file_is_read_strictly(tmp_path: object) -> None:
     bad.write_text("steps:\n  appeal: {days: 1}\n")
     with pytest.raises(BadInput, match=r"steps\.appeal: unknown step"):
         deadlines.load(bad)
+
+
+def test_the_transparency_report_counts_complaints_under_disclosure_control(
+    engine: Engine, world: World
+) -> None:
+    from comity.reports import transparency
+
+    cid = _receive(engine, world, world.item_ids[2])
+    with session_scope(engine) as s:
+        service.decide(session=s, actor="sam", complaint_id=cid, outcome="rejected", reason="x")
+    with read_session(engine) as s:
+        doc = transparency.document(session=s, period_from=world.sent_on, period_to=world.today)
+        html = transparency.render(
+            session=s, period_from=world.sent_on, period_to=world.today, fmt="html"
+        ).decode()
+    # one complaint: published as "<5", never as the count itself
+    assert doc["complaints"] == {
+        "received": "<5",
+        "reviewed": "<5",
+        "upheld": 0,
+        "rejected": "<5",
+        "pending": 0,
+        "reinstated": 0,
+    }
+    assert "Complaints against requests and reinstatements" in html

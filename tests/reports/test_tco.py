@@ -52,7 +52,43 @@ def test_exact_figures_of_the_seeded_year(engine: Engine, world: World) -> None:
         "reinstated": 0,
     }
     assert doc["refused_by_reason"] == {"no_offence_under_host_law": 2, "protected_expression": 1}
-    assert doc["not_recorded"] == ["complaints", "reviews", "penalties"]
+    assert doc["not_recorded"] == ["penalties"]
+    assert doc["complaints"]["received"] == 0  # a count, not "not recorded"
+
+
+def test_complaints_and_their_review_are_counted(engine: Engine, world: World) -> None:
+    from comity.complaints import service as complaints
+
+    day = world.today
+    with session_scope(engine) as s:
+        made = [
+            complaints.receive(
+                session=s,
+                actor="leo",
+                item_id=world.item_ids[i],
+                complainant_role=role,
+                complainant="x",
+                route=route,
+                received_on=day,
+                grounds="x",
+            )
+            for i, role, route in (
+                (1, "uploader", "email"),
+                (2, "content_provider", "court"),
+                (3, "host", "host_forwarded"),
+            )
+        ]
+        s.flush()
+        complaints.decide(
+            session=s, actor="sam", complaint_id=made[0].id, outcome="upheld", reason="news"
+        )
+    doc = _doc(engine, day.year)
+    got = doc["complaints"]
+    assert got["received"] == 3 and got["before_a_court"] == 1
+    assert (got["uploader"], got["content_provider"], got["host"]) == (1, 1, 1)
+    assert (got["reviewed"], got["upheld"], got["pending"]) == (1, 1, 2)
+    rows = dict(next(x for x in doc["sections"] if x["key"] == "complaints")["rows"])
+    assert rows["Complaints received"] == "3" and rows["Upheld (request withdrawn)"] == "1"
 
 
 def test_eu_orders_disputed_and_reinstated_answers(engine: Engine, world: World) -> None:
@@ -94,12 +130,12 @@ def test_a_year_with_no_data_is_an_empty_report_that_says_so(engine: Engine, wor
         ("kk", "Comity жүйесінде есепке алынбайды"),
     ],
 )
-def test_complaints_reviews_and_penalties_are_said_to_be_not_recorded(
+def test_only_penalties_are_said_to_be_not_recorded(
     engine: Engine, world: World, language: str, statement: str
 ) -> None:
     doc = _doc(engine, world.sent_on.year, language)
     missing = next(s for s in doc["sections"] if s["key"] == "not_recorded")
-    assert len(missing["rows"]) == 3
+    assert len(missing["rows"]) == 1
     assert all(value == statement for _, value in missing["rows"])  # never a 0
 
 

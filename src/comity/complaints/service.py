@@ -14,6 +14,7 @@ Every step writes an audit event on the item (so the case file shows it).
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -33,10 +34,12 @@ from comity.tracking.models import Dispatch, TrackedRequest
 from comity.users.service import require
 
 __all__ = [
+    "FIGURES",
     "OUTCOMES",
     "ROLES",
     "ROUTES",
     "complaint_dict",
+    "complaint_figures",
     "complaints_for",
     "decide",
     "get_complaint",
@@ -50,6 +53,19 @@ __all__ = [
 ROLES = ("content_provider", "uploader", "host")
 ROUTES = ("email", "post", "host_forwarded", "portal", "in_person", "court")
 OUTCOMES = ("upheld", "rejected")
+# The reports' complaint figures, in the order they list them.
+FIGURES = (
+    "received",
+    "content_provider",
+    "uploader",
+    "host",
+    "reviewed",
+    "upheld",
+    "rejected",
+    "pending",
+    "decided_late",
+    "before_a_court",
+)
 
 
 def _text(value: str | None, field: str) -> str:
@@ -233,8 +249,10 @@ def decide(
     day = on or utcnow().date()
     complaint = get_complaint(session=session, complaint_id=complaint_id)
     _check_reviewer(session, complaint, user.name)
-    if day < complaint.received_on:
-        raise BadInput(f"--on: {day} is before the complaint was received", field="on")
+    if day < complaint.received_on or day > utcnow().date():
+        raise BadInput(
+            f"--on: {day} is before the complaint was received or in the future", field="on"
+        )
     if complaint.state == "received":
         start_review(session=session, actor=user.name, complaint_id=complaint_id)
     item = session.get_one(Item, complaint.item_id)
@@ -341,3 +359,28 @@ def list_complaints(
 def complaints_for(*, session: Session, item_id: int) -> list[dict[str, Any]]:
     """One item's complaints (the case file's section)."""
     return list_complaints(session=session, item_id=item_id)
+
+
+def complaint_figures(*, session: Session, start: date, end: date) -> dict[str, int]:
+    """Complaints received in [start, end] and what came of them (as known today)."""
+    out: Counter[str] = Counter()
+    rows = session.execute(
+        select(
+            Complaint.complainant_role,
+            Complaint.route,
+            Complaint.state,
+            Complaint.decided_on,
+            Complaint.decision_due_on,
+        ).where(Complaint.received_on >= start, Complaint.received_on <= end)
+    )
+    for role, route, state, decided_on, due_on in rows:
+        out["received"] += 1
+        out[role] += 1
+        out["before_a_court"] += route == "court"
+        if state in OUTCOMES:
+            out["reviewed"] += 1
+            out[state] += 1
+            out["decided_late"] += decided_on is not None and decided_on > due_on
+        else:
+            out["pending"] += 1
+    return {k: out[k] for k in FIGURES}

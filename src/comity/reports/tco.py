@@ -8,11 +8,15 @@ against `tracking.outcome.removal_day`, which already refuses a host's
 "removed" that the monitor contradicts); disputed answers; reinstatements;
 refusals by reason.
 
-Complaints, reviews and penalties are not recorded by Comity yet (issue 18,
-item 1): the report says so in words in every language, never with a zero
-that would read as a count. Counts are exact: Article 7 asks for the number
-of orders and their outcomes, which authorities publish as numbers (the small
--cell suppression of the general transparency report does not apply).
+Complaints and their reviews are counted by the day the complaint was
+received (comity.complaints): received, by complainant, reviewed, upheld,
+rejected, pending, decided after the deadline, and those brought before a
+court. Penalties are not recorded by Comity: the report says so in words in
+every language, never with a zero that would read as a count.
+
+Counts are exact: Article 7 asks for the number of orders and their outcomes,
+which authorities publish as numbers (the small-cell suppression of the
+general transparency report does not apply).
 
 Sections are [label, value] rows like the transparency report's, so the HTML
 and PDF templates, the fonts and the i18n files are shared with it.
@@ -30,6 +34,7 @@ from typing import Any
 
 from sqlalchemy import Row, select
 
+from comity.complaints.service import complaint_figures
 from comity.core.db import utcnow
 from comity.core.errors import BadInput
 from comity.reports import charts
@@ -41,8 +46,8 @@ __all__ = ["FORMATS", "NOT_RECORDED", "document", "render", "sections"]
 
 FORMATS = ("json", "csv", "html", "pdf")
 EU_ORDER = "eu_removal_order_request"
-# Figures the Regulation asks for that Comity does not record yet.
-NOT_RECORDED = ("complaints", "reviews", "penalties")
+# Figures the Regulation asks for that Comity does not record.
+NOT_RECORDED = ("penalties",)
 _SERIES = ("by_host", "by_conduct", "by_channel", "eu_by_host", "outcomes", "refused_by_reason")
 
 
@@ -104,17 +109,19 @@ def document(*, session: Any, year: int, as_of: date | None = None) -> dict[str,
         out["reinstated"] += reinstated(request, verdict)
         if request.decision == "refused":
             by["refused_by_reason"][request.reason or "other"] += 1
+    complaints = complaint_figures(session=session, start=start, end=end)
     outcome_keys = ("removed", "within_time_limit", "late", "no_time_limit", "disputed")
     return {
         "report": "tco",
         "year": year,
         "period": {"from": start.isoformat(), "to": end.isoformat()},
         "as_of": (as_of or utcnow().date()).isoformat(),
-        "empty": not count,
+        "empty": not count and not complaints["received"],
         "requests": count,
         "eu_removal_order_requests": by["by_channel"][EU_ORDER],
         **{name: dict(sorted(by[name].items())) for name in _SERIES if name != "outcomes"},
         "outcomes": {k: by["outcomes"][k] for k in (*outcome_keys, "reinstated")},
+        "complaints": complaints,
         "not_recorded": list(NOT_RECORDED),
     }
 
@@ -147,6 +154,7 @@ def sections(doc: dict[str, Any], language: str) -> list[dict[str, Any]]:
         section("by_channel", named(doc["by_channel"], t["channels"])),
         section("outcomes", named(doc["outcomes"], tco["outcomes"])),
         section("refused_by_reason", named(doc["refused_by_reason"], t["reasons"])),
+        section("complaints", named(doc["complaints"], tco["complaints"])),
         section(
             "not_recorded",
             [[tco["rows"][k], missing["value"]] for k in doc["not_recorded"]],
@@ -164,7 +172,7 @@ def _view(doc: dict[str, Any], language: str) -> dict[str, Any]:
     t, tco = texts(language), texts(language)["tco"]
     parts = sections(doc, language)
     for part in parts:  # HTML and PDF draw each series above its table
-        if part["values"]:
+        if any(part["values"]):  # an all-zero series is its table alone
             part["chart"] = _chart(part)
     notes = [tco["notes"]["scope"], tco["notes"]["not_recorded"]]
     if doc["empty"]:

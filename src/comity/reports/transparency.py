@@ -26,6 +26,7 @@ import jinja2
 import typst
 import yaml
 
+from comity.complaints.service import complaint_figures
 from comity.core.db import utcnow
 from comity.core.errors import BadInput, ComityError
 from comity.dossiers.render.pdf import FONT_DIR
@@ -39,6 +40,8 @@ FORMATS = ("html", "pdf", "json")
 LANGUAGES = ("en", "ru", "kk")
 _PACKAGE = resources.files("comity.reports")
 _TEMPLATES = Path(str(_PACKAGE.joinpath("templates")))
+# Complaint figures the public report shows (before disclosure control).
+_COMPLAINTS = ("received", "reviewed", "upheld", "rejected", "pending")
 
 
 @cache
@@ -85,6 +88,12 @@ def document(
             "verified_removed_share": dc.rate(verified["count"], verified["n"]),
         },
         "safeguards": {k: dc.cell(v) for k, v in raw["safeguards"].items()},
+        "complaints": {
+            k: dc.cell(v)
+            for k, v in complaint_figures(session=session, start=period_from, end=period_to).items()
+            if k in _COMPLAINTS
+        }
+        | {"reinstated": dc.cell(raw["reinstated"]["count"])},
         "knowledge_base": _kb(),
     }
 
@@ -150,6 +159,10 @@ def sections(doc: dict[str, Any], language: str) -> list[dict[str, Any]]:
             "rows": _named(out["refused_by_reason"], t["reasons"], t),
         },
         {"title": t["sections"]["safeguards"], "rows": [[rows[k], n(v)] for k, v in safe.items()]},
+        {
+            "title": t["sections"]["complaints"],
+            "rows": [[t["complaints"][k], n(v)] for k, v in doc["complaints"].items()],
+        },
         {
             "title": t["sections"]["knowledge_base"],
             "rows": [
