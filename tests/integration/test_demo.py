@@ -55,6 +55,9 @@ def test_demo_runs_every_step_and_leaves_a_verifiable_record(demo: Demo) -> None
         "dossiers by leo",
         "dispatch by leo",
         "monitor:",
+        "reinstatement:",
+        "complaints:",
+        "retention run by sam",
     ):
         assert step in text, f"{step} missing from the demo's story:\n{text}"
     assert ctx.facts["items"] == 17 and ctx.facts["dossiers"] and ctx.facts["overdue"] >= 1
@@ -86,6 +89,32 @@ def test_demo_runs_every_step_and_leaves_a_verifiable_record(demo: Demo) -> None
         ).all()
         states = {i.id: i.state for i in session.scalars(select(Item).where(Item.id.in_(claimed)))}
     assert states and set(states.values()) == {"answered"}
+    reset_engines()
+
+
+def test_the_demo_reinstates_an_item_decides_two_complaints_and_runs_retention(
+    demo: Demo,
+) -> None:
+    from comity.complaints.models import Complaint
+    from comity.evidence.models import Evidence
+
+    ctx = demo.ctx
+    assert ctx.facts["reinstated"] and "rita was refused the review" in demo.text
+    upheld_item, _ = ctx.facts["complaints"]
+    done = ctx.facts["retention"]
+    assert done["evidence_files"] >= 1 and done["held_items"] == [upheld_item]
+    reset_engines()
+    engine = get_engine(f"sqlite:///{demo.home / 'comity.db'}")
+    with read_session(engine) as session:
+        outcomes = sorted(session.scalars(select(Complaint.state)))
+        assert outcomes == ["rejected", "upheld"]
+        assert session.get_one(Item, upheld_item).state == "withdrawn"
+        assert {session.get_one(Item, i).state for i in ctx.facts["reinstated"]} == {"reinstated"}
+        deleted = session.scalars(select(Evidence).where(Evidence.item_id.in_(done["items"]))).all()
+        assert deleted and all(
+            e.warc_path is None and e.warc_sha256 for e in deleted if e.warc_sha256
+        )
+        assert audit.verify_chain(session).ok
     reset_engines()
 
 

@@ -115,6 +115,10 @@ class DemoHttpServer:
         # A new frozenset, swapped in whole: request threads never see it half-changed.
         self._server.taken_down = self._server.taken_down | {name}
 
+    def put_back(self, name: str) -> None:
+        """The host puts the content back (a reinstatement): `name` answers as before."""
+        self._server.taken_down = self._server.taken_down - {name}
+
     def start(self) -> DemoHttpServer:
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="comity-demo-http", daemon=True

@@ -67,6 +67,10 @@ class DemoInternet:
         """The host of demo site `name` removes its content: every path then answers 404."""
         self._http.take_down(name)
 
+    def put_back(self, name: str) -> None:
+        """The host of demo site `name` puts its content back online (reinstated)."""
+        self._http.put_back(name)
+
     def stop(self) -> None:
         self._http.stop()
         self._dns.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from comity.core.db import get_engine, session_scope
+from comity.flows.demo_after import after_the_request
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -420,4 +421,5 @@ STEPS: tuple[tuple[str, Step], ...] = (  # the order of the story
     ("dossiers", _dossiers),
     ("dispatch and answers", _dispatch_and_answers),
     ("monitor", _monitor),
+    ("after the request", after_the_request),
 )
