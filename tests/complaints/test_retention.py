@@ -168,3 +168,19 @@ def test_bad_retention_settings_name_the_setting(
 def test_only_a_supervisor_or_admin_runs_retention(engine: Engine, world: World) -> None:
     with pytest.raises(Refused, match=r"leo \(liaison\) may not retention"):
         retention.run(engine=engine, actor="leo", dry_run=True)
+
+
+def test_the_daily_job_runs_as_comity_user_and_a_refusal_deletes_nothing(
+    engine: Engine, settings: Settings, world: World
+) -> None:
+    from comity.complaints.jobs import run_periodic_retention
+
+    withdrawn = world.item_ids[10]
+    _age(engine, withdrawn, 100)
+    assert run_periodic_retention(settings.model_copy(update={"user": None}), engine) is None
+    as_leo = settings.model_copy(update={"user": "leo"})  # may not run retention: refused
+    assert run_periodic_retention(as_leo, engine) is None
+    with read_session(engine) as s:
+        assert s.scalars(select(Report.note).where(Report.item_id == withdrawn)).one()
+    done = run_periodic_retention(settings.model_copy(update={"user": "sam"}), engine)
+    assert done is not None and done["reports_anonymised"] == 1

@@ -87,6 +87,17 @@ class Queue:
         # New audit events become webhook deliveries within a minute.
         self.huey.periodic_task(crontab(minute="*"), name="comity.webhooks")(webhooks)
 
+        def retention() -> None:
+            from comity.complaints.jobs import run_periodic_retention
+
+            run_periodic_retention(self.settings, self.engine)
+
+        from comity.complaints.jobs import RETENTION_CRON
+
+        hour, minute = RETENTION_CRON
+        self.huey.periodic_task(crontab(hour=hour, minute=minute), name="comity.retention")(
+            retention
+        )
         from comity.integrity.jobs import HEAD_EXPORT_CRON_MINUTE
 
         self.huey.periodic_task(crontab(minute=HEAD_EXPORT_CRON_MINUTE), name="comity.audit_head")(
