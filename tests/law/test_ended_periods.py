@@ -4,7 +4,7 @@ sides of the last day (third reading, law-rev2).
 
 Belgium's art. 140bis ends on 2026-04-07 and, in the bundled knowledge base, its successor in
 the 2024 Code pénal (art. 376) starts the next day (wave 3). The tests run on a copy of the
-knowledge base without the 2024 Code, so that the 1867 article is a provision whose every
+knowledge base without that successor, so that the 1867 article is a provision whose every
 version has ended and nothing follows it."""
 
 from __future__ import annotations
@@ -21,22 +21,22 @@ from comity.law.kb.loader import DEFAULT_ROOT, load_kb
 
 FACTS = {"public": True, "intent": True, "danger": True}
 LAST_DAY, NEXT_DAY, LATER = date(2026, 4, 7), date(2026, 4, 8), date(2026, 12, 5)
-NEW_CODE = "  # ---------------------------------------------------------------- new Code pénal"
+SUCCESSOR, NEXT = "  - id: BE.CP2024.376.1\n", "  - id: BE.CP2024.376.2\n"
 
 
-def _without_the_2024_code() -> Path:
+def _without_the_successor() -> Path:
     tmp = Path(tempfile.mkdtemp(prefix="comity-kb-ended-"))
     atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     root = tmp / "knowledge"
     shutil.copytree(DEFAULT_ROOT, root)
     provisions = root / "BE" / "provisions.yaml"
     text = provisions.read_text(encoding="utf-8")
-    start, end = text.index(NEW_CODE), text.index("\nabsences:")
+    start, end = text.index(SUCCESSOR), text.index(NEXT)
     provisions.write_text(text[:start] + text[end:], encoding="utf-8")
     return root
 
 
-KB = load_kb(_without_the_2024_code())
+KB = load_kb(_without_the_successor())
 
 
 def _answer(on: date, *, cache: bool) -> str:
@@ -63,7 +63,7 @@ def test_a_cached_verdict_is_not_carried_across_the_end_of_a_provision() -> None
     assert cached == ["unsupported", "yes", "unsupported", "yes", "unsupported"]
 
 
-def test_in_the_bundled_knowledge_base_the_2024_code_takes_over_the_next_day() -> None:
+def test_in_the_bundled_knowledge_base_art_376_takes_over_the_next_day() -> None:
     bundled = load_kb()
     answers = [
         assess(kb=bundled, conduct="terrorism.incitement", facts=FACTS, host="BE", on=on)
