@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements/dev.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test test-fast fuzz lint bench lock clean services-stop
+.PHONY: demo test test-fast fuzz walk lint bench lock clean services-stop
 
 $(STAMP): requirements/dev.lock pyproject.toml
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -36,6 +36,13 @@ test: $(STAMP)
 FUZZ_EXAMPLES ?= 100000
 fuzz: $(STAMP)
 	COMITY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider -m fuzz $(PYTEST_ARGS)
+
+# The whole job in Chromium as each role in en, ru and kk, axe-core on every page,
+# screenshots into docs/screenshots/ (pyproject's addopts deselect `-m walk` from
+# `make test`): a few minutes, so CI runs it once, not once per database.
+walk: $(STAMP)
+	@bash tools/system-deps.sh
+	$(BIN)/pytest -q -p no:cacheprovider -m walk $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench tools

@@ -20,8 +20,10 @@ from comity.core.db import read_session, session_scope, utcnow
 from comity.core.errors import BadInput, ComityError, NotFound
 from comity.intake.service import get_item, item_summary
 from comity.web.deps import Actor, need
+from comity.web.i18n import translator
+from comity.web.labels import labeller
 from comity.web.limits import FormId, Id
-from comity.web.render import NavEntry, page, register_nav
+from comity.web.render import NavEntry, language, page, register_nav
 
 __all__ = ["router"]
 
@@ -189,7 +191,11 @@ def _decide(request: Request, actor: Actor, proposal_id: int, **kwargs: Any) -> 
     except ComityError as exc:
         status = 404 if isinstance(exc, NotFound) else 400 if isinstance(exc, BadInput) else 409
         return _review_page(request, status=status, message=exc.message, kind="error")
-    return _review_page(request, message=f"#{proposal_id} (item {item_id}): {state}", kind="ok")
+    lang = language(request)
+    done = translator(lang)(
+        "review.decided", id=proposal_id, item=item_id, state=labeller(lang).label("state", state)
+    )
+    return _review_page(request, message=done, kind="ok")
 
 
 @router.post("/review/{proposal_id}")

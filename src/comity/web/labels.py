@@ -116,6 +116,14 @@ class Words:
             title, self.label(kind, code)
         )
 
+    def party(self, key: str | None) -> str:
+        """An addressee key in words: "provider:Hetzner Online GmbH" is the provider's
+        name; "coordinator:EU" and authority keys read as they are."""
+        if not key:
+            return "—"
+        kind, _, name = key.partition(":")
+        return name if kind == "provider" and name else key
+
 
 def labeller(lang: str) -> Words:
     if lang not in LANGUAGES:
