@@ -15,16 +15,14 @@ Marked `walk`: a long suite that runs once in CI (`make walk`), not once per dat
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from comity.core.settings import Settings, override_settings
-from comity.demo.internet import DemoInternet, start
-from comity.web.app import create_app
-from tests.web.browser import ARGS, CHROMIUM, MARKS, serve
+from comity.demo.internet import DemoInternet
+from tests.web import test_e2e_pipeline as e2e
+from tests.web.browser import ARGS, CHROMIUM, MARKS
 from tests.web.conftest import PASSWORD
 from tests.web.test_words_not_codes import codes_shown, english_labels_shown, visible_text
 
@@ -45,28 +43,10 @@ CASE_FILE += ("dossiers", "requests", "monitor", "timeline")
 # Pages shown whole in the screenshots (the others: the first screen).
 FULL_PAGE = {"case-file"}
 
+# The demo internet and the application on it, as the end-to-end test serves them.
+demo_net, server = e2e.demo_net, e2e.server
+
 pytestmark = [*MARKS, pytest.mark.walk]
-
-
-@pytest.fixture
-def demo_net() -> Iterator[DemoInternet]:
-    with start() as net:
-        yield net
-
-
-@pytest.fixture
-def server(settings: Settings, passwords: str, demo_net: DemoInternet) -> Iterator[str]:
-    demo = settings.model_copy(
-        update={
-            "mode": "development",
-            "dns_servers": (f"127.0.0.1:{demo_net.dns_port}",),
-            "connect_overrides": tuple(
-                f"{name}={h}:{p}" for name, (h, p) in demo_net.address_map().items()
-            ),
-        }
-    )
-    with override_settings(demo), serve(create_app(demo)) as url:
-        yield url
 
 
 class Walk:
