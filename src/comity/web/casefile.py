@@ -9,6 +9,7 @@ with many captures, proposals and dossiers (bench/bench_web.py).
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -24,10 +25,15 @@ from comity.intake.models import Report
 from comity.tracking.models import Dispatch, MonitorCheck, TrackedRequest
 from comity.tracking.outcome import disputed
 
-__all__ = ["TIMELINE_LIMIT", "case_file"]
+__all__ = ["TIMELINE_LIMIT", "case_file", "raw_json"]
 
 TIMELINE_LIMIT = 300  # newest events shown; the CLI's `item show` has the whole chain
 _CHECKS_SHOWN = 20
+
+
+def raw_json(value: Any) -> str:
+    """A section's raw data for the technical-details disclosure (escaped by the template)."""
+    return json.dumps(value, indent=1, ensure_ascii=False, default=str)
 
 
 def _proposals(session: Session, item_id: int) -> list[dict[str, Any]]:
@@ -167,6 +173,7 @@ def _timeline(
             AuditEvent.object_type,
             AuditEvent.object_id,
             AuditEvent.data,
+            AuditEvent.hash,
         )
         .where(or_(*about))
         .order_by(AuditEvent.seq.desc())

@@ -40,7 +40,7 @@ class Dates:
     def _day(self, d: date) -> str:
         if self.lang == "en":
             return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
-        return d.strftime("%d.%m.%Y")
+        return f"{d.day:02d}.{d.month:02d}.{d.year}"
 
     def text(self, value: Any) -> str:
         moment = _instant(value)
@@ -50,14 +50,22 @@ class Dates:
             return self._day(moment)
         moment = moment.astimezone(UTC)
         sep = ", " if self.lang == "en" else " "
-        return f"{self._day(moment.date())}{sep}{moment:%H:%M} UTC"
+        return f"{self._day(moment)}{sep}{moment.hour:02d}:{moment.minute:02d} UTC"
 
     def at(self, value: Any) -> Markup:
         """A date (and time) in words, with the exact instant in `datetime`."""
         moment = _instant(value)
         if moment is None:
             return Markup("{}").format(self.text(value))
-        return Markup('<time datetime="{}">{}</time>').format(moment.isoformat(), self.text(value))
+        # Concatenated, not Markup.format: a case file shows a few hundred dates.
+        # (Markup + str escapes the str.)
+        return (
+            Markup('<time datetime="')
+            + moment.isoformat()
+            + Markup('">')
+            + self.text(moment)
+            + Markup("</time>")
+        )
 
     def relative(self, value: Any) -> str:
         """ "in 3 days", "2 days late", "today" for a deadline."""

@@ -110,11 +110,7 @@ class Words:
 
     def html(self, kind: str, code: str) -> Markup:
         """The label, with the explanation and the code in its title for experts."""
-        hint = self.hint(kind, code)
-        title = f"{hint} [{code}]" if hint else code
-        return Markup('<span class="code-label" title="{}">{}</span>').format(
-            title, self.label(kind, code)
-        )
+        return _html(self.lang, kind, code)
 
     def party(self, key: str | None) -> str:
         """An addressee key in words: "provider:Hetzner Online GmbH" is the provider's
@@ -123,6 +119,17 @@ class Words:
             return "—"
         kind, _, name = key.partition(":")
         return name if kind == "provider" and name else key
+
+
+@lru_cache(maxsize=4096)
+def _html(lang: str, kind: str, code: str) -> Markup:
+    # Cached: a case file shows the same few hundred labels many times over.
+    words = Words(lang)
+    hint = words.hint(kind, code)
+    title = f"{hint} [{code}]" if hint else code
+    return Markup('<span class="code-label" title="{}">{}</span>').format(
+        title, words.label(kind, code)
+    )
 
 
 def labeller(lang: str) -> Words:

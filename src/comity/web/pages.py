@@ -16,7 +16,7 @@ from comity.intake import service as intake
 from comity.intake.conducts import conduct_codes
 from comity.law.kb.loader import load_kb
 from comity.web import auth, lawviews
-from comity.web.casefile import case_file
+from comity.web.casefile import case_file, raw_json
 from comity.web.dates import Dates
 from comity.web.deps import Actor, cookie_name, cookie_secure, need, session_cookie
 from comity.web.i18n import LANGUAGES, translator
@@ -174,7 +174,7 @@ def worklist(request: Request, actor: Read) -> HTMLResponse:
 @router.get("/items/{item_id}")
 def item_page(request: Request, item_id: Id, actor: Read) -> HTMLResponse:
     with read_session(request.app.state.engine) as session:
-        item = item_detail(session=session, item_id=item_id)
+        item = item_detail(session=session, item_id=item_id, with_history=False)
         sections, _pending = item_sections(session=session, item_id=item_id)
         verdict = (sections.get("monitor") or {}).get("verdict")
         case = case_file(session=session, item_id=item_id, verdict=verdict)
@@ -186,6 +186,7 @@ def item_page(request: Request, item_id: Id, actor: Read) -> HTMLResponse:
         sections=sections,
         case=case,
         d=Dates(language(request), case["now"]),
+        raw=raw_json,
     )
 
 

@@ -19,14 +19,31 @@ from comity.intake.service import get_item, item_summary
 __all__ = ["item_detail"]
 
 
-def item_detail(*, session: Session, item_id: int) -> dict[str, Any]:
-    """An item with its reports and its history from the audit chain."""
+def _reports(reports: list[Report]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": r.id,
+            "raw_url": r.raw_url,
+            "conduct": r.conduct,
+            "note": r.note,
+            "source": r.source,
+            "reported_by": r.reported_by,
+            "reported_at": r.reported_at,
+        }
+        for r in reports
+    ]
+
+
+def item_detail(*, session: Session, item_id: int, with_history: bool = True) -> dict[str, Any]:
+    """An item with its reports and (unless `with_history` is false) its audit history."""
     item = get_item(session=session, item_id=item_id)
     summary = item_summary(session, [item])[0]
     reports = list(
         session.scalars(select(Report).where(Report.item_id == item.id).order_by(Report.id))
     )
     report_ids = [str(r.id) for r in reports]
+    if not with_history:  # the item page reads its own timeline (comity.web.casefile)
+        return summary | {"updated_at": item.updated_at, "report_list": _reports(reports)}
     history = session.scalars(
         select(AuditEvent)
         .where(
@@ -40,18 +57,7 @@ def item_detail(*, session: Session, item_id: int) -> dict[str, Any]:
     )
     return summary | {
         "updated_at": item.updated_at,
-        "report_list": [
-            {
-                "id": r.id,
-                "raw_url": r.raw_url,
-                "conduct": r.conduct,
-                "note": r.note,
-                "source": r.source,
-                "reported_by": r.reported_by,
-                "reported_at": r.reported_at,
-            }
-            for r in reports
-        ],
+        "report_list": _reports(reports),
         "history": [
             {
                 "seq": e.seq,
