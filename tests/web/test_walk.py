@@ -65,6 +65,8 @@ class Walk:
     def look(self, name: str) -> None:
         page = self.page
         page.wait_for_load_state("load")
+        if page.locator("#item-actions[hx-get]").count():  # htmx still to load the actions
+            page.wait_for_selector("#item-actions:not([hx-get])")
         where = f"[{self.lang}] {self.role} {name} ({page.url})"
         self.pages += 1
         if name not in self.shot:
