@@ -430,6 +430,23 @@ def _check_0016(conn: Connection) -> None:
     assert tuple(logged) == ("msg_mig", 500)
 
 
+def _seed_0017(conn: Connection) -> None:
+    ids = conn.execute(text("SELECT item_id, id FROM evidence WHERE captured_by = 'mig'")).one()
+    conn.execute(
+        text(
+            "INSERT INTO content_members (item_id, group_id, matched_item_id, evidence_id, "
+            "algorithm, distance, linked_at) VALUES (:item, :item, NULL, :ev, 'pdq', 12, "
+            "CURRENT_TIMESTAMP)"
+        ),
+        {"item": ids[0], "ev": ids[1]},
+    )
+
+
+def _check_0017(conn: Connection) -> None:
+    found = conn.execute(text("SELECT algorithm, distance FROM content_members")).one()
+    assert tuple(found) == ("pdq", 12)
+
+
 # revision -> (insert rows that exercise the revision's tables, check them later)
 SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None]]] = {
     "0001": (_seed_0001, _check_0001),
@@ -448,6 +465,7 @@ SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None
     "0014": (_seed_0014, _check_0014),
     "0015": (_seed_0015, _check_0015),
     "0016": (_seed_0016, _check_0016),
+    "0017": (_seed_0017, _check_0017),
 }
 
 

@@ -1,4 +1,4 @@
-"""`comity item show` section: the item's captures and mirrors."""
+"""`comity item show` sections: the item's captures and mirrors, and its content group."""
 
 from __future__ import annotations
 
@@ -17,4 +17,11 @@ def _evidence(session: Session, item: Item) -> dict[str, Any]:
     return {"captures": captures, "mirrors": mirrors(session=session, item_id=item.id)}
 
 
+def _content_group(session: Session, item: Item) -> dict[str, Any] | None:
+    from comity.evidence.groups import content_group
+
+    return content_group(session=session, item_id=item.id)
+
+
 register_item_section("evidence", _evidence)
+register_item_section("content_group", _content_group)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from comity.core.db import Base, UTCDateTime, utcnow
 
-__all__ = ["OUTCOMES", "PDQ_CHUNKS", "Evidence", "ObjectHashRow"]
+__all__ = ["OUTCOMES", "PDQ_CHUNKS", "ContentMember", "Evidence", "ObjectHashRow"]
 
 OUTCOMES = (
     "ok",
@@ -108,3 +108,24 @@ class ObjectHashRow(Base):
     c13: Mapped[int | None] = mapped_column(Integer)
     c14: Mapped[int | None] = mapped_column(Integer)
     c15: Mapped[int | None] = mapped_column(Integer)
+
+
+class ContentMember(Base):
+    """An item's place in a content group: items whose captured objects match.
+
+    A group is named by its first item's id (`group_id`); that item's own row
+    has no `matched_item_id`. Every other member says which earlier item it
+    matched, by which hash and at what distance (0 for SHA-256).
+    """
+
+    __tablename__ = "content_members"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    matched_item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"))
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id", ondelete="SET NULL"))
+    algorithm: Mapped[str | None] = mapped_column(String(8))
+    distance: Mapped[int | None] = mapped_column(Integer)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

@@ -8,9 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from comity.cases.hooks import register_item_section, register_refusal_source
+from comity.evidence.groups import register_on_linked
 from comity.evidence.models import Evidence
 from comity.tracking.models import Dispatch, TrackedRequest
 from comity.tracking.monitor import monitor_section
+from comity.tracking.reappeared import mark_reappeared
 
 __all__: list[str] = []
 
@@ -30,3 +32,10 @@ def _refusals(session: Session, content_sha256: str, host: str) -> list[dict[str
 
 register_item_section("monitor", monitor_section)
 register_refusal_source("tracking", _refusals)
+
+
+def _on_linked(session: Session, actor: str, item_id: int, group_id: int) -> None:
+    mark_reappeared(session, actor, item_id, group_id)
+
+
+register_on_linked("tracking", _on_linked)

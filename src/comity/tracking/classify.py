@@ -18,7 +18,18 @@ from comity.tracking.signatures import match
 
 __all__ = ["VERDICTS", "Classified", "classify"]
 
-VERDICTS = ("up", "changed", "removed", "legal_block", "challenge", "unreachable", "moved")
+# `reappeared` is not decided from a probe: the content of a removed item was
+# captured again at another URL (comity.tracking.reappeared).
+VERDICTS = (
+    "up",
+    "changed",
+    "removed",
+    "legal_block",
+    "challenge",
+    "unreachable",
+    "moved",
+    "reappeared",
+)
 _REMOVED_STATUS = frozenset({404, 410})
 
 

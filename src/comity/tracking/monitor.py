@@ -57,6 +57,7 @@ RECHECK_AFTER: dict[str, timedelta] = {
     "unreachable": timedelta(hours=6),
     "legal_block": timedelta(days=3),
     "removed": timedelta(days=7),
+    "reappeared": timedelta(days=7),
 }
 _INACTIVE = ("closed", "withdrawn")
 _CHUNK = 2_000
@@ -194,6 +195,15 @@ def _moved(
             results[index] = (probe, Classified("moved", f"same content, new host: {reason}"))
 
 
+def _keep_reappeared(targets: list[Target], results: list[tuple[ProbeResult, Classified]]) -> None:
+    """A `reappeared` item still gone at its URL stays `reappeared` (see tracking.reappeared)."""
+    for index, target in enumerate(targets):
+        probe, verdict = results[index]
+        if target.previous == "reappeared" and verdict.verdict == "removed":
+            detail = f"{verdict.detail}; the content is online at another URL (content group)"
+            results[index] = (probe, Classified("reappeared", detail))
+
+
 def _changed(target: Target, verdict: str) -> bool:
     # The first check of an item changes nothing if the content is simply up:
     # the capture that made the baseline is its evidence already.
@@ -229,6 +239,7 @@ def monitor_items(
             for t, p in zip(chunk, probes, strict=True)
         ]
         _moved(hooks, chunk, results)
+        _keep_reappeared(chunk, results)
         captured: dict[int, Captured] = {}
         if hooks.capture is not None:
             for target, (_, verdict) in zip(chunk, results, strict=True):
