@@ -8,9 +8,11 @@ Two goals of issue 15 (languages):
   to Canada (its English and French, then the sender's Kazakh and Russian)
   in PDF, DOCX, JSON and CSV, as `issue` renders them.
 
-    .venv/bin/python bench/bench_dossier_languages.py [--quick] [--items N]
+    .venv/bin/python bench/bench_dossier_languages.py [--quick] [--items N] [--kind K]
 
-Writes bench/results/dossier-languages.json and .md. Same URLs and items as
+`--kind` is note_verbale (default), eu_removal_order (Annex I form per provider
+before the table) or letter_of_request. Writes
+bench/results/dossier-languages[-<kind>].json and .md. Same URLs and items as
 bench/bench_dossier.py (Citizen Lab test lists, benchmark use only).
 """
 
@@ -30,7 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_dossier import RESULTS, _cpu, _pages, build
+from bench_dossier import _CHANNELS, RESULTS, _cpu, _pages, build
 from comity.dossiers.build import parties
 from comity.dossiers.languages import template_languages
 from comity.dossiers.render import formats_for, render_docx, render_pdf
@@ -68,8 +70,8 @@ def _timed(func: Any, *args: Any) -> tuple[Any, float, float]:
     return result, time.perf_counter() - started, _cpu() - cpu
 
 
-def per_language(count: int) -> dict[str, Any]:
-    base = build(count, "ru")
+def per_language(count: int, kind: str) -> dict[str, Any]:
+    base = build(count, "ru", kind)
     out: dict[str, Any] = {}
     for language in template_languages():
         dossier = in_language(base, language)
@@ -86,8 +88,8 @@ def per_language(count: int) -> dict[str, Any]:
     return out
 
 
-def whole_dossier(count: int, languages: tuple[str, ...]) -> dict[str, Any]:
-    base = build(count, "ru")
+def whole_dossier(count: int, languages: tuple[str, ...], kind: str) -> dict[str, Any]:
+    base = build(count, "ru", kind)
 
     def render_all() -> int:
         files = 0
@@ -113,13 +115,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="500 items instead of 5,000")
     parser.add_argument("--items", type=int, default=None)
+    parser.add_argument("--kind", choices=sorted(_CHANNELS), default="note_verbale")
     args = parser.parse_args()
     count = args.items or (500 if args.quick else 5000)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     render_pdf(build(3))  # warm-up: fonts load once per process
     load_start = os.getloadavg()
-    languages = per_language(count)
-    canada = whole_dossier(500, ("en", "fr", "kk", "ru"))
+    languages = per_language(count, args.kind)
+    canada = whole_dossier(500, ("en", "fr", "kk", "ru"), args.kind)
     slowest = max(languages, key=lambda lang: languages[lang]["pdf_seconds"])
     slowest_cpu = max(languages, key=lambda lang: languages[lang]["pdf_cpu_seconds"])
     result = {
@@ -128,6 +131,7 @@ def main() -> None:
         "cpu_count": os.cpu_count(),
         "load_average_at_start": [round(x, 2) for x in load_start],
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        "kind": args.kind,
         "items_per_language": count,
         "languages": languages,
         "whole_dossier": canada,
@@ -140,7 +144,9 @@ def main() -> None:
         },
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    suffix = "" if count == 5000 else f"-{count}"
+    suffix = ("" if args.kind == "note_verbale" else f"-{args.kind}") + (
+        "" if count == 5000 else f"-{count}"
+    )
     (RESULTS / f"dossier-languages{suffix}.json").write_text(json.dumps(result, indent=2) + "\n")
     rows = "".join(
         f"| {lang} | {v['pdf_seconds']:.2f} ({v['pdf_cpu_seconds']:.2f}) | {v['pages']} "
@@ -149,15 +155,15 @@ def main() -> None:
     )
     goals = result["goals"]
     (RESULTS / f"dossier-languages{suffix}.md").write_text(
-        f"# Dossier in every language, {count} items ({result['date']})\n\n"
-        "Seconds wall (CPU in brackets); the note verbale with its annex.\n\n"
+        f"# Dossier in every language, {count} items, {args.kind} ({result['date']})\n\n"
+        f"Seconds wall (CPU in brackets); the {args.kind} with its annex.\n\n"
         "| language | PDF | pages | DOCX |\n|---|---:|---:|---:|\n"
         f"{rows}\n"
         f"Slowest PDF: {slowest} {languages[slowest]['pdf_seconds']:.2f} s. Goal (5,000 items, "
         f"PDF under 5 s in every language): "
         f"{'met' if goals['pdf_per_language_under_5_s'] else 'not met'} in wall seconds, "
         f"{'met' if goals['pdf_per_language_under_5_s_cpu'] else 'not met'} in CPU seconds.\n\n"
-        f"All of one dossier's files, 500 items (a note to Canada: "
+        f"All of one dossier's files, 500 items (a {args.kind} in "
         f"{', '.join(canada['languages'])}; PDF, DOCX, JSON, CSV; {canada['files']} files): "
         f"{canada['seconds']:.2f} s (CPU {canada['cpu_seconds']:.2f}). Goal under 10 s: "
         f"{'met' if goals['whole_dossier_500_under_10_s'] else 'not met'} in wall seconds, "
