@@ -18,7 +18,7 @@ from comity.law.engine import assess, parse_date
 from comity.law.kb.loader import DEFAULT_ROOT, load_kb, validate_path
 from comity.law.orgs.compare import compare_orgs, org_cell_text, render_orgs
 from comity.law.orgs.show import designations_in
-from comity.law.service import assess_batch, parse_fact_options
+from comity.law.service import parse_fact_options
 from comity.law.show import show_jurisdiction
 
 __all__ = ["register"]
@@ -90,6 +90,10 @@ def assess_command(
         "standard", "--priority", help="standard, crisis or threat_to_life."
     ),
     batch: Path | None = typer.Option(None, "--batch", help="JSON Lines file ('-' for stdin)."),  # noqa: B008
+    fmt: str = typer.Option(
+        "jsonl", "--format", help="--batch output: jsonl (full) or jsonl-compact (outcome only)."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="--batch: stop at the first bad line."),
     json_out: bool = typer.Option(False, "--json"),
     item: int | None = typer.Option(
         None, "--item", help="Assess a stored item against every jurisdiction it was attributed to."
@@ -109,14 +113,9 @@ def assess_command(
             return
         kb = load_kb()
         if batch is not None:
-            if str(batch) == "-":
-                lines = sys.stdin.read().splitlines()
-            else:
-                try:
-                    lines = batch.read_text(encoding="utf-8").splitlines()
-                except OSError as exc:
-                    raise BadInput(f"--batch {batch}: {exc.strerror}", field="batch") from None
-            print_json(assess_batch(lines=lines, default_date=day, kb=kb), lines=True)
+            from comity.law.cli_batch import assess_stream
+
+            assess_stream(source=batch, kb=kb, default_date=day, fmt=fmt, strict=strict)
             return
         if not conduct or not host:
             raise BadInput(

@@ -13,7 +13,7 @@ from comity.law.engine import assess
 from comity.law.kb.loader import load_kb
 from comity.law.model import KnowledgeBase
 
-__all__ = ["assess_batch", "assess_for_jurisdictions", "parse_fact_options"]
+__all__ = ["assess_batch", "assess_for_jurisdictions", "parse_batch_line", "parse_fact_options"]
 
 
 def parse_fact_options(options: Iterable[str]) -> dict[str, str]:
@@ -71,6 +71,38 @@ def assess_for_jurisdictions(
     return out
 
 
+_BATCH_KEYS = ("conduct", "host", "facts", "requesting", "date", "role", "priority", "org")
+
+
+def parse_batch_line(line: str, *, default_date: date) -> dict[str, Any]:
+    """One JSON Lines batch line as `assess` keyword arguments (kb apart), or BadInput.
+
+    json.JSONDecodeError (a ValueError) is left to the caller, which names the line.
+    """
+    item = json.loads(line)
+    if not isinstance(item, dict):
+        raise BadInput("each line must be a JSON object")
+    unknown = set(item) - set(_BATCH_KEYS)
+    if unknown:
+        raise BadInput(f"unknown key(s) {sorted(unknown)}; valid: {', '.join(_BATCH_KEYS)}")
+    for key in ("conduct", "host"):
+        if key not in item:
+            raise BadInput(f"missing '{key}'")
+    facts = item.get("facts") or {}
+    if not isinstance(facts, dict):
+        raise BadInput("'facts' must be an object")
+    return {
+        "conduct": str(item["conduct"]),
+        "facts": facts,
+        "host": str(item["host"]),
+        "requesting": str(item.get("requesting", "KZ")),
+        "on": item.get("date", default_date),
+        "role": str(item.get("role", "hosting")),
+        "priority": str(item.get("priority", "standard")),
+        "org": None if item.get("org") is None else str(item["org"]),
+    }
+
+
 def assess_batch(
     *, lines: Iterable[str], default_date: date, kb: KnowledgeBase | None = None
 ) -> Iterator[dict[str, Any]]:
@@ -80,41 +112,7 @@ def assess_batch(
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
-            if not isinstance(item, dict):
-                raise BadInput("each line must be a JSON object")
-            unknown = set(item) - {
-                "conduct",
-                "host",
-                "facts",
-                "requesting",
-                "date",
-                "role",
-                "priority",
-                "org",
-            }
-            if unknown:
-                raise BadInput(
-                    f"unknown key(s) {sorted(unknown)}; valid: conduct, host, facts, "
-                    "requesting, date, role, priority, org"
-                )
-            for key in ("conduct", "host"):
-                if key not in item:
-                    raise BadInput(f"missing '{key}'")
-            facts = item.get("facts") or {}
-            if not isinstance(facts, dict):
-                raise BadInput("'facts' must be an object")
-            result = assess(
-                kb=base,
-                conduct=str(item["conduct"]),
-                facts=facts,
-                host=str(item["host"]),
-                requesting=str(item.get("requesting", "KZ")),
-                on=item.get("date", default_date),
-                role=str(item.get("role", "hosting")),
-                priority=str(item.get("priority", "standard")),
-                org=None if item.get("org") is None else str(item["org"]),
-            )
+            result = assess(kb=base, **parse_batch_line(line, default_date=default_date))
             yield {"line": number, **result.to_json()}
         except json.JSONDecodeError as exc:
             yield {"line": number, "error": f"line {number}: not JSON ({exc.msg})"}
