@@ -266,7 +266,10 @@ def test_the_real_user_waits_at_most_the_account_cap_however_many_guesses(
     with TestClient(app, base_url=LOCAL, client=("192.0.2.10", 40000)) as office:
         refused = _attempt(office, "alice", PASSWORD)
         assert refused.status_code == 429
-        assert int(refused.headers["retry-after"]) == ACCOUNT_CAP.total_seconds()
+        # The failures were stored a moment before the attempt: on a loaded machine a
+        # second or two passes, so the wait is the cap less that time, never more.
+        waited = int(refused.headers["retry-after"])
+        assert ACCOUNT_CAP.total_seconds() - 5 <= waited <= ACCOUNT_CAP.total_seconds()
 
 
 # -- proxies ----------------------------------------------------------------------------------
