@@ -447,6 +447,16 @@ def _check_0017(conn: Connection) -> None:
     assert tuple(found) == ("pdq", 12)
 
 
+def _seed_0018(conn: Connection) -> None:
+    conn.execute(text("UPDATE tracked_requests SET reinstated_on = '2026-02-03'"))
+
+
+def _check_0018(conn: Connection) -> None:
+    days = conn.execute(text("SELECT reinstated_on FROM tracked_requests")).scalars().all()
+    assert days and {str(d) for d in days} == {"2026-02-03"}
+    assert conn.execute(text("SELECT count(*) FROM complaints")).scalar() == 1  # no cascade
+
+
 # revision -> (insert rows that exercise the revision's tables, check them later)
 SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None]]] = {
     "0001": (_seed_0001, _check_0001),
@@ -466,6 +476,7 @@ SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None
     "0015": (_seed_0015, _check_0015),
     "0016": (_seed_0016, _check_0016),
     "0017": (_seed_0017, _check_0017),
+    "0018": (_seed_0018, _check_0018),
 }
 
 

@@ -63,6 +63,12 @@ class NonDisclosureBody(Body):
     dossier: str | None = Field(default=None, max_length=64)
 
 
+class ReinstatedBody(Body):
+    dossier: str = Field(min_length=1, max_length=64)
+    on: date
+    answer_ref: str | None = Field(default=None, max_length=128)
+
+
 class HoldBody(Body):
     reason: str = Field(min_length=1, max_length=2_000)
     item_id: int | None = Field(default=None, ge=1)
@@ -174,6 +180,24 @@ def non_disclosure(request: Request, item_id: Id, actor: Track, body: NonDisclos
             ref=body.dossier,
         )
         return {"id": n.id, "kind": n.kind, "until": body.until.isoformat()}
+
+
+@router.post(
+    "/items/{item_id}/reinstatement-notice", status_code=201, summary="The host reinstated it"
+)
+def reinstatement(request: Request, item_id: Id, actor: Track, body: ReinstatedBody) -> Any:
+    from comity.tracking.reinstatement import record_reinstatement
+
+    with session_scope(request.app.state.engine) as s:
+        record_reinstatement(
+            session=s,
+            actor=actor.name,
+            ref=body.dossier,
+            item_id=item_id,
+            on=body.on,
+            answer_ref=body.answer_ref,
+        )
+    return {"item_id": item_id, "dossier": body.dossier, "reinstated_on": body.on.isoformat()}
 
 
 @router.post("/legal-holds", status_code=201, summary="Place a legal hold")

@@ -178,6 +178,29 @@ def answer(
     _show(shown, as_json)
 
 
+@track_app.command("reinstated")
+def reinstated(
+    ref: Annotated[str, typer.Argument(help="Dossier reference.")],
+    item: Annotated[int, typer.Option("--item")],
+    on: DayOption = None,
+    answer_ref: Annotated[str | None, typer.Option("--answer-ref")] = None,
+    by: ByOption = None,
+) -> None:
+    """Record the host's notice that it put removed content back (a reinstatement)."""
+    from comity.tracking.reinstatement import record_reinstatement
+
+    with handle_errors(), session_scope() as session:
+        record_reinstatement(
+            session=session,
+            actor=actor(by),
+            ref=ref,
+            item_id=item,
+            on=_day(on),
+            answer_ref=answer_ref,
+        )
+    console.print(f"item {item}: the host's reinstatement notice is recorded ({ref})")
+
+
 @track_app.command("show")
 def show(ref: Annotated[str, typer.Argument()], as_json: JsonOption = False) -> None:
     """A dispatched dossier, its items' deadlines and decisions."""

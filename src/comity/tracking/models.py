@@ -106,3 +106,5 @@ class TrackedRequest(Base):
     note: Mapped[str | None] = mapped_column(Text)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # seen gone by the monitor
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The host's own notice that it put the content back (migration 0018).
+    reinstated_on: Mapped[date | None] = mapped_column(Date)

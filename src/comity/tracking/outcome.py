@@ -7,7 +7,8 @@ A host's answer and the monitor can disagree. The rule (issues 16 and 18):
   gone: *disputed* ("still online despite the answer"), and NOT removed;
 - removed (seen gone by the monitor) and now online again at the same URL:
   *reinstated*; it still counts as removed on its day (the removal happened) and is
-  counted again as a reinstatement.
+  counted again as a reinstatement; so is a removal the host itself says it
+  reversed (`reinstated_on`, its reinstatement notice), whatever the monitor sees.
 A verdict that says nothing either way (a challenge page, an error) changes nothing.
 """
 
@@ -32,6 +33,8 @@ class Answered(Protocol):
     def decided_on(self) -> date | None: ...
     @property
     def removed_at(self) -> datetime | None: ...
+    @property
+    def reinstated_on(self) -> date | None: ...
 
 
 ONLINE = frozenset({"up", "changed", "moved"})
@@ -54,5 +57,7 @@ def disputed(request: Answered, verdict: str | None) -> bool:
 
 
 def reinstated(request: Answered, verdict: str | None) -> bool:
-    """Seen removed by the monitor, and online again now at the same URL."""
+    """Seen removed by the monitor and online again at the same URL, or the host's notice."""
+    if request.reinstated_on is not None:
+        return True
     return request.removed_at is not None and verdict in ONLINE
