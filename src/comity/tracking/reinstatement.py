@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from comity.cases.states import TRANSITIONS, transition
 from comity.core import audit
 from comity.core.db import utcnow
-from comity.core.errors import BadInput, NotFound, Refused
+from comity.core.errors import BadInput, Refused
 from comity.intake.models import Item
 from comity.tracking.models import TrackedRequest
-from comity.tracking.service import get_dispatch
+from comity.tracking.service import tracked_request
 from comity.users.service import require
 
 __all__ = ["record_reinstatement"]
@@ -39,14 +38,7 @@ def record_reinstatement(
     user = require(session=session, actor=actor, action="track")
     if on > utcnow().date():
         raise BadInput(f"--on: {on} is in the future", field="on")
-    dispatch = get_dispatch(session=session, ref=ref)
-    request = session.scalar(
-        select(TrackedRequest).where(
-            TrackedRequest.dispatch_id == dispatch.id, TrackedRequest.item_id == item_id
-        )
-    )
-    if request is None:
-        raise NotFound(f"item {item_id} is not in dossier {ref}")
+    request = tracked_request(session=session, ref=ref, item_id=item_id)
     if request.decision != "removed" and request.removed_at is None:
         raise Refused(
             f"item {item_id} was never removed under {ref} (decision: "

@@ -37,6 +37,7 @@ __all__ = [
     "record_answer",
     "record_dispatch",
     "reminder_text",
+    "tracked_request",
 ]
 
 CHANNELS = (
@@ -201,6 +202,19 @@ def acknowledge(
     return dispatch
 
 
+def tracked_request(*, session: Session, ref: str, item_id: int) -> TrackedRequest:
+    """The request for `item_id` in dispatched dossier `ref`, or NotFound."""
+    dispatch = get_dispatch(session=session, ref=ref)
+    request = session.scalar(
+        select(TrackedRequest).where(
+            TrackedRequest.dispatch_id == dispatch.id, TrackedRequest.item_id == item_id
+        )
+    )
+    if request is None:
+        raise NotFound(f"item {item_id} is not in dossier {ref}")
+    return request
+
+
 def record_answer(
     *,
     session: Session,
@@ -227,14 +241,7 @@ def record_answer(
         raise BadInput(f"--country: '{bad[0]}' must be an ISO 3166-1 alpha-2 code")
     if decision == "geo_blocked" and not countries:
         raise BadInput("--country: say where access was disabled (e.g. --country KZ)")
-    dispatch = get_dispatch(session=session, ref=ref)
-    request = session.scalar(
-        select(TrackedRequest).where(
-            TrackedRequest.dispatch_id == dispatch.id, TrackedRequest.item_id == item_id
-        )
-    )
-    if request is None:
-        raise NotFound(f"item {item_id} is not in dossier {ref}")
+    request = tracked_request(session=session, ref=ref, item_id=item_id)
     request.decision, request.reason, request.decided_on = decision, reason, on
     request.countries = ",".join(countries) or None
     request.answer_ref, request.note = answer_ref, note
