@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import typer
@@ -67,13 +67,13 @@ def test_assess_batch_from_stdin_equals_the_engine_in_both_formats() -> None:
         assert got == json.loads(json.dumps(want))
 
 
-def test_a_bad_assess_line_is_named_and_the_run_goes_on_with_exit_1() -> None:
+def test_a_bad_assess_line_is_named_and_the_run_goes_on_with_exit_2() -> None:
     lines = [json.dumps(ASSESS_LINES[0]), "not json", '{"conduct": "terrorism.threat"}', ""]
     lines.append(json.dumps(ASSESS_LINES[1]))
     stdin = "\n".join(lines) + "\n"
     args = ["assess", "--batch", "-", "--format", "jsonl-compact", "--date", "2024-05-01"]
     code, out, err = _run("comity.law.cli", args, stdin)
-    assert code == 1
+    assert code == 2
     assert [json.loads(line)["line"] for line in out.splitlines()] == [1, 5]
     assert "line 2: not JSON" in err and "line 3: missing 'host'" in err
     assert "2 line(s) failed" in err
@@ -83,7 +83,7 @@ def test_strict_stops_at_the_first_bad_line_and_prints_nothing_after_it() -> Non
     stdin = "\n".join([json.dumps(ASSESS_LINES[0]), "[1]", json.dumps(ASSESS_LINES[1])]) + "\n"
     args = ["assess", "--batch", "-", "--format", "jsonl-compact", "--strict"]
     code, out, err = _run("comity.law.cli", args, stdin)
-    assert code == 1
+    assert code == 2
     assert [json.loads(line)["line"] for line in out.splitlines()] == [1]
     assert "line 2: each line must be a JSON object" in err and "--strict" in err
 
@@ -91,3 +91,55 @@ def test_strict_stops_at_the_first_bad_line_and_prints_nothing_after_it() -> Non
 def test_an_unknown_format_is_refused_by_name() -> None:
     code, _, err = _run("comity.law.cli", ["assess", "--batch", "-", "--format", "xml"], "")
     assert code != 0 and "--format 'xml'" in err
+
+
+IPS = ["8.8.8.8", "151.101.1.1", "2a01:4f8::10", "10.0.0.1", "104.16.0.1"]
+
+
+def test_attribute_ip_file_from_stdin_equals_lookup_in_both_formats() -> None:
+    from comity.hosting.ipdata.cli_batch import compact as ip_compact
+    from comity.hosting.ipdata.commands import ip_json
+    from comity.hosting.ipdata.lookup import lookup
+
+    stdin = "".join(ip + "\n" for ip in IPS)
+    infos = lookup(IPS)
+    code, out, err = _run(
+        "comity.hosting.cli", ["attribute", "--ip-file", "-", "--format", "jsonl-compact"], stdin
+    )
+    assert code == 0, err
+    want = [{"line": n, **ip_compact(info)} for n, info in enumerate(infos, start=1)]
+    assert [json.loads(line) for line in out.splitlines()] == want
+    code, out, err = _run("comity.hosting.cli", ["attribute", "--ip-file", "-", "--json"], stdin)
+    assert code == 0, err
+    got = [json.loads(line) for line in out.splitlines()]
+    for record, info in zip(got, infos, strict=True):
+        observed = datetime.fromisoformat(record["observed_at"])
+        assert record == json.loads(json.dumps(ip_json(info, observed)))
+
+
+def test_a_bad_address_is_named_by_line_and_the_good_ones_still_answered() -> None:
+    stdin = "8.8.8.8\n999.1.1.1\n# a comment\n151.101.1.1  # fastly\n1.2.3.4 5.6.7.8\n::1\n"
+    args = ["attribute", "--ip-file", "-", "--format", "jsonl-compact"]
+    code, out, err = _run("comity.hosting.cli", args, stdin)
+    assert code == 2
+    assert [json.loads(line)["line"] for line in out.splitlines()] == [1, 4, 6]
+    assert "line 2: invalid IP address '999.1.1.1'" in err
+    assert "line 5: one address per line" in err
+
+
+def test_url_canonical_from_stdin_equals_canonicalize_and_names_a_bad_line() -> None:
+    from comity.urls.service import canonicalize
+
+    urls = ["HTTP://Example.COM/a/../b?utm_source=x", "not a url", "https://t.me/s/chan"]
+    stdin = "".join(u + "\n" for u in urls)
+    code, out, err = _run("comity.urls.cli", ["url", "canonical", "-"], stdin)
+    assert code == 2
+    assert out.splitlines() == [canonicalize(urls[0]).url, canonicalize(urls[2]).url]
+    assert "line 2: url 'not a url'" in err
+    code, out, _ = _run("comity.urls.cli", ["url", "canonical", "-", "--format", "jsonl"], stdin)
+    assert [json.loads(line) for line in out.splitlines()] == [
+        {"line": 1, **canonicalize(urls[0]).as_dict()},
+        {"line": 3, **canonicalize(urls[2]).as_dict()},
+    ]
+    code, out, _ = _run("comity.urls.cli", ["url", "canonical", "-", "--strict"], stdin)
+    assert code == 2 and out.splitlines() == [canonicalize(urls[0]).url]

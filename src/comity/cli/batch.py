@@ -6,7 +6,7 @@ read whole (memory stays flat), and output is written and flushed once per
 chunk, so a consumer downstream sees results while the run goes on, without
 paying a write and a flush per line. A bad line is named on stderr by its
 number and the run goes on (or stops at the first with `strict`); the exit
-status says whether any line failed.
+status says whether any line failed (2, as for any bad input).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def _numbered(stream: TextIO) -> Iterator[tuple[int, str]]:
 def run_chunks(
     lines: Iterator[tuple[int, str]], handle: Handler, *, strict: bool, label: str
 ) -> None:
-    """Feed `lines` to `handle` a chunk at a time; errors on stderr; exit 1 if any line failed."""
+    """Feed `lines` to `handle` a chunk at a time; errors on stderr; exit 2 if any line failed."""
     failed = 0
     out = sys.stdout
     while chunk := list(islice(lines, CHUNK)):
@@ -80,7 +80,7 @@ def run_chunks(
             sys.stderr.write(f"error: {label} line {error.number}: {error.message}\n")
             if strict:
                 sys.stderr.write("error: stopped at the first bad line (--strict)\n")
-                raise typer.Exit(1)
+                raise typer.Exit(BadInput.exit_code)
     if failed:
         sys.stderr.write(f"error: {failed} line(s) failed\n")
-        raise typer.Exit(1)
+        raise typer.Exit(BadInput.exit_code)

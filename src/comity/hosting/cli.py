@@ -50,6 +50,17 @@ def attribute(
         Path | None,
         typer.Option("--ip-file", help="File of addresses, one per line ('-': stdin)."),
     ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="--ip-file output, streamed: jsonl (as --json) or jsonl-compact (line, ip, "
+            "country, country_registered, asn, cdn).",
+        ),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="--ip-file streamed: stop at the first bad line.")
+    ] = False,
     as_json: JsonOption = False,
     by: ByOption = None,
 ) -> None:
@@ -61,7 +72,7 @@ def attribute(
                 raise BadInput("--ip/--ip-file cannot be combined with --url, --all, --stale, ids")
             from comity.hosting.ipdata.commands import attribute_ips
 
-            attribute_ips(ips=ip or [], ip_file=ip_file, as_json=as_json)
+            attribute_ips(ips=ip or [], ip_file=ip_file, as_json=as_json, fmt=fmt, strict=strict)
             return
         # --- URL / item path: comity.hosting.service (hosting-directory engineer / lead).
         if url and (item_ids or all_items or stale is not None):

@@ -53,7 +53,10 @@ def assess_stream(
     if fmt not in FORMATS:
         raise BadInput(f"--format {fmt!r}: use one of {', '.join(FORMATS)}", field="format")
     shape = compact if fmt == "jsonl-compact" else _full
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    # the full record is printed as before (default separators); the compact one tight
+    dumps = json.JSONEncoder(
+        ensure_ascii=False, separators=(",", ":") if fmt == "jsonl-compact" else None
+    ).encode
 
     def handle(chunk: Sequence[tuple[int, str]]) -> tuple[list[tuple[int, str]], list[LineError]]:
         out: list[tuple[int, str]] = []

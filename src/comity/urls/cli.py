@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,8 +22,25 @@ UrlArgument = Annotated[str, typer.Argument(help="An absolute http:// or https:/
 
 
 @url_app.command("canonical")
-def url_canonical(url: UrlArgument) -> None:
-    """Print the canonical form of URL."""
+def url_canonical(
+    url: Annotated[
+        str, typer.Argument(help="An absolute http:// or https:// URL; '-': one per line on stdin.")
+    ],
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="With '-': text (URL per line), jsonl or jsonl-compact."),
+    ] = "text",
+    strict: Annotated[
+        bool, typer.Option("--strict", help="With '-': stop at the first bad line.")
+    ] = False,
+) -> None:
+    """Print the canonical form of URL (or of each line of stdin, streamed, with '-')."""
+    if url == "-":
+        from comity.urls.cli_batch import stream_urls
+
+        with handle_errors():
+            stream_urls(source=Path("-"), fmt=fmt, strict=strict)
+        return
     with handle_errors():
         canon = canonicalize(url, allow=get_settings().fetch_allow)
     # Plain write, not rich: the output is meant to be piped.

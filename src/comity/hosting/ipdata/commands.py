@@ -20,7 +20,7 @@ from comity.hosting.ipdata.records import ip_record
 from comity.hosting.ipdata.store import health
 from comity.hosting.ipdata.update import update_datasets
 
-__all__ = ["attribute_ips", "data_status", "data_update", "read_ip_file"]
+__all__ = ["attribute_ips", "data_status", "data_update", "ip_json", "read_ip_file"]
 
 _SUMMARY_KEYS = ("ip", "country", "country_registered", "asn", "org", "routable", "cdn")
 
@@ -51,6 +51,11 @@ def read_ip_file(path: Path) -> list[str]:
     return [value for _, value in out]
 
 
+def ip_json(info: IpInfo, observed_at: datetime) -> dict[str, object]:
+    """The record `attribute --ip --json` prints for one address."""
+    return _record(info, observed_at)
+
+
 def _record(info: IpInfo, observed_at: datetime) -> dict[str, object]:
     record = ip_record(info, observed_at=observed_at)
     # Same shape as `attribute --url`: the addresses under `ips`, no platform for a bare IP.
@@ -59,8 +64,26 @@ def _record(info: IpInfo, observed_at: datetime) -> dict[str, object]:
     return record
 
 
-def attribute_ips(*, ips: list[str], ip_file: Path | None, as_json: bool) -> None:
-    """Look up addresses offline (never DNS) and print them in input order."""
+def attribute_ips(
+    *,
+    ips: list[str],
+    ip_file: Path | None,
+    as_json: bool,
+    fmt: str | None = None,
+    strict: bool = False,
+) -> None:
+    """Look up addresses offline (never DNS) and print them in input order.
+
+    With --json or --format and an --ip-file, the file is streamed (`stream_ip_file`);
+    the table reads it whole first, since a table is for a person reading a short list.
+    """
+    if ip_file is not None and (as_json or fmt is not None):
+        from comity.hosting.ipdata.cli_batch import stream_ip_file
+
+        if ips:
+            print_json([_record(info, datetime.now(UTC)) for info in lookup(ips)], lines=True)
+        stream_ip_file(source=ip_file, fmt=fmt or "jsonl", strict=strict)
+        return
     addresses = list(ips) + (read_ip_file(ip_file) if ip_file is not None else [])
     if not addresses:
         raise BadInput("give at least one address with --ip or --ip-file", field="ip")
