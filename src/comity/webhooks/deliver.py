@@ -17,6 +17,7 @@ import json
 import ssl
 import time
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlsplit
 
 import httpcore
@@ -42,6 +43,12 @@ class Outcome:
     permanent: bool  # refused before any connection: retrying cannot help
     status_code: int | None
     error: str | None
+
+
+@cache
+def _tls() -> ssl.SSLContext:
+    # Loading the system's CA certificates costs milliseconds: once per process.
+    return ssl.create_default_context()
 
 
 def body_of(delivery: WebhookDelivery) -> bytes:
@@ -70,7 +77,7 @@ def _post(settings: Settings, url: str, headers: dict[str, str], body: bytes) ->
         targets,
         connect=default_connect,
         deadline=deadline,
-        ssl_context=ssl.create_default_context(),
+        ssl_context=_tls(),
     )
     try:
         with (
