@@ -218,3 +218,23 @@ def test_a_webhook_is_managed_by_an_admin_only_through_the_api(
     assert again.status_code == 412
     log = client.get(f"/api/v1/webhooks/{hook_id}/deliveries", headers=admin)
     assert log.json() == {"deliveries": [], "next_cursor": None}
+
+
+def test_a_passed_deadline_is_announced_once_per_request(
+    hooks: Settings, engine: Engine, receiver: Receiver
+) -> None:
+    from tests.tracking.conftest import add_item
+    from tests.tracking.test_service import _dispatch, _in_dossier
+
+    _subscribe(engine, receiver.url("/ok"), ["deadline.passed"])
+    late = add_item(engine, "https://late.example/1")
+    _in_dossier(engine, late)
+    _dispatch(engine, "R9", [late], datetime.now(UTC).date() - timedelta(days=10))
+    first = fan_out(engine)
+    assert fan_out(engine) == []  # the same overdue request is not announced again
+    with read_session(engine) as session:
+        [payload] = session.scalars(
+            select(WebhookDelivery.payload).where(WebhookDelivery.id.in_(first))
+        ).all()
+    assert payload["type"] == "deadline.passed"
+    assert (payload["data"]["dossier"], payload["data"]["item_id"]) == ("R9", late)
