@@ -143,3 +143,30 @@ def test_url_canonical_from_stdin_equals_canonicalize_and_names_a_bad_line() -> 
     ]
     code, out, _ = _run("comity.urls.cli", ["url", "canonical", "-", "--strict"], stdin)
     assert code == 2 and out.splitlines() == [canonicalize(urls[0]).url]
+
+
+def test_output_of_a_chunk_arrives_while_stdin_is_still_open() -> None:
+    """Streaming: the first chunk is answered before the input ends (nothing read whole)."""
+    import select
+    import subprocess
+    import sys
+
+    from comity.cli.batch import CHUNK
+
+    code = "from comity.cli.main import main; main(['url', 'canonical', '-'])"
+    with subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write("".join(f"https://Example.com/{n}\n" for n in range(CHUNK)))
+            proc.stdin.flush()  # stdin stays open: a command reading everything first waits
+            ready, _, _ = select.select([proc.stdout], [], [], 60)
+            assert ready, "no output while stdin is open"
+            assert proc.stdout.readline() == "https://example.com/0\n"
+        finally:
+            proc.kill()
