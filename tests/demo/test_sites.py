@@ -142,3 +142,28 @@ def test_report_csv_has_conduct_codes_and_the_nxdomain_case() -> None:
     )
     assert "http://expired.demo-dead.example/post/1" in {r["url"] for r in rows}
     assert len(rows) == sum(1 for s in SITES if s.conduct) + 1
+
+
+def test_the_demo_serves_a_picture_and_an_altered_copy_and_removes_one_path_only() -> None:
+    from comity.demo.media import ORIGINAL, REUPLOAD
+    from comity.evidence.hashes import HashLimits, hash_object
+    from comity.evidence.similar import hamming
+
+    with internet.start() as running:
+        host, port = running.http_address
+        name = "blog.kaz-demo-blog.example"
+
+        def get(path: str) -> httpx.Response:
+            return httpx.get(f"http://{host}:{port}{path}", headers={"Host": name})
+
+        original, copy = get(ORIGINAL), get(REUPLOAD)
+        assert original.headers["content-type"] == "image/jpeg" and original.content != copy.content
+        running.remove(name, ORIGINAL)
+        assert get(ORIGINAL).status_code == 404 and get(REUPLOAD).status_code == 200
+        assert get("/demo/post-1").status_code == 200 and name in running.serving()
+    pdq = [
+        next(h for h in hash_object(p, "image/jpeg", body, HashLimits()) if h.algorithm == "pdq")
+        for p, body in ((ORIGINAL, original.content), (REUPLOAD, copy.content))
+    ]
+    assert all((h.quality or 0) >= 50 for h in pdq)
+    assert 0 < hamming(pdq[0].value or "", pdq[1].value or "") <= 31  # near, not identical

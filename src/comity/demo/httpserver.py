@@ -7,6 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from comity.demo.media import media
 from comity.demo.sites import DemoSite
 
 __all__ = ["DemoHttpServer", "render"]
@@ -58,6 +59,9 @@ def render(
                 "<p>DDoS protection challenge (demo). Enable JavaScript.</p>",
             ),
         )
+    picture = media(path)
+    if picture is not None:
+        return 200, {**headers, "Content-Type": "image/jpeg"}, picture
     body = (
         f"<p>Demo site: {html.escape(site.what)}.</p>"
         f"<p>Path: {html.escape(path)}</p><article><p>{_LOREM}</p><p>{_LOREM}</p></article>"
@@ -75,7 +79,8 @@ class _Handler(BaseHTTPRequestHandler):
         host = host.split("]")[0] + "]" if host.startswith("[") else host.split(":")[0]
         name = host.rstrip(".")
         site = self.server.sites.get(name)
-        status, headers, body = render(site, self.path, taken_down=name in self.server.taken_down)
+        down = name in self.server.taken_down or (name, self.path) in self.server.removed
+        status, headers, body = render(site, self.path, taken_down=down)
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -98,6 +103,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     sites: dict[str, DemoSite]
     taken_down: frozenset[str] = frozenset()
+    removed: frozenset[tuple[str, str]] = frozenset()  # (host, path): one page removed
 
 
 class DemoHttpServer:
@@ -114,6 +120,15 @@ class DemoHttpServer:
             raise KeyError(f"{name} is not a demo site")
         # A new frozenset, swapped in whole: request threads never see it half-changed.
         self._server.taken_down = self._server.taken_down | {name}
+
+    def is_down(self, name: str) -> bool:
+        return name in self._server.taken_down
+
+    def remove(self, name: str, path: str) -> None:
+        """From now on `name` answers 404 "removed" at `path` only."""
+        if name not in self._server.sites:
+            raise KeyError(f"{name} is not a demo site")
+        self._server.removed = self._server.removed | {(name, path)}
 
     def put_back(self, name: str) -> None:
         """The host puts the content back (a reinstatement): `name` answers as before."""

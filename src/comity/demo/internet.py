@@ -67,6 +67,14 @@ class DemoInternet:
         """The host of demo site `name` removes its content: every path then answers 404."""
         self._http.take_down(name)
 
+    def serving(self) -> list[str]:
+        """Demo sites that answer 200 now (not taken down), in the order of sites.yaml."""
+        return [s.name for s in self.sites if s.http == "ok" and not self._http.is_down(s.name)]
+
+    def remove(self, name: str, path: str) -> None:
+        """The host of demo site `name` removes the content at `path` (404 there only)."""
+        self._http.remove(name, path)
+
     def put_back(self, name: str) -> None:
         """The host of demo site `name` puts its content back online (reinstated)."""
         self._http.put_back(name)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from comity.core.db import get_engine, session_scope
 from comity.flows.demo_after import after_the_request
+from comity.flows.demo_reupload import reupload
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -422,4 +423,5 @@ STEPS: tuple[tuple[str, Step], ...] = (  # the order of the story
     ("dispatch and answers", _dispatch_and_answers),
     ("monitor", _monitor),
     ("after the request", after_the_request),
+    ("re-upload", reupload),
 )
