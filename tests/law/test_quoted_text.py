@@ -105,7 +105,24 @@ def test_coverage_tells_encoded_verified_absent_and_unread_codes_apart(tmp_path:
     assert lu["quoted"] == 1 and lu["confidence"] == {"high": 1, "medium": 0, "low": 0}
     assert lu["last_verified"] == "2026-12-05"
     assert len(TARGET) == 47 and "LI" not in data["unsupported"]
-    assert set(data["unsupported"]) == {c for c in TARGET if c not in kb.jurisdictions}
+    assert {c for c in TARGET if c not in kb.jurisdictions} <= set(data["unsupported"])
+
+
+def test_a_state_folder_with_no_conduct_read_is_unsupported_not_covered(tmp_path: Path) -> None:
+    # Authorities and treaties alone answer no question of law: such a state must be
+    # counted among the unsupported, never among the covered.
+    from datetime import date
+
+    from comity.law.coverage import coverage
+
+    root = _root(tmp_path, _PROVISIONS)
+    empty = "jurisdiction: MT\nprovisions: []\n"
+    (root / "MT" / "provisions.yaml").write_text(empty, encoding="utf-8")
+    kb = load_kb(root)
+    data = coverage(kb=kb, requesting="KZ", on=date(2026, 12, 5))
+    assert "MT" in kb.jurisdictions and "MT" in data["unsupported"]
+    assert "LI" not in data["unsupported"]
+    assert data["totals"]["target_covered"] == 47 - len(data["unsupported"])
 
 
 def test_law_coverage_command_prints_the_same_figures_as_json() -> None:

@@ -5,8 +5,8 @@ For each jurisdiction: provisions by confidence and how many quote the text they
 read from; each conduct code as covered, a verified absence, or not yet read; the
 authorities by role with the languages they accept; the treaties with the requesting
 state in force on the date; when the encoding was last verified. `TARGET` is the set
-of states Comity is meant to cover: one missing from the knowledge base is listed as
-`unsupported`, never guessed.
+of states Comity is meant to cover: one missing from the knowledge base, or present with
+no conduct encoded or verified absent, is listed as `unsupported`, never guessed.
 """
 
 from __future__ import annotations
@@ -94,15 +94,22 @@ def coverage(*, kb: KnowledgeBase, requesting: str = "KZ", on: date) -> dict[str
     rows = [_one(kb, kb.jurisdictions[c], requesting, on) for c in sorted(kb.jurisdictions)]
     provisions = sum(r["provisions"] for r in rows)
     high = sum(r["confidence"]["high"] for r in rows)
+    # A folder is not coverage: a state whose every conduct is still unread (Cyprus has
+    # authorities and treaties but no provision) answers `unsupported` to every question.
+    answering = {
+        r["code"]
+        for r in rows
+        if r["conduct_summary"]["encoded"] + r["conduct_summary"]["verified_absence"] > 0
+    }
     return {
         "date": on.isoformat(),
         "requesting": requesting,
         "jurisdictions": rows,
-        "unsupported": [c for c in TARGET if c not in kb.jurisdictions],
+        "unsupported": [c for c in TARGET if c not in answering],
         "totals": {
             "jurisdictions": len(rows),
             "target_states": len(TARGET),
-            "target_covered": sum(1 for c in TARGET if c in kb.jurisdictions),
+            "target_covered": sum(1 for c in TARGET if c in answering),
             "provisions": provisions,
             "high": high,
             "high_share": round(high / provisions, 3) if provisions else 0.0,
