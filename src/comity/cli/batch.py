@@ -61,12 +61,17 @@ def _numbered(stream: TextIO) -> Iterator[tuple[int, str]]:
 
 
 def run_chunks(
-    lines: Iterator[tuple[int, str]], handle: Handler, *, strict: bool, label: str
+    lines: Iterator[tuple[int, str]],
+    handle: Handler,
+    *,
+    strict: bool,
+    label: str,
+    size: int = CHUNK,
 ) -> None:
-    """Feed `lines` to `handle` a chunk at a time; errors on stderr; exit 2 if any line failed."""
+    """Feed `lines` to `handle` `size` at a time; errors on stderr; exit 2 if any line failed."""
     failed = 0
     out = sys.stdout
-    while chunk := list(islice(lines, CHUNK)):
+    while chunk := list(islice(lines, size)):
         written, errors = handle(chunk)
         if strict and errors:  # nothing after the first bad line
             first = min(e.number for e in errors)

@@ -27,6 +27,11 @@ from comity.law.service import parse_batch_line
 
 __all__ = ["assess_stream", "compact"]
 
+# Smaller than the shared chunk: a full record is ~10 KB, and 2,048 of them in flight
+# took the peak memory from 98 MB to 228 MB (5,000 lines); the engine works line by
+# line, so a smaller chunk costs nothing measurable.
+_CHUNK = 256
+
 
 def compact(result: Assessment) -> dict[str, Any]:
     """The outcome of one assessment, without the element-by-element explanation."""
@@ -73,4 +78,6 @@ def assess_stream(
             out.append((number, dumps({"line": number, **shape(result)})))
         return out, errors
 
-    run_chunks(open_lines(source, option="--batch"), handle, strict=strict, label="--batch")
+    run_chunks(
+        open_lines(source, option="--batch"), handle, strict=strict, label="--batch", size=_CHUNK
+    )
