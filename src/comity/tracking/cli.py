@@ -227,8 +227,8 @@ def overdue(as_json: JsonOption = False) -> None:
 
 @track_app.command("attention")
 def attention_command(as_json: JsonOption = False) -> None:
-    """Hosts' "removed" the monitor contradicts, and removed content back online,
-    each with a drafted follow-up."""
+    """Hosts' "removed" the monitor contradicts, and removed content back online
+    (at its URL or, re-uploaded, at another), each with a drafted follow-up."""
     from comity.tracking.attention import attention
 
     with handle_errors(), read_session(get_engine()) as session:
@@ -239,11 +239,11 @@ def attention_command(as_json: JsonOption = False) -> None:
     if not rows:
         console.print("Nothing contradicts the record.", markup=False)
     for row in rows:
-        what = (
-            "still online despite the answer 'removed'"
-            if row["kind"] == "disputed"
-            else "back online after its removal (reinstated)"
-        )
+        what = {
+            "disputed": "still online despite the answer 'removed'",
+            "reinstated": "back online after its removal (reinstated)",
+            "reappeared": f"removed, but the same content is online at {row['copy_url']}",
+        }[row["kind"]]
         console.print(
             f"{row['dossier']} item {row['item_id']} ({row['host']}): {what}",
             markup=False,

@@ -529,7 +529,9 @@ def dashboard(request: Request, actor: Audit, since: date | None = None) -> Any:
         return _json(figures(session=session, since=since))
 
 
-@router.get("/attention", summary="Hosts' 'removed' the monitor contradicts; reinstatements")
+@router.get(
+    "/attention", summary="Hosts' 'removed' the monitor contradicts; reinstatements; re-uploads"
+)
 def attention(request: Request, actor: Read) -> Any:
     from comity.tracking.attention import attention as rows
 
