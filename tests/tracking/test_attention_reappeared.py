@@ -6,10 +6,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import typer
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
 from comity.core.db import read_session
 from comity.tracking.attention import attention
+from comity.tracking.cli import register
 from comity.tracking.models import MonitorState
 from comity.tracking.monitor import monitor_items
 from tests.reports.conftest import World, build_world
@@ -64,3 +67,16 @@ def test_a_reupload_removed_in_its_turn_no_longer_needs_attention(
     with read_session(engine) as session:  # the re-upload happened: the verdict stays
         state = session.get_one(MonitorState, removed)
         assert state.verdict == "reappeared"
+
+
+def test_track_attention_says_where_the_removed_content_is_back_in_words(
+    engine: Engine, world: World, site: Site
+) -> None:
+    app = typer.Typer()
+    register(app)
+    reupload(engine, world, site.url("/copy"))
+    result = CliRunner().invoke(app, ["track", "attention"])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    said = " ".join(result.stdout.split())  # the console wraps long lines
+    assert f"(NL): removed, but the same content is online at {site.url('/copy')}" in said
+    assert "We request its removal on the same grounds" in said
