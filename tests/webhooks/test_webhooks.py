@@ -238,3 +238,18 @@ def test_a_passed_deadline_is_announced_once_per_request(
         ).all()
     assert payload["type"] == "deadline.passed"
     assert (payload["data"]["dossier"], payload["data"]["item_id"]) == ("R9", late)
+
+
+def test_a_copy_found_elsewhere_is_announced_as_content_reappeared_like_a_reinstatement() -> None:
+    from comity.webhooks.events import event_type
+
+    # a copy at another URL (issue 17) and the same URL back (reinstated): one event type,
+    # the payload's action telling them apart; ordinary monitor verdicts announce nothing
+    assert event_type("item.monitor", {"from": "removed", "to": "reappeared"}) == (
+        "content.reappeared"
+    )
+    assert event_type("item.state", {"from": "verified", "to": "reinstated"}) == (
+        "content.reappeared"
+    )
+    assert event_type("item.monitor", {"from": "online", "to": "removed"}) is None
+    assert event_type("item.monitor", {"from": "removed", "to": "online"}) is None

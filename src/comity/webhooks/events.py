@@ -42,14 +42,21 @@ ACTIONS = {
     "dossier.issue": "dossier.issued",
     "request.answer": "answer.recorded",
     "item.state": None,
+    "item.monitor": None,
 }
+# The same content back online: at the same URL (the item moves to `reinstated`) or as
+# a copy elsewhere (the monitor's verdict `reappeared`, issue 17). One event type for
+# both; the payload's `action` says which (item.state or item.monitor).
 _ITEM_STATES = {"verified": "removal.verified", "reinstated": "content.reappeared"}
+_VERDICTS = {"reappeared": "content.reappeared"}
 _WINDOW = 10_000  # audit events read per fan-out: a backlog drains in several passes
 
 
 def event_type(action: str, data: dict[str, Any]) -> str | None:
     if action == "item.state":
         return _ITEM_STATES.get(str(data.get("to")))
+    if action == "item.monitor":
+        return _VERDICTS.get(str(data.get("to")))
     return ACTIONS.get(action)
 
 
