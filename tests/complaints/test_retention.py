@@ -184,3 +184,36 @@ def test_the_daily_job_runs_as_comity_user_and_a_refusal_deletes_nothing(
         assert s.scalars(select(Report.note).where(Report.item_id == withdrawn)).one()
     done = run_periodic_retention(settings.model_copy(update={"user": "sam"}), engine)
     assert done is not None and done["reports_anonymised"] == 1
+
+
+def test_the_transparency_report_says_what_retention_deleted_in_each_language(
+    engine: Engine, settings: Settings, world: World
+) -> None:
+    from comity.reports import transparency
+
+    withdrawn = world.item_ids[10]
+    _stored_capture(engine, settings, withdrawn, b"warc deleted under the retention policy")
+    _age(engine, withdrawn, 400)
+    retention.run(engine=engine, actor="sam", dry_run=False)
+    today = utcnow().date()
+    with read_session(engine) as s:
+        doc = transparency.document(session=s, period_from=world.sent_on, period_to=today)
+        pages = {
+            lang: transparency.render(
+                session=s, period_from=world.sent_on, period_to=today, fmt="html", language=lang
+            ).decode()
+            for lang in ("en", "ru", "kk")
+        }
+        before = transparency.document(
+            session=s, period_from=world.sent_on, period_to=today - timedelta(days=1)
+        )
+    assert doc["retention"] == {
+        "runs": 1,
+        "evidence_deleted": 1,
+        "reporters_anonymised": 1,
+        "holds_placed": 0,
+    }
+    assert before["retention"]["runs"] == 0  # a period that ends before the run
+    assert "Retention runs" in pages["en"]
+    assert "Запусков удаления по срокам хранения" in pages["ru"]
+    assert "Сақтау мерзімі бойынша жою іске қосылымдары" in pages["kk"]

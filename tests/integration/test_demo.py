@@ -117,6 +117,20 @@ def test_the_demo_reinstates_an_item_decides_two_complaints_and_runs_retention(
             e.warc_path is None and e.warc_sha256 for e in deleted if e.warc_sha256
         )
         assert audit.verify_chain(session).ok
+        # the transparency report shows them (small counts withheld as "<5", never zero)
+        from datetime import date, timedelta
+
+        from comity.core.db import utcnow
+        from comity.reports import transparency
+
+        doc = transparency.document(
+            session=session,
+            period_from=date(2000, 1, 1),
+            period_to=utcnow().date() + timedelta(days=1),
+        )
+        assert all(doc["complaints"][k] != 0 for k in ("upheld", "rejected", "reinstated"))
+        assert doc["retention"]["runs"] == 1 and doc["retention"]["holds_placed"] >= 1
+        assert doc["retention"]["evidence_deleted"] >= 1
     reset_engines()
 
 

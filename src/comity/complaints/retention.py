@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, or_, select
@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from comity.complaints.models import LegalHold
 from comity.core import audit
+from comity.core.audit import AuditEvent
 from comity.core.db import session_scope, utcnow
 from comity.core.errors import BadInput, NotFound, Refused
 from comity.core.settings import Settings, get_settings
@@ -49,6 +50,7 @@ __all__ = [
     "active_holds",
     "apply",
     "check_periods",
+    "figures",
     "periods",
     "place_hold",
     "plan",
@@ -345,3 +347,34 @@ def run(
         except (OSError, StoreError) as exc:  # the row is already cleared: say so, go on
             failed.append(f"{rel}: {exc}")
     return {**summary, "file_errors": failed}
+
+
+# What the transparency report says of retention: read from the audit chain, where each
+# run, deletion, anonymisation and hold is recorded (the rows themselves keep no trace).
+_FIGURES = {
+    "retention.run": "runs",
+    "evidence.deleted": "evidence_deleted",
+    "report.anonymised": "reporters_anonymised",
+    "hold.placed": "holds_placed",
+}
+
+
+def figures(*, session: Session, start: date, end: date) -> dict[str, int]:
+    """Retention in [start, end] (days, UTC): runs, evidence records whose files were
+    deleted, items whose reporters' data was blanked, legal holds placed."""
+    since = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
+    until = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    rows = session.execute(
+        select(AuditEvent.action, AuditEvent.object_id).where(
+            AuditEvent.action.in_(list(_FIGURES)), AuditEvent.at >= since, AuditEvent.at < until
+        )
+    )
+    seen: dict[str, set[str]] = {name: set() for name in _FIGURES.values()}
+    runs = 0
+    for action, object_id in rows:
+        if action == "retention.run":
+            runs += 1  # one per run, whatever day it was run "as of"
+        else:
+            # an evidence record's file and its screenshot are two events, one record
+            seen[_FIGURES[action]].add(str(object_id))
+    return {name: runs if name == "runs" else len(ids) for name, ids in seen.items()}

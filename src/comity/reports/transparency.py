@@ -26,6 +26,7 @@ import jinja2
 import typst
 import yaml
 
+from comity.complaints import retention
 from comity.complaints.service import complaint_figures
 from comity.core.db import utcnow
 from comity.core.errors import BadInput, ComityError
@@ -94,6 +95,8 @@ def document(
             if k in _COMPLAINTS
         }
         | {"reinstated": dc.cell(raw["reinstated"]["count"])},
+        # The centre's own deletions: no person is counted, so nothing is withheld.
+        "retention": retention.figures(session=session, start=period_from, end=period_to),
         "knowledge_base": _kb(),
     }
 
@@ -162,6 +165,10 @@ def sections(doc: dict[str, Any], language: str) -> list[dict[str, Any]]:
         {
             "title": t["sections"]["complaints"],
             "rows": [[t["complaints"][k], n(v)] for k, v in doc["complaints"].items()],
+        },
+        {
+            "title": t["sections"]["retention"],
+            "rows": [[t["retention"][k], n(v)] for k, v in doc["retention"].items()],
         },
         {
             "title": t["sections"]["knowledge_base"],
