@@ -32,7 +32,17 @@ def _write(path: Path, rows: int, attempt: int) -> None:
             f.write(f"https://s{i % 997}.example/a{attempt}/p/{i},terrorism.glorification,,bulk\n")
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+# A process started with SIGINT ignored (a background job of a non-interactive
+# shell, as a CI runner may start the suite) passes SIG_IGN on to its children,
+# and Python then installs no KeyboardInterrupt handler: the import would run to
+# the end every time. The child therefore sets the default handler itself.
+_RUN_COMITY = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'comity'; runpy.run_module('comity', run_name='__main__', alter_sys=True)"
+)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
 def test_killed_import_keeps_complete_rows_and_rerun_adds_the_rest_once(
     engine: Engine, settings: Settings, staff: dict[str, str], tmp_path: Path, sig: int
 ) -> None:
@@ -51,7 +61,7 @@ def test_killed_import_keeps_complete_rows_and_rerun_adds_the_rest_once(
         rows = 30_000 * 2**attempt
         path = tmp_path / f"big{attempt}.csv"
         _write(path, rows, attempt)
-        cmd = [sys.executable, "-m", "comity", "intake", "import", str(path)]
+        cmd = [sys.executable, "-c", _RUN_COMITY, "intake", "import", str(path)]
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
         while _counts(engine)[0] == before and time.monotonic() < deadline and proc.poll() is None:
