@@ -22,6 +22,9 @@ HERE = Path(__file__).resolve().parent
 CASES = {
     "comity --help (lazy entry point)": "from comity.cli.main import main; main(['--help'])",
     "comity url --help (one domain)": "from comity.cli.main import main; main(['url', '--help'])",
+    "comity url canonical URL (one-shot, no database)": (
+        "from comity.cli.main import main; main(['url', 'canonical', 'HTTP://Example.COM/a?utm_source=x'])"
+    ),
     "comity --help with every domain imported (before)": (
         "from comity.cli.main import build_app; build_app()(['--help'], prog_name='comity')"
     ),

@@ -64,6 +64,14 @@ def test_a_command_imports_its_own_domain_only() -> None:
     assert "matplotlib" not in loaded
 
 
+def test_a_command_that_touches_no_database_loads_no_database_library() -> None:
+    # `url canonical` took 2.5 s to start while SQLAlchemy came in through the CLI's
+    # error handler; the handler now imports what it records refusals with lazily.
+    loaded = _modules_after(["url", "canonical", "HTTP://Example.COM/a?utm_source=x"])
+    assert "comity.urls.service" in loaded
+    assert "sqlalchemy" not in loaded
+
+
 def test_a_lone_command_domain_still_runs_as_a_named_command() -> None:
     # comity.flows.cli registers only `demo`: typer must not run it as the app itself
     loaded = _modules_after(["demo", "--help"])

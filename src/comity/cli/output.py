@@ -13,7 +13,6 @@ import typer
 from rich.console import Console
 
 from comity.core.errors import ComityError
-from comity.users.credentials import record_refusal
 from comity.users.proof import CredentialRefused
 
 __all__ = ["console", "err_console", "fail", "handle_errors", "print_json", "to_jsonable"]
@@ -54,6 +53,10 @@ def handle_errors() -> Iterator[None]:
         yield
     except ComityError as exc:
         if isinstance(exc, CredentialRefused):
+            # Imported here: it loads SQLAlchemy, which commands that touch no
+            # database (url canonical, --help) should not pay for at start-up.
+            from comity.users.credentials import record_refusal
+
             record_refusal(exc)  # the command's own transaction has rolled back by now
         fail(exc.message, code=exc.exit_code)
 
