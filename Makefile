@@ -22,14 +22,25 @@ $(STAMP): requirements/dev.lock pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+# The OpenAPI client generator lives apart (its typer pin conflicts with ours):
+# requirements/client-gen.in says why.
+GEN := .venv-gen
+GEN_STAMP := $(GEN)/.installed-$(shell cat requirements/client-gen.lock | cksum | cut -d' ' -f1)
+
+$(GEN_STAMP): requirements/client-gen.lock $(STAMP)
+	@test -x $(GEN)/bin/python || $(PY) -m venv $(GEN)
+	$(BIN)/uv pip install -q --python $(GEN)/bin/python -r requirements/client-gen.lock
+	@rm -f $(GEN)/.installed-*
+	@touch $@
+
 demo: $(STAMP)
 	$(BIN)/comity demo
 
 # The fuzz suite is left out here (pyproject's addopts deselect `-m fuzz`): `make fuzz`.
-test: $(STAMP)
+test: $(STAMP) $(GEN_STAMP)
 	@bash tools/system-deps.sh
 	@bash tools/services.sh start
-	. var/test-services.env && $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	. var/test-services.env && COMITY_CLIENT_GENERATOR=$(CURDIR)/$(GEN)/bin/openapi-python-client $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # Hypothesis over CSV rows, URLs and every API parameter: no 500, no unhandled
 # exception. 100,000 examples per target (CI); `make fuzz FUZZ_EXAMPLES=2000` is quick.
@@ -57,9 +68,10 @@ bench: $(STAMP)
 lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -q -o requirements/runtime.lock
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -q -o requirements/dev.lock
+	$(BIN)/uv pip compile requirements/client-gen.in --python-version 3.11 --generate-hashes -q -o requirements/client-gen.lock
 
 services-stop:
 	@bash tools/services.sh stop
 
 clean: services-stop
-	rm -rf $(VENV) var/test-services.env var/services
+	rm -rf $(VENV) $(GEN) var/test-services.env var/services

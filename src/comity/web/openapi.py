@@ -268,6 +268,35 @@ def _if_match_routes(app: FastAPI) -> set[tuple[str, str]]:
     return found
 
 
+def _name_operations(app: FastAPI, doc: dict[str, Any]) -> None:
+    """Short operationIds: the route function's name (`propose`), not FastAPI's
+    `propose_api_v1_items__item_id__proposals_post`. A generated client names its
+    functions after them, so they are what an integrator types. Where two routes
+    share a function name (`decide` for proposals and for complaints), the first
+    path segment after /api/v1 qualifies each (`decide_proposals`)."""
+    names: dict[tuple[str, str], str] = {}
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute):
+            # the document writes a path converter `{ref:path}` as `{ref}`
+            path = re.sub(r"\{(\w+):\w+\}", r"{\1}", str(context.path))
+            for method in context.methods or ():
+                if path in doc["paths"] and method.lower() in doc["paths"][path]:
+                    names[(path, method.lower())] = route.name
+    counts: dict[str, int] = {}
+    for name in names.values():
+        counts[name] = counts.get(name, 0) + 1
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            found = names.get((path, method))
+            if found is None or "operationId" not in op:
+                continue
+            if counts[found] > 1:
+                segment = path.removeprefix("/api/v1/").split("/", 1)[0].replace("-", "_")
+                found = f"{found}_{segment}"
+            op["operationId"] = found
+
+
 def _problem_response(text: str) -> dict[str, Any]:
     return {
         "description": text,
@@ -379,6 +408,7 @@ def complete_openapi(app: FastAPI) -> dict[str, Any]:
                 continue
             _complete_operation(path, method, op, (path, method) in guarded)
     _rename_bodies(doc)
+    _name_operations(app, doc)
     for schema in schemas.values():
         if "examples" not in schema and schema.get("type") == "object":
             schema["examples"] = [
