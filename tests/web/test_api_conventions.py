@@ -5,10 +5,12 @@ filters, and rate limits per token with RateLimit fields and 429 + Retry-After."
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 from fastapi import FastAPI
 from sqlalchemy import Engine, func, select, update
 
@@ -183,3 +185,43 @@ def test_a_token_past_its_rate_limit_gets_429_with_retry_after_and_others_do_not
     assert refused.json()["type"] == "urn:comity:problem:rate-limited"
     # another token has its own budget
     assert tight.get("/api/v1/me", headers=_bearer(tokens["auditor"])).status_code == 200
+
+
+def test_with_a_redis_queue_the_quota_is_the_tokens_across_web_processes(
+    settings: Settings, engine: Engine, staff: dict[str, str], tokens: dict[str, str]
+) -> None:
+    """Two web processes (two apps, each with its own middleware and memory) behind
+    one Redis: the token's quota is spent across both, not granted by each."""
+    url = os.environ.get("COMITY_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("COMITY_TEST_REDIS_URL not set: run `make test`, which starts Redis")
+    # a database of Redis this test alone uses, emptied first: no count of another run
+    shared = url.rsplit("/", 1)[0] + "/7"
+    redis.Redis.from_url(shared).flushdb()
+    limited = settings.model_copy(
+        update={"api_rate_limit": 4, "api_rate_window_seconds": 3600, "queue_url": shared}
+    )
+    alice = _bearer(tokens["analyst"])
+    with (
+        TestClient(create_app(limited), base_url=LOCAL) as one,
+        TestClient(create_app(limited), base_url=LOCAL) as two,
+    ):
+        codes = [(one if i % 2 else two).get("/api/v1/me", headers=alice) for i in range(6)]
+    assert [c.status_code for c in codes] == [200, 200, 200, 200, 429, 429]
+    assert codes[3].headers["ratelimit"].startswith('"default";r=0;')
+
+
+def test_an_unreachable_redis_falls_back_to_counting_in_the_process(
+    settings: Settings, engine: Engine, staff: dict[str, str], tokens: dict[str, str]
+) -> None:
+    # nothing listens on port 9 of loopback (discard): every Redis call fails fast
+    limited = settings.model_copy(
+        update={
+            "api_rate_limit": 2,
+            "api_rate_window_seconds": 3600,
+            "queue_url": "redis://127.0.0.1:9/0",
+        }
+    )
+    with TestClient(create_app(limited), base_url=LOCAL) as client:
+        codes = [client.get("/api/v1/me", headers=_bearer(tokens["analyst"])) for _ in range(3)]
+    assert [c.status_code for c in codes] == [200, 200, 429]
