@@ -33,6 +33,7 @@ from comity.dossiers.schemas import (
     Seal,
     TreatyBasis,
 )
+from comity.law.channels import ADDRESSEE_ROLE
 from comity.law.model import KnowledgeBase
 
 __all__ = [
@@ -65,11 +66,7 @@ CHANNEL_KINDS = {
 }
 # Which authority of the host state receives each governmental channel, and
 # which authority of the requesting state sends it (role names of the KB).
-_ADDRESSEE_ROLE = {
-    "diplomatic_request": "foreign_ministry",
-    "mla_request": "mla_central_authority",
-    "eu_removal_order_request": "removal_order_authority",
-}
+_ADDRESSEE_ROLE = ADDRESSEE_ROLE
 _FORMAL_ROLE = {
     "diplomatic_request": "foreign_ministry",
     "mla_request": "mla_central_authority",

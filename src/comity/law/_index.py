@@ -24,6 +24,7 @@ from comity.law.model import (
     Constraint,
     ConstraintException,
     Exclusion,
+    Jurisdiction,
     KnowledgeBase,
     Node,
     Provision,
@@ -33,7 +34,7 @@ from comity.law.model import (
 )
 from comity.law.treaties import TreatyCheck, check_treaty, concerns
 
-__all__ = ["ChannelPlan", "Entry", "Index", "Limit", "OfferPlan", "index_of"]
+__all__ = ["ADDRESSEE_ROLE", "ChannelPlan", "Entry", "Index", "Limit", "OfferPlan", "index_of"]
 
 
 class Limit(NamedTuple):
@@ -75,6 +76,30 @@ class ChannelPlan:
     governmental: tuple[str, ...]
     # the host's MLA central authority: the addressee of a treaty-founded request
     central_authority: dict[str, str] | None = None
+    # (governmental channel, the role no authority of the host holds): no addressee
+    unaddressed: tuple[tuple[str, str], ...] = ()
+
+
+# Who receives each governmental channel: an authority with this role, or the
+# authority the host's offer names (comity.dossiers.build addresses it the same way).
+ADDRESSEE_ROLE: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "diplomatic_request": "foreign_ministry",
+        "mla_request": "mla_central_authority",
+        "eu_removal_order_request": "removal_order_authority",
+    }
+)
+
+
+def _unaddressed(jur: Jurisdiction) -> tuple[tuple[str, str], ...]:
+    """The governmental channels of `jur` for which the knowledge base names no addressee."""
+    roles = {role for a in jur.authorities.values() for role in a.roles}
+    named = {o.code for o in jur.channels if o.authority and o.authority in jur.authorities}
+    return tuple(
+        (code, role)
+        for code, role in ADDRESSEE_ROLE.items()
+        if role not in roles and code not in named
+    )
 
 
 def _excluded(exclusions: tuple[Exclusion, ...], on: date) -> MappingProxyType[str, Exclusion]:
@@ -237,7 +262,14 @@ class Index:
             ),
             None,
         )
-        return ChannelPlan(tuple(offers), treaties, self.universal, self.governmental, central)
+        return ChannelPlan(
+            tuple(offers),
+            treaties,
+            self.universal,
+            self.governmental,
+            central,
+            _unaddressed(kb.jurisdictions[host]),
+        )
 
     def treaty_checks(
         self, host: str, requesting: str, conduct: str, bucket: int, on: date

@@ -22,11 +22,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from comity.law._index import ChannelPlan, OfferPlan
+from comity.law._index import ADDRESSEE_ROLE, ChannelPlan, OfferPlan
 from comity.law.assessment import ChannelStat, RankedChannel
 from comity.law.model import ChannelSpec, Source, TimeLimit, Vocabulary
 
-__all__ = ["ChannelRow", "Excluded", "rank_channels", "refused_channels"]
+__all__ = ["ADDRESSEE_ROLE", "ChannelRow", "Excluded", "rank_channels", "refused_channels"]
 
 # Priorities for which the quickest channel comes first (see _vocabulary.yaml).
 _SPEED_FIRST = frozenset({"threat_to_life", "crisis"})
@@ -211,6 +211,12 @@ def rank_channels(
             weight *= vocab.conditional_factor  # founded only by a treaty of uncertain standing
         if code == "provider_referral":
             reasons.insert(0, "terms-of-service request")
+        missing = next((r for c, r in plan.unaddressed if c == code), None)
+        if missing is not None:
+            reasons.append(
+                f"no addressee: the knowledge base names no {missing} of {host}, so a dossier "
+                "on this channel is refused until one is recorded"
+            )
         row = ChannelRow(
             code,
             spec.label,
