@@ -457,6 +457,44 @@ def _check_0018(conn: Connection) -> None:
     assert conn.execute(text("SELECT count(*) FROM complaints")).scalar() == 1  # no cascade
 
 
+def _seed_0019(conn: Connection) -> None:
+    ids = conn.execute(text("SELECT item_id, id FROM evidence WHERE captured_by = 'mig'")).one()
+    conn.execute(
+        text(
+            "INSERT INTO hash_imports (id, source, format, file_sha256, rows, added, "
+            "imported_at, imported_by) VALUES (920, 'TCAP', 'tcap-csv', :sha, 1, 1, "
+            "CURRENT_TIMESTAMP, 'mig')"
+        ),
+        {"sha": "ab" * 32},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO external_hashes (id, import_id, source, algorithm, value, reference, "
+            "c0, c15) VALUES (921, 920, 'TCAP', 'pdq', :pdq, 'item-1', 63736, 39714)"
+        ),
+        {"pdq": "f8f8" + "0" * 56 + "9b22"},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO external_matches (item_id, evidence_id, external_hash_id, object_url, "
+            "algorithm, distance, matched_at) VALUES (:item, :ev, 921, 'http://x/a.jpg', 'pdq', "
+            "9, CURRENT_TIMESTAMP)"
+        ),
+        {"item": ids[0], "ev": ids[1]},
+    )
+
+
+def _check_0019(conn: Connection) -> None:
+    found = conn.execute(
+        text(
+            "SELECT i.source, h.reference, m.distance FROM external_matches m "
+            "JOIN external_hashes h ON h.id = m.external_hash_id "
+            "JOIN hash_imports i ON i.id = h.import_id"
+        )
+    ).one()
+    assert tuple(found) == ("TCAP", "item-1", 9)
+
+
 # revision -> (insert rows that exercise the revision's tables, check them later)
 SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None]]] = {
     "0001": (_seed_0001, _check_0001),
@@ -477,6 +515,7 @@ SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None
     "0016": (_seed_0016, _check_0016),
     "0017": (_seed_0017, _check_0017),
     "0018": (_seed_0018, _check_0018),
+    "0019": (_seed_0019, _check_0019),
 }
 
 

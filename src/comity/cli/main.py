@@ -48,6 +48,7 @@ _DOMAINS = (
     "comity.flows.cli",
     "comity.reports.cli",
     "comity.complaints.cli",
+    "comity.hashexchange.cli",
 )
 
 # Top-level command -> (its domain, its one-line help), in the order of `comity --help`.
@@ -122,6 +123,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "retention": (
         "comity.complaints.cli",
         "Retention: legal holds, and the run that deletes what is due.",
+    ),
+    "hashes": (
+        "comity.hashexchange.cli",
+        "Hash exchange: export approved items' hashes, import others' hash lists.",
     ),
 }
 

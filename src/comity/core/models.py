@@ -26,6 +26,7 @@ MODEL_MODULES = (
     "comity.dossiers.models",
     "comity.complaints.models",
     "comity.webhooks.models",
+    "comity.hashexchange.models",
 )
 
 for _name in MODEL_MODULES:

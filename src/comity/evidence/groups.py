@@ -32,8 +32,10 @@ from comity.intake.models import Item
 
 __all__ = [
     "MIN_PDQ_QUALITY",
+    "after_capture",
     "content_group",
     "link_capture",
+    "register_on_captured",
     "register_on_linked",
 ]
 
@@ -47,6 +49,26 @@ _ON_LINKED: dict[str, OnLinked] = {}
 def register_on_linked(name: str, fn: OnLinked) -> None:
     """What another domain does when an item joins a group (tracking: `reappeared`)."""
     _ON_LINKED[name] = fn
+
+
+# Called after every successful capture: fn(session, actor, evidence).
+OnCaptured = Callable[[Session, str, Evidence], None]
+_ON_CAPTURED: dict[str, OnCaptured] = {}
+
+
+def register_on_captured(name: str, fn: OnCaptured) -> None:
+    """What another domain does with a new successful capture (the hash exchange: flags)."""
+    _ON_CAPTURED[name] = fn
+
+
+def after_capture(*, session: Session, evidence: Evidence, actor: str) -> None:
+    """Link the capture into a content group, then run the registered capture hooks."""
+    link_capture(session=session, evidence=evidence, actor=actor)
+    from comity.cases.hooks import load_hooks
+
+    load_hooks()
+    for _, fn in sorted(_ON_CAPTURED.items()):
+        fn(session, actor, evidence)
 
 
 def _successful(item_id: int) -> Any:

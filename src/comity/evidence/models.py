@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from comity.core.db import Base, UTCDateTime, utcnow
 
-__all__ = ["OUTCOMES", "PDQ_CHUNKS", "ContentMember", "Evidence", "ObjectHashRow"]
+__all__ = ["OUTCOMES", "PDQ_CHUNKS", "ContentMember", "Evidence", "ObjectHashRow", "PdqChunks"]
 
 OUTCOMES = (
     "ok",
@@ -66,7 +66,32 @@ class Evidence(Base):
 PDQ_CHUNKS = 16
 
 
-class ObjectHashRow(Base):
+class PdqChunks:
+    """`c0`..`c15`: a PDQ hash's 16-bit chunks (big-endian order), each indexed by the table.
+
+    Shared by every table whose PDQ hashes near-duplicate search probes
+    (comity.evidence.similar.pdq_probes); None on rows of other algorithms.
+    """
+
+    c0: Mapped[int | None] = mapped_column(Integer)
+    c1: Mapped[int | None] = mapped_column(Integer)
+    c2: Mapped[int | None] = mapped_column(Integer)
+    c3: Mapped[int | None] = mapped_column(Integer)
+    c4: Mapped[int | None] = mapped_column(Integer)
+    c5: Mapped[int | None] = mapped_column(Integer)
+    c6: Mapped[int | None] = mapped_column(Integer)
+    c7: Mapped[int | None] = mapped_column(Integer)
+    c8: Mapped[int | None] = mapped_column(Integer)
+    c9: Mapped[int | None] = mapped_column(Integer)
+    c10: Mapped[int | None] = mapped_column(Integer)
+    c11: Mapped[int | None] = mapped_column(Integer)
+    c12: Mapped[int | None] = mapped_column(Integer)
+    c13: Mapped[int | None] = mapped_column(Integer)
+    c14: Mapped[int | None] = mapped_column(Integer)
+    c15: Mapped[int | None] = mapped_column(Integer)
+
+
+class ObjectHashRow(PdqChunks, Base):
     """One hash of one object in an evidence WARC, or why it could not be computed.
 
     `value` is None for an unhashable object and `reason` says why. For PDQ rows
@@ -92,22 +117,6 @@ class ObjectHashRow(Base):
     value: Mapped[str | None] = mapped_column(String(160))
     quality: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(Text)
-    c0: Mapped[int | None] = mapped_column(Integer)
-    c1: Mapped[int | None] = mapped_column(Integer)
-    c2: Mapped[int | None] = mapped_column(Integer)
-    c3: Mapped[int | None] = mapped_column(Integer)
-    c4: Mapped[int | None] = mapped_column(Integer)
-    c5: Mapped[int | None] = mapped_column(Integer)
-    c6: Mapped[int | None] = mapped_column(Integer)
-    c7: Mapped[int | None] = mapped_column(Integer)
-    c8: Mapped[int | None] = mapped_column(Integer)
-    c9: Mapped[int | None] = mapped_column(Integer)
-    c10: Mapped[int | None] = mapped_column(Integer)
-    c11: Mapped[int | None] = mapped_column(Integer)
-    c12: Mapped[int | None] = mapped_column(Integer)
-    c13: Mapped[int | None] = mapped_column(Integer)
-    c14: Mapped[int | None] = mapped_column(Integer)
-    c15: Mapped[int | None] = mapped_column(Integer)
 
 
 class ContentMember(Base):

@@ -23,7 +23,7 @@ from comity.core.db import read_session, session_scope, utcnow
 from comity.core.errors import BadInput, NotFound
 from comity.evidence import screenshot as shots
 from comity.evidence.fetch import Fetcher, FetchResult
-from comity.evidence.groups import link_capture
+from comity.evidence.groups import after_capture
 from comity.evidence.hashes import ObjectHash, hash_warc
 from comity.evidence.models import Evidence
 from comity.evidence.similar import record_hashes
@@ -163,7 +163,7 @@ def record_capture(*, session: Session, captured: Captured, actor: str) -> Evide
     )
     if evidence.outcome == "ok":
         _mark_captured(session, item, actor)
-        link_capture(session=session, evidence=evidence, actor=actor)
+        after_capture(session=session, evidence=evidence, actor=actor)
     return evidence
 
 

@@ -20,7 +20,7 @@ in their number); fine for thousands of pages, not for millions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from itertools import combinations
 from typing import Any
@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from comity.cases.models import Proposal
 from comity.core.errors import BadInput, NotFound
 from comity.evidence.hashes import ObjectHash
-from comity.evidence.models import PDQ_CHUNKS, Evidence, ObjectHashRow
+from comity.evidence.models import PDQ_CHUNKS, Evidence, ObjectHashRow, PdqChunks
 from comity.intake.models import Item
 
 __all__ = [
@@ -42,8 +42,12 @@ __all__ = [
     "chunks",
     "hamming",
     "hash_rows",
+    "own_hashes",
     "pdq_near",
+    "pdq_probes",
     "record_hashes",
+    "register_external_matcher",
+    "set_chunks",
     "similar",
 ]
 
@@ -52,6 +56,16 @@ DEFAULT_TLSH_DISTANCE = 100
 MAX_PDQ_DISTANCE = 63
 _CHUNK_BITS = 256 // PDQ_CHUNKS
 _CHUNK_MASK = (1 << _CHUNK_BITS) - 1
+
+# Hashes kept outside the evidence (imported hash lists) that `similar` also
+# lists, apart from the items: fn(session, own hash rows, pdq distance) -> matches.
+ExternalMatcher = Callable[[Session, Sequence[ObjectHashRow], int], list[dict[str, Any]]]
+_EXTERNAL: dict[str, ExternalMatcher] = {}
+
+
+def register_external_matcher(name: str, fn: ExternalMatcher) -> None:
+    """What `similar` lists under `external` (the hash exchange registers its imports)."""
+    _EXTERNAL[name] = fn
 
 
 def chunks(value: str) -> list[int]:
@@ -76,8 +90,23 @@ def _masks(radius: int) -> tuple[int, ...]:
     return tuple(found)
 
 
-def _chunk_columns() -> list[Any]:
-    return [getattr(ObjectHashRow, f"c{i}") for i in range(PDQ_CHUNKS)]
+def pdq_probes(model: type[PdqChunks], value: str, distance: int) -> list[ColumnElement[bool]]:
+    """One IN condition per chunk column of `model`: OR them to get every candidate within
+    `distance` of `value` (exact: see the module's note), to be verified by `hamming`."""
+    if not 0 <= distance <= MAX_PDQ_DISTANCE:
+        raise BadInput(f"--pdq-distance must be between 0 and {MAX_PDQ_DISTANCE}")
+    masks = _masks(distance // PDQ_CHUNKS)
+    columns = [getattr(model, f"c{i}") for i in range(PDQ_CHUNKS)]
+    return [
+        column.in_(sorted({chunk ^ m for m in masks}))
+        for column, chunk in zip(columns, chunks(value), strict=True)
+    ]
+
+
+def set_chunks(row: PdqChunks, value: str) -> None:
+    """Fill `row`'s chunk columns from the PDQ hash `value`."""
+    for i, chunk in enumerate(chunks(value)):
+        setattr(row, f"c{i}", chunk)
 
 
 def hash_rows(
@@ -96,8 +125,7 @@ def hash_rows(
             reason=h.reason,
         )
         if h.algorithm == "pdq" and h.value is not None:
-            for i, chunk in enumerate(chunks(h.value)):
-                setattr(row, f"c{i}", chunk)
+            set_chunks(row, h.value)
         rows.append(row)
     return rows
 
@@ -115,13 +143,7 @@ def pdq_near(
     *, session: Session, value: str, distance: int, exclude_item: int | None = None
 ) -> list[tuple[ObjectHashRow, int]]:
     """Stored PDQ rows within `distance` of `value`, with their distance (exact: see above)."""
-    if not 0 <= distance <= MAX_PDQ_DISTANCE:
-        raise BadInput(f"--pdq-distance must be between 0 and {MAX_PDQ_DISTANCE}")
-    masks = _masks(distance // PDQ_CHUNKS)
-    probes: list[ColumnElement[bool]] = [
-        column.in_(sorted({chunk ^ m for m in masks}))
-        for column, chunk in zip(_chunk_columns(), chunks(value), strict=True)
-    ]
+    probes = pdq_probes(ObjectHashRow, value, distance)
     # Candidates as (id, value) only: verifying thousands of bare tuples is cheap,
     # building thousands of ORM objects is not; only matches are loaded whole.
     query = select(ObjectHashRow.id, ObjectHashRow.value).where(
@@ -141,7 +163,7 @@ def pdq_near(
     return [(row, near[row.id]) for row in rows]
 
 
-def _own(session: Session, item_id: int) -> list[ObjectHashRow]:
+def own_hashes(session: Session, item_id: int) -> list[ObjectHashRow]:
     """The item's hashes from its latest successful capture with hashes."""
     latest = (
         select(ObjectHashRow.evidence_id)
@@ -169,7 +191,7 @@ def _matches(
         )
         found += [(sha[str(r.value)], r, 0) for r in session.scalars(query)]
     for mine in (r for r in own if r.algorithm == "pdq"):
-        assert mine.value is not None  # _own reads hashed rows only
+        assert mine.value is not None  # own_hashes reads hashed rows only
         near = pdq_near(session=session, value=mine.value, distance=pdq, exclude_item=item_id)
         found += [(mine, row, d) for row, d in near]
     texts = [r for r in own if r.algorithm == "tlsh" and r.value]
@@ -216,7 +238,7 @@ def similar(
         raise BadInput("--tlsh-distance must be 0 or more")
     if not 0 <= pdq_distance <= MAX_PDQ_DISTANCE:
         raise BadInput(f"--pdq-distance must be between 0 and {MAX_PDQ_DISTANCE}")
-    own = _own(session, item_id)
+    own = own_hashes(session, item_id)
     by_item: dict[int, list[dict[str, Any]]] = {}
     for mine, theirs, d in _matches(session, item_id, own, pdq_distance, tlsh_distance):
         by_item.setdefault(theirs.item_id, []).append(
@@ -242,10 +264,16 @@ def similar(
             }
         )
     matches.sort(key=lambda m: (m["best_distance"], m["item_id"]))
+    from comity.cases.hooks import load_hooks
+
+    load_hooks()  # the hash exchange registers its matcher in its cases_hooks
+    external = [m for _, fn in sorted(_EXTERNAL.items()) for m in fn(session, own, pdq_distance)]
     return {
         "item_id": item_id,
         "pdq_distance": pdq_distance,
         "tlsh_distance": tlsh_distance,
         "hashed_objects": len({r.url for r in own}),
         "matches": matches,
+        # Imported hash lists: another party's judgement, never evidence of this item.
+        "external": external,
     }

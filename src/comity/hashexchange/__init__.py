@@ -1,0 +1,1 @@
+"""Hash exchange: export the hashes of approved items, import others' hash lists (issue 17)."""
