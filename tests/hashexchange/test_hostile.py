@@ -130,7 +130,7 @@ def test_stix_custom_content_and_bad_hashes_are_refused_by_object(
         "pattern_type": "stix",
         "valid_from": "2026-12-06T00:00:00Z",
     }
-    with pytest.raises(BadInput, match=r"row 2, field pattern: .*64 hex digits"):
+    with pytest.raises(BadInput, match=r"object 2, field pattern: .*64 hex digits"):
         _import(engine, _bundle(good, short), "stix")
     _nothing_written(engine)
 
@@ -181,3 +181,19 @@ def test_only_liaison_or_supervisor_exports_and_an_auditor_cannot_import(
             actor="aud",
         )
     _nothing_written(engine)
+
+
+def test_a_bundle_of_bare_file_hashes_imports_the_hashes_alone(
+    engine: Engine, staff: dict[str, str]
+) -> None:
+    bare = {
+        "type": "file",
+        "spec_version": "2.1",
+        "id": "file--4b8e0b3b-2b3a-5a4e-8a2e-2f3c9d1e0a11",
+        "hashes": {"MD5": MD5.upper(), "SHA-512": "ab" * 64},
+    }
+    summary = _import(engine, _bundle(bare), "stix")
+    assert summary["added"] == 1 and summary["ignored"] == []
+    with read_session(engine) as session:
+        row = session.scalars(select(ExternalHash)).one()
+        assert (row.algorithm, row.value, row.reference, row.url) == ("md5", MD5, "", None)

@@ -43,6 +43,7 @@ class RowError(BadInput):
     def __init__(self, row: int, field: str, message: str, *, unit: str = "row") -> None:
         super().__init__(f"{unit} {row}, field {field}: {message}", field=field)
         self.row = row
+        self.detail = message
 
 
 def canonical(algorithm: str, value: str, *, row: int, field: str) -> str:

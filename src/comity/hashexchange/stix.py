@@ -225,25 +225,39 @@ def read(text: str) -> tuple[list[HashRecord], list[str]]:
     found: list[HashRecord] = []
     ignored: set[str] = set()
     for number, obj in enumerate(objects, start=1):
-        pairs = _hashes(number, obj) if obj.type in ("file", "indicator") else []
-        if not pairs:
+        try:
+            records = _records(number, obj, meta_of, by_id, actor_of, case_of.get(obj.id))
+        except RowError as exc:  # a bundle's rows are its objects
+            raise RowError(number, exc.field or "", exc.detail, unit="object") from None
+        if not records:
             ignored.add(obj.type)
-            continue
-        for relationship in meta_of.get(obj.id) or [None]:
-            meta = _meta(relationship, by_id, actor_of, case_of.get(obj.id))
-            for algorithm, value in pairs:
-                record = HashRecord(algorithm=algorithm, value=value, **meta)
-                found.append(checked(record, row=number))
+        found += records
     return found, sorted(
         ignored - {"relationship", "report", "threat-actor", "url", "marking-definition"}
     )
 
 
+def _records(
+    number: int,
+    obj: Any,
+    meta_of: dict[str, list[Any]],
+    by_id: dict[str, Any],
+    actor_of: dict[str, Any],
+    case: str | None,
+) -> list[HashRecord]:
+    pairs = _hashes(number, obj) if obj.type in ("file", "indicator") else []
+    found = []
+    for relationship in meta_of.get(obj.id, []) if pairs else []:
+        meta = _meta(relationship, by_id, actor_of, case)
+        found += [checked(HashRecord(algorithm=a, value=v, **meta), row=number) for a, v in pairs]
+    if pairs and not found:  # no relationship: the hashes alone
+        found = [HashRecord(algorithm=a, value=v, case_name=case) for a, v in pairs]
+    return found
+
+
 def _meta(
     relationship: Any, by_id: dict[str, Any], actor_of: dict[str, Any], case: str | None
 ) -> dict[str, Any]:
-    if relationship is None:
-        return {"case_name": case}
     url = by_id.get(relationship.target_ref)
     actor = actor_of.get(relationship.target_ref)
     labels = relationship.get("labels", [])
