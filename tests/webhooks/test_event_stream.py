@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -47,7 +46,6 @@ def test_an_auditor_sees_events_as_they_are_committed_and_resumes_after_the_last
     auditor = {"Authorization": f"Bearer {tokens['auditor']}"}
 
     def report_later() -> None:
-        time.sleep(0.8)
         with session_scope(engine) as session:
             add_report(
                 session=session,
@@ -57,18 +55,22 @@ def test_an_auditor_sees_events_as_they_are_committed_and_resumes_after_the_last
             )
 
     writer = threading.Thread(target=report_later)
-    with httpx.Client(base_url=url, timeout=10) as client:
-        writer.start()
-        with client.stream("GET", "/api/v1/events/stream?timeout=5", headers=auditor) as r:
+    # The stream takes its starting point before it answers, so the report is written
+    # once the answer has begun: no race with a sleep, which a loaded machine lost
+    # (the report landed before the stream started, and the stream never saw it).
+    # The stream's own timeout is generous: the test ends when both events are read.
+    with httpx.Client(base_url=url, timeout=60) as client:
+        with client.stream("GET", "/api/v1/events/stream?timeout=30", headers=auditor) as r:
             assert r.status_code == 200
             assert r.headers["content-type"].startswith("text/event-stream")
+            writer.start()
             got = _events(r, 2)
         writer.join()
         assert [e["event"] for e in got] == ["item.create", "report.add"]
         assert all(e["data"]["actor"] == "alice" for e in got)  # type: ignore[index]
         first = str(got[0]["id"])
         resumed_headers = auditor | {"Last-Event-ID": first}
-        with client.stream("GET", "/api/v1/events/stream?timeout=2", headers=resumed_headers) as r:
+        with client.stream("GET", "/api/v1/events/stream?timeout=30", headers=resumed_headers) as r:
             again = _events(r, 1)
         assert [e["event"] for e in again] == ["report.add"]
 
