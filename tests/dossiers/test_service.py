@@ -135,12 +135,14 @@ class Pipeline:
                 facts=facts or FACTS,
             )
             pid = proposal.id
+            missing = cases.missing_facts(proposal)
         with session_scope(self.engine) as session:
             cases.review(
                 session=session,
                 proposal_id=pid,
                 approve=True,
                 reason="lawful",
+                established=missing,
                 actor="rita" if evidence else "sam",
                 override=not evidence,
                 override_reason=None if evidence else "test: no capture",

@@ -96,6 +96,7 @@ def build_world(engine: Engine) -> World:
                     proposal_id=proposal.id,
                     approve=True,
                     reason="urgent",
+                    established=cases.missing_facts(proposal),
                     actor="sam",
                     override=True,
                     override_reason="capture impossible, page behind login",
@@ -106,6 +107,7 @@ def build_world(engine: Engine) -> World:
                     proposal_id=proposal.id,
                     approve=True,
                     reason="lawful and narrow",
+                    established=cases.missing_facts(proposal),
                     actor="rita",
                 )
         for item_id in ids[:10]:

@@ -108,7 +108,11 @@ def test_the_whole_job_through_the_api(
     decided = _ok(
         client.post(
             f"/api/v1/proposals/{proposal['id']}/decision",
-            json={"decision": "approve", "reason": "Dual criminality established (DE)."},
+            json={
+                "decision": "approve",
+                "reason": "Dual criminality established (DE): missing facts shown on the capture.",
+                "established": de["missing_facts"],
+            },
             headers=h["rita"],
         )
     )
@@ -226,7 +230,11 @@ def _api_steps(client: TestClient, h: dict[str, dict[str, str]], url: str) -> No
     _ok(
         client.post(
             f"/api/v1/proposals/{proposal['id']}/decision",
-            json={"decision": "approve", "reason": "Dual criminality established (DE)."},
+            json={
+                "decision": "approve",
+                "reason": "Dual criminality established (DE): missing facts shown on the capture.",
+                "established": de["missing_facts"],
+            },
             headers=h["rita"],
         )
     )
@@ -255,7 +263,7 @@ def _page_steps(app: Any, url: str) -> None:
         browser = TestClient(app, base_url="http://127.0.0.1:8000")
         return browser, log_in(browser, name)
 
-    def post(browser: TestClient, path: str, csrf: str, **form: str) -> Any:
+    def post(browser: TestClient, path: str, csrf: str, **form: str | list[str]) -> Any:
         response = browser.post(path, data={"csrf_token": csrf, **form}, follow_redirects=False)
         assert response.status_code in (200, 303), (path, response.text[:500])
         return response
@@ -295,7 +303,8 @@ def _page_steps(app: Any, url: str) -> None:
         f"/review/{proposal_id}",
         csrf,
         decision="approve",
-        reason="Dual criminality established (DE).",
+        reason="Dual criminality established (DE): the missing facts are on the capture.",
+        established=_missing(app, proposal_id),
     )
     leo, csrf = user("leo")
     post(leo, "/dossiers/build", csrf, channel=channel, host="DE")
@@ -345,3 +354,11 @@ def test_the_same_job_through_the_pages_and_the_api_leaves_the_same_audit_chain(
         ("request.answer", "leo"),
     ):
         assert step in {(a, who) for a, _, who in by_api}
+
+
+def _missing(app: Any, proposal_id: int) -> list[str]:
+    """The facts a reviewer must name as established to approve the proposal."""
+    from comity.cases.service import get_proposal, missing_facts
+
+    with read_session(app.state.engine) as session:
+        return missing_facts(get_proposal(session=session, proposal_id=proposal_id))

@@ -133,9 +133,15 @@ def test_report_to_verified_removal_in_the_browser(server: str, demo_net: DemoIn
             card = page.locator("section.review").filter(has_text=URL)
             assert card.count() == 1
             assert card.locator(".flash.error").count() == 0, card.inner_text()
-            card.locator("textarea[name=reason]").fill("Dual criminality established (DE).")
+            decide = card.locator("form.decide")
+            # A conditional assessment is approved only with the missing facts named.
+            for box in decide.locator("input[name=established]").all():
+                box.check()
+            decide.locator("textarea[name=reason]").fill(
+                "Dual criminality established (DE): the missing facts are shown on the capture."
+            )
             shot("review-queue")
-            card.locator("button[value=approve]").click()
+            decide.locator("button[value=approve]").click()
             page.wait_for_selector(".flash.ok")
             shot("review-approved")
             _log_out(page, server)

@@ -98,7 +98,7 @@ def test_intake_form_with_a_bad_url_keeps_the_input_and_says_why(
     )
     assert response.status_code == 400
     assert 'value="ftp://x.example/"' in response.text
-    assert 'class="flash error"' in response.text
+    assert '<a href="#f-url">URL: this value cannot be used.</a>' in response.text
 
 
 def test_csv_upload_page_lists_the_bad_rows(client: TestClient, passwords: str) -> None:

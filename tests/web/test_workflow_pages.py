@@ -122,8 +122,9 @@ def test_review_queue_puts_threat_to_life_first_and_second_persons_decide(
         done = sam.post(
             f"/review/{urgent}/override",
             data={
-                "reason": "Urgent.",
+                "reason": "Urgent; public peace and the specific offence shown on the capture.",
                 "override_reason": "Captured offline; hash attached.",
+                "established": ["public_peace", "specific_offence"],
                 "csrf_token": csrf,
             },
         )

@@ -153,6 +153,14 @@ def review_cmd(
     reason: Annotated[str | None, typer.Option("--reason")] = None,
     override: Annotated[bool, typer.Option("--override-safeguards")] = False,
     override_reason: Annotated[str | None, typer.Option("--override-reason")] = None,
+    established: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--established",
+            help="A missing fact you established (repeat); required to approve a "
+            "conditional assessment.",
+        ),
+    ] = None,
     by: ByOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -176,6 +184,7 @@ def review_cmd(
                 actor=actor(by),
                 override=override,
                 override_reason=override_reason,
+                established=established or (),
             )
             data = service.proposal_state(decided)
     if as_json:

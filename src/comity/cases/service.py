@@ -13,7 +13,7 @@ the audit head (every `audit.record` comes after the row updates it records).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,6 +35,7 @@ from comity.users.service import require
 __all__ = [
     "current_findings",
     "get_proposal",
+    "missing_facts",
     "proposal_digest",
     "proposal_state",
     "propose",
@@ -300,6 +301,39 @@ def _check_decision(
     return findings, reason
 
 
+def missing_facts(proposal: Proposal) -> list[str]:
+    """The facts a `conditional` assessment left open (none for any other outcome)."""
+    if proposal.dual_criminality != "conditional":
+        return []
+    return [str(f) for f in (proposal.assessment or {}).get("missing_facts") or []]
+
+
+def _established(proposal: Proposal, established: Sequence[str]) -> list[str]:
+    missing = missing_facts(proposal)
+    named = sorted({f.strip() for f in established if f.strip()})
+    if not missing:
+        if named:
+            raise BadInput(
+                f"established: proposal {proposal.id} has no missing fact to establish",
+                field="established",
+            )
+        return []
+    if not named:
+        raise BadInput(
+            f"established: dual criminality for proposal {proposal.id} is conditional on "
+            f"{', '.join(missing)}: name the missing facts you established (--established FACT)",
+            field="established",
+        )
+    unknown = [f for f in named if f not in missing]
+    if unknown:
+        raise BadInput(
+            f"established: {', '.join(unknown)} is not a missing fact of proposal "
+            f"{proposal.id} (missing: {', '.join(missing)})",
+            field="established",
+        )
+    return named
+
+
 def review(
     *,
     session: Session,
@@ -309,9 +343,15 @@ def review(
     actor: str | None,
     override: bool = False,
     override_reason: str | None = None,
+    established: Sequence[str] = (),
     now: datetime | None = None,
 ) -> Proposal:
-    """Approve or reject a proposal: exactly one decision ever lands (audited)."""
+    """Approve or reject a proposal: exactly one decision ever lands (audited).
+
+    Approving a proposal whose dual criminality is `conditional` names, in
+    `established`, the missing facts the reviewer established (recorded in the
+    audit event): a stock reason alone does not say the condition was met.
+    """
     user = require(session=session, actor=actor, action="review")
     proposal = get_proposal(session=session, proposal_id=proposal_id)
     reason = _text(reason, "--reason")
@@ -326,6 +366,7 @@ def review(
         actor=user.name,
         now=now,
     )
+    confirmed = _established(proposal, established) if approve else []
     decided = "approved" if approve else "rejected"
     valid_until = now + timedelta(days=get_settings().approval_valid_days) if approve else None
     values: dict[str, Any] = {
@@ -359,7 +400,8 @@ def review(
         object_type="proposal",
         object_id=proposal.id,
         state=proposal_digest(proposal),
-        data={"item_id": proposal.item_id, "reason": reason, "valid_until": valid_until},
+        data={"item_id": proposal.item_id, "reason": reason, "valid_until": valid_until}
+        | ({"established": confirmed} if confirmed else {}),
     )
     if overridden:
         audit.record(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,8 +18,11 @@ from comity.cases import priority, service
 from comity.cases.models import PROPOSAL_STATES, Proposal
 from comity.core.db import read_session, session_scope, utcnow
 from comity.core.errors import BadInput, ComityError, NotFound
+from comity.intake.models import ItemConduct
 from comity.intake.service import get_item, item_summary
 from comity.web.deps import Actor, need
+from comity.web.flash import redirect_done
+from comity.web.formerrors import FieldError, field_error, required
 from comity.web.i18n import translator
 from comity.web.labels import labeller
 from comity.web.limits import FormId, Id
@@ -32,6 +35,8 @@ Read = Annotated[Actor, Depends(need("read"))]
 Propose = Annotated[Actor, Depends(need("propose"))]
 Review = Annotated[Actor, Depends(need("review"))]
 Override = Annotated[Actor, Depends(need("override"))]
+Prioritise = Annotated[Actor, Depends(need("prioritise"))]
+Withdraw = Annotated[Actor, Depends(need("withdraw"))]
 
 register_nav(NavEntry("/review", "nav.review", "review"))
 register_nav(NavEntry("/proposals", "nav.proposals", "read"))
@@ -48,25 +53,43 @@ def _latest_title(session: Session, item_id: int) -> str | None:
     )
 
 
-def _actions(session: Session, item_id: int) -> dict[str, Any]:
+def _actions(session: Session, item_id: int, *, requesting: str, lang: str) -> dict[str, Any]:
     """What the item's action forms offer: facts to establish, hosts and their channels."""
+    from comity.cases.offers import addressees, needed_facts
     from comity.law.kb.loader import load_kb
     from comity.law.store import latest_assessments
 
     kb = load_kb()
     vocabulary = kb.vocabulary
-    assessments = [
-        {
-            "id": a.id,
-            "host": a.host,
-            "role": a.role,
-            "outcome": a.outcome,
-            "channels": [c["code"] for c in a.result.get("channels", []) if c.get("code")],
-            "missing": a.result.get("missing_facts", []),
-            "facts": a.facts,
-        }
-        for a in sorted(latest_assessments(session, item_id), key=lambda a: (a.host, a.role))
-    ]
+    assessments = []
+    for a in sorted(latest_assessments(session, item_id), key=lambda a: (a.host, a.role)):
+        channels = [c["code"] for c in a.result.get("channels", []) if c.get("code")]
+        host = kb.jurisdictions.get(a.host)
+        assessments.append(
+            {
+                "id": a.id,
+                "host": a.host,
+                "host_name": host.name if host is not None else a.host,
+                "role": a.role,
+                "outcome": a.outcome,
+                "channels": channels,
+                "addressees": addressees(
+                    session,
+                    item_id,
+                    host=a.host,
+                    channels=channels,
+                    assessment=a.result,
+                    requesting=requesting,
+                    lang=lang,
+                ),
+                "missing": a.result.get("missing_facts", []),
+                "facts": a.facts,
+            }
+        )
+    conducts = sorted(
+        session.scalars(select(ItemConduct.conduct).where(ItemConduct.item_id == item_id))
+    )
+    needed = needed_facts(session, item_id, conducts, requesting)
     proposals = session.scalars(
         select(Proposal).where(Proposal.item_id == item_id).order_by(Proposal.id.desc())
     )
@@ -75,7 +98,12 @@ def _actions(session: Session, item_id: int) -> dict[str, Any]:
     captures = session.scalars(
         select(Evidence).where(Evidence.item_id == item_id).order_by(Evidence.id.desc()).limit(10)
     )
+    from comity.cases.states import TERMINAL
+
+    item = get_item(session=session, item_id=item_id)
     return {
+        "priorities": priority.PRIORITIES,
+        "withdrawable": item.state not in TERMINAL,
         "captures": [
             {
                 "id": e.id,
@@ -87,6 +115,10 @@ def _actions(session: Session, item_id: int) -> dict[str, Any]:
             for e in captures
         ],
         "facts": list(vocabulary.facts.values()),
+        # None before attribution: every fact is asked; else the rest stay folded away
+        "needed": None
+        if needed is None
+        else needed | set(assessments[0]["facts"] if assessments else ()),
         "orgs": [(o.id, o.name) for o in kb.register.organisations.values()],
         "assessments": assessments,
         "last_facts": assessments[0]["facts"] if assessments else {},
@@ -94,12 +126,90 @@ def _actions(session: Session, item_id: int) -> dict[str, Any]:
     }
 
 
-@router.get("/items/{item_id}/actions")
-def item_actions(request: Request, item_id: Id, actor: Read) -> HTMLResponse:
+def _actions_page(
+    request: Request,
+    item_id: int,
+    *,
+    status: int = 200,
+    errors: list[FieldError] | None = None,
+    form: dict[str, str] | None = None,
+) -> HTMLResponse:
     with read_session(request.app.state.engine) as session:
         item = item_summary(session, [get_item(session=session, item_id=item_id)])[0]
-        actions = _actions(session, item_id)
-    return page(request, "item_actions.html", active="nav.items", item=item, actions=actions)
+        actions = _actions(
+            session,
+            item_id,
+            requesting=request.app.state.settings.requesting_state,
+            lang=language(request),
+        )
+    return page(
+        request,
+        "item_actions.html",
+        status=status,
+        active="nav.items",
+        item=item,
+        actions=actions,
+        errors=errors or [],
+        invalid={e.field for e in errors or []},
+        form=form or {},
+    )
+
+
+@router.get("/items/{item_id}/actions")
+def item_actions(request: Request, item_id: Id, actor: Read) -> HTMLResponse:
+    return _actions_page(request, item_id)
+
+
+# The fields of the priority and withdrawal forms, by the string that labels them.
+_ITEM_LABELS = {
+    "level": "item.priority",
+    "priority_reason": "actions.priority_reason",
+    "withdraw_reason": "actions.withdraw_reason",
+}
+
+
+@router.post("/items/{item_id}/priority")
+def set_priority(
+    request: Request,
+    item_id: Id,
+    actor: Prioritise,
+    level: Annotated[str, Form(max_length=32)] = "",
+    reason: Annotated[str, Form(max_length=10_000)] = "",
+) -> Response:
+    form = {"level": level, "priority_reason": reason}
+    if not reason.strip():
+        error = required(language(request), "priority_reason", _ITEM_LABELS)
+        return _actions_page(request, item_id, status=400, errors=[error], form=form)
+    try:
+        with session_scope(request.app.state.engine) as session:
+            priority.set_priority(
+                session=session, item_id=item_id, level=level, reason=reason, actor=actor.name
+            )
+    except BadInput as exc:
+        exc.field = exc.field or "level"
+        error = field_error(language(request), exc, _ITEM_LABELS)
+        return _actions_page(request, item_id, status=400, errors=[error], form=form)
+    return redirect_done(
+        request, f"/items/{item_id}", "done.priority", item=item_id, priority=["priority", level]
+    )
+
+
+@router.post("/items/{item_id}/withdraw")
+def withdraw(
+    request: Request,
+    item_id: Id,
+    actor: Withdraw,
+    reason: Annotated[str, Form(max_length=10_000)] = "",
+) -> Response:
+    from comity.cases.groups import withdraw_item
+
+    if not reason.strip():
+        error = required(language(request), "withdraw_reason", _ITEM_LABELS)
+        form = {"withdraw_reason": reason}
+        return _actions_page(request, item_id, status=400, errors=[error], form=form)
+    with session_scope(request.app.state.engine) as session:
+        withdraw_item(session=session, item_id=item_id, reason=reason, actor=actor.name)
+    return redirect_done(request, f"/items/{item_id}", "done.withdrawn", item=item_id)
 
 
 @router.post("/items/{item_id}/propose")
@@ -115,7 +225,7 @@ def propose(
     from comity.cases.stored import propose_from_assessment
 
     with session_scope(request.app.state.engine) as session:
-        propose_from_assessment(
+        made = propose_from_assessment(
             session=session,
             item_id=item_id,
             assessment_id=assessment,
@@ -124,7 +234,15 @@ def propose(
             target=target,
             actor=actor.name,
         )
-    return RedirectResponse(f"/items/{item_id}#proposals", status_code=303)
+        host = made.host
+    return redirect_done(
+        request,
+        f"/items/{item_id}#proposals",
+        "done.proposed",
+        item=item_id,
+        channel=["channel", channel],
+        host=host,
+    )
 
 
 def _queue(session: Session) -> list[dict[str, Any]]:
@@ -142,6 +260,7 @@ def _queue(session: Session) -> list[dict[str, Any]]:
                 "review_by": p.proposed_at + within,
                 "late": p.proposed_at + within < now,
                 "current_findings": [f.to_json() for f in findings],
+                "missing": service.missing_facts(p),
                 "provisions": _provisions(p.assessment),
             }
         )
@@ -181,7 +300,7 @@ def review_queue(request: Request, actor: Review) -> HTMLResponse:
     return _review_page(request)
 
 
-def _decide(request: Request, actor: Actor, proposal_id: int, **kwargs: Any) -> HTMLResponse:
+def _decide(request: Request, actor: Actor, proposal_id: int, **kwargs: Any) -> Response:
     try:
         with session_scope(request.app.state.engine) as session:
             decided = service.review(
@@ -190,12 +309,27 @@ def _decide(request: Request, actor: Actor, proposal_id: int, **kwargs: Any) -> 
             state, item_id = decided.state, decided.item_id
     except ComityError as exc:
         status = 404 if isinstance(exc, NotFound) else 400 if isinstance(exc, BadInput) else 409
-        return _review_page(request, status=status, message=exc.message, kind="error")
-    lang = language(request)
-    done = translator(lang)(
-        "review.decided", id=proposal_id, item=item_id, state=labeller(lang).label("state", state)
+        message = exc.message
+        if exc.field == "established":
+            message = _established_needed(request, proposal_id) or message
+        return _review_page(request, status=status, message=message, kind="error")
+    return redirect_done(
+        request, "/review", "done.decided", id=proposal_id, item=item_id, state=["state", state]
     )
-    return _review_page(request, message=done, kind="ok")
+
+
+def _established_needed(request: Request, proposal_id: int) -> str | None:
+    """Why a conditional assessment was not approved, in the page's language."""
+    lang = language(request)
+    with read_session(request.app.state.engine) as session:
+        missing = service.missing_facts(
+            service.get_proposal(session=session, proposal_id=proposal_id)
+        )
+    if not missing:
+        return None
+    words = labeller(lang)
+    facts = ", ".join(words.label("fact", f) for f in missing)
+    return translator(lang)("review.established_needed", id=proposal_id, facts=facts)
 
 
 @router.post("/review/{proposal_id}")
@@ -205,10 +339,18 @@ def decide(
     actor: Review,
     decision: Annotated[str, Form(max_length=16)],
     reason: Annotated[str, Form(max_length=10_000)] = "",
-) -> HTMLResponse:
+    established: Annotated[list[str] | None, Form(max_length=64)] = None,
+) -> Response:
     if decision not in ("approve", "reject"):
         raise BadInput("decision: valid values are approve, reject", field="decision")
-    return _decide(request, actor, proposal_id, approve=decision == "approve", reason=reason)
+    return _decide(
+        request,
+        actor,
+        proposal_id,
+        approve=decision == "approve",
+        reason=reason,
+        established=established or (),
+    )
 
 
 @router.post("/review/{proposal_id}/override")
@@ -218,7 +360,8 @@ def override(
     actor: Override,
     reason: Annotated[str, Form(max_length=10_000)] = "",
     override_reason: Annotated[str, Form(max_length=10_000)] = "",
-) -> HTMLResponse:
+    established: Annotated[list[str] | None, Form(max_length=64)] = None,
+) -> Response:
     return _decide(
         request,
         actor,
@@ -227,6 +370,7 @@ def override(
         reason=reason,
         override=True,
         override_reason=override_reason,
+        established=established or (),
     )
 
 

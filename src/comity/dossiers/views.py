@@ -10,7 +10,7 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from comity.core.db import read_session, session_scope
@@ -21,6 +21,7 @@ from comity.dossiers.models import DOSSIER_STATES
 from comity.dossiers.render._data import texts
 from comity.dossiers.schemas import LANGUAGES
 from comity.web.deps import Actor, need
+from comity.web.flash import redirect_done
 from comity.web.limits import Id
 from comity.web.render import NavEntry, language, page, register_nav
 
@@ -164,7 +165,7 @@ async def issue_dossier(
             non_disclosure=asked,
         )
     )
-    return RedirectResponse(f"/dossiers/{dossier_id}", status_code=303)
+    return redirect_done(request, f"/dossiers/{dossier_id}", "done.issued", dossier=dossier_id)
 
 
 @router.post("/dossiers/{dossier_id}/preview")
@@ -190,7 +191,7 @@ def preview_draft(
 def revise(request: Request, dossier_id: Id, actor: Dossier) -> Response:
     with session_scope(request.app.state.engine) as session:
         new_id = service.revise(session=session, dossier_id=dossier_id, actor=actor.name).id
-    return RedirectResponse(f"/dossiers/{new_id}", status_code=303)
+    return redirect_done(request, f"/dossiers/{new_id}", "done.revised", dossier=new_id)
 
 
 @router.get("/dossiers/{dossier_id}/files/{fmt}/{language}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from comity.core.db import read_session
@@ -19,6 +19,7 @@ from comity.evidence.models import Evidence
 from comity.evidence.service import capture_configured
 from comity.evidence.store import Store, StoreError, sha256_file
 from comity.web.deps import Actor, need
+from comity.web.flash import redirect_done
 from comity.web.limits import Id
 
 __all__ = ["DOWNLOADS", "router"]
@@ -53,7 +54,7 @@ async def capture(
             screenshot=bool(screenshot),
         )
     )
-    return RedirectResponse(f"/items/{item_id}#evidence", status_code=303)
+    return redirect_done(request, f"/items/{item_id}#evidence", "done.captured", item=item_id)
 
 
 @router.get("/evidence/{evidence_id}/{kind}")

@@ -11,6 +11,8 @@ from comity.flows.demo_reupload import reupload
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from sqlalchemy.orm import Session
+
     from comity.flows.demo import DemoContext
 
     Step = Callable[[DemoContext], None]
@@ -216,6 +218,16 @@ def _propose(ctx: DemoContext) -> None:
     )
 
 
+def _established(session: Session, proposal_id: int) -> tuple[list[str], str]:
+    """The demo's reviewer establishes a conditional assessment's missing facts from the
+    captured page, and says so in the reason: a stock reason alone is refused."""
+    from comity.cases.service import get_proposal, missing_facts
+
+    missing = missing_facts(get_proposal(session=session, proposal_id=proposal_id))
+    said = f" Established from the captured page: {', '.join(missing)}." if missing else ""
+    return missing, said
+
+
 def _override(proposal_id: int, why: str) -> int:
     """The supervisor approves a proposal held by safeguards, with a written reason (1 if done)."""
     from comity.cases.service import review
@@ -223,14 +235,16 @@ def _override(proposal_id: int, why: str) -> int:
 
     try:
         with session_scope() as session:
+            missing, said = _established(session, proposal_id)
             review(
                 session=session,
                 proposal_id=proposal_id,
                 approve=True,
                 actor="sam",
-                reason="Approved after supervisor review.",
+                reason="Approved after supervisor review." + said,
                 override=True,
                 override_reason=why,
+                established=missing,
             )
     except ComityError:
         return 0
@@ -245,12 +259,15 @@ def _review(ctx: DemoContext) -> None:
     for pid in ctx.facts.get("proposals", []):
         try:
             with session_scope() as session:
+                missing, said = _established(session, pid)
                 review(
                     session=session,
                     proposal_id=pid,
                     approve=True,
                     actor="rita",
-                    reason="Dual criminality established; URL-level target; evidence sealed.",
+                    reason="Dual criminality established; URL-level target; evidence sealed."
+                    + said,
+                    established=missing,
                 )
             approved += 1
         except ComityError as exc:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from comity.hosting.service import attribute_stored
 from comity.web.deps import Actor, need
+from comity.web.flash import redirect_done
 from comity.web.limits import Id
 
 __all__ = ["router"]
@@ -26,4 +27,4 @@ async def attribute(request: Request, item_id: Id, actor: Attribute) -> Response
             engine=request.app.state.engine, item_ids=[item_id], actor=actor.name
         )
     )
-    return RedirectResponse(f"/items/{item_id}#attribution", status_code=303)
+    return redirect_done(request, f"/items/{item_id}#attribution", "done.attributed", item=item_id)

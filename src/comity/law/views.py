@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from comity.core.db import session_scope
 from comity.core.errors import BadInput
 from comity.law.store import assess_item
 from comity.web.deps import Actor, need
+from comity.web.flash import redirect_done
 from comity.web.limits import Id
 
 __all__ = ["FACT_PREFIX", "facts_from_form", "router"]
@@ -58,4 +59,4 @@ async def assess(request: Request, item_id: Id, actor: Assess) -> Response:
 
     # The form is read on the event loop; the database work runs in the thread pool.
     await run_in_threadpool(run)
-    return RedirectResponse(f"/items/{item_id}#assessments", status_code=303)
+    return redirect_done(request, f"/items/{item_id}#assessments", "done.assessed", item=item_id)

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -22,6 +22,7 @@ from comity.tracking import service
 from comity.tracking.models import Dispatch, TrackedRequest
 from comity.tracking.monitor import monitor_items, monitor_section
 from comity.web.deps import Actor, need
+from comity.web.flash import redirect_done
 from comity.web.limits import FormId, parse_day
 from comity.web.render import NavEntry, page, register_nav
 
@@ -113,7 +114,7 @@ def dispatch(
             channel_reference=channel_reference.strip() or None,
             ticket_number=ticket_number.strip() or None,
         )
-    return RedirectResponse("/tracking", status_code=303)
+    return redirect_done(request, "/tracking", "done.dispatched", dossier=dossier)
 
 
 @router.post("/tracking/acknowledge")
@@ -132,7 +133,7 @@ def acknowledge(
             on=_day(on, "on"),
             reference=reference.strip() or None,
         )
-    return RedirectResponse("/tracking", status_code=303)
+    return redirect_done(request, "/tracking", "done.acknowledged", ref=ref)
 
 
 @router.post("/tracking/answer")
@@ -162,7 +163,7 @@ def answer(
             answer_ref=answer_ref.strip() or None,
             note=note.strip() or None,
         )
-    return RedirectResponse("/tracking", status_code=303)
+    return redirect_done(request, "/tracking", "done.answered", ref=ref, item=item_id)
 
 
 @router.post("/tracking/monitor")
@@ -180,4 +181,4 @@ async def monitor(request: Request, actor: Monitor) -> Response:
 
     # Probing the hosts is network I/O: in the thread pool, off the event loop.
     await run_in_threadpool(run)
-    return RedirectResponse("/tracking", status_code=303)
+    return redirect_done(request, "/tracking", "done.monitored")

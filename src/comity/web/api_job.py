@@ -137,6 +137,8 @@ async def assess(request: Request, item_id: Id, actor: Assess, body: AssessBody)
                     "conduct": s.conduct,
                     "dual_criminality": s.result.get("dual_criminality"),
                     "channels": [c.get("code") for c in s.result.get("channels", [])],
+                    # what a reviewer names as established to approve a conditional one
+                    "missing_facts": s.result.get("missing_facts", []),
                 }
                 for s in stored
             ]
@@ -243,6 +245,8 @@ class ReviewDecision(Body):
     reason: str = Field(max_length=10_000)
     override: bool = False
     override_reason: str | None = Field(default=None, max_length=10_000)
+    # the missing facts the reviewer established: required to approve a conditional assessment
+    established: list[Annotated[str, Field(max_length=64)]] = Field(default=[], max_length=64)
 
 
 @router.post(
@@ -263,6 +267,7 @@ def decide(request: Request, proposal_id: Id, actor: Review, body: ReviewDecisio
             actor=actor.name,
             override=body.override,
             override_reason=body.override_reason,
+            established=body.established,
         )
         return _json(proposal_state(decided))
 

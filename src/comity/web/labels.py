@@ -59,6 +59,7 @@ KINDS: tuple[str, ...] = (
     "legal_system",
     "confidence",
     "capture_outcome",
+    "safeguard",
 )
 
 

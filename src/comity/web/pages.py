@@ -19,6 +19,8 @@ from comity.web import auth, lawviews
 from comity.web.casefile import case_file, raw_json
 from comity.web.dates import Dates
 from comity.web.deps import Actor, cookie_name, cookie_secure, need, session_cookie
+from comity.web.flash import redirect_done
+from comity.web.formerrors import field_error, required
 from comity.web.i18n import LANGUAGES, translator
 from comity.web.limits import MAX_PAGE, Id
 from comity.web.params import filters_from, import_upload, int_param, safe_next
@@ -33,6 +35,13 @@ router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "comity_login_csrf"
 Read = Annotated[Actor, Depends(need("read"))]
 Intake = Annotated[Actor, Depends(need("intake"))]
+# The report form's fields, by the interface string that labels them.
+_INTAKE_LABELS = {
+    "url": "item.url",
+    "conduct": "item.conducts",
+    "note": "report.note",
+    "source": "report.source",
+}
 
 
 def _login_page(
@@ -201,25 +210,34 @@ def intake_form(request: Request, actor: Intake) -> HTMLResponse:
 def intake_add(
     request: Request,
     actor: Intake,
-    url: Annotated[str, Form(max_length=8192)],
-    conduct: Annotated[str, Form(max_length=64)],
+    url: Annotated[str, Form(max_length=8192)] = "",
+    conduct: Annotated[str, Form(max_length=64)] = "",
     note: Annotated[str, Form(max_length=10_000)] = "",
     source: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     form = {"url": url, "conduct": conduct, "note": note, "source": source}
-    try:
-        with session_scope(request.app.state.engine) as session:
-            item, _report, _created = intake.add_report(
-                session=session,
-                url=url,
-                conduct=conduct,
-                note=note or None,
-                source=source or None,
-                actor=actor.name,
-                allow=request.app.state.settings.fetch_allow,
-            )
-            item_id = item.id
-    except BadInput as exc:
+    lang = language(request)
+    errors = [
+        required(lang, name, _INTAKE_LABELS)
+        for name in ("url", "conduct")
+        if not form[name].strip()
+    ]
+    if not errors:
+        try:
+            with session_scope(request.app.state.engine) as session:
+                item, _report, _created = intake.add_report(
+                    session=session,
+                    url=url.strip(),
+                    conduct=conduct,
+                    note=note or None,
+                    source=source or None,
+                    actor=actor.name,
+                    allow=request.app.state.settings.fetch_allow,
+                )
+                item_id = item.id
+        except BadInput as exc:
+            errors = [field_error(lang, exc, _INTAKE_LABELS)]
+    if errors:
         return page(
             request,
             "intake.html",
@@ -228,10 +246,10 @@ def intake_add(
             conducts=conduct_codes(),
             form=form,
             result=None,
-            message=exc.message,
-            message_kind="error",
+            errors=errors,
+            invalid={e.field for e in errors},
         )
-    return RedirectResponse(f"/items/{item_id}", status_code=303)
+    return redirect_done(request, f"/items/{item_id}", "done.reported", item=item_id)
 
 
 @router.post("/intake/import")

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 
 from comity.web.deps import Actor
+from comity.web.flash import forget_flash, take_flash
 from comity.web.i18n import LANGUAGES, pick_language, translator
 from comity.web.labels import labeller
 
@@ -79,6 +80,8 @@ def page(
     lang = language(request)
     actor: Actor | None = getattr(request.state, "actor", None)
     nav = [e for e in NAV if actor is not None and actor.may(e.permission)]
+    message, kind = context.pop("message", None), context.pop("message_kind", None)
+    done = take_flash(request, lang) if message is None else None
     html = _env.get_template(template).render(
         t=translator(lang),
         w=labeller(lang),  # words for codes: w.html(kind, code), w.label(kind, code)
@@ -88,8 +91,10 @@ def page(
         nav=nav,
         active=active,
         path=request.url.path,
-        message=context.pop("message", None),
-        message_kind=context.pop("message_kind", None),
+        message=message or done,
+        message_kind=kind or ("ok" if done else None),
         **context,
     )
-    return HTMLResponse(html, status_code=status)
+    response = HTMLResponse(html, status_code=status)
+    forget_flash(request, response)
+    return response
