@@ -173,8 +173,13 @@ def test_the_generated_client_runs_the_whole_job_and_leaves_the_api_trail(
             201,
         )
         decide = _op(package, job, "decide_proposals")
+        # a conditional assessment is approved only with its missing facts named
         body = models.ReviewDecision.from_dict(
-            {"decision": "approve", "reason": "Dual criminality established (DE)."}
+            {
+                "decision": "approve",
+                "reason": "Dual criminality established (DE): missing facts shown on the capture.",
+                "established": de["missing_facts"],
+            }
         )
         # the proposer cannot decide: a problem document, parsed by the client
         refused = decide.sync_detailed(proposal["id"], client=alice, body=body)
