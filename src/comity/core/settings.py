@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # comma-separated). Empty: nobody, not even loopback (comity.web.serving).
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(default=())
     requesting_state: str = "KZ"
+    # The time zone the pages show dates in (an IANA name: "Asia/Almaty"); times are
+    # stored in UTC and every shown time names its zone.
+    time_zone: str = Field(default="UTC", max_length=64)
     # The domain of the Message-ID of every e-mail Comity writes (RFC 5322
     # 3.6.4: id-right); empty: the sender's own e-mail domain.
     mail_domain: str = Field(
@@ -180,6 +183,17 @@ class Settings(BaseSettings):
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Asia/Almaty)") from None
         return value
 
     @model_validator(mode="after")

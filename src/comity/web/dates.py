@@ -1,16 +1,18 @@
 """Dates as people read them: "8 Dec 2026, 14:05 UTC" / "08.12.2026 14:05 UTC", and
 deadlines relative to now ("in 3 days", "2 days late") in the page's language.
 
-Times are stored in UTC and shown in UTC with the zone named (the centre works
-in one zone; a per-user zone is issue 16 item 5). Each value is a `<time>`
-element whose `datetime` attribute keeps the exact instant for machines.
+Times are stored in UTC and shown in the installation's time zone (setting
+`time_zone`, default UTC) with the zone named. Each value is a `<time>` element
+whose `datetime` attribute keeps the exact instant for machines.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
@@ -32,10 +34,22 @@ def _instant(value: Any) -> datetime | date | None:
     return value if isinstance(value, (datetime, date)) else None
 
 
+@lru_cache(maxsize=16)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _zone_name(moment: datetime) -> str:
+    """ "UTC", "CET", or "UTC+05" where the zone has no letters of its own."""
+    name = moment.tzname() or "UTC"
+    return name if name.isalpha() else f"UTC{name}"
+
+
 @dataclass(frozen=True)
 class Dates:
     lang: str
     now: datetime
+    tz: str = "UTC"  # IANA name (settings.time_zone)
 
     def _day(self, d: date) -> str:
         if self.lang == "en":
@@ -48,9 +62,10 @@ class Dates:
             return "—" if value in (None, "") else str(value)
         if not isinstance(moment, datetime):
             return self._day(moment)
-        moment = moment.astimezone(UTC)
+        moment = moment.astimezone(_zone(self.tz))
         sep = ", " if self.lang == "en" else " "
-        return f"{self._day(moment)}{sep}{moment.hour:02d}:{moment.minute:02d} UTC"
+        zone = _zone_name(moment)
+        return f"{self._day(moment)}{sep}{moment.hour:02d}:{moment.minute:02d} {zone}"
 
     def at(self, value: Any) -> Markup:
         """A date (and time) in words, with the exact instant in `datetime`."""

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from comity.cases.priority import PRIORITIES
 from comity.cases.states import STATES
-from comity.core.db import read_session, session_scope
+from comity.core.db import read_session, session_scope, utcnow
 from comity.core.errors import BadInput, ComityError
 from comity.intake import service as intake
 from comity.intake.conducts import conduct_codes
@@ -27,7 +27,7 @@ from comity.web.params import filters_from, import_upload, int_param, safe_next
 from comity.web.queries import item_detail
 from comity.web.render import LANG_COOKIE, language, page, query_string
 from comity.web.sections import item_sections
-from comity.web.worklist import search_items
+from comity.web.worklist import open_deadlines, search_items
 
 __all__ = ["router"]
 
@@ -163,20 +163,29 @@ def worklist(request: Request, actor: Read) -> HTMLResponse:
     values = dict(request.query_params)
     filters = filters_from(values)
     page_no = int_param(values, "page", 1, maximum=MAX_PAGE) or 1
+    sort = values.get("sort", "")
     with read_session(request.app.state.engine) as session:
-        result = search_items(session=session, filters=filters, page=page_no, per_page=50)
+        result = search_items(
+            session=session, filters=filters, page=page_no, per_page=50, sort=sort
+        )
+        deadlines = open_deadlines(session, [i["id"] for i in result.items])
     base = filters.as_query()
+    settings = request.app.state.settings
     return page(
         request,
         "items.html",
         active="nav.items",
         filters=filters,
         result=result,
+        sort=sort,
+        deadlines=deadlines,
+        d=Dates(language(request), utcnow(), settings.time_zone),
+        sort_query=lambda to: query_string(base | {"sort": to}),
         states=STATES,
         conducts=conduct_codes(),
         priorities=PRIORITIES,
         channels=sorted(load_kb().vocabulary.channels),
-        query_for=lambda n: query_string(base | {"page": n}),
+        query_for=lambda n: query_string(base | {"page": n, "sort": sort}),
     )
 
 
@@ -194,7 +203,7 @@ def item_page(request: Request, item_id: Id, actor: Read) -> HTMLResponse:
         item=item,
         sections=sections,
         case=case,
-        d=Dates(language(request), case["now"]),
+        d=Dates(language(request), case["now"], request.app.state.settings.time_zone),
         raw=raw_json,
     )
 

@@ -39,9 +39,21 @@ from comity.intake.models import Item, ItemConduct, Report
 from comity.intake.service import item_summary
 from comity.law.kb.loader import load_kb
 
-__all__ = ["COUNT_CAP", "MAX_PER_PAGE", "ItemFilter", "ItemPage", "items_after", "search_items"]
+__all__ = [
+    "COUNT_CAP",
+    "MAX_PER_PAGE",
+    "SORTS",
+    "ItemFilter",
+    "ItemPage",
+    "items_after",
+    "open_deadlines",
+    "search_items",
+]
 
 MAX_PER_PAGE = 200
+# "": most urgent priority first, newest first within it; "deadline": items waiting
+# for a host's answer, the nearest deadline (overdue ones first) first.
+SORTS = ("", "deadline")
 COUNT_CAP = 1_000
 # Above this many text matches the search stays a subquery (a bound list would be too long).
 _MAX_IDS = 5_000
@@ -106,15 +118,20 @@ class ItemPage:
 
 
 def search_items(
-    *, session: Session, filters: ItemFilter, page: int = 1, per_page: int = 50
+    *, session: Session, filters: ItemFilter, page: int = 1, per_page: int = 50, sort: str = ""
 ) -> ItemPage:
-    """One page of the worklist: most urgent priority first, newest first within it."""
+    """One page of the worklist: most urgent priority first, newest first within it
+    (or, with sort="deadline", the items waiting for an answer, nearest deadline first)."""
     if page < 1:
         raise BadInput("page: must be 1 or more", field="page")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise BadInput(f"per_page: between 1 and {MAX_PER_PAGE}", field="per_page")
+    if sort not in SORTS:
+        raise BadInput(f"sort {sort!r}: valid: deadline (or none)", field="sort")
     dialect = session.get_bind().dialect.name
     filters = _with_matches(session, filters, dialect)
+    if sort == "deadline":
+        return _by_deadline(session, filters, page, per_page, dialect)
     params = _params(filters)
     counting = params | {"count_limit": COUNT_CAP + 1}
     total = int(session.scalar(_count_statement(frozenset(params), dialect), counting) or 0)
@@ -168,6 +185,55 @@ def items_after(
     summaries = item_summary(session, [i for i, _, _ in rows], {i.id: n for i, n, _ in rows})
     last = (int(rows[-1][2]), rows[-1][0].id) if more and rows else None
     return summaries, last
+
+
+def _open_due() -> Any:
+    """(item_id, due): each item's nearest deadline among requests still unanswered."""
+    from comity.tracking.models import TrackedRequest
+
+    return (
+        select(TrackedRequest.item_id, func.min(TrackedRequest.due_at).label("due"))
+        .where(
+            TrackedRequest.due_at.is_not(None),
+            or_(TrackedRequest.decision.is_(None), TrackedRequest.decision == "no_reply"),
+        )
+        .group_by(TrackedRequest.item_id)
+    )
+
+
+def open_deadlines(session: Session, item_ids: list[int]) -> dict[int, Any]:
+    """item id -> its nearest deadline of a request still waiting for an answer."""
+    if not item_ids:
+        return {}
+    due = _open_due().subquery()
+    rows = session.execute(select(due.c.item_id, due.c.due).where(due.c.item_id.in_(item_ids)))
+    return {int(item_id): when for item_id, when in rows}
+
+
+def _by_deadline(
+    session: Session, filters: ItemFilter, page: int, per_page: int, dialect: str
+) -> ItemPage:
+    """The items with an open deadline, nearest (most overdue) first; a few thousand at
+    most are waiting at once, so this is one sort over a join, not the parts of
+    `_page_statement`."""
+    params = _params(filters)
+    due = _open_due().subquery()
+    matching = (
+        select(Item.id, due.c.due)
+        .join(due, due.c.item_id == Item.id)
+        .where(*_conditions(frozenset(params), dialect))
+    )
+    total = int(
+        session.scalar(
+            select(func.count()).select_from(matching.limit(COUNT_CAP + 1).subquery()), params
+        )
+        or 0
+    )
+    ordered = matching.order_by(due.c.due, Item.id).limit(per_page).offset((page - 1) * per_page)
+    ids = [row[0] for row in session.execute(ordered, params)]
+    by_id = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(ids)))}
+    summaries = item_summary(session, [by_id[i] for i in ids])
+    return ItemPage(summaries, min(total, COUNT_CAP), page, per_page, total > COUNT_CAP)
 
 
 def _with_matches(session: Session, filters: ItemFilter, dialect: str) -> ItemFilter:
