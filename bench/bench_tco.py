@@ -66,15 +66,16 @@ def _child(url: str, fmt: str) -> dict[str, object]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def _pg_database(server: str) -> str:
+def _pg_database(server: str, name: str = "bench_tco") -> str:
+    """A fresh database `name` on the PostgreSQL `server` (dropped first if it exists)."""
     from sqlalchemy import create_engine, text
 
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
-        c.execute(text("DROP DATABASE IF EXISTS bench_tco"))
-        c.execute(text("CREATE DATABASE bench_tco"))
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return server.rsplit("/", 1)[0] + "/bench_tco"
+    return server.rsplit("/", 1)[0] + "/" + name
 
 
 def _write(db: str, out: dict[str, object]) -> None:

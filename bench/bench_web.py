@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,22 @@ CONDUCTS = [
     "separatism.propaganda",
 ]
 STATES = ["reported"] * 6 + ["captured", "attributed", "assessed", "proposed", "approved", "sent"]
+
+
+def item_row(i: int, created: datetime, state: str, urgent: bool) -> dict[str, Any]:
+    """Item `i` of the bench data sets: https://host{i % 7919}.example/post/{i}."""
+    url = f"https://host{i % 7919}.example/post/{i}"
+    return {
+        "id": i,
+        "url": url,
+        "url_key": hashlib.sha256(url.encode()).hexdigest(),
+        "host": f"host{i % 7919}.example",
+        "registrable_domain": f"host{i % 7919}.example",
+        "state": state,
+        "priority": "threat_to_life" if urgent else "standard",
+        "created_at": created,
+        "updated_at": created,
+    }
 
 
 def _load(url: str, n: int) -> None:
@@ -74,19 +90,8 @@ def _load(url: str, n: int) -> None:
         for i in range(start + 1, min(n, start + batch) + 1):
             url_i = f"https://host{i % 7919}.example/post/{i}"
             created = now - timedelta(minutes=rng.randint(0, 365 * 24 * 60))
-            items.append(
-                {
-                    "id": i,
-                    "url": url_i,
-                    "url_key": hashlib.sha256(url_i.encode()).hexdigest(),
-                    "host": f"host{i % 7919}.example",
-                    "registrable_domain": f"host{i % 7919}.example",
-                    "state": rng.choice(STATES),
-                    "priority": "threat_to_life" if rng.random() < 0.02 else "standard",
-                    "created_at": created,
-                    "updated_at": created,
-                }
-            )
+            state = rng.choice(STATES)
+            items.append(item_row(i, created, state, rng.random() < 0.02))
             conduct = rng.choice(CONDUCTS)
             conducts.append({"item_id": i, "conduct": conduct})
             note = rng.choice([None, None, "video on a channel", "recruitment poster", "manual"])

@@ -7,7 +7,8 @@ centre's policy, not law; `retention_days` in settings replaces any of them
 ("evidence.withdrawn=180").
 
 Kinds a run deletes:
-- evidence: the WARC and the content file of each capture;
+- evidence: the WARC and the content file of each capture, and the visible
+  text read from them for search (comity.evidence.models.CaptureText);
 - screenshots: the screenshot of each capture;
 - reporters: what a report says about who reported (`source`) and its note.
 The hashes stay on the evidence row (the proof that the file existed, never a
@@ -37,7 +38,7 @@ from comity.core.audit import AuditEvent
 from comity.core.db import session_scope, utcnow
 from comity.core.errors import BadInput, NotFound, Refused
 from comity.core.settings import Settings, get_settings
-from comity.evidence.models import Evidence
+from comity.evidence.models import CaptureText, Evidence
 from comity.evidence.store import Store, StoreError
 from comity.intake.models import Item, Report
 from comity.users.service import require
@@ -272,7 +273,22 @@ def _delete_evidence(session: Session, ev: Evidence, what: str, out: Plan) -> di
         out.files.append((rel, getattr(ev, sha_attr)))
         setattr(ev, path_attr, None)
         gone[name] = getattr(ev, sha_attr)
+    if what == "warc":
+        _erase_capture_text(session, ev)
     return gone
+
+
+def _erase_capture_text(session: Session, ev: Evidence) -> None:
+    """The capture's visible text was read from the files deleted: it goes with them
+    (and from the search index with it); the page title, kept on the evidence row,
+    stays searchable."""
+    row = session.get(CaptureText, ev.id)
+    if row is None:
+        return
+    if ev.title:
+        row.text = ev.title
+    else:
+        session.delete(row)
 
 
 def apply(*, session: Session, actor: str | None, dry_run: bool, out: Plan) -> dict[str, Any]:

@@ -34,6 +34,7 @@ __all__ = [
     "KINDS",
     "HashLimits",
     "ObjectHash",
+    "document_text",
     "hash_object",
     "hash_warc",
     "pdq_from_image",
@@ -131,6 +132,17 @@ def _kind(content_type: str, body: bytes) -> str:
     if media.startswith("text/") or media in ("application/json", "application/xml"):
         return "text"
     return "other"
+
+
+def document_text(content_type: str, body: bytes, limit: int) -> str | None:
+    """The text a reader sees in an HTML or text document, at most `limit` characters
+    (read from the first 4 MB); None for an image, a video or anything else."""
+    kind = _kind(content_type, body)
+    if kind not in ("html", "text"):
+        return None
+    text = body[:4_000_000].decode(_charset(content_type), "replace")
+    text = visible_text(text) if kind == "html" else " ".join(text.split())
+    return text[:limit] or None
 
 
 def pdq_from_image(image: Image.Image) -> tuple[str, int]:

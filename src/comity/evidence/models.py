@@ -10,7 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from comity.core.db import Base, UTCDateTime, utcnow
 
-__all__ = ["OUTCOMES", "PDQ_CHUNKS", "ContentMember", "Evidence", "ObjectHashRow", "PdqChunks"]
+__all__ = [
+    "OUTCOMES",
+    "PDQ_CHUNKS",
+    "CaptureText",
+    "ContentMember",
+    "Evidence",
+    "ObjectHashRow",
+    "PdqChunks",
+]
 
 OUTCOMES = (
     "ok",
@@ -59,6 +67,26 @@ class Evidence(Base):
     title: Mapped[str | None] = mapped_column(Text)  # untrusted: from the captured page
     error: Mapped[str | None] = mapped_column(Text)
     captured_by: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class CaptureText(Base):
+    """What a capture says, for text search: its page title, then the visible text
+    of the captured document (bounded). Untrusted: from the captured page.
+
+    Not a column of `evidence`, whose every column is sealed in the audit chain:
+    retention erases this text with the files it was read from. The search
+    indexes over it are kept by the database (migration 0020).
+    """
+
+    __tablename__ = "capture_texts"
+
+    evidence_id: Mapped[int] = mapped_column(
+        ForeignKey("evidence.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    text: Mapped[str] = mapped_column(Text, nullable=False)
 
 
 # PDQ's 256 bits as 16 chunks of 16 bits, each an indexed column (see

@@ -24,8 +24,8 @@ from comity.core.errors import BadInput, NotFound
 from comity.evidence import screenshot as shots
 from comity.evidence.fetch import Fetcher, FetchResult
 from comity.evidence.groups import after_capture
-from comity.evidence.hashes import ObjectHash, hash_warc
-from comity.evidence.models import Evidence
+from comity.evidence.hashes import ObjectHash, document_text, hash_warc
+from comity.evidence.models import CaptureText, Evidence
 from comity.evidence.similar import record_hashes
 from comity.evidence.store import Store
 from comity.evidence.warc import write_warc
@@ -46,6 +46,9 @@ __all__ = [
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
 _STORED_OUTCOMES = frozenset({"ok", "http_error"})
+# The searchable text kept per capture (comity.web.textsearch): the first this many
+# characters of the page title and visible text; the WARC keeps everything.
+MAX_SEARCH_TEXT = 100_000
 
 
 @dataclass
@@ -57,6 +60,7 @@ class Captured:
     content: tuple[str, str, int] | None = None  # path, sha256, size
     warc: tuple[str, str] | None = None  # path, sha256
     screenshot: tuple[str, str] | None = None
+    text: str | None = None  # visible text of the document, for search
     notes: tuple[str, ...] = ()
     hashes: tuple[ObjectHash, ...] = ()
 
@@ -86,6 +90,7 @@ def fetch_and_store(
     captured.warc = (warc.path, warc.sha256)
     captured.hashes = _hash(store, warc.path, result.requested_url)
     captured.content = (body.path, body.sha256, body.size)
+    captured.text = document_text(result.header("content-type") or "", result.body, MAX_SEARCH_TEXT)
     if screenshot:
         try:
             png = store.put_bytes("screenshots", shots.render(result.body))
@@ -140,6 +145,9 @@ def record_capture(*, session: Session, captured: Captured, actor: str) -> Evide
         evidence.screenshot_path, evidence.screenshot_sha256 = captured.screenshot
     session.add(evidence)
     session.flush()
+    searchable = " ".join(t for t in (evidence.title, captured.text) if t)
+    if searchable:
+        session.add(CaptureText(evidence_id=evidence.id, item_id=item.id, text=searchable))
     hashed = record_hashes(
         session=session, item_id=item.id, evidence_id=evidence.id, hashes=captured.hashes
     )

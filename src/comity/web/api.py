@@ -75,7 +75,10 @@ def list_items(
     domain: Annotated[str | None, Query(description="host or registrable domain")] = None,
     min_age_days: Annotated[int | None, Query(ge=0, le=MAX_AGE_DAYS)] = None,
     max_age_days: Annotated[int | None, Query(ge=0, le=MAX_AGE_DAYS)] = None,
-    q: Annotated[str | None, Query(max_length=500, description="text in URL or notes")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=500, description="URL fragment, or words in notes or captured pages"),
+    ] = None,
     host_country: str | None = None,
     provider: str | None = None,
     channel: str | None = None,

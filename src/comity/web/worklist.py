@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
-    CompoundSelect,
     Integer,
     Select,
     bindparam,
@@ -38,6 +37,7 @@ from comity.intake.conducts import check_conduct
 from comity.intake.models import Item, ItemConduct, Report
 from comity.intake.service import item_summary
 from comity.law.kb.loader import load_kb
+from comity.web.textsearch import SEARCH_PARAMS, search_params, text_matches
 
 __all__ = [
     "COUNT_CAP",
@@ -132,7 +132,7 @@ def search_items(
     filters = _with_matches(session, filters, dialect)
     if sort == "deadline":
         return _by_deadline(session, filters, page, per_page, dialect)
-    params = _params(filters)
+    params = _params(filters, dialect)
     counting = params | {"count_limit": COUNT_CAP + 1}
     total = int(session.scalar(_count_statement(frozenset(params), dialect), counting) or 0)
     offset = (page - 1) * per_page
@@ -167,7 +167,7 @@ def items_after(
         raise BadInput(f"limit: between 1 and {MAX_PER_PAGE}", field="limit")
     dialect = session.get_bind().dialect.name
     filters = _with_matches(session, filters, dialect)
-    params = _params(filters)
+    params = _params(filters, dialect)
     levels = (params.pop("priority"),) if "priority" in params else PRIORITIES
     first = after[0] if after else 0
     if not 0 <= first < len(levels):
@@ -216,7 +216,7 @@ def _by_deadline(
     """The items with an open deadline, nearest (most overdue) first; a few thousand at
     most are waiting at once, so this is one sort over a join, not the parts of
     `_page_statement`."""
-    params = _params(filters)
+    params = _params(filters, dialect)
     due = _open_due().subquery()
     matching = (
         select(Item.id, due.c.due)
@@ -237,35 +237,17 @@ def _by_deadline(
 
 
 def _with_matches(session: Session, filters: ItemFilter, dialect: str) -> ItemFilter:
-    """One scan for the text search; its ids then serve the count and the page query."""
+    """One index look-up for the text search; its ids then serve the count and the page."""
     if filters.q and filters.matching_ids is None:
-        matches = _text_matches(dialect).limit(_MAX_IDS + 1)
-        ids = tuple(session.scalars(matches, {"needle": _needle(filters.q)}))
+        search = search_params(filters.q, dialect)
+        matches = text_matches(frozenset(search), dialect).limit(_MAX_IDS + 1)
+        ids = tuple(session.scalars(matches, search))
         if len(ids) <= _MAX_IDS:
             return replace(filters, matching_ids=ids)
     return filters
 
 
-def _text_matches(dialect: str) -> CompoundSelect[Any]:
-    """Ids of items whose URL or a report's note contains :needle (case-insensitive)."""
-    urls = select(Item.id).where(_contains(Item.url, dialect))
-    return urls.union(select(Report.item_id).where(_contains(Report.note, dialect)))
-
-
-def _needle(text: str) -> str:
-    # LIKE wildcards typed by the user are escaped to match themselves.
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _contains(column: Any, dialect: str) -> Any:
-    """SQLite's LIKE already ignores ASCII case, and wrapping both sides in lower()
-    (what ilike renders there) doubles the cost of the scan; PostgreSQL gets ILIKE."""
-    if dialect == "sqlite":
-        return column.like(bindparam("needle"), escape="\\")
-    return column.ilike(bindparam("needle"), escape="\\")
-
-
-def _params(f: ItemFilter) -> dict[str, Any]:
+def _params(f: ItemFilter, dialect: str) -> dict[str, Any]:
     """The filter's validated values, by bound-parameter name (a name per filter set)."""
     params: dict[str, Any] = {}
     if f.state:
@@ -305,7 +287,7 @@ def _params(f: ItemFilter) -> dict[str, Any]:
     if f.matching_ids is not None:
         params["ids"] = list(f.matching_ids)
     elif f.q:
-        params["needle"] = _needle(f.q)
+        params |= search_params(f.q, dialect)
     return params
 
 
@@ -342,8 +324,8 @@ def _conditions(names: frozenset[str], dialect: str) -> list[ColumnElement[bool]
         out.append(Item.created_at >= bindparam("created_after"))
     if "ids" in names:
         out.append(Item.id.in_(bindparam("ids", expanding=True)))
-    elif "needle" in names:
-        out.append(Item.id.in_(_text_matches(dialect)))
+    elif names & SEARCH_PARAMS:
+        out.append(Item.id.in_(text_matches(names & SEARCH_PARAMS, dialect)))
     return out
 
 
