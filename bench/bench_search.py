@@ -335,6 +335,7 @@ def main() -> None:
         t0 = time.perf_counter()
         _load(url, n, vocabulary)
         load_s = time.perf_counter() - t0
+        print(f"loaded {n:,} items in {load_s:.0f} s", flush=True)
         size_mb = (
             round(Path(tmp, "search.db").stat().st_size / 1e6)
             if args.database == "sqlite"
@@ -407,8 +408,14 @@ def _write(database: str, out: dict[str, Any]) -> None:
         lines += [
             f"## {name}: {fig['items']:,} items (measured {fig['measured_on']}; {fig['machine']})",
             "",
-            f"Load (chunked Core inserts, indexed by the database as they go): {fig['load_s']} s"
+            (
+                f"Load (chunked Core inserts, indexed by the database as they go): "
+                f"{fig['load_s']} s"
+                if fig["load_s"] is not None
+                else "Load time not recorded"
+            )
             + (f"; database file {fig['database_mb']} MB." if fig.get("database_mb") else "."),
+            *([fig["note"]] if fig.get("note") else []),
             f"{fig['rounds']} rounds × {fig['per_kind_per_round']} searches per kind and path.",
             "",
             "| query | index p50 / p95 ms | like p50 / p95 ms | p95 ratio | index CPU ms | "
