@@ -540,6 +540,22 @@ def _check_0020(conn: Connection) -> None:
     assert _found_0020(conn) == [{item_id}, {item_id}, {item_id}]
 
 
+def _seed_0021(conn: Connection) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO deconfliction_holds (scope_kind, scope_value, agency, legal_basis, "
+            "reason, until, state, entered_by, entered_at) VALUES ('domain', 'held.example', "
+            "'An agency', 'art. 10', 'observation', '2027-01-31', 'pending', 'leo', "
+            "CURRENT_TIMESTAMP)"
+        )
+    )
+
+
+def _check_0021(conn: Connection) -> None:
+    found = conn.execute(text("SELECT scope_value, until FROM deconfliction_holds")).one()
+    assert (found[0], str(found[1])) == ("held.example", "2027-01-31")
+
+
 # revision -> (insert rows that exercise the revision's tables, check them later)
 SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None]]] = {
     "0001": (_seed_0001, _check_0001),
@@ -562,6 +578,7 @@ SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None
     "0018": (_seed_0018, _check_0018),
     "0019": (_seed_0019, _check_0019),
     "0020": (_seed_0020, _check_0020),
+    "0021": (_seed_0021, _check_0021),
 }
 
 

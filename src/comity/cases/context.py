@@ -5,6 +5,7 @@ shared host) from the latest stored attribution (`comity.hosting.store`), each
 imported lazily: without the evidence domain evidence counts as missing. More
 hosting facts and the hosts' refusals come from the sources other domains
 register (`comity.cases.hooks`); explicit values given by the caller win.
+Deconfliction holds come only from registered sources (the holds domain).
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from comity.cases.hooks import fact_sources, refusal_sources
+from comity.cases.hooks import fact_sources, hold_sources, refusal_sources
 from comity.cases.models import Proposal
 from comity.intake.models import Item
 
 __all__ = [
     "HostingFacts",
     "attribution_facts",
+    "holds_covering",
     "hosting_facts",
     "latest_evidence",
     "prior_refusals",
@@ -122,3 +124,8 @@ def prior_refusals(
     for source in refusal_sources():
         found.extend(source(session, content_sha256, host))
     return found
+
+
+def holds_covering(*, session: Session, item: Item) -> list[dict[str, Any]]:
+    """Deconfliction holds whose scope covers the item, from the registered sources."""
+    return [hold for source in hold_sources() for hold in source(session, item)]

@@ -11,7 +11,10 @@ module once. Three kinds of hook:
   e.g. read from the latest stored attribution;
 - refusal sources: fn(session, content_sha256, host) -> list of dicts with
   `kind`, `ref`, `item_id` — earlier refusals of the same content by that host
-  (the tracking domain records the hosts' answers).
+  (the tracking domain records the hosts' answers);
+- hold sources: fn(session, item) -> list of dicts with `id`, `state`,
+  `until` (ISO date), `legal_basis`, `scope` — deconfliction holds whose scope
+  covers the item; the `deconfliction_hold` safeguard compares `until` with now.
 """
 
 from __future__ import annotations
@@ -28,13 +31,16 @@ from comity.intake.models import Item
 
 __all__ = [
     "FactSource",
+    "HoldSource",
     "RefusalSource",
     "SectionFn",
     "fact_sources",
+    "hold_sources",
     "item_sections",
     "load_hooks",
     "refusal_sources",
     "register_fact_source",
+    "register_hold_source",
     "register_item_section",
     "register_refusal_source",
 ]
@@ -42,10 +48,12 @@ __all__ = [
 SectionFn = Callable[[Session, Item], Any]
 FactSource = Callable[[Session, Item], dict[str, Any]]
 RefusalSource = Callable[[Session, str, str], list[dict[str, Any]]]
+HoldSource = Callable[[Session, Item], list[dict[str, Any]]]
 
 _SECTIONS: dict[str, SectionFn] = {}
 _FACTS: dict[str, FactSource] = {}
 _REFUSALS: dict[str, RefusalSource] = {}
+_HOLDS: dict[str, HoldSource] = {}
 # Keys `item show` itself writes: a plug-in may not replace them.
 RESERVED = frozenset({"item", "reports", "cases", "proposals", "history"})
 _loaded = False
@@ -64,6 +72,10 @@ def register_fact_source(name: str, fn: FactSource) -> None:
 
 def register_refusal_source(name: str, fn: RefusalSource) -> None:
     _REFUSALS[name] = fn
+
+
+def register_hold_source(name: str, fn: HoldSource) -> None:
+    _HOLDS[name] = fn
 
 
 def load_hooks() -> None:
@@ -95,3 +107,8 @@ def fact_sources() -> list[FactSource]:
 def refusal_sources() -> list[RefusalSource]:
     load_hooks()
     return [fn for _, fn in sorted(_REFUSALS.items())]
+
+
+def hold_sources() -> list[HoldSource]:
+    load_hooks()
+    return [fn for _, fn in sorted(_HOLDS.items())]

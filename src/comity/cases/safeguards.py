@@ -9,13 +9,16 @@ Why these checks: a removal request must be necessary and proportionate
 Turkey, 2012, where blocking a whole platform for one page violated art. 10),
 must rest on dual criminality when a state is asked to act, must not reach
 journalism, research, education or art, and must rest on current evidence.
+A deconfliction hold (another agency or an investigation asked, on a stated
+legal basis, that the content stay online until a date) blocks too: removing
+the content could ruin that work.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 __all__ = [
@@ -67,6 +70,7 @@ class Context:
     evidence_max_age_days: int = 30
     host: str = ""
     prior_refusals: tuple[dict[str, Any], ...] = field(default=())
+    holds: tuple[dict[str, Any], ...] = field(default=())  # deconfliction holds on the item
 
 
 def target_scope(ctx: Context) -> list[Finding]:
@@ -176,6 +180,26 @@ def refused_before(ctx: Context) -> list[Finding]:
     ]
 
 
+def held(ctx: Context) -> list[Finding]:
+    """Active deconfliction holds covering the item whose date has not passed.
+
+    Named by id, basis and date only: who asked is need-to-know (comity.holds)."""
+    found = []
+    for hold in ctx.holds:
+        if hold.get("state") != "active" or date.fromisoformat(hold["until"]) < ctx.now.date():
+            continue
+        found.append(
+            Finding(
+                "deconfliction_hold",
+                f"deconfliction hold {hold['id']} ({hold.get('scope', '?')}) asks that this "
+                f"content stay online until {hold['until']} "
+                f"(basis: {hold.get('legal_basis', '?')}): another agency or an investigation "
+                "needs it; ask the hold's approver before any request",
+            )
+        )
+    return found
+
+
 CHECKS: tuple[Callable[[Context], list[Finding]], ...] = (
     target_scope,
     shared_infrastructure,
@@ -183,6 +207,7 @@ CHECKS: tuple[Callable[[Context], list[Finding]], ...] = (
     governmental_without_dual_criminality,
     evidence_age,
     refused_before,
+    held,
 )
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from comity.cases import states
-from comity.cases.context import hosting_facts, latest_evidence, prior_refusals
+from comity.cases.context import holds_covering, hosting_facts, latest_evidence, prior_refusals
 from comity.cases.models import Proposal
 from comity.cases.safeguards import TARGETS, Context, Finding, check_all
 from comity.core import audit
@@ -147,6 +147,7 @@ def _context(
                 session=session, content_sha256=sha, host=proposal.host, exclude=proposal.id
             )
         ),
+        holds=tuple(holds_covering(session=session, item=item)),
     )
     return ctx, sha
 

@@ -49,6 +49,7 @@ _DOMAINS = (
     "comity.reports.cli",
     "comity.complaints.cli",
     "comity.hashexchange.cli",
+    "comity.holds.cli",
 )
 
 # Top-level command -> (its domain, its one-line help), in the order of `comity --help`.
@@ -127,6 +128,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "hashes": (
         "comity.hashexchange.cli",
         "Hash exchange: export approved items' hashes, import others' hash lists.",
+    ),
+    "holds": (
+        "comity.holds.cli",
+        "Deconfliction holds: content another agency asks to stay online until a date.",
     ),
 }
 

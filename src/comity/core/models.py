@@ -27,6 +27,7 @@ MODEL_MODULES = (
     "comity.complaints.models",
     "comity.webhooks.models",
     "comity.hashexchange.models",
+    "comity.holds.models",
 )
 
 for _name in MODEL_MODULES:

@@ -98,6 +98,18 @@ class Queue:
         self.huey.periodic_task(crontab(hour=hour, minute=minute), name="comity.retention")(
             retention
         )
+
+        def holds() -> None:
+            from comity.holds.jobs import expire_due
+
+            expire_due(self.engine)
+
+        from comity.holds.jobs import HOLDS_EXPIRE_CRON
+
+        hour, minute = HOLDS_EXPIRE_CRON
+        self.huey.periodic_task(crontab(hour=hour, minute=minute), name="comity.holds_expire")(
+            holds
+        )
         from comity.integrity.jobs import HEAD_EXPORT_CRON_MINUTE
 
         self.huey.periodic_task(crontab(minute=HEAD_EXPORT_CRON_MINUTE), name="comity.audit_head")(

@@ -41,6 +41,15 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "settings": frozenset({Role.ADMIN}),
     # Legal holds and retention runs delete what is due (issue 18).
     "retention": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    # Deconfliction holds (issue 17): liaison receives other agencies' requests;
+    # a second liaison or a supervisor approves (four eyes, in the service).
+    "deconflict": frozenset({Role.LIAISON, Role.SUPERVISOR}),
+    # Who asked for a hold (agency, contact): need-to-know. Knowing that an agency
+    # watches some content tells of an investigation; a leak could end it. Those
+    # who deal with the agencies (liaison), decide overrides (supervisor) and
+    # oversee (auditor) see it; analysts and reviewers see that a hold exists,
+    # its date and basis, which is all their work needs; admins run the system.
+    "deconflict_identity": frozenset({Role.LIAISON, Role.SUPERVISOR, Role.AUDITOR}),
     "read": frozenset(Role),
     "audit": frozenset({Role.AUDITOR, Role.SUPERVISOR, Role.ADMIN}),
 }
@@ -68,6 +77,8 @@ SCOPE_OF: dict[str, str] = {
     "users": "admin",
     "settings": "admin",
     "retention": "admin",
+    "deconflict": "dispatch",
+    "deconflict_identity": "read",
 }
 
 
