@@ -22,7 +22,7 @@ from comity.core.errors import BadInput, NotFound, Refused
 from comity.core.settings import get_settings
 from comity.holds.models import HOLD_STATES, SCOPE_KINDS, DeconflictionHold
 from comity.users.roles import allowed
-from comity.users.service import SYSTEM, get_user, require
+from comity.users.service import SYSTEM, require
 
 __all__ = [
     "add_hold",
@@ -31,9 +31,10 @@ __all__ = [
     "get_hold",
     "hold_dict",
     "list_holds",
-    "may_see_holder",
     "normalise_scope",
     "release_hold",
+    "show_hold",
+    "with_holders",
 ]
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -79,13 +80,6 @@ def get_hold(*, session: Session, hold_id: int) -> DeconflictionHold:
     if hold is None:
         raise NotFound(f"deconfliction hold {hold_id} does not exist")
     return hold
-
-
-def may_see_holder(*, session: Session, actor: str | None) -> bool:
-    """Whether `actor` may see who asked for holds (agency, contact)."""
-    return bool(actor) and allowed(
-        get_user(session=session, name=str(actor)).role, "deconflict_identity"
-    )
 
 
 def _at(value: datetime | None) -> str | None:
@@ -270,14 +264,34 @@ def expire_holds(*, session: Session, now: datetime, actor: str = SYSTEM) -> lis
 
 
 def list_holds(
-    *, session: Session, actor: str | None, state: str | None = None
+    *,
+    session: Session,
+    actor: str | None,
+    state: str | None = None,
+    before: int | None = None,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Holds, newest first; who asked only for those who may see it."""
+    """Holds, newest first (ids below `before`, at most `limit`); who asked only for those
+    who may see it."""
     user = require(session=session, actor=actor, action="read")
-    query = select(DeconflictionHold).order_by(DeconflictionHold.id.desc())
+    query = select(DeconflictionHold).order_by(DeconflictionHold.id.desc()).limit(limit)
     if state is not None:
         if state not in HOLD_STATES:
             raise BadInput(f"--state: valid states are {', '.join(HOLD_STATES)}", field="state")
         query = query.where(DeconflictionHold.state == state)
+    if before is not None:
+        query = query.where(DeconflictionHold.id < before)
     identity = allowed(user.role, "deconflict_identity")
     return [hold_dict(h, identity=identity) for h in session.scalars(query)]
+
+
+def show_hold(*, session: Session, actor: str | None, hold_id: int) -> dict[str, Any]:
+    """One hold as `actor` may see it."""
+    user = require(session=session, actor=actor, action="read")
+    hold = get_hold(session=session, hold_id=hold_id)
+    return hold_dict(hold, identity=allowed(user.role, "deconflict_identity"))
+
+
+def with_holders(*, session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` (holds without who asked) with who asked: for a viewer who may see it."""
+    return [hold_dict(get_hold(session=session, hold_id=int(r["id"])), identity=True) for r in rows]

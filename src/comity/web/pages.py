@@ -196,6 +196,12 @@ def item_page(request: Request, item_id: Id, actor: Read) -> HTMLResponse:
         sections, _pending = item_sections(session=session, item_id=item_id)
         verdict = (sections.get("monitor") or {}).get("verdict")
         case = case_file(session=session, item_id=item_id, verdict=verdict)
+        if sections.get("deconfliction_holds") and actor.may("deconflict_identity"):
+            from comity.holds.service import with_holders
+
+            sections["deconfliction_holds"] = with_holders(
+                session=session, rows=sections["deconfliction_holds"]
+            )
     return page(
         request,
         "item.html",
