@@ -102,6 +102,8 @@ def test_the_demo_reinstates_an_item_decides_two_complaints_and_runs_retention(
     assert ctx.facts["reinstated"] and "rita was refused the review" in demo.text
     reupload = ctx.facts["reupload"]  # issue 17: the altered copy is linked, the removal back
     assert reupload["verdict"] == "reappeared" and "re-upload: item" in demo.text
+    # issue 17 item 5: a deconfliction hold on the poster's PDQ covers the altered copy
+    assert ctx.facts["hold"]["covers_copy"] and "deconfliction hold" in demo.text
     upheld_item, _ = ctx.facts["complaints"]
     done = ctx.facts["retention"]
     assert done["evidence_files"] >= 1 and done["held_items"] == [upheld_item]
