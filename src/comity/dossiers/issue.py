@@ -18,6 +18,7 @@ Lock order (PostgreSQL): dossier row, sequence row, item rows, audit head.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,7 +27,8 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
 
-from comity.cases import states
+from comity.cases import safeguards, states
+from comity.cases.context import holds_covering
 from comity.cases.models import Proposal
 from comity.core import audit
 from comity.core.db import read_session, session_scope, utcnow
@@ -137,6 +139,33 @@ def _still_valid(session: Session, entry: DossierEntry) -> str | None:
         return f"proposal {proposal.id} is {proposal.state}, no longer approved"
     if proposal.valid_until is not None and proposal.valid_until <= utcnow():
         return f"the approval of proposal {proposal.id} expired"
+    return _held_since_approval(session, proposal, session.get_one(Item, entry.item_id))
+
+
+_HOLD_ID = re.compile(r"deconfliction hold (\d+) ")
+
+
+def _held_since_approval(session: Session, proposal: Proposal, item: Item) -> str | None:
+    """A deconfliction hold approved after the proposal was: the request must not go.
+
+    The approval checked the holds in force then; a supervisor who overrode one
+    took that hold into account, so only holds the approval did not see (or did
+    not override) take the item out, and its approval lapses for a new review.
+    """
+    overridden = {
+        match.group(1)
+        for finding in proposal.overridden or []
+        if isinstance(finding, dict) and finding.get("code") == "deconfliction_hold"
+        for match in [_HOLD_ID.search(str(finding.get("message", "")))]
+        if match
+    }
+    context = safeguards.Context(
+        now=utcnow(), holds=tuple(holds_covering(session=session, item=item))
+    )
+    for finding in safeguards.held(context):
+        match = _HOLD_ID.search(finding.message)
+        if match is None or match.group(1) not in overridden:
+            return f"held: {finding.message}"
     return None
 
 
