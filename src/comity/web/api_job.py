@@ -44,6 +44,8 @@ Review = Annotated[Actor, _may("review")]
 Dossier = Annotated[Actor, _may("dossier")]
 Track = Annotated[Actor, _may("track")]
 Monitor = Annotated[Actor, _may("monitor")]
+Prioritise = Annotated[Actor, _may("prioritise")]
+Withdraw = Annotated[Actor, _may("withdraw")]
 Audit = Annotated[Actor, _may("audit")]
 
 
@@ -187,6 +189,54 @@ def propose(request: Request, item_id: Id, actor: Propose, body: ProposeBody) ->
             actor=actor.name,
         )
         return _json(proposal_state(proposal))
+
+
+class PriorityBody(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"level": "threat_to_life", "reason": "a date and place are named"}]
+        },
+    )
+
+    level: str = Field(max_length=32, description="a priority level (comity item priority)")
+    reason: str = Field(max_length=10_000, description="why: recorded in the audit chain")
+
+
+@router.post(
+    "/items/{item_id}/priority",
+    summary="Set an item's priority, with the reason",
+    dependencies=[if_match("item", "item_id")],
+)
+def set_priority(request: Request, item_id: Id, actor: Prioritise, body: PriorityBody) -> Any:
+    from comity.cases.priority import set_priority as set_level
+
+    with session_scope(request.app.state.engine) as session:
+        item = set_level(
+            session=session, item_id=item_id, level=body.level, reason=body.reason, actor=actor.name
+        )
+        return _item_answer(item)
+
+
+class WithdrawBody(Body):
+    reason: str = Field(max_length=10_000, description="why: recorded in the audit chain")
+
+
+@router.post(
+    "/items/{item_id}/withdrawal",
+    summary="Withdraw an item (its open proposals are withdrawn too)",
+    dependencies=[if_match("item", "item_id")],
+)
+def withdraw(request: Request, item_id: Id, actor: Withdraw, body: WithdrawBody) -> Any:
+    from comity.cases.groups import withdraw_item
+
+    with session_scope(request.app.state.engine) as session:
+        item = withdraw_item(session=session, item_id=item_id, reason=body.reason, actor=actor.name)
+        return _item_answer(item)
+
+
+def _item_answer(item: Any) -> dict[str, Any]:
+    return {"id": item.id, "priority": item.priority, "state": item.state}
 
 
 @router.get("/proposals", summary="Proposals, newest first, by state and item")
