@@ -254,7 +254,7 @@ def _free_port() -> int:
 def _start_server(home: Path, url: str, port: int) -> subprocess.Popen[bytes]:
     """One single-process uvicorn on `port`.
 
-    Not `uvicorn --workers N`: its worker processes receive the listening socket
+    Not `uvicorn --workers N` (stock): its worker processes receive the listening socket
     through multiprocessing, which loses the socket's protocol number, so
     asyncio does not set TCP_NODELAY on accepted connections and every response
     waits ~40 ms for the client's delayed ACK (measured here: 44 ms for the

@@ -20,11 +20,16 @@ token_app = typer.Typer(help="API tokens for machines.", no_args_is_help=True)
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Processes sharing the port (default 1).")
+    ] = 1,
 ) -> None:
     """Run the web application and REST API (log-in page at /login)."""
     with handle_errors():
         if not 0 < port < 65536:
             raise BadInput(f"--port {port}: between 1 and 65535", field="port")
+        if not 1 <= workers <= 64:
+            raise BadInput(f"--workers {workers}: between 1 and 64", field="workers")
         import uvicorn
 
         from comity.core.settings import get_settings
@@ -32,10 +37,25 @@ def serve(
         from comity.web.serving import uvicorn_config
 
         settings = get_settings()
-        config = uvicorn_config(create_app(settings), host=host, port=port, settings=settings)
+        if workers == 1:
+            config = uvicorn_config(create_app(settings), host=host, port=port, settings=settings)
+        else:
+            # Each process builds its own application from the same environment.
+            config = uvicorn_config(
+                "comity.web.serving:app_from_environment",
+                host=host,
+                port=port,
+                settings=settings,
+                workers=workers,
+            )
         shown = f"[{host}]" if ":" in host else host
         console.print(f"Comity on http://{shown}:{port}/login", highlight=False)
-        uvicorn.Server(config).run()
+        if workers == 1:
+            uvicorn.Server(config).run()
+        else:
+            from uvicorn.supervisors import Multiprocess
+
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
 
 
 @token_app.command("create")
