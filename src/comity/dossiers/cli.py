@@ -47,7 +47,9 @@ def _write(output: Path | None, data: bytes, what: str) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    output.write_bytes(data)
+    from comity.core.files import write_atomically
+
+    write_atomically(output, data)
     console.print(f"wrote {output} ({what})")
 
 

@@ -39,6 +39,7 @@ def export(
     as_json: JsonOption = False,
 ) -> None:
     """Write the hashes of items with an approved decision (conduct, organisation, no content)."""
+    from comity.core.files import write_atomically
     from comity.hashexchange import service
 
     with handle_errors():
@@ -48,7 +49,7 @@ def export(
                 session=session, fmt=fmt, actor=actor(by), since=day, tlp=tlp
             )
             try:
-                output.write_text(text, encoding="utf-8", newline="")
+                write_atomically(output, text.encode("utf-8"))
             except OSError as exc:  # rolls the audit event back with the transaction
                 raise BadInput(f"-o: cannot write {output}: {exc.strerror}") from None
     summary["output"] = str(output)

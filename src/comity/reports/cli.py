@@ -46,7 +46,9 @@ def _emit(body: bytes, output: Path | None) -> None:
         typer.echo(body.decode(), nl=False)
         return
     with handle_errors():
-        output.write_bytes(body)
+        from comity.core.files import write_atomically
+
+        write_atomically(output, body)
     console.print(f"wrote {output} ({len(body)} bytes)")
 
 
