@@ -161,7 +161,10 @@ def test_two_web_processes_and_a_worker_share_postgresql_and_redis(
         a = httpx.Client(base_url=f"http://127.0.0.1:{port_a}", headers=auth, timeout=10)
         b = httpx.Client(base_url=f"http://127.0.0.1:{port_b}", headers=auth, timeout=10)
         for client in (a, b):
-            _wait(lambda c=client: c.get("/api/v1/me").status_code == 200, 180, "web up")
+            # What the load balancer polls: database at the schema head, Redis answering.
+            _wait(lambda c=client: c.get("/readyz").status_code == 200, 180, "web ready")
+            assert client.get("/readyz").json()["checks"] == {"database": "ok", "queue": "ok"}
+            assert client.get("/api/v1/me").status_code == 200
 
         created = a.post(
             "/api/v1/items", json={"url": site.url("/page"), "conduct": "terrorism.incitement"}

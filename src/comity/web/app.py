@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from comity.core.db import get_engine
 from comity.core.errors import BadInput, ComityError, NotFound
 from comity.core.settings import Settings, get_settings
-from comity.web import api, api_admin, api_job, openapi, pages, reportpages
+from comity.web import api, api_admin, api_job, health, openapi, pages, reportpages
 from comity.web.auth import TooManyAttempts
 from comity.web.bodies import BoundedBodies
 from comity.web.deps import Forbidden, NotAuthenticated
@@ -161,6 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.mount("/static", StaticFiles(packages=[("comity.web", "static")]), name="static")
+    app.include_router(health.router)
     app.include_router(api.router)
     app.include_router(api_job.router)
     app.include_router(api_admin.router)
