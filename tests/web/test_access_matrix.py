@@ -23,6 +23,9 @@ PUBLIC = {
     ("/lang", "GET"),
     ("/api/v1/openapi.json", "GET"),
     ("/api/v1/openapi.json", "HEAD"),
+    # Health checks for a load balancer: no token, and they reveal only which check failed.
+    ("/healthz", "GET"),
+    ("/readyz", "GET"),
 }
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # The auditor reads everything and changes nothing; ending their own session, or minting
