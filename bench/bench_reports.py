@@ -35,8 +35,9 @@ DECISIONS = ("removed", "removed", "removed", "refused", "geo_blocked", None, "n
 REASONS = ("no_offence_under_host_law", "insufficient_evidence", "protected_expression", "other")
 
 
-def load(engine: object, n: int, *, chunk: int = 50_000) -> None:
-    """Insert n tracked requests in chunks (memory stays flat at a million rows)."""
+def load(engine: object, n: int, *, chunk: int = 50_000, with_items: bool = True) -> None:
+    """Insert n tracked requests in chunks (memory stays flat at a million rows), on
+    items 1..n that it inserts too, or (with_items=False) that exist already."""
     from comity.core.db import session_scope
     from comity.intake.models import Item
     from comity.tracking.models import Dispatch, MonitorState, TrackedRequest
@@ -102,7 +103,7 @@ def load(engine: object, n: int, *, chunk: int = 50_000) -> None:
                 )
         with session_scope(engine) as s:  # type: ignore[arg-type]
             for table, rows in (
-                (Item, items),
+                (Item, items if with_items else []),
                 (Dispatch, list(dispatches.values())),
                 (TrackedRequest, requests),
                 (MonitorState, states),
