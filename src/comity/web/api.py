@@ -8,20 +8,18 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, Up
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
-from comity.cases.priority import PRIORITIES
 from comity.core.db import read_session, session_scope
-from comity.core.errors import BadInput
 from comity.intake import service as intake
 from comity.users.roles import PERMISSIONS
 from comity.web.deps import Actor, need
 from comity.web.etags import set_etag
 from comity.web.lawviews import compare_table, jurisdiction, jurisdictions
 from comity.web.limits import MAX_AGE_DAYS, MAX_PAGE, Id
-from comity.web.paging import Cursor, decode_cursor, encode_cursor
+from comity.web.paging import Cursor, encode_cursor
 from comity.web.params import filters_from, import_upload
 from comity.web.queries import item_detail
 from comity.web.sections import item_sections
-from comity.web.worklist import items_after, search_items
+from comity.web.worklist import cursor_key, items_after, next_key, search_items
 
 __all__ = ["router"]
 
@@ -106,14 +104,10 @@ def list_items(
     }
     filters = filters_from({k: v for k, v in values.items() if v is not None})
     size = limit or per_page
-    after = decode_cursor("items", cursor)
+    after = cursor_key(cursor)
     with read_session(request.app.state.engine) as session:
         if after is not None:
-            if len(after) != 2 or not all(isinstance(v, int) for v in after):
-                raise BadInput("cursor: not a cursor of this list (items)", field="cursor")
-            rows, last = items_after(
-                session=session, filters=filters, after=(after[0], after[1]), limit=size
-            )
+            rows, last = items_after(session=session, filters=filters, after=after, limit=size)
             nxt = encode_cursor("items", last) if last else None
             return _json({"items": rows, "next_cursor": nxt})
         result = search_items(session=session, filters=filters, page=page, per_page=size)
@@ -123,11 +117,8 @@ def list_items(
 
 
 def _next(items: list[dict[str, Any]], priority: str | None) -> str | None:
-    if not items:
-        return None
-    last = items[-1]
-    rank = 0 if priority else PRIORITIES.index(last["priority"])
-    return encode_cursor("items", [rank, last["id"]])
+    key = next_key(items, priority)
+    return encode_cursor("items", key) if key else None
 
 
 @router.post("/items", status_code=201, summary="Report a URL (intake add)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -23,11 +24,19 @@ from comity.web.flash import redirect_done
 from comity.web.formerrors import field_error, required
 from comity.web.i18n import LANGUAGES, translator
 from comity.web.limits import MAX_PAGE, Id
+from comity.web.paging import encode_cursor
 from comity.web.params import filters_from, import_upload, int_param, safe_next
 from comity.web.queries import item_detail
 from comity.web.render import LANG_COOKIE, language, page, query_string
 from comity.web.sections import item_sections
-from comity.web.worklist import open_deadlines, search_items
+from comity.web.worklist import (
+    ItemPage,
+    cursor_key,
+    items_after,
+    next_key,
+    open_deadlines,
+    search_items,
+)
 
 __all__ = ["router"]
 
@@ -164,10 +173,20 @@ def worklist(request: Request, actor: Read) -> HTMLResponse:
     filters = filters_from(values)
     page_no = int_param(values, "page", 1, maximum=MAX_PAGE) or 1
     sort = values.get("sort", "")
+    # Next pages in the default order go by cursor (an index range however deep, and
+    # right while reports arrive in front); `page` then only numbers the page shown.
+    # The deadline order lists open requests only, which stay few: offset paging.
+    after = None if sort else cursor_key(values.get("cursor"))
     with read_session(request.app.state.engine) as session:
-        result = search_items(
-            session=session, filters=filters, page=page_no, per_page=50, sort=sort
-        )
+        if after is not None:
+            rows, last = items_after(session=session, filters=filters, after=after, limit=50)
+            result = ItemPage(rows, 0, page_no, 50, keyset=True, next_key=last)
+        else:
+            result = search_items(
+                session=session, filters=filters, page=page_no, per_page=50, sort=sort
+            )
+            if not sort and result.has_next:
+                result = replace(result, next_key=next_key(result.items, filters.priority))
         deadlines = open_deadlines(session, [i["id"] for i in result.items])
     base = filters.as_query()
     settings = request.app.state.settings
@@ -186,6 +205,12 @@ def worklist(request: Request, actor: Read) -> HTMLResponse:
         priorities=PRIORITIES,
         channels=sorted(load_kb().vocabulary.channels),
         query_for=lambda n: query_string(base | {"page": n, "sort": sort}),
+        next_query=query_string(
+            base | {"page": page_no + 1, "cursor": encode_cursor("items", result.next_key)}
+        )
+        if result.next_key
+        else None,
+        first_query=query_string(base),
     )
 
 

@@ -37,6 +37,7 @@ from comity.intake.conducts import check_conduct
 from comity.intake.models import Item, ItemConduct, Report
 from comity.intake.service import item_summary
 from comity.law.kb.loader import load_kb
+from comity.web.paging import decode_cursor
 from comity.web.textsearch import SEARCH_PARAMS, search_params, text_matches
 
 __all__ = [
@@ -45,7 +46,9 @@ __all__ = [
     "SORTS",
     "ItemFilter",
     "ItemPage",
+    "cursor_key",
     "items_after",
+    "next_key",
     "open_deadlines",
     "search_items",
 ]
@@ -97,6 +100,9 @@ class ItemPage:
     page: int
     per_page: int
     total_is_lower_bound: bool = False  # more than COUNT_CAP items match
+    # A page reached by a cursor (keyset): not counted again, its next page's key.
+    keyset: bool = False
+    next_key: tuple[int, int] | None = None
 
     @property
     def pages(self) -> int:
@@ -104,6 +110,8 @@ class ItemPage:
 
     @property
     def has_next(self) -> bool:
+        if self.keyset:
+            return self.next_key is not None
         return self.page < self.pages or (self.total_is_lower_bound and len(self.items) > 0)
 
     def to_json(self) -> dict[str, Any]:
@@ -146,6 +154,25 @@ def search_items(
     summaries = item_summary(session, [i for i, _ in rows], {i.id: n for i, n in rows})
     capped = total > COUNT_CAP
     return ItemPage(summaries, min(total, COUNT_CAP), page, per_page, capped)
+
+
+def next_key(items: list[dict[str, Any]], priority: str | None) -> tuple[int, int] | None:
+    """The keyset key (priority rank, id) after the last of `items`, a page in worklist
+    order: what the next page's cursor holds."""
+    if not items:
+        return None
+    last = items[-1]
+    return (0 if priority else PRIORITIES.index(last["priority"]), int(last["id"]))
+
+
+def cursor_key(cursor: str | None) -> tuple[int, int] | None:
+    """The (priority rank, id) a worklist cursor holds; refused naming `cursor` if edited."""
+    key = decode_cursor("items", cursor)
+    if key is None:
+        return None
+    if len(key) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in key):
+        raise BadInput("cursor: not a cursor of this list (items)", field="cursor")
+    return (key[0], key[1])
 
 
 def items_after(
