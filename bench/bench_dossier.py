@@ -12,7 +12,6 @@ Writes bench/results/dossier.json and bench/results/dossier.md.
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import hashlib
 import html
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import pypdf
 
+from _data import citizenlab_urls, url_source
 from comity.dossiers.render import render_docx, render_pdf
 from comity.dossiers.render._view import to_view
 from comity.dossiers.schemas import (
@@ -41,7 +41,6 @@ from comity.dossiers.schemas import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-LISTS = ROOT.parent / "shared/data/citizenlab-test-lists/lists"
 RESULTS = ROOT / "bench/results"
 
 KZ = Provision(
@@ -68,14 +67,7 @@ HOST = Hosting(
 
 
 def _urls(count: int) -> list[str]:
-    base: list[str] = []
-    for path in sorted(LISTS.glob("*.csv")):
-        if path.name.startswith("00-"):
-            continue
-        with path.open(encoding="utf-8") as handle:
-            base += [row["url"] for row in csv.DictReader(handle)]
-        if len(base) >= count:
-            break
+    base = citizenlab_urls(limit=count)
     return [f"{base[i % len(base)].rstrip('/')}/post/{i}?ref=comity" for i in range(count)]
 
 
@@ -273,6 +265,7 @@ def main() -> None:
     (RESULTS / f"dossier{suffix}.json").write_text(json.dumps(result, indent=2) + "\n")
     (RESULTS / f"dossier{suffix}.md").write_text(
         f"# Dossier rendering, {count} items, {args.kind} ({result['date']})\n\n"
+        f"URLs: {url_source()}.\n\n"
         "| renderer | seconds | pages |\n|---|---:|---:|\n"
         f"| typst PDF (note + annex) | {pdf_s:.2f} (CPU {pdf_cpu:.2f}) "
         f"| {result['typst_pdf']['pages']} |\n"

@@ -26,8 +26,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _data import citizenlab_urls, url_source
+
 ROOT = Path(__file__).resolve().parents[1]
-LISTS = ROOT.parent / "shared" / "data" / "citizenlab-test-lists" / "lists"
 RESULTS = ROOT / "bench" / "results"
 CONDUCTS = (
     "terrorism.incitement",
@@ -40,16 +41,7 @@ TRACKERS = ("utm_source=tw", "fbclid=IwAR0", "gclid=abc", "utm_medium=social")
 
 
 def base_urls() -> list[str]:
-    urls = []
-    for path in sorted(LISTS.glob("*.csv")):
-        if path.name.startswith("00-"):
-            continue
-        with path.open(encoding="utf-8", errors="replace") as f:
-            for row in csv.DictReader(f):
-                url = (row.get("url") or "").strip()
-                if url.startswith(("http://", "https://")):
-                    urls.append(url.rstrip("/"))
-    return urls
+    return [url.rstrip("/") for url in citizenlab_urls()]
 
 
 def variations(n: int, seed: int = 7) -> list[str]:
@@ -216,7 +208,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "src"))
     out: dict[str, object] = {
         "rows": rows,
-        "source": "Citizen Lab test lists, varied",
+        "source": f"{url_source()}, varied",
         "cpus": os.cpu_count(),
     }
     with tempfile.TemporaryDirectory() as tmp:
@@ -237,7 +229,7 @@ def main() -> None:
     lines = [
         "# Bulk intake benchmark",
         "",
-        f"{rows:,} URLs (variations of the Citizen Lab lists), streamed from CSV.",
+        f"{rows:,} URLs (variations of the {url_source()}), streamed from CSV.",
         "",
         "| database | rows/s (wall) | rows/s (CPU) | wall s | CPU s | batch | load start/end "
         "| RSS MB during import |",

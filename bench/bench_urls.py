@@ -1,7 +1,7 @@
 """Benchmark of URL canonicalisation: URLs per second, and variants collapsed.
 
 Inputs are variations of the real URLs in the Citizen Lab test lists
-(/work/shared/data/citizenlab-test-lists/lists/*.csv, CC BY-NC-SA: benchmark
+(../shared/data/citizenlab-test-lists/lists/*.csv, CC BY-NC-SA: benchmark
 use only): random tracking parameters, case changes, default ports,
 dot-segments, percent-escapes of unreserved characters, fragments. The same
 inputs go through `comity.urls.canonicalize` and, as the comparison in the same
@@ -16,7 +16,6 @@ Default 1,000,000 URLs; `--quick` runs 100,000.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import random
@@ -27,25 +26,16 @@ from typing import Any
 
 from w3lib.url import canonicalize_url
 
+from _data import citizenlab_urls, url_source
 from comity.core.errors import BadInput
 from comity.urls import canonicalize
 
-LISTS = Path("/work/shared/data/citizenlab-test-lists/lists")
 RESULTS = Path(__file__).parent / "results"
 TRACKERS = ("utm_source", "utm_medium", "utm_campaign", "fbclid", "gclid", "yclid", "_ga")
 
 
 def _seeds() -> list[str]:
-    seen: dict[str, None] = {}
-    for path in sorted(LISTS.glob("*.csv")):
-        if path.name.startswith("00-"):
-            continue
-        with path.open(newline="", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                url = (row.get("url") or "").strip()
-                if url.startswith(("http://", "https://")):
-                    seen[url] = None
-    return list(seen)
+    return list(dict.fromkeys(citizenlab_urls()))
 
 
 def _escape_some(text: str, rng: random.Random) -> str:
@@ -155,8 +145,8 @@ def main() -> None:
     md = [
         "# URL canonicalisation benchmark",
         "",
-        f"- {n:,} variants of {len(seeds):,} Citizen Lab URLs (tracking params, case, default "
-        "ports, dot-segments, escapes, fragments).",
+        f"- {n:,} variants of {len(seeds):,} URLs from the {url_source()} (tracking params, "
+        "case, default ports, dot-segments, escapes, fragments).",
         f"- `comity.urls.canonicalize`: **{result['ours_per_s']:,}/s** (goal 20,000/s); "
         f"`w3lib.url.canonicalize_url`: {result['w3lib_per_s']:,}/s; "
         f"ratio ours/w3lib **{result['ratio_ours_over_w3lib']}**.",
