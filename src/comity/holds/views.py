@@ -1,123 +1,200 @@
-"""REST API v1: the deconfliction hold register (/api/v1/holds).
+"""Pages of the deconfliction hold register: the list with the form that enters a hold,
+and one hold with its second approval and its release (issue 17 item 5).
 
-Same conventions as comity.web.api_admin: each route calls the service the
-command line calls, under the same permission; the service writes the audit
-event; bodies refuse unknown fields by name; writes take `If-Match` (ETags)
-and `Idempotency-Key` (the app's middleware); the list pages with a cursor.
-Not to be confused with the retention *legal holds* (`/api/v1/legal-holds`).
+The same service as the command line and the API (comity.holds.service: four eyes,
+audit, who asked shown only to `deconflict_identity`); actions that cannot succeed
+(approving a hold one entered oneself, approving or releasing a hold that has ended)
+are disabled with the reason shown. The API routes (comity.holds.api) are included
+here so that the web app's domain discovery picks both up.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any, Literal
+from dataclasses import replace
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
-from fastapi.encoders import jsonable_encoder
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
 
-from comity.core.db import read_session, session_scope
+from comity.core.db import read_session, session_scope, utcnow
+from comity.core.errors import BadInput
 from comity.holds import service
+from comity.holds.api import router as api_router
+from comity.holds.models import HOLD_STATES, SCOPE_KINDS
 from comity.web.deps import Actor, need
-from comity.web.etags import if_match, register_version, set_etag
-from comity.web.limits import Id
-from comity.web.paging import Cursor, Limit, decode_cursor, keyset_page
+from comity.web.flash import redirect_done
+from comity.web.formerrors import FieldError, field_error, required
+from comity.web.limits import Id, parse_day
+from comity.web.render import NavEntry, language, page, register_nav
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["v1: deconfliction holds"])
+router = APIRouter()
+pages = APIRouter(include_in_schema=False)
 Read = Annotated[Actor, Depends(need("read"))]
 Deconflict = Annotated[Actor, Depends(need("deconflict"))]
-KIND = "deconfliction_hold"
+Short = Annotated[str, Form(max_length=500)]
+
+register_nav(NavEntry("/holds", "nav.holds", "read"))
+
+# Form field -> the label it is named by in errors.
+_LABELS = {
+    "scope_kind": "holds.scope_kind",
+    "scope": "holds.scope_value",
+    "scope_value": "holds.scope_value",
+    "agency": "holds.agency",
+    "contact": "holds.contact_field",
+    "legal_basis": "holds.legal_basis",
+    "reason": "holds.reason",
+    "until": "holds.until",
+}
+_REQUIRED = ("scope_value", "agency", "legal_basis", "reason", "until")
 
 
-def _version(session: Any, key: str) -> Any:
-    hold = service.get_hold(session=session, hold_id=int(key))
-    return [hold.id, hold.state, str(hold.until), hold.approved_by, hold.ended_by]
-
-
-register_version(KIND, _version)
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class NewHold(Body):
-    scope_kind: Literal["sha256", "pdq", "url", "url_prefix", "domain", "org"] = Field(
-        description="content (sha256, pdq), url, url_prefix (an account), domain or org"
-    )
-    scope_value: str = Field(min_length=1, max_length=4_000)
-    agency: str = Field(min_length=1, max_length=500, description="who asked (need-to-know)")
-    contact: str | None = Field(default=None, max_length=500)
-    legal_basis: str = Field(min_length=1, max_length=2_000)
-    reason: str = Field(min_length=1, max_length=10_000)
-    until: date
-
-
-class ReleaseBody(Body):
-    reason: str = Field(min_length=1, max_length=2_000)
-
-
-def _one(request: Request, response: Response, actor: str, hold_id: int) -> Any:
-    with read_session(request.app.state.engine) as s:
-        set_etag(response, s, KIND, hold_id)
-        return jsonable_encoder(service.show_hold(session=s, actor=actor, hold_id=hold_id))
-
-
-@router.post("/holds", status_code=201, summary="Enter a deconfliction hold (pending)")
-def add_hold(request: Request, response: Response, actor: Deconflict, body: NewHold) -> Any:
-    with session_scope(request.app.state.engine) as s:
-        hold = service.add_hold(session=s, actor=actor.name, **body.model_dump())
-        hold_id = hold.id
-    return _one(request, response, actor.name, hold_id)
-
-
-@router.get("/holds", summary="Deconfliction holds, newest first")
-def list_holds(
+def _list_page(
     request: Request,
-    actor: Read,
-    state: Literal["pending", "active", "released", "expired"] | None = None,
-    cursor: Cursor = None,
-    limit: Limit = 50,
-) -> Any:
-    after = decode_cursor("holds", cursor)
-    with read_session(request.app.state.engine) as s:
-        rows = service.list_holds(
-            session=s,
-            actor=actor.name,
-            state=state,
-            before=int(after[0]) if after else None,
-            limit=limit + 1,
-        )
-    shown, nxt = keyset_page("holds", rows, limit, lambda r: [r["id"]])
-    return jsonable_encoder({"holds": shown, "next_cursor": nxt})
+    actor: Actor,
+    *,
+    state: str | None,
+    form: dict[str, str],
+    errors: list[FieldError],
+    status: int = 200,
+) -> HTMLResponse:
+    with read_session(request.app.state.engine) as session:
+        rows = service.list_holds(session=session, actor=actor.name, state=state, limit=200)
+    return page(
+        request,
+        "holds.html",
+        status=status,
+        active="nav.holds",
+        holds=rows,
+        state=state,
+        states=HOLD_STATES,
+        kinds=SCOPE_KINDS,
+        form=form,
+        errors=errors,
+        invalid={e.field for e in errors},
+        today=utcnow().date().isoformat(),
+    )
 
 
-@router.get("/holds/{hold_id}", summary="One deconfliction hold")
-def show_hold(request: Request, response: Response, hold_id: Id, actor: Read) -> Any:
-    return _one(request, response, actor.name, hold_id)
+@pages.get("/holds")
+def holds(request: Request, actor: Read, state: str | None = None) -> HTMLResponse:
+    if state is not None and state not in HOLD_STATES:
+        raise BadInput(f"state: valid states are {', '.join(HOLD_STATES)}", field="state")
+    return _list_page(request, actor, state=state, form={"scope_kind": "url"}, errors=[])
 
 
-@router.post(
-    "/holds/{hold_id}/approve",
-    summary="Approve a deconfliction hold (not by who entered it)",
-    dependencies=[if_match(KIND, "hold_id")],
-)
-def approve_hold(request: Request, response: Response, hold_id: Id, actor: Deconflict) -> Any:
-    with session_scope(request.app.state.engine) as s:
-        service.approve_hold(session=s, actor=actor.name, hold_id=hold_id)
-    return _one(request, response, actor.name, hold_id)
+@pages.post("/holds")
+def enter(
+    request: Request,
+    actor: Deconflict,
+    scope_kind: Annotated[str, Form(max_length=16)] = "url",
+    scope_value: Annotated[str, Form(max_length=4_000)] = "",
+    agency: Short = "",
+    contact: Short = "",
+    legal_basis: Annotated[str, Form(max_length=2_000)] = "",
+    reason: Annotated[str, Form(max_length=10_000)] = "",
+    until: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    form = {
+        "scope_kind": scope_kind,
+        "scope_value": scope_value,
+        "agency": agency,
+        "contact": contact,
+        "legal_basis": legal_basis,
+        "reason": reason,
+        "until": until,
+    }
+    lang = language(request)
+    errors = [required(lang, name, _LABELS) for name in _REQUIRED if not form[name].strip()]
+    if not errors:
+        try:
+            with session_scope(request.app.state.engine) as session:
+                hold = service.add_hold(
+                    session=session,
+                    actor=actor.name,
+                    scope_kind=scope_kind,
+                    scope_value=scope_value,
+                    agency=agency,
+                    contact=contact or None,
+                    legal_basis=legal_basis,
+                    reason=reason,
+                    until=parse_day(until, "until"),
+                )
+                hold_id = hold.id
+        except BadInput as exc:
+            error = field_error(lang, exc, _LABELS)
+            # The service names the scope "scope"; the form's field is scope_value.
+            errors = [replace(error, field="scope_value") if error.field == "scope" else error]
+    if errors:
+        return _list_page(request, actor, state=None, form=form, errors=errors, status=400)
+    return redirect_done(request, f"/holds/{hold_id}", "done.hold_entered", id=hold_id)
 
 
-@router.post(
-    "/holds/{hold_id}/release",
-    summary="End a deconfliction hold early, with a reason",
-    dependencies=[if_match(KIND, "hold_id")],
-)
-def release_hold(
-    request: Request, response: Response, hold_id: Id, actor: Deconflict, body: ReleaseBody
-) -> Any:
-    with session_scope(request.app.state.engine) as s:
-        service.release_hold(session=s, actor=actor.name, hold_id=hold_id, reason=body.reason)
-    return _one(request, response, actor.name, hold_id)
+def _approval_blocked(data: dict[str, Any], actor: str, today: str) -> str | None:
+    """Why a second approval cannot succeed now (shown beside the disabled button)."""
+    if data["state"] != "pending":
+        return "not_pending"
+    if data["until"] < today:
+        return "ran_out"
+    if data["entered_by"] == actor:
+        return "own"  # four eyes
+    return None
+
+
+def _hold_page(
+    request: Request,
+    actor: Actor,
+    hold_id: int,
+    *,
+    errors: list[FieldError] | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    with read_session(request.app.state.engine) as session:
+        data = service.show_hold(session=session, actor=actor.name, hold_id=hold_id)
+    today = utcnow().date().isoformat()
+    return page(
+        request,
+        "hold.html",
+        status=status,
+        active="nav.holds",
+        h=data,
+        approve_blocked=_approval_blocked(data, actor.name, today),
+        releasable=data["state"] in ("pending", "active"),
+        errors=errors or [],
+        invalid={e.field for e in errors or []},
+        form=form or {},
+    )
+
+
+@pages.get("/holds/{hold_id}")
+def hold(request: Request, hold_id: Id, actor: Read) -> HTMLResponse:
+    return _hold_page(request, actor, hold_id)
+
+
+@pages.post("/holds/{hold_id}/approve")
+def approve(request: Request, hold_id: Id, actor: Deconflict) -> Response:
+    with session_scope(request.app.state.engine) as session:
+        service.approve_hold(session=session, actor=actor.name, hold_id=hold_id)
+    return redirect_done(request, f"/holds/{hold_id}", "done.hold_approved", id=hold_id)
+
+
+@pages.post("/holds/{hold_id}/release")
+def release(
+    request: Request,
+    hold_id: Id,
+    actor: Deconflict,
+    reason: Annotated[str, Form(max_length=2_000)] = "",
+) -> Response:
+    if not reason.strip():
+        errors = [required(language(request), "reason", _LABELS)]
+        return _hold_page(request, actor, hold_id, errors=errors, form={}, status=400)
+    with session_scope(request.app.state.engine) as session:
+        service.release_hold(session=session, actor=actor.name, hold_id=hold_id, reason=reason)
+    return redirect_done(request, f"/holds/{hold_id}", "done.hold_released", id=hold_id)
+
+
+router.include_router(pages)
+router.include_router(api_router)
