@@ -279,6 +279,7 @@ def _readers(walk: Walk, item_url: str) -> None:
             ("/proposals", "proposals"),
             ("/dashboard", "dashboard"),
             ("/transparency", "transparency"),
+            ("/holds", "holds"),
         ):
             if page.locator(f"nav.main a[href='{path}']").count():
                 walk.nav(path, shot)
