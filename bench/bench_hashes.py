@@ -11,6 +11,12 @@
    low-quality images share chunks, so candidates grow); half the queries are
    planted near-duplicates (1-31 bits flipped from a stored hash), half random.
    The index's size is read from SQLite's dbstat (bytes of the 16 chunk indexes).
+3. Video and PDF (`media_hashing`, its own section): frames hashed per second
+   through `hash_object` (ffmpeg samples 1 frame a second from a 640x360 H.264
+   video at 25 fps, each frame PDQ-hashed), against ffmpeg decoding the same
+   video to nothing (the floor: every frame must be decoded to sample one a
+   second); PDFs through pdftotext + TLSH against TLSH of the same text as an
+   HTML page. CPU counts the tools' (children's) CPU too. Skipped without ffmpeg.
 
     .venv/bin/python bench/bench_hashes.py [--quick] [--n N] [--queries Q]
 
@@ -201,6 +207,118 @@ def lookups(n: int, queries: int, distance: int = 31) -> dict[str, Any]:
     }
 
 
+# --- video and PDF (issue 17 "Bad input": ffmpeg and pdftotext as limited subprocesses) ---
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (ffmpeg, pdftotext)."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _timed(fn: Any, rounds: int) -> dict[str, Any]:
+    walls, cpus = [], []
+    for _ in range(rounds):
+        wall, cpu = time.perf_counter(), _cpu()
+        fn()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(_cpu() - cpu)
+    return {"rounds": rounds, "wall_s": sorted(walls), "cpu_s": sorted(cpus)}
+
+
+def media_hashing(rounds: int, seconds: int) -> dict[str, Any] | None:
+    import os
+    import shutil
+    import subprocess
+
+    from tests.evidence.media_files import pdf
+    from tests.evidence.test_hashes import ARTICLE
+
+    from comity.evidence.hashes import HashLimits, hash_object
+
+    if shutil.which("ffmpeg") is None or shutil.which("pdftotext") is None:
+        return None
+    limits = HashLimits(media_seconds=120, budget_seconds=120)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = "mandelbrot=size=640x360:rate=25"
+        subprocess.run(
+            ["ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-f", "lavfi", "-i", source,
+             "-t", str(seconds), "-c:v", "libx264", "-b:v", "800k", "v.mp4"],
+            cwd=tmp, check=True,
+        )  # fmt: skip
+        body = (Path(tmp) / "v.mp4").read_bytes()
+        frames = [h for h in hash_object("v", "video/mp4", body, limits) if h.algorithm == "pdq"]
+
+        def decode_only() -> None:
+            subprocess.run(
+                ["ffmpeg", "-nostdin", "-loglevel", "error", "-threads", "1", "-i", "v.mp4",
+                 "-f", "null", "-"],
+                cwd=tmp, check=True,
+            )  # fmt: skip
+
+        load = os.getloadavg()
+        video = _timed(lambda: hash_object("v", "video/mp4", body, limits), rounds)
+        decode = _timed(decode_only, rounds)
+    document = pdf(ARTICLE * 6)
+    page = f"<html><body><p>{ARTICLE * 6}</p></body></html>".encode()
+    pdfs = _timed(lambda: hash_object("d", "application/pdf", document, limits), rounds * 10)
+    html = _timed(lambda: hash_object("d", "text/html", page, limits), rounds * 10)
+    return {
+        "video_seconds": seconds,
+        "video_fps": 25,
+        "frames_sampled": len(frames),
+        "video_bytes": len(body),
+        "load_before": load,
+        "load_after": os.getloadavg(),
+        "video": video,
+        "ffmpeg_decode_only": decode,
+        "pdf": pdfs,
+        "html_same_text": html,
+    }
+
+
+def _md_media(media: dict[str, Any] | None) -> str:
+    if media is None:
+        return "\n## Video and PDF\n\nSkipped: ffmpeg or pdftotext not installed.\n"
+
+    def median(values: list[float]) -> float:
+        return values[len(values) // 2]
+
+    def row(name: str, timed: dict[str, Any], per: int, unit: str) -> str:
+        wall, cpu = timed["wall_s"], timed["cpu_s"]
+        return (
+            f"| {name} | {timed['rounds']} | {median(wall):.3f} ({wall[0]:.3f}-{wall[-1]:.3f})"
+            f" | {median(cpu):.3f} | {per / median(cpu):.1f} {unit} |"
+        )
+
+    frames, seconds = media["frames_sampled"], media["video_seconds"]
+    return "\n".join(
+        [
+            "",
+            "## Video (vPDQ frames) and PDF text",
+            "",
+            f"A {seconds} s 640x360 H.264 video at {media['video_fps']} fps"
+            f" ({media['video_bytes'] / 1e6:.1f} MB), {frames} frames sampled (1 a second);"
+            f" load average {media['load_before'][0]:.1f} before,"
+            f" {media['load_after'][0]:.1f} after.",
+            "",
+            "| what | rounds | wall s median (min-max) | CPU s median | per CPU second |",
+            "|---|---:|---:|---:|---:|",
+            row("hash_object: ffmpeg 1 fps + PDQ", media["video"], frames, "frames"),
+            row("ffmpeg decode only (floor)", media["ffmpeg_decode_only"], frames, "frames"),
+            row("hash_object: pdftotext + TLSH", media["pdf"], 1, "PDFs"),
+            row("hash_object: same text as HTML", media["html_same_text"], 1, "pages"),
+            "",
+            "CPU includes the subprocesses' (RUSAGE_CHILDREN). ffmpeg runs with one thread;"
+            " every frame is decoded to sample one a second, so decoding sets the floor.",
+            "",
+        ]
+    )
+
+
 def _md(result: dict[str, Any]) -> str:
     lines = [
         f"# Content hashes ({result['when']})",
@@ -265,11 +383,12 @@ def main() -> int:
         "args": sys.argv[1:],
         "hashing": hashing(20 if args.quick else 50, 1 if args.quick else 4),
         "lookups": [lookups(n, queries) for n in sizes],
+        "media": media_hashing(3 if args.quick else 5, 20 if args.quick else 60),
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "hashes.json").write_text(json.dumps(result, indent=2) + "\n")
-    (RESULTS / "hashes.md").write_text(_md(result))
-    print(_md(result))
+    (RESULTS / "hashes.md").write_text(_md(result) + _md_media(result["media"]))
+    print(_md(result) + _md_media(result["media"]))
     return 0
 
 

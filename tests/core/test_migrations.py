@@ -556,6 +556,23 @@ def _check_0021(conn: Connection) -> None:
     assert (found[0], str(found[1])) == ("held.example", "2027-01-31")
 
 
+def _seed_0022(conn: Connection) -> None:
+    ids = conn.execute(text("SELECT item_id, id FROM evidence WHERE captured_by = 'mig'")).one()
+    conn.execute(
+        text(
+            "INSERT INTO object_hashes (item_id, evidence_id, url, kind, algorithm, value, "
+            "quality, frame_ms) VALUES (:item, :ev, 'https://a.example/v.mp4', 'video', 'pdq', "
+            ":value, 80, 4000)"
+        ),
+        {"item": ids[0], "ev": ids[1], "value": "0f" * 32},
+    )
+
+
+def _check_0022(conn: Connection) -> None:
+    found = conn.execute(text("SELECT value, kind FROM object_hashes WHERE frame_ms = 4000"))
+    assert tuple(found.one()) == ("0f" * 32, "video")
+
+
 # revision -> (insert rows that exercise the revision's tables, check them later)
 SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None]]] = {
     "0001": (_seed_0001, _check_0001),
@@ -579,6 +596,7 @@ SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None
     "0019": (_seed_0019, _check_0019),
     "0020": (_seed_0020, _check_0020),
     "0021": (_seed_0021, _check_0021),
+    "0022": (_seed_0022, _check_0022),
 }
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from tests.evidence.media_files import needs_ffmpeg
 
 from comity.demo import internet
 from comity.demo.httpserver import render
@@ -167,3 +168,27 @@ def test_the_demo_serves_a_picture_and_an_altered_copy_and_removes_one_path_only
     ]
     assert all((h.quality or 0) >= 50 for h in pdq)
     assert 0 < hamming(pdq[0].value or "", pdq[1].value or "") <= 31  # near, not identical
+
+
+@needs_ffmpeg
+def test_the_demo_serves_a_video_and_a_trimmed_reencoded_copy_that_match() -> None:
+    from comity.demo.media import ORIGINAL_VIDEO, REUPLOAD_VIDEO
+    from comity.evidence.hashes import HashLimits, hash_object
+    from comity.evidence.similar import compare_videos
+
+    with internet.start() as running:
+        host, port = running.http_address
+        name = "blog.kaz-demo-blog.example"
+        got = [
+            httpx.get(f"http://{host}:{port}{p}", headers={"Host": name}, timeout=60)
+            for p in (ORIGINAL_VIDEO, REUPLOAD_VIDEO)
+        ]
+    assert [r.headers["content-type"] for r in got] == ["video/mp4", "video/mp4"]
+    frames = [
+        [h.value or "" for h in hash_object(p, "video/mp4", r.content, HashLimits())[2:]]
+        for p, r in zip((ORIGINAL_VIDEO, REUPLOAD_VIDEO), got, strict=True)
+    ]
+    assert (len(frames[0]), len(frames[1])) == (20, 12)
+    found = compare_videos(frames[1], frames[0], 31)
+    assert found is not None and found.matches and found.query_percent == 100.0
+    assert found.distance <= 8

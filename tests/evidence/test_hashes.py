@@ -132,11 +132,6 @@ def test_too_little_text_for_tlsh_is_unhashable_not_an_error() -> None:
     assert found.value is None and "TLSH" in (found.reason or "")
 
 
-def test_a_video_is_recorded_as_not_hashed_yet() -> None:
-    found = _one(hash_object("http://x/v", "video/mp4", b"\0" * 64, LIMITS), "pdq")
-    assert found.value is None and "not implemented" in (found.reason or "")
-
-
 def _capture(*ids: int) -> None:
     result = runner.invoke(app, ["capture", *map(str, ids), "--by", "alice", "--json"])
     assert result.exit_code == 0, result.stdout + result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,12 @@ def test_the_demo_reinstates_an_item_decides_two_complaints_and_runs_retention(
     assert ctx.facts["reinstated"] and "rita was refused the review" in demo.text
     reupload = ctx.facts["reupload"]  # issue 17: the altered copy is linked, the removal back
     assert reupload["verdict"] == "reappeared" and "re-upload: item" in demo.text
+    if shutil.which("ffmpeg"):  # tools/system-deps.sh installs it; CI has it
+        video = ctx.facts["reupload_video"]  # a trimmed, re-encoded copy, linked by vPDQ
+        assert video["verdict"] == "reappeared" and "re-upload (video): item" in demo.text
+        assert "(vpdq distance" in demo.text
+    else:
+        assert "re-upload (video): skipped, ffmpeg not installed" in demo.text
     # issue 17 item 5: a deconfliction hold on the poster's PDQ covers the altered copy
     assert ctx.facts["hold"]["covers_copy"] and "deconfliction hold" in demo.text
     upheld_item, _ = ctx.facts["complaints"]

@@ -59,9 +59,10 @@ def render(
                 "<p>DDoS protection challenge (demo). Enable JavaScript.</p>",
             ),
         )
-    picture = media(path)
-    if picture is not None:
-        return 200, {**headers, "Content-Type": "image/jpeg"}, picture
+    served = media(path)
+    if served is not None:
+        content, media_type = served
+        return 200, {**headers, "Content-Type": media_type}, content
     body = (
         f"<p>Demo site: {html.escape(site.what)}.</p>"
         f"<p>Path: {html.escape(path)}</p><article><p>{_LOREM}</p><p>{_LOREM}</p></article>"

@@ -9,8 +9,11 @@ host's error page, would otherwise link every removed item of that host.
 PDQ hashes of quality below 50 are left out of matching on both sides: flat or
 near-empty images (a blank banner, a one-colour placeholder) have hashes that
 sit close to each other whatever the picture, so they would link unrelated
-items. TLSH is not used to link: pages of one site share their template text,
-and a text match is left to `comity evidence similar`, where a person judges.
+items. Videos link to videos by vPDQ's comparison of their frame sets
+(comity.evidence.similar.video_near; the member's distance is the median
+frame distance), never a single frame to a still image. TLSH is not used to
+link: pages of one site share their template text, and a text match is left
+to `comity evidence similar`, where a person judges.
 
 An item joins one group, the first time it matches; a later match to another
 group is not merged (groups are small, and a merge rewrites what earlier
@@ -27,7 +30,13 @@ from sqlalchemy.orm import Session
 
 from comity.core import audit
 from comity.evidence.models import ContentMember, Evidence, ObjectHashRow
-from comity.evidence.similar import DEFAULT_PDQ_DISTANCE, pdq_near
+from comity.evidence.similar import (
+    DEFAULT_PDQ_DISTANCE,
+    MIN_PDQ_QUALITY,
+    pdq_near,
+    video_near,
+    videos,
+)
 from comity.intake.models import Item
 
 __all__ = [
@@ -38,8 +47,6 @@ __all__ = [
     "register_on_captured",
     "register_on_linked",
 ]
-
-MIN_PDQ_QUALITY = 50  # below it PDQ hashes match each other broadly (see above)
 
 # Called after an item joins a group: fn(session, actor, item_id, group_id).
 OnLinked = Callable[[Session, str, int, int], None]
@@ -96,6 +103,8 @@ def _candidates(session: Session, evidence_id: int, item_id: int) -> list[tuple[
         found += [(other, "sha256", 0) for other in session.scalars(query)]
     near: list[tuple[ObjectHashRow, int]] = []
     for mine in own:
+        if mine.frame_ms is not None:
+            continue  # a video's frames: compared as a video below
         if mine.algorithm == "pdq" and (mine.quality or 0) >= MIN_PDQ_QUALITY:
             assert mine.value is not None  # selected above
             near += pdq_near(
@@ -104,15 +113,26 @@ def _candidates(session: Session, evidence_id: int, item_id: int) -> list[tuple[
                 distance=DEFAULT_PDQ_DISTANCE,
                 exclude_item=item_id,
             )
-    near = [(row, d) for row, d in near if (row.quality or 0) >= MIN_PDQ_QUALITY]
+    near = [
+        (row, d)
+        for row, d in near
+        if (row.quality or 0) >= MIN_PDQ_QUALITY and row.frame_ms is None
+    ]
+    seen = [
+        match
+        for frames in videos(own).values()
+        for match in video_near(
+            session=session, frames=frames, distance=DEFAULT_PDQ_DISTANCE, exclude_item=item_id
+        )
+    ]
+    evidence_ids = {row.evidence_id for row, _ in near} | {m.evidence_id for m in seen}
     ok = set(
         session.scalars(
-            select(Evidence.id).where(
-                Evidence.id.in_({row.evidence_id for row, _ in near}), Evidence.outcome == "ok"
-            )
+            select(Evidence.id).where(Evidence.id.in_(evidence_ids), Evidence.outcome == "ok")
         )
     )
-    return found + [(row.item_id, "pdq", d) for row, d in near if row.evidence_id in ok]
+    found += [(row.item_id, "pdq", d) for row, d in near if row.evidence_id in ok]
+    return found + [(m.item_id, "vpdq", m.comparison.distance) for m in seen if m.evidence_id in ok]
 
 
 def link_capture(*, session: Session, evidence: Evidence, actor: str) -> dict[str, Any] | None:

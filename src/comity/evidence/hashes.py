@@ -1,14 +1,19 @@
 """Hashes of every object in a capture's WARC: exact (SHA-256, MD5) and perceptual.
 
 Images get PDQ (Meta's perceptual hash, `pdqhash`), text and HTML bodies get
-TLSH (`py-tlsh`) of their visible text. Captured bytes are hostile: the only
-code that touches them is a bounded content decoder, Pillow's decoders for a
-short list of still-image formats, and an HTML tokenizer; nothing captured is
-executed. Each object is bounded in bytes (decoded), in pixels (read from the
-header before any pixel is decoded) and by a time budget for the whole WARC
-(checked between steps: one step is bounded by the byte and pixel caps, not
-pre-empted). A corrupt object becomes an `unhashable` row with the reason.
-Video is recorded as unhashable too: frame sampling (vPDQ) is not built yet.
+TLSH (`py-tlsh`) of their visible text, PDFs TLSH of their text (pdftotext),
+videos one PDQ row per frame sampled at a fixed rate, as vPDQ does (ffmpeg; the
+row's `frame_ms` says where in the video; comity.evidence.similar compares two
+videos frame set to frame set). Captured bytes are hostile: in this process the
+only code that touches them is a bounded content decoder, Pillow's decoders for
+a short list of still-image formats, and an HTML tokenizer; ffmpeg and
+pdftotext run as limited subprocesses (comity.evidence.media); nothing
+captured is executed. Each object is bounded in bytes (decoded), in pixels
+(read from the header before any pixel is decoded), media tools by their own
+deadline and CPU and memory limits, and the whole WARC by a time budget
+(checked between steps; a media tool gets at most what is left of it). A
+corrupt object becomes an `unhashable` row with the reason, and so does a video
+or PDF when ffmpeg or pdftotext is not installed.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from PIL import Image, UnidentifiedImageError
 from warcio.archiveiterator import ArchiveIterator
 
 from comity.evidence._decode import BoundedDecoder, DecodedTooLarge, DecodeError
+from comity.evidence.media import MediaError, MediaLimits, pdf_text, video_frames
 
 __all__ = [
     "ALGORITHMS",
@@ -41,7 +47,7 @@ __all__ = [
     "visible_text",
 ]
 
-KINDS = ("image", "html", "text", "video", "other")
+KINDS = ("image", "html", "text", "video", "pdf", "other")
 ALGORITHMS = ("sha256", "md5", "pdq", "tlsh")
 # Still-image parsers Pillow may use on captured bytes (a short list: fewer
 # decoders, less attack surface); anything else is "not a supported image".
@@ -55,6 +61,26 @@ class HashLimits:
     max_pixels: int = 40_000_000  # width * height, read from the header
     max_text: int = 2_000_000  # visible text characters given to TLSH
     budget_seconds: float = 20.0  # the whole WARC
+    # ffmpeg and pdftotext (comity.evidence.media): per run, within the budget.
+    media_seconds: float = 15.0
+    media_memory_bytes: int = 1_000_000_000  # address space of the tool
+    video_fps: float = 1.0  # vPDQ's usual sampling rate
+    max_video_seconds: float = 600.0  # only the first ten minutes are sampled
+    max_frames: int = 600
+    max_video_pixels: int = 4096 * 4096  # one frame; larger streams are refused
+    max_pdf_pages: int = 500
+
+    def media(self, seconds: float) -> MediaLimits:
+        return MediaLimits(
+            seconds=seconds,
+            memory_bytes=self.media_memory_bytes,
+            fps=self.video_fps,
+            max_video_seconds=self.max_video_seconds,
+            max_frames=self.max_frames,
+            max_video_pixels=self.max_video_pixels,
+            max_pdf_pages=self.max_pdf_pages,
+            max_text_bytes=self.max_text * 4,  # UTF-8: up to 4 bytes a character
+        )
 
 
 @dataclass(frozen=True)
@@ -67,6 +93,7 @@ class ObjectHash:
     value: str | None
     quality: int | None = None
     reason: str | None = None
+    frame_ms: int | None = None  # a video frame's PDQ: where in the video (milliseconds)
 
 
 class _Unhashable(Exception):
@@ -117,6 +144,21 @@ def _charset(content_type: str) -> str:
     return "utf-8"
 
 
+# ISO base media brands of still images (HEIF, AVIF): an `ftyp` box is not always video.
+_IMAGE_BRANDS = (b"heic", b"heix", b"heif", b"avif", b"avis", b"mif1", b"msf1")
+
+
+def _sniffed_video(body: bytes) -> bool:
+    """MP4/MOV/3GP (an `ftyp` box), Matroska/WebM, FLV or AVI, by their first bytes."""
+    if body[4:8] == b"ftyp":
+        return body[8:12] not in _IMAGE_BRANDS
+    return (
+        body[:4] == b"\x1a\x45\xdf\xa3"
+        or body[:3] == b"FLV"
+        or (body[:4] == b"RIFF" and body[8:12] == b"AVI ")
+    )
+
+
 def _kind(content_type: str, body: bytes) -> str:
     media = content_type.split(";")[0].strip().lower()
     if (
@@ -125,8 +167,10 @@ def _kind(content_type: str, body: bytes) -> str:
         or body[:3] == b"\xff\xd8\xff"
     ):
         return "image"
-    if media.startswith("video/"):
+    if media.startswith("video/") or _sniffed_video(body):
         return "video"
+    if media == "application/pdf" or body[:5] == b"%PDF-":
+        return "pdf"
     if media in ("text/html", "application/xhtml+xml"):
         return "html"
     if media.startswith("text/") or media in ("application/json", "application/xml"):
@@ -150,7 +194,11 @@ def pdq_from_image(image: Image.Image) -> tuple[str, int]:
     rgb = image.convert("RGB")
     if max(rgb.size) > _PDQ_SIDE:
         rgb.thumbnail((_PDQ_SIDE, _PDQ_SIDE), Image.Resampling.BILINEAR)
-    bits, quality = pdqhash.compute(np.asarray(rgb))
+    return _pdq_of(np.asarray(rgb))
+
+
+def _pdq_of(pixels: np.ndarray) -> tuple[str, int]:
+    bits, quality = pdqhash.compute(pixels)
     value = int("".join("1" if b else "0" for b in bits), 2)
     return f"{value:064x}", int(quality)
 
@@ -183,36 +231,72 @@ def _tlsh(text: str) -> str:
     return value
 
 
+def _frames(url: str, body: bytes, limits: MediaLimits) -> list[ObjectHash]:
+    """One PDQ row per sampled frame; a frame hashing as the one before it is left out
+    (a still scene gives one row, not one a second: the frame set is what vPDQ compares)."""
+    try:
+        frames = video_frames(body, limits)
+    except MediaError as exc:
+        raise _Unhashable(str(exc)) from None
+    rows: list[ObjectHash] = []
+    for seconds, pixels in frames:
+        value, quality = _pdq_of(pixels)
+        if rows and rows[-1].value == value:
+            continue
+        rows.append(ObjectHash(url, "video", "pdq", value, quality, None, round(seconds * 1000)))
+    return rows
+
+
+def _pdf(body: bytes, limits: MediaLimits) -> str:
+    try:
+        text = pdf_text(body, limits)
+    except MediaError as exc:
+        raise _Unhashable(str(exc)) from None
+    return _tlsh(text[: limits.max_text_bytes // 4])
+
+
+def _media_limits(limits: HashLimits, seconds: float | None) -> MediaLimits:
+    left = limits.media_seconds if seconds is None else min(limits.media_seconds, seconds)
+    if left <= 0:
+        raise _Unhashable(f"time budget of {limits.budget_seconds:g} s spent on earlier objects")
+    return limits.media(left)
+
+
 def _perceptual(
-    url: str, kind: str, content_type: str, body: bytes, limits: HashLimits
-) -> ObjectHash | None:
+    url: str, kind: str, content_type: str, body: bytes, limits: HashLimits, seconds: float | None
+) -> list[ObjectHash]:
     try:
         if kind == "image":
             value, quality = _pdq(body, limits)
-            return ObjectHash(url, kind, "pdq", value, quality)
+            return [ObjectHash(url, kind, "pdq", value, quality)]
         if kind in ("html", "text"):
             text = body.decode(_charset(content_type), "replace")
             if kind == "html":
                 text = visible_text(text)
-            return ObjectHash(url, kind, "tlsh", _tlsh(text[: limits.max_text]))
+            return [ObjectHash(url, kind, "tlsh", _tlsh(text[: limits.max_text]))]
+        if kind == "video":
+            return _frames(url, body, _media_limits(limits, seconds))
+        if kind == "pdf":
+            return [ObjectHash(url, kind, "tlsh", _pdf(body, _media_limits(limits, seconds)))]
     except _Unhashable as exc:
-        algorithm = "pdq" if kind == "image" else "tlsh"
-        return ObjectHash(url, kind, algorithm, None, reason=str(exc))
-    if kind == "video":
-        reason = "video hashing (vPDQ frames) is not implemented yet"
-        return ObjectHash(url, kind, "pdq", None, reason=reason)
-    return None
+        algorithm = "pdq" if kind in ("image", "video") else "tlsh"
+        return [ObjectHash(url, kind, algorithm, None, reason=str(exc))]
+    return []
 
 
-def hash_object(url: str, content_type: str, body: bytes, limits: HashLimits) -> list[ObjectHash]:
-    """Every hash of one decoded object (exact hashes always, a perceptual one by kind)."""
+def hash_object(
+    url: str, content_type: str, body: bytes, limits: HashLimits, *, seconds: float | None = None
+) -> list[ObjectHash]:
+    """Every hash of one decoded object (exact hashes always, perceptual ones by kind).
+
+    `seconds`: the time left for it (a media tool gets at most that); None: its own limit.
+    """
     kind = _kind(content_type, body)
     found = [
         ObjectHash(url, kind, "sha256", hashlib.sha256(body).hexdigest()),
         ObjectHash(url, kind, "md5", hashlib.md5(body, usedforsecurity=False).hexdigest()),
     ]
-    perceptual = _perceptual(url, kind, content_type, body, limits)
-    return found + ([perceptual] if perceptual else [])
+    return found + _perceptual(url, kind, content_type, body, limits, seconds)
 
 
 def _decoded(raw: bytes, encoding: str, limits: HashLimits) -> bytes:
@@ -257,5 +341,6 @@ def hash_warc(path: Path, *, limits: HashLimits | None = None) -> list[ObjectHas
             except _Unhashable as exc:
                 found.append(ObjectHash(url, kind, "sha256", None, reason=str(exc)))
                 continue
-            found += hash_object(url, content_type, body, limits)
+            left = limits.budget_seconds - (time.monotonic() - started)
+            found += hash_object(url, content_type, body, limits, seconds=left)
     return found

@@ -124,6 +124,7 @@ class ObjectHashRow(PdqChunks, Base):
 
     `value` is None for an unhashable object and `reason` says why. For PDQ rows
     `c0`..`c15` hold the hash's 16-bit chunks (big-endian order), for lookups.
+    A video's frames are PDQ rows like an image's, so every PDQ search finds them.
     """
 
     __tablename__ = "object_hashes"
@@ -145,6 +146,9 @@ class ObjectHashRow(PdqChunks, Base):
     value: Mapped[str | None] = mapped_column(String(160))
     quality: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(Text)
+    # A video frame's PDQ row: the frame's time in the video. A video has one PDQ row
+    # per sampled frame (vPDQ), all with its `url`; None on every other row.
+    frame_ms: Mapped[int | None] = mapped_column(Integer)
 
 
 class ContentMember(Base):

@@ -16,13 +16,27 @@ Distances above 63 are refused (the probe lists grow as C(16, r)).
 
 TLSH has no index here: a lookup compares against every stored TLSH (linear
 in their number); fine for thousands of pages, not for millions.
+
+Videos are compared as vPDQ (ThreatExchange's video PDQ) compares them: each
+video is the set of PDQ hashes of its sampled frames (one row per frame,
+`frame_ms` set; frames of quality below MIN_PDQ_QUALITY left out, as vPDQ's
+quality filter does). Every frame of this video is looked up through the PDQ
+index; each other video with a frame found is then compared whole: the percent
+of this video's frames with a frame of the other within the distance, and the
+percent of the other's frames with one of this video's. vPDQ leaves the
+decision to the caller; here two videos match when either percent reaches
+VIDEO_MATCH_PERCENT, so a trimmed copy (most of its frames are in the
+original) matches from both sides. Frames are matched with frames only: a
+still image is not compared with a video's frames.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from itertools import combinations
+from statistics import median
 from typing import Any
 
 import tlsh  # no type stubs: see the mypy overrides in pyproject.toml
@@ -39,7 +53,12 @@ __all__ = [
     "DEFAULT_PDQ_DISTANCE",
     "DEFAULT_TLSH_DISTANCE",
     "MAX_PDQ_DISTANCE",
+    "MIN_PDQ_QUALITY",
+    "VIDEO_MATCH_PERCENT",
+    "VideoComparison",
+    "VideoMatch",
     "chunks",
+    "compare_videos",
     "hamming",
     "hash_rows",
     "own_hashes",
@@ -49,11 +68,17 @@ __all__ = [
     "register_external_matcher",
     "set_chunks",
     "similar",
+    "video_near",
+    "videos",
 ]
 
 DEFAULT_PDQ_DISTANCE = 31  # ThreatExchange's usual PDQ match threshold
 DEFAULT_TLSH_DISTANCE = 100
 MAX_PDQ_DISTANCE = 63
+# Below it PDQ hashes match each other broadly (flat or near-empty pictures and
+# frames): content groups, exports and video comparison leave them out.
+MIN_PDQ_QUALITY = 50
+VIDEO_MATCH_PERCENT = 80.0  # vPDQ's usual query-match threshold
 _CHUNK_BITS = 256 // PDQ_CHUNKS
 _CHUNK_MASK = (1 << _CHUNK_BITS) - 1
 
@@ -123,6 +148,7 @@ def hash_rows(
             value=h.value,
             quality=h.quality,
             reason=h.reason,
+            frame_ms=h.frame_ms,
         )
         if h.algorithm == "pdq" and h.value is not None:
             set_chunks(row, h.value)
@@ -163,6 +189,88 @@ def pdq_near(
     return [(row, near[row.id]) for row in rows]
 
 
+@dataclass(frozen=True)
+class VideoComparison:
+    query_percent: float  # of the query's frames, those with a frame of the other within d
+    compared_percent: float  # of the other's frames, those with one of the query's
+    distance: int  # median, over the query's matched frames, of the nearest frame's distance
+
+    @property
+    def matches(self) -> bool:
+        return max(self.query_percent, self.compared_percent) >= VIDEO_MATCH_PERCENT
+
+
+def compare_videos(
+    query: Sequence[str], compared: Sequence[str], distance: int
+) -> VideoComparison | None:
+    """vPDQ's comparison of two videos given as their frames' PDQ hashes (see the module's
+    note); None when either has no frame. Duplicate frames count once, as in vPDQ."""
+    mine = sorted({int(v, 16) for v in query})
+    theirs = sorted({int(v, 16) for v in compared})
+    if not mine or not theirs:
+        return None
+    nearest = [min((a ^ b).bit_count() for b in theirs) for a in mine]
+    matched = [d for d in nearest if d <= distance]
+    back = sum(1 for b in theirs if any((a ^ b).bit_count() <= distance for a in mine))
+    return VideoComparison(
+        query_percent=round(100.0 * len(matched) / len(mine), 1),
+        compared_percent=round(100.0 * back / len(theirs), 1),
+        distance=int(median(matched)) if matched else min(nearest),
+    )
+
+
+@dataclass(frozen=True)
+class VideoMatch:
+    object_url: str  # the query video
+    item_id: int
+    evidence_id: int
+    url: str  # the matched video
+    comparison: VideoComparison
+
+
+def videos(rows: Iterable[ObjectHashRow]) -> dict[tuple[int, str], list[ObjectHashRow]]:
+    """The frame rows among `rows`, by video ((evidence id, object url))."""
+    found: dict[tuple[int, str], list[ObjectHashRow]] = {}
+    for row in rows:
+        if row.algorithm == "pdq" and row.frame_ms is not None and row.value is not None:
+            found.setdefault((row.evidence_id, row.url), []).append(row)
+    return found
+
+
+def _usable(rows: Iterable[ObjectHashRow]) -> list[str]:
+    return [str(r.value) for r in rows if (r.quality or 0) >= MIN_PDQ_QUALITY]
+
+
+def video_near(
+    *, session: Session, frames: Sequence[ObjectHashRow], distance: int, exclude_item: int
+) -> list[VideoMatch]:
+    """Other items' captured videos that match the video whose frame rows are `frames`."""
+    query = _usable(frames)
+    if not query:
+        return []
+    candidates: set[tuple[int, str]] = set()
+    for value in sorted(set(query)):
+        near = pdq_near(session=session, value=value, distance=distance, exclude_item=exclude_item)
+        candidates |= {(row.evidence_id, row.url) for row, _ in near if row.frame_ms is not None}
+    found = []
+    for evidence_id, url in sorted(candidates):
+        theirs = list(
+            session.scalars(
+                select(ObjectHashRow).where(
+                    ObjectHashRow.evidence_id == evidence_id,
+                    ObjectHashRow.url == url,
+                    ObjectHashRow.algorithm == "pdq",
+                    ObjectHashRow.frame_ms.is_not(None),
+                    ObjectHashRow.value.is_not(None),
+                )
+            )
+        )
+        comparison = compare_videos(query, _usable(theirs), distance)
+        if comparison is not None and comparison.matches:
+            found.append(VideoMatch(frames[0].url, theirs[0].item_id, evidence_id, url, comparison))
+    return found
+
+
 def own_hashes(session: Session, item_id: int) -> list[ObjectHashRow]:
     """The item's hashes from its latest successful capture with hashes."""
     latest = (
@@ -190,10 +298,10 @@ def _matches(
             ObjectHashRow.item_id != item_id,
         )
         found += [(sha[str(r.value)], r, 0) for r in session.scalars(query)]
-    for mine in (r for r in own if r.algorithm == "pdq"):
+    for mine in (r for r in own if r.algorithm == "pdq" and r.frame_ms is None):
         assert mine.value is not None  # own_hashes reads hashed rows only
         near = pdq_near(session=session, value=mine.value, distance=pdq, exclude_item=item_id)
-        found += [(mine, row, d) for row, d in near]
+        found += [(mine, row, d) for row, d in near if row.frame_ms is None]
     texts = [r for r in own if r.algorithm == "tlsh" and r.value]
     if texts:
         query = select(ObjectHashRow).where(
@@ -240,6 +348,21 @@ def similar(
         raise BadInput(f"--pdq-distance must be between 0 and {MAX_PDQ_DISTANCE}")
     own = own_hashes(session, item_id)
     by_item: dict[int, list[dict[str, Any]]] = {}
+    for frames in videos(own).values():
+        for match in video_near(
+            session=session, frames=frames, distance=pdq_distance, exclude_item=item_id
+        ):
+            by_item.setdefault(match.item_id, []).append(
+                {
+                    "algorithm": "vpdq",
+                    "distance": match.comparison.distance,
+                    "query_match_percent": match.comparison.query_percent,
+                    "compared_match_percent": match.comparison.compared_percent,
+                    "object_url": match.object_url,
+                    "matched_url": match.url,
+                    "matched_evidence_id": match.evidence_id,
+                }
+            )
     for mine, theirs, d in _matches(session, item_id, own, pdq_distance, tlsh_distance):
         by_item.setdefault(theirs.item_id, []).append(
             {

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from comity.core.db import get_engine, session_scope
 from comity.flows.demo_after import after_the_request
 from comity.flows.demo_holds import deconfliction
-from comity.flows.demo_reupload import reupload
+from comity.flows.demo_reupload import reupload, reupload_video
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -442,5 +442,6 @@ STEPS: tuple[tuple[str, Step], ...] = (  # the order of the story
     ("monitor", _monitor),
     ("after the request", after_the_request),
     ("re-upload", reupload),
+    ("re-upload (video)", reupload_video),
     ("deconfliction", deconfliction),
 )
