@@ -201,6 +201,18 @@ def test_missing_tools_make_unhashable_rows(
     assert (row.algorithm, row.value, row.reason) == ("tlsh", None, "pdftotext not installed")
 
 
+def test_a_tool_that_cannot_start_makes_an_unhashable_row(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    broken = tmp_path / "ffmpeg"
+    broken.write_bytes(b"\x7fELF not really a program")
+    broken.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert _unhashable(b"\x1a\x45\xdf\xa3" + b"\x00" * 100) == (
+        "ffmpeg could not start: Exec format error"
+    )
+
+
 def test_no_time_left_in_the_warcs_budget_skips_the_tool() -> None:
     found = hash_object("u", MP4, b"\x00" * 64, HashLimits(), seconds=0.0)
     assert found[2].reason == "time budget of 20 s spent on earlier objects"
@@ -250,6 +262,8 @@ def test_a_trimmed_reupload_is_found_by_similar_and_joins_the_content_group(
     assert video_match["query_match_percent"] == 100.0
     assert video_match["compared_match_percent"] == 60.0
     assert _run("evidence", "similar", str(other), "--json")["matches"] == []
+    shown = " ".join(_run("evidence", "similar", str(copy)).split())  # rich wraps lines
+    assert "(frames matched: 100.0% of this video's, 60.0% of the other's)" in shown
 
     group = _run("item", "show", str(copy), "--json")["content_group"]
     members = {m["item_id"]: m for m in group["members"]}

@@ -163,8 +163,16 @@ def evidence_similar(
             Text(f"item {match['item_id']} ({match['state']}; decision: {decided}) {match['url']}")
         )
         for obj in match["objects"]:
+            frames = (
+                f" (frames matched: {obj['query_match_percent']}% of this video's, "
+                f"{obj['compared_match_percent']}% of the other's)"
+                if obj["algorithm"] == "vpdq"
+                else ""
+            )
             console.print(
-                Text(f"  {obj['algorithm']} distance {obj['distance']}: {obj['matched_url']}")
+                Text(
+                    f"  {obj['algorithm']} distance {obj['distance']}{frames}: {obj['matched_url']}"
+                )
             )
 
 

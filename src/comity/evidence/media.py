@@ -33,6 +33,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from subprocess import Popen
+from typing import IO
 
 import numpy as np
 
@@ -90,6 +92,19 @@ class _Run:
     stderr: str = ""
 
 
+def _start(argv: list[str], cwd: Path, errors: IO[bytes], limits: MediaLimits) -> Popen[bytes]:
+    return subprocess.Popen(  # fixed argv; the bytes come from a file we wrote
+        argv,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=errors,  # a file, not a pipe: a chatty tool cannot block on it
+        preexec_fn=_rlimits(int(limits.seconds) + 1, limits.memory_bytes),
+        start_new_session=True,  # its own process group, killed whole
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"},
+    )
+
+
 def _stream(
     argv: list[str], *, cwd: Path, limits: MediaLimits, max_bytes: int, run: _Run
 ) -> Iterator[bytes]:
@@ -99,16 +114,10 @@ def _stream(
     """
     deadline = time.monotonic() + limits.seconds
     with tempfile.TemporaryFile(dir=cwd) as errors:
-        proc = subprocess.Popen(  # fixed argv; the bytes come from a file we wrote
-            argv,
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=errors,  # a file, not a pipe: a chatty tool cannot block on it
-            preexec_fn=_rlimits(int(limits.seconds) + 1, limits.memory_bytes),
-            start_new_session=True,  # its own process group, killed whole
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"},
-        )
+        try:
+            proc = _start(argv, cwd, errors, limits)
+        except OSError as exc:  # not executable, no memory to fork: the object's reason
+            raise MediaError(f"{Path(argv[0]).name} could not start: {exc.strerror}") from None
         assert proc.stdout is not None
         received = 0
         try:
