@@ -290,8 +290,9 @@ def _md_media(media: dict[str, Any] | None) -> str:
     def row(name: str, timed: dict[str, Any], per: int, unit: str) -> str:
         wall, cpu = timed["wall_s"], timed["cpu_s"]
         return (
-            f"| {name} | {timed['rounds']} | {median(wall):.3f} ({wall[0]:.3f}-{wall[-1]:.3f})"
-            f" | {median(cpu):.3f} | {per / median(cpu):.1f} {unit} |"
+            f"| {name} | {timed['rounds']} | {median(wall) * 1000:.1f}"
+            f" ({wall[0] * 1000:.1f}-{wall[-1] * 1000:.1f}) | {median(cpu) * 1000:.1f}"
+            f" | {per / median(cpu):.1f} {unit} |"
         )
 
     frames, seconds = media["frames_sampled"], media["video_seconds"]
@@ -305,7 +306,7 @@ def _md_media(media: dict[str, Any] | None) -> str:
             f" load average {media['load_before'][0]:.1f} before,"
             f" {media['load_after'][0]:.1f} after.",
             "",
-            "| what | rounds | wall s median (min-max) | CPU s median | per CPU second |",
+            "| what | rounds | wall ms median (min-max) | CPU ms median | per CPU second |",
             "|---|---:|---:|---:|---:|",
             row("hash_object: ffmpeg 1 fps + PDQ", media["video"], frames, "frames"),
             row("ffmpeg decode only (floor)", media["ffmpeg_decode_only"], frames, "frames"),
@@ -313,7 +314,10 @@ def _md_media(media: dict[str, Any] | None) -> str:
             row("hash_object: same text as HTML", media["html_same_text"], 1, "pages"),
             "",
             "CPU includes the subprocesses' (RUSAGE_CHILDREN). ffmpeg runs with one thread;"
-            " every frame is decoded to sample one a second, so decoding sets the floor.",
+            " every frame is decoded to sample one a second, so decoding sets the floor (its"
+            " row counts the same sampled frames: at 1 frame a second, frames per CPU second"
+            " are also seconds of video per CPU second). A PDF costs a process start"
+            " (pdftotext) that the same text as HTML does not.",
             "",
         ]
     )
