@@ -1,18 +1,15 @@
 """Near-duplicate search over captured objects: PDQ by Hamming distance, TLSH by diff.
 
-PDQ index (multi-index hashing, Norouzi et al. 2012): every PDQ row stores its
-256 bits as 16 indexed 16-bit chunks. If two hashes are within distance d, by
-pigeonhole at least one chunk differs in at most r = d // 16 bits. A lookup
-therefore probes, for each chunk, every value within r bits of the query's
-chunk (17 values per chunk at d = 31, 137 at d = 63), takes the union of rows
-found and verifies each candidate's full distance. That is exact: every hash
-within d is returned (recall 100%), none beyond it. Its cost is the number of
-candidates: ~16 * 17 * N / 65536 for uniformly spread hashes, more where real
-hashes crowd (flat or low-quality images share chunks); bench/bench_hashes.py
-measures it: on SQLite, 1,000,000 uniform hashes, ~4,000 candidates a query
-give ~55 lookups per CPU second (numpy brute force in memory: ~29), far
-below 1,000; an in-memory index per process is the next step if that matters.
-Distances above 63 are refused (the probe lists grow as C(16, r)).
+PDQ: `pdq_near` asks comity.evidence.pdqindex, an exact multi-index hash
+(Norouzi et al. 2012) over numpy arrays that each process builds from the
+database and keeps in step with it (rows added by any process are found, rows
+deleted are never returned; see that module). Every hash within the distance
+is returned (recall 100%), none beyond it; bench/bench_hashes.py measures it
+at 1,000,000 stored hashes against brute force and the SQL multi-index path
+it replaced. Distances above 63 are refused (the probe lists grow as C(16, r)).
+
+The `c0`..`c15` chunk columns (one indexed 16-bit chunk each) are still
+filled on insert: they were that SQL path's index and no lookup reads them now.
 
 TLSH has no index here: a lookup compares against every stored TLSH (linear
 in their number); fine for thousands of pages, not for millions.
@@ -34,17 +31,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from itertools import combinations
 from statistics import median
 from typing import Any
 
 import tlsh  # no type stubs: see the mypy overrides in pyproject.toml
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from comity.cases.models import Proposal
 from comity.core.errors import BadInput, NotFound
+from comity.evidence import pdqindex
 from comity.evidence.hashes import ObjectHash
 from comity.evidence.models import PDQ_CHUNKS, Evidence, ObjectHashRow, PdqChunks
 from comity.intake.models import Item
@@ -63,7 +59,6 @@ __all__ = [
     "hash_rows",
     "own_hashes",
     "pdq_near",
-    "pdq_probes",
     "record_hashes",
     "register_external_matcher",
     "set_chunks",
@@ -74,7 +69,7 @@ __all__ = [
 
 DEFAULT_PDQ_DISTANCE = 31  # ThreatExchange's usual PDQ match threshold
 DEFAULT_TLSH_DISTANCE = 100
-MAX_PDQ_DISTANCE = 63
+MAX_PDQ_DISTANCE = pdqindex.MAX_DISTANCE
 # Below it PDQ hashes match each other broadly (flat or near-empty pictures and
 # frames): content groups, exports and video comparison leave them out.
 MIN_PDQ_QUALITY = 50
@@ -103,29 +98,6 @@ def chunks(value: str) -> list[int]:
 
 def hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
-
-
-@cache
-def _masks(radius: int) -> tuple[int, ...]:
-    """Every 16-bit mask with at most `radius` bits set."""
-    found = [0]
-    for count in range(1, radius + 1):
-        for bits in combinations(range(_CHUNK_BITS), count):
-            found.append(sum(1 << b for b in bits))
-    return tuple(found)
-
-
-def pdq_probes(model: type[PdqChunks], value: str, distance: int) -> list[ColumnElement[bool]]:
-    """One IN condition per chunk column of `model`: OR them to get every candidate within
-    `distance` of `value` (exact: see the module's note), to be verified by `hamming`."""
-    if not 0 <= distance <= MAX_PDQ_DISTANCE:
-        raise BadInput(f"--pdq-distance must be between 0 and {MAX_PDQ_DISTANCE}")
-    masks = _masks(distance // PDQ_CHUNKS)
-    columns = [getattr(model, f"c{i}") for i in range(PDQ_CHUNKS)]
-    return [
-        column.in_(sorted({chunk ^ m for m in masks}))
-        for column, chunk in zip(columns, chunks(value), strict=True)
-    ]
 
 
 def set_chunks(row: PdqChunks, value: str) -> None:
@@ -169,24 +141,8 @@ def pdq_near(
     *, session: Session, value: str, distance: int, exclude_item: int | None = None
 ) -> list[tuple[ObjectHashRow, int]]:
     """Stored PDQ rows within `distance` of `value`, with their distance (exact: see above)."""
-    probes = pdq_probes(ObjectHashRow, value, distance)
-    # Candidates as (id, value) only: verifying thousands of bare tuples is cheap,
-    # building thousands of ORM objects is not; only matches are loaded whole.
-    query = select(ObjectHashRow.id, ObjectHashRow.value).where(
-        ObjectHashRow.algorithm == "pdq", or_(*probes)
-    )
-    if exclude_item is not None:
-        query = query.where(ObjectHashRow.item_id != exclude_item)
-    target = int(value, 16)
-    near = {
-        row_id: d
-        for row_id, other in session.execute(query)
-        if (d := (target ^ int(str(other), 16)).bit_count()) <= distance
-    }
-    if not near:
-        return []
-    rows = session.scalars(select(ObjectHashRow).where(ObjectHashRow.id.in_(list(near))))
-    return [(row, near[row.id]) for row in rows]
+    near = pdqindex.near_rows(session=session, model=ObjectHashRow, value=value, distance=distance)
+    return [(row, d) for row, d in near if row.item_id != exclude_item]
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ from comity.core.db import utcnow
 from comity.core.errors import BadInput
 from comity.evidence.groups import MIN_PDQ_QUALITY
 from comity.evidence.models import Evidence, ObjectHashRow
-from comity.evidence.similar import DEFAULT_PDQ_DISTANCE, own_hashes, pdq_probes, set_chunks
+from comity.evidence.pdqindex import near_rows
+from comity.evidence.similar import DEFAULT_PDQ_DISTANCE, own_hashes, set_chunks
 from comity.hashexchange import stix, tcap, threatexchange
 from comity.hashexchange.models import ExternalHash, ExternalMatch, HashImport
 from comity.hashexchange.records import MAX_FILE_BYTES, HashRecord
@@ -303,15 +304,10 @@ def _near(
     for mine in own:
         if mine.algorithm != "pdq" or mine.value is None or (mine.quality or 0) < MIN_PDQ_QUALITY:
             continue
-        query = select(ExternalHash).where(
-            ExternalHash.algorithm == "pdq",
-            or_(*pdq_probes(ExternalHash, mine.value, pdq_distance)),
+        near = near_rows(
+            session=session, model=ExternalHash, value=mine.value, distance=pdq_distance
         )
-        target = int(mine.value, 16)
-        for ext in session.scalars(query):
-            distance = (target ^ int(ext.value, 16)).bit_count()
-            if distance <= pdq_distance:
-                found.append((mine, ext, distance))
+        found += [(mine, ext, distance) for ext, distance in near]
     return found
 
 
