@@ -55,7 +55,7 @@ from itertools import combinations
 from typing import Any, TypeVar, cast
 
 import numpy as np
-from sqlalchemy import ColumnElement, Connection, Engine, Table, select, text
+from sqlalchemy import ColumnElement, Connection, Engine, Table, bindparam, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
@@ -92,9 +92,16 @@ def parse(values: Sequence[str]) -> _Array:
     return np.frombuffer(raw, dtype=">u8").reshape(-1, 4).astype(np.uint64)
 
 
-def _chunk_values(words: _Array, chunk: int) -> _Array:
-    shift = np.uint64(48 - 16 * (chunk % 4))
-    return ((words[:, chunk // 4] >> shift) & np.uint64(0xFFFF)).astype(np.int64)
+def _chunk_values(words: _Array, chunk: int | _Array) -> _Array:
+    """Chunk `chunk` of each row (or chunk `chunk[i]` of row i, for an array)."""
+    shift = (48 - 16 * (np.asarray(chunk) % 4)).astype(np.uint64)
+    column = (
+        words[:, chunk // 4] if isinstance(chunk, int) else words[np.arange(len(words)), chunk // 4]
+    )
+    return ((column >> shift) & np.uint64(0xFFFF)).astype(np.int64)
+
+
+_CHUNK_INDEX = np.arange(_CHUNKS)
 
 
 @cache
@@ -138,7 +145,7 @@ class PdqArrays:
         n = len(self.ids)
         if n == 0:
             return self.ids, self.ids
-        chunks = np.array([_chunk_values(query[None, :], c)[0] for c in range(_CHUNKS)])
+        chunks = _chunk_values(query[None, :].repeat(_CHUNKS, axis=0), _CHUNK_INDEX)
         values = chunks[:, None] ^ _masks(distance // _CHUNKS)[None, :]
         rows = np.arange(_CHUNKS)[:, None]
         lo = self.starts[rows, values].ravel()
@@ -196,6 +203,11 @@ class PdqIndex:
         self._refreshed = 0.0
         self._held: set[int] = set()  # ids above `safe` already in the tail
         self._checkpoints: list[tuple[int, int]] = []  # PostgreSQL: (highest id, xmax)
+        # Built once: a lookup's own reads cost less than building their statements.
+        self._recent = select(table.c.id, table.c.value).where(
+            self._pdq(),
+            (table.c.id > bindparam("safe")) | (table.c.id == bindparam("top")),
+        )
 
     # -- keeping in step -------------------------------------------------------
 
@@ -318,14 +330,8 @@ class PdqIndex:
         for attempt in (1, 2):
             state = self.state
             top_id, top_value = state.top
-            recent = [
-                (int(i), str(v))
-                for i, v in session.execute(
-                    select(self.table.c.id, self.table.c.value).where(
-                        self._pdq(), (self.table.c.id > state.safe) | (self.table.c.id == top_id)
-                    )
-                )
-            ]
+            read = session.execute(self._recent, {"safe": state.safe, "top": top_id})
+            recent = [(int(i), str(v)) for i, v in read]
             top_ok = top_id == 0 or (top_id, top_value) in recent
             if top_ok or attempt == 2:
                 break
@@ -392,6 +398,12 @@ def index_for(session: Session, table: Table) -> PdqIndex:
     return index
 
 
+@cache
+def _by_ids(model: type[Any]) -> Any:
+    table = cast(Table, model.__table__)
+    return select(model).where(table.c.id.in_(bindparam("ids", expanding=True)))
+
+
 def near_rows(
     *, session: Session, model: type[R], value: str, distance: int
 ) -> list[tuple[R, int]]:
@@ -403,7 +415,7 @@ def near_rows(
     near = index.near(session=session, value=value, distance=distance)
     if not near:
         return []
-    rows: list[Any] = list(session.scalars(select(model).where(table.c.id.in_(list(near)))))
+    rows: list[Any] = list(session.scalars(_by_ids(cast(Any, model)), {"ids": list(near)}))
     if len(rows) < len(near):
         index.forget(_engine(session), set(near) - {int(r.id) for r in rows})
     target = int(value, 16)
