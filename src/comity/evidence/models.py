@@ -97,8 +97,9 @@ PDQ_CHUNKS = 16
 class PdqChunks:
     """`c0`..`c15`: a PDQ hash's 16-bit chunks (big-endian order), each indexed by the table.
 
-    Shared by every table whose PDQ hashes near-duplicate search probes
-    (comity.evidence.similar.pdq_probes); None on rows of other algorithms.
+    Shared by the tables that hold PDQ hashes; None on rows of other algorithms.
+    They were the index of the SQL lookup comity.evidence.pdqindex replaced:
+    still filled, read by no lookup.
     """
 
     c0: Mapped[int | None] = mapped_column(Integer)
