@@ -8,6 +8,7 @@ sets, TLSH's diff for PDF text.
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -204,13 +205,24 @@ def test_missing_tools_make_unhashable_rows(
 def test_a_tool_that_cannot_start_makes_an_unhashable_row(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    # Executable, but its interpreter is missing: exec fails (ENOENT) inside prlimit.
     broken = tmp_path / "ffmpeg"
-    broken.write_bytes(b"\x7fELF not really a program")
+    broken.write_bytes(b"#!/nonexistent/interpreter\n")
     broken.chmod(0o755)
     monkeypatch.setenv("PATH", str(tmp_path))
     assert _unhashable(b"\x1a\x45\xdf\xa3" + b"\x00" * 100) == (
-        "ffmpeg could not start: Exec format error"
+        "ffmpeg could not start: No such file or directory"
     )
+
+
+def test_the_limits_are_applied_to_the_tool_itself(tmp_path: Path) -> None:
+    # What prlimit leaves in force for the process it execs: read back from the tool.
+    from comity.evidence.media import _limited
+
+    script = "ulimit -t; ulimit -H -t; ulimit -v; ulimit -c"
+    argv = _limited(["/bin/sh", "-c", script], 7, 512 * 1024 * 1024)
+    shown = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.split()
+    assert shown == ["7", "8", str(512 * 1024), "0"]  # CPU soft/hard, address space KiB, core
 
 
 def test_no_time_left_in_the_warcs_budget_skips_the_tool() -> None:

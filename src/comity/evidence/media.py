@@ -23,14 +23,13 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import resource
 import selectors
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from subprocess import Popen
@@ -73,15 +72,26 @@ class MediaLimits:
     max_text_bytes: int = 2_000_000
 
 
-def _rlimits(cpu_seconds: int, memory_bytes: int) -> Callable[[], None]:
-    def apply() -> None:  # runs in the child between fork and exec
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        # Its only file is its stderr (a file: see _stream); nothing big is written.
-        resource.setrlimit(resource.RLIMIT_FSIZE, (_STDERR_BYTES, _STDERR_BYTES))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+# util-linux's prlimit (Essential in Debian) sets the limits and then execs the tool.
+# Not preexec_fn: Python code between fork and exec can deadlock the child when the
+# parent has threads, and `comity worker --workers T` captures from T threads.
+# Resolved once, so a test's narrowed PATH cannot hide it.
+_PRLIMIT = shutil.which("prlimit") or "/usr/bin/prlimit"
+_EXEC_FAILED = re.compile(r"prlimit: failed to execute [^:]*: (.+)")
 
-    return apply
+
+def _limited(argv: list[str], cpu_seconds: int, memory_bytes: int) -> list[str]:
+    """`argv` run under hard limits: CPU, address space, file size (its stderr is its
+    only file: see _stream; nothing big is written) and no core dump."""
+    return [
+        _PRLIMIT,
+        f"--cpu={cpu_seconds}:{cpu_seconds + 1}",
+        f"--as={memory_bytes}:{memory_bytes}",
+        f"--fsize={_STDERR_BYTES}:{_STDERR_BYTES}",
+        "--core=0:0",
+        "--",
+        *argv,
+    ]
 
 
 @dataclass
@@ -93,13 +103,14 @@ class _Run:
 
 
 def _start(argv: list[str], cwd: Path, errors: IO[bytes], limits: MediaLimits) -> Popen[bytes]:
+    if not os.access(_PRLIMIT, os.X_OK):
+        raise MediaError("prlimit not installed (util-linux): no tool runs without limits")
     return subprocess.Popen(  # fixed argv; the bytes come from a file we wrote
-        argv,
+        _limited(argv, int(limits.seconds) + 1, limits.memory_bytes),
         cwd=cwd,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=errors,  # a file, not a pipe: a chatty tool cannot block on it
-        preexec_fn=_rlimits(int(limits.seconds) + 1, limits.memory_bytes),
         start_new_session=True,  # its own process group, killed whole
         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"},
     )
@@ -161,6 +172,9 @@ def _failure(name: str, run: _Run, limits: MediaLimits) -> str:
         return f"{name} did not finish within {limits.seconds:g} s"
     if run.returncode == -signal.SIGXCPU or run.returncode == -signal.SIGKILL:
         return f"{name} was stopped at its CPU limit ({int(limits.seconds) + 1} s)"
+    failed = _EXEC_FAILED.search(run.stderr)
+    if failed:  # prlimit could not exec the tool
+        return f"{name} could not start: {failed[1].strip()}"
     big = _TOO_BIG.search(run.stderr)
     if big:  # the decoder's max_pixels refusal, the clearest of the lines it prints
         return f"video frames of {big[1]} pixels exceed {big[2]} pixels"
