@@ -40,6 +40,7 @@ __all__ = [
     "KINDS",
     "HashLimits",
     "ObjectHash",
+    "document_source",
     "document_text",
     "hash_object",
     "hash_warc",
@@ -187,6 +188,14 @@ def document_text(content_type: str, body: bytes, limit: int) -> str | None:
     text = body[:4_000_000].decode(_charset(content_type), "replace")
     text = visible_text(text) if kind == "html" else " ".join(text.split())
     return text[:limit] or None
+
+
+def document_source(content_type: str, body: bytes) -> str | None:
+    """An HTML or text document's own characters (markup included), decoded with its
+    charset, to be shown as plain text; None for an image, a video or anything else."""
+    if _kind(content_type, body) not in ("html", "text"):
+        return None
+    return body.decode(_charset(content_type), "replace")
 
 
 def pdq_from_image(image: Image.Image) -> tuple[str, int]:

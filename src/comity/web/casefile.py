@@ -10,6 +10,7 @@ with many captures, proposals and dossiers (bench/bench_web.py).
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -20,12 +21,12 @@ from comity.cases.models import Proposal
 from comity.core.audit import AuditEvent
 from comity.core.db import utcnow
 from comity.dossiers.models import DossierEntry, DossierRecord
-from comity.evidence.models import Evidence
+from comity.evidence.models import CaptureText, Evidence
 from comity.intake.models import Report
 from comity.tracking.models import Dispatch, MonitorCheck, TrackedRequest
 from comity.tracking.outcome import disputed
 
-__all__ = ["TIMELINE_LIMIT", "case_file", "raw_json"]
+__all__ = ["TIMELINE_LIMIT", "case_file", "passage", "raw_json"]
 
 TIMELINE_LIMIT = 300  # newest events shown; the CLI's `item show` has the whole chain
 _CHECKS_SHOWN = 20
@@ -34,6 +35,73 @@ _CHECKS_SHOWN = 20
 def raw_json(value: Any) -> str:
     """A section's raw data for the technical-details disclosure (escaped by the template)."""
     return json.dumps(value, indent=1, ensure_ascii=False, default=str)
+
+
+# Words a report quotes: between quotation marks of any of the usual kinds, 4-300 characters.
+_QUOTED = re.compile(r'["«“„‘‚]([^"«»“”„‘’‚]{4,300})["»”“’‘]')
+_CONTEXT = 240  # characters of the captured text shown on either side of the passage
+_OPENING = 480  # characters shown when no report quotes the text
+
+
+def passage(text: str, notes: list[str]) -> dict[str, Any]:
+    """The part of a capture's text that matters: where it says what a report quotes.
+
+    Reports quote the words they were filed for ("...", «...»); the first quotation
+    found in the text (case and spacing aside) is shown with some context around it.
+    When none is found, the opening of the text is shown and said to be only that.
+    """
+    lowered = text.lower()
+    for note in notes:
+        for quote in _QUOTED.findall(note):
+            words = " ".join(quote.split())
+            at = lowered.find(words.lower()) if words else -1
+            if at < 0:
+                continue
+            start, end = max(0, at - _CONTEXT), min(len(text), at + len(words) + _CONTEXT)
+            # Cut at spaces, not inside a word (unless a word is longer than the context).
+            if start and (space := text.find(" ", start, at)) >= 0:
+                start = space + 1
+            if end < len(text) and (space := text.rfind(" ", at + len(words), end)) >= 0:
+                end = space
+            return {
+                "quoted": True,
+                "before": text[start:at],
+                "match": text[at : at + len(words)],
+                "after": text[at + len(words) : end],
+                "cut_before": start > 0,
+                "cut_after": end < len(text),
+            }
+    end = min(len(text), _OPENING)
+    if end < len(text) and (space := text.rfind(" ", 0, end)) > 0:
+        end = space
+    return {
+        "quoted": False,
+        "before": text[:end],
+        "match": "",
+        "after": "",
+        "cut_before": False,
+        "cut_after": end < len(text),
+    }
+
+
+def _captured_text(session: Session, item_id: int) -> dict[str, Any] | None:
+    """The newest capture that has a text, with the passage the reports quote."""
+    row = session.execute(
+        select(Evidence.id, Evidence.captured_at, Evidence.content_path, CaptureText.text)
+        .join(CaptureText, CaptureText.evidence_id == Evidence.id)
+        .where(Evidence.item_id == item_id)
+        .order_by(Evidence.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    notes = [n for n in session.scalars(select(Report.note).where(Report.item_id == item_id)) if n]
+    return {
+        "evidence_id": row.id,
+        "captured_at": row.captured_at,
+        "has_source": row.content_path is not None,
+        "passage": passage(row.text, notes),
+    }
 
 
 def _proposals(session: Session, item_id: int) -> list[dict[str, Any]]:
@@ -203,6 +271,7 @@ def case_file(*, session: Session, item_id: int, verdict: str | None) -> dict[st
         "dossiers": dossiers,
         "requests": requests,
         "checks": _checks(session, item_id),
+        "captured_text": _captured_text(session, item_id),
         "deadline": _deadline(requests),
         "timeline": _timeline(
             session,
