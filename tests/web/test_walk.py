@@ -24,7 +24,12 @@ from comity.demo.internet import DemoInternet
 from tests.web import test_e2e_pipeline as e2e
 from tests.web.browser import ARGS, CHROMIUM, MARKS
 from tests.web.conftest import PASSWORD
-from tests.web.test_words_not_codes import codes_shown, english_labels_shown, visible_text
+from tests.web.test_words_not_codes import (
+    ISO_DATE,
+    codes_shown,
+    english_labels_shown,
+    visible_text,
+)
 
 URL = "http://blog.kaz-demo-blog.example/demo/post-1"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -85,6 +90,8 @@ class Walk:
         english = english_labels_shown(text, self.lang) if self.lang != "en" else set()
         if codes or english:
             self.problems.append(f"{where}: codes {sorted(codes)} English {sorted(english)}")
+        if raw := ISO_DATE.findall(text):
+            self.problems.append(f"{where}: raw dates {raw[:3]}")
 
     def _screenshot(self, path: Path, *, full: bool) -> None:
         from PIL import Image

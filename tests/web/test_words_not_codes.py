@@ -9,8 +9,10 @@ where the language has its own.
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -24,6 +26,7 @@ from comity.law.store import assess_item
 from comity.tracking.classify import VERDICTS
 from comity.tracking.service import DECISIONS, REASONS
 from comity.users.roles import Role
+from comity.web import labels
 from comity.web.labels import labeller
 from tests.cases.conftest import attribute_directly, make_proposal
 from tests.reports.conftest import build_world
@@ -106,9 +109,13 @@ def known_codes() -> dict[str, set[str]]:
         "legal_system": set(vocabulary.legal_systems),
         "confidence": {"high", "medium", "low"},
         "capture_outcome": set(OUTCOMES),
+        # Every region code with a CLDR name: a page shows a country by its name.
+        "country": set(labels._countries()["en"]),
     }
 
 
+ISO_3166 = Path("/usr/share/iso-codes/json/iso_3166-1.json")
+ISO_DATE = re.compile(r"(?<![\w.])\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}\S*)?")
 # What separates values shown side by side ("DE · hosting", "intent=True", "a, b").
 _SEPARATORS = re.compile(r"[·=:,;|()\[\]\n]")
 
@@ -194,9 +201,9 @@ def test_the_vocabulary_holds_every_code_in_every_language() -> None:
         for kind, codes in known_codes().items():
             for code in codes:
                 # Actions, object kinds, capture outcomes: the label says it all.
-                assert kind in {"action", "object", "capture_outcome"} or words.hint(kind, code), (
-                    f"{kind} {code}"
-                )
+                assert kind in {"action", "object", "capture_outcome", "country"} or words.hint(
+                    kind, code
+                ), f"{kind} {code}"
                 # English labels may equal the code ("expired"); the others never do.
                 assert lang == "en" or words.label(kind, code) != code, f"{lang}: {kind} {code}"
 
@@ -215,7 +222,25 @@ def test_pages_in_russian_and_kazakh_show_words_not_codes(
         codes, english = codes_shown(text), english_labels_shown(text, lang)
         if codes or english:
             problems.append(f"{path}: codes {sorted(codes)}; English labels {sorted(english)}")
+        # Dates go through comity.web.dates (08.12.2026 14:05 UTC), never raw ISO.
+        if raw := ISO_DATE.findall(text):
+            problems.append(f"{path}: raw dates {raw[:3]}")
     assert not problems, "\n".join(problems)
+
+
+def test_every_jurisdiction_and_country_has_a_name_in_every_language() -> None:
+    """The knowledge base's jurisdictions and every ISO 3166-1 country are named (CLDR)."""
+    countries = labels._countries()
+    # Debian's iso-codes, where installed: an independent list of the ISO 3166-1 codes.
+    iso = set()
+    if ISO_3166.exists():
+        iso = {c["alpha_2"] for c in json.loads(ISO_3166.read_text())["3166-1"]}
+    for lang in ("en", "ru", "kk"):
+        missing = (set(load_kb().jurisdictions) | iso) - set(countries[lang])
+        assert not missing, f"{lang}: no name for {sorted(missing)}"
+    assert labeller("kk").label("country", "KZ") == "Қазақстан"
+    assert labeller("ru").label("country", "DE") == "Германия"
+    assert str(labeller("ru").countries("KZ,RU")).count("code-label") == 2
 
 
 def test_a_label_has_one_source() -> None:

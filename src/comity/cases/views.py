@@ -119,7 +119,12 @@ def _actions(session: Session, item_id: int, *, requesting: str, lang: str) -> d
         "needed": None
         if needed is None
         else needed | set(assessments[0]["facts"] if assessments else ()),
-        "orgs": [(o.id, o.name) for o in kb.register.organisations.values()],
+        # (id, {lang: name}): the register's name is English; its first alias in
+        # Russian or Kazakh names the organisation on pages in that language.
+        "orgs": [
+            (o.id, {a.lang: a.name for a in reversed(o.aliases) if a.lang} | {"en": o.name})
+            for o in kb.register.organisations.values()
+        ],
         "assessments": assessments,
         "last_facts": assessments[0]["facts"] if assessments else {},
         "proposals": [service.proposal_state(p) for p in proposals],

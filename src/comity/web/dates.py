@@ -26,7 +26,8 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 def _instant(value: Any) -> datetime | date | None:
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            # A day ("2026-12-08") is a day, not midnight UTC shown in another zone.
+            value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
         except ValueError:
             return None
     if isinstance(value, datetime) and value.tzinfo is None:

@@ -14,9 +14,18 @@ from typing import Any
 
 import yaml
 
-__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "catalog", "pick_language", "translator"]
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "LANGUAGE_NAMES",
+    "catalog",
+    "pick_language",
+    "translator",
+]
 
 LANGUAGES = ("en", "ru", "kk")
+# Each language by its own name (the switcher; "RU" would read as Russia's country code).
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "kk": "Қазақша"}
 DEFAULT_LANGUAGE = "en"
 
 

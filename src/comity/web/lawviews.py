@@ -32,6 +32,8 @@ def jurisdictions() -> dict[str, Any]:
                 "code": j.code,
                 "name": j.name,
                 "name_local": j.name_local,
+                # the local name's language, so that it is marked as such
+                "language": j.languages[0] if j.languages else None,
                 "legal_system": j.legal_system,
                 "provisions": len(j.provisions),
             }

@@ -13,9 +13,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 
+from comity.core.db import utcnow
+from comity.web.dates import Dates
 from comity.web.deps import Actor
 from comity.web.flash import forget_flash, take_flash
-from comity.web.i18n import LANGUAGES, pick_language, translator
+from comity.web.i18n import LANGUAGE_NAMES, LANGUAGES, pick_language, translator
 from comity.web.labels import labeller
 
 __all__ = ["NAV", "NavEntry", "language", "page", "query_string", "register_nav"]
@@ -87,6 +89,10 @@ def page(
         w=labeller(lang),  # words for codes: w.html(kind, code), w.label(kind, code)
         lang=lang,
         languages=LANGUAGES,
+        language_names=LANGUAGE_NAMES,
+        # Every date in the page's language and the installation's time zone:
+        # when.at(value) (a page may also pass its own `d`, e.g. with the case's `now`).
+        when=Dates(lang, utcnow(), request.app.state.settings.time_zone),
         actor=actor,
         nav=nav,
         active=active,

@@ -45,9 +45,13 @@ def _day(value: str | None, default: date, field: str) -> date:
 
 
 def _labelled(figures: dict[str, Any], lang: str) -> dict[str, Any]:
-    """The figures with codes (channels, item states, refusal reasons) replaced by words."""
+    """The figures with codes (host countries, channels, item states, refusal reasons)
+    replaced by words."""
     words = labeller(lang)
     out = dict(figures)
+    out["removal_rate_by_host"] = [
+        {**r, "key": words.label("country", str(r["key"]))} for r in figures["removal_rate_by_host"]
+    ]
     out["removal_rate_by_channel"] = [
         {**r, "key": words.label("channel", str(r["key"]))}
         for r in figures["removal_rate_by_channel"]
@@ -73,10 +77,11 @@ def _dashboard_view(lang: str) -> dict[str, Any]:
     with read_session() as session:
         figures = dashboard(session=session)
     titles = {k: t(f"chart.{k}") for k in _CHARTS}
-    charts = dashboard_charts(_labelled(figures, lang), titles)
+    labelled = _labelled(figures, lang)
+    charts = dashboard_charts(labelled, titles)
     hosts = [
         [r["key"], r["n"], r["removed"], f"{r['rate'] * 100:.0f} %"]
-        for r in figures["removal_rate_by_host"]
+        for r in labelled["removal_rate_by_host"]
     ]
     header = [t(f"chart.col.{k}") for k in ("host", "sent", "removed", "rate")]
     tables = [table_html(titles["removal_by_host"], header, hosts)]

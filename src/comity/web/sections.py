@@ -29,7 +29,7 @@ def _evidence(session: Session, item_id: int) -> list[dict[str, Any]]:
     )
     return [
         {
-            "captured_at": e.captured_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "captured_at": e.captured_at.isoformat(),
             "outcome": e.outcome,
             "status": e.status,
             "title": e.title,
