@@ -156,6 +156,7 @@ def test_nothing_captured_runs_or_loads_in_chromium(
             page_.wait_for_url(f"{server}/items")
             item_url = f"{server}/items/{captured}"
             page_.goto(item_url)
+            page_.click("details.captured-text > summary")
             frame = page_.locator("iframe.captured")
             frame.scroll_into_view_if_needed()
             body = page_.frame_locator("iframe.captured").locator("body")

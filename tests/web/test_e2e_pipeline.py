@@ -111,7 +111,7 @@ def test_report_to_verified_removal_in_the_browser(server: str, demo_net: DemoIn
             assert "page captured" in page.locator(".section-evidence").inner_text()
             shot("item-captured")
             _action(page, "attribute")
-            assert "DE" in page.locator(".section-attribution").inner_text()
+            assert "Germany" in page.locator(".section-attribution").inner_text()
             # The form shows the facts the provisions read; the others are folded away.
             assert not page.locator("select[name=fact_danger]").is_visible()
             page.click("details.other-facts > summary")

@@ -275,7 +275,8 @@ def test_each_propose_form_names_the_host_state_and_each_channels_addressee(
         html = alice.get(f"/items/{item_id}/actions").text
     form = html[html.index('<form method="post" action="/items/' + str(item_id) + '/propose"') :]
     form = form[: form.index("</form>")]
-    assert '<strong><span lang="en">Germany</span> (DE)</strong>' in form
+    # The host state by its name in the page's language (CLDR), the code kept in the title.
+    assert '<strong><span class="code-label" title="DE">Германия</span></strong>' in form
     # The dossier builder's choice, named in the page's language, per channel offered.
     assert "Адресат: <strong>Федеральное ведомство уголовной полиции Германии</strong>" in form
     assert (

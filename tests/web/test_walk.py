@@ -205,7 +205,7 @@ def _reviewer(walk: Walk) -> None:
     # A conditional assessment is approved only with the missing facts named.
     for box in decide.locator("input[name=established]").all():
         box.check()
-    decide.locator("textarea[name=reason]").fill("Dual criminality established (DE).")
+    decide.locator("textarea[name=reason]").fill("Dual criminality established.")
     decide.locator("button[value=approve]").click()
     page.wait_for_selector(".flash.ok")
     walk.look("review-approved")
