@@ -1,4 +1,4 @@
-"""Generate src/comity/web/i18n/countries.yaml: every two-letter region code's name in
+"""Generate src/comity/core/countries.yaml: every two-letter region code's name in
 English, Russian and Kazakh, from the Unicode CLDR as the Babel library ships it.
 
 Babel is not a dependency of Comity (its wheel is 10 MB of locale data, of which
@@ -22,7 +22,7 @@ import yaml
 from comity.core.files import write_atomically
 
 LANGUAGES = ("en", "ru", "kk")
-TARGET = Path(__file__).resolve().parents[1] / "src" / "comity" / "web" / "i18n" / "countries.yaml"
+TARGET = Path(__file__).resolve().parents[1] / "src" / "comity" / "core" / "countries.yaml"
 _ALPHA2 = re.compile(r"[A-Z]{2}")
 
 

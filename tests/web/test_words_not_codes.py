@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import Engine
 
 from comity.cases.states import STATES
+from comity.core.countries import country_names
 from comity.core.db import session_scope
 from comity.dossiers.schemas import KINDS
 from comity.evidence.models import OUTCOMES
@@ -54,6 +55,7 @@ class _Visible(HTMLParser):
         hide = (
             tag in {"script", "style", "title"}
             or (tag == "details" and "technical" in classes)
+            or "quoted" in classes  # words of a captured page, not of the interface
             or foreign
         )
         self._stack.append(hide)
@@ -110,7 +112,7 @@ def known_codes() -> dict[str, set[str]]:
         "confidence": {"high", "medium", "low"},
         "capture_outcome": set(OUTCOMES),
         # Every region code with a CLDR name: a page shows a country by its name.
-        "country": set(labels._countries()["en"]),
+        "country": set(country_names()["en"]),
     }
 
 
@@ -230,7 +232,7 @@ def test_pages_in_russian_and_kazakh_show_words_not_codes(
 
 def test_every_jurisdiction_and_country_has_a_name_in_every_language() -> None:
     """The knowledge base's jurisdictions and every ISO 3166-1 country are named (CLDR)."""
-    countries = labels._countries()
+    countries = country_names()
     # Debian's iso-codes, where installed: an independent list of the ISO 3166-1 codes.
     iso = set()
     if ISO_3166.exists():
@@ -246,7 +248,6 @@ def test_every_jurisdiction_and_country_has_a_name_in_every_language() -> None:
 def test_a_label_has_one_source() -> None:
     """The codes files never redefine a label that the reports' texts or the interface
     strings already hold: a translator corrects a label in one place."""
-    from comity.web import labels
 
     for lang in ("en", "ru", "kk"):
         for kind, (source, where) in labels._EXISTING.items():

@@ -28,6 +28,7 @@ import yaml
 
 from comity.complaints import retention
 from comity.complaints.service import complaint_figures
+from comity.core.countries import country_name
 from comity.core.db import utcnow
 from comity.core.errors import BadInput, ComityError
 from comity.dossiers.render.pdf import FONT_DIR
@@ -126,7 +127,11 @@ def sections(doc: dict[str, Any], language: str) -> list[dict[str, Any]]:
 
     intake, req, out = doc["intake"], doc["requests"], doc["outcomes"]
     safe, kb = doc["safeguards"], doc["knowledge_base"]
-    hosts = {k: (t["labels"]["unknown"] if k == "(unknown)" else k) for k in req["by_host"]}
+    # Host states by name in the report's language (CLDR); "(unknown)" in words.
+    hosts = {
+        k: (t["labels"]["unknown"] if k == "(unknown)" else country_name(k, language) or k)
+        for k in req["by_host"]
+    }
     by_outcome = {k: out["by_outcome"][k] for k in OUTCOMES}
     return [
         {
@@ -174,7 +179,10 @@ def sections(doc: dict[str, Any], language: str) -> list[dict[str, Any]]:
             "title": t["sections"]["knowledge_base"],
             "rows": [
                 [rows["jurisdictions_encoded"], n(kb["jurisdictions_encoded"])],
-                [rows["jurisdictions"], ", ".join(kb["jurisdictions"])],
+                [
+                    rows["jurisdictions"],
+                    ", ".join(country_name(c, language) or c for c in kb["jurisdictions"]),
+                ],
                 [rows["kb_version"], kb["kb_version"][:12]],
             ],
         },

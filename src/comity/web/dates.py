@@ -8,6 +8,7 @@ whose `datetime` attribute keeps the exact instant for machines.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -20,6 +21,7 @@ from comity.web.i18n import translator
 
 __all__ = ["Dates"]
 
+_ISO_DAY = re.compile(r"(?<![\w.-])\d{4}-\d{2}-\d{2}(?![\w:-])")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -82,6 +84,13 @@ class Dates:
             + self.text(moment)
             + Markup("</time>")
         )
+
+    def in_text(self, text: str | None) -> str:
+        """A sentence written with ISO days ("in force since 2003-03-26", from the law
+        engine) with each day as the page shows days."""
+        if not text:
+            return ""
+        return _ISO_DAY.sub(lambda m: self.text(m.group(0)), text)
 
     def relative(self, value: Any) -> str:
         """ "in 3 days", "2 days late", "today" for a deadline."""
