@@ -573,6 +573,23 @@ def _check_0022(conn: Connection) -> None:
     assert tuple(found.one()) == ("0f" * 32, "video")
 
 
+def _seed_0023(conn: Connection) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO figures (family, dim, day, key, name, bucket, count) "
+            "VALUES ('requests', 'host', '2026-01-02', 'DE', 'sent', '', 7)"
+        )
+    )
+
+
+def _check_0023(conn: Connection) -> None:
+    found = conn.execute(text("SELECT key, count FROM figures WHERE name = 'sent'")).one()
+    assert tuple(found) == ("DE", 7)
+    # The upgrade marked the days of rows that existed: the items' funnel day at least.
+    families = set(conn.execute(text("SELECT family FROM figure_marks")).scalars())
+    assert "funnel" in families
+
+
 # revision -> (insert rows that exercise the revision's tables, check them later)
 SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None]]] = {
     "0001": (_seed_0001, _check_0001),
@@ -597,6 +614,7 @@ SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None
     "0020": (_seed_0020, _check_0020),
     "0021": (_seed_0021, _check_0021),
     "0022": (_seed_0022, _check_0022),
+    "0023": (_seed_0023, _check_0023),
 }
 
 

@@ -80,3 +80,7 @@ class Proposal(Base):
     override_reason: Mapped[str | None] = mapped_column(Text)
     overridden: Mapped[list[Any] | None] = mapped_column(JSON)
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# Registers the listener that marks the days of stored figures these rows move.
+import comity.reports.models  # noqa: E402, F401

@@ -28,6 +28,7 @@ MODEL_MODULES = (
     "comity.webhooks.models",
     "comity.hashexchange.models",
     "comity.holds.models",
+    "comity.reports.models",
 )
 
 for _name in MODEL_MODULES:

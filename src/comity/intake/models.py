@@ -69,3 +69,7 @@ class Report(Base):
     reported_by: Mapped[str] = mapped_column(String(64), nullable=False)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+
+
+# Registers the listener that marks the days of stored figures these rows move.
+import comity.reports.models  # noqa: E402, F401

@@ -272,7 +272,8 @@ def _write_batch(
     (`_insert_rows`): what it returns is exactly what this batch created, and
     only the ids of items that already existed are looked up afterwards.
     """
-    now = _stamp(session, utcnow())
+    moment = utcnow()
+    now = _stamp(session, moment)
     unique: dict[str, Prepared] = {}
     for row in rows:
         unique.setdefault(row.url_key, row)
@@ -291,6 +292,10 @@ def _write_batch(
         ids.update(_keys_present(session, items.c.url_key, missing))
     new_items = [(ids[key], unique[key].url) for key, _ in created]
     new_items.sort()
+    if new_items:  # a bulk INSERT the ORM listener does not see: the funnel's day moves
+        from comity.reports.figures import mark
+
+        mark(session=session, family="funnel", days=[moment.date()])
     pairs = sorted({(ids[r.url_key], r.conduct) for r in rows})
     _insert_rows(session, ItemConduct.__table__, ("item_id", "conduct"), pairs, {})
     reports: dict[str, tuple[Any, ...]] = {}

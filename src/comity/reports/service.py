@@ -10,6 +10,10 @@ the dashboard and `comity stats` never disagree:
 - "still online" is the share of sent requests whose item's latest monitor
   verdict is up, changed or moved (a challenge page proves nothing either way).
 
+The figures are read from the per-day store (`comity.reports.figures`), not
+recomputed from every request on each view; `comity.reports.scan` keeps the
+old whole-history computation as the reference the tests compare against.
+
 Every figure carries `n`, the number of observations behind it, so a rate of
 100 % over two requests is never read as a trend. The dashboard is internal
 and shows every count as it is; disclosure control (small-cell suppression)
@@ -18,28 +22,23 @@ belongs to the public transparency report only (see comity.reports.disclosure).
 
 from __future__ import annotations
 
-import statistics
-from collections import Counter, defaultdict
-from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from collections import Counter
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from comity.cases.models import Proposal
+from comity.cases.states import MAIN_LINE
 from comity.core.db import utcnow
 from comity.core.errors import BadInput
 from comity.intake.models import Report
-from comity.reports._funnel import funnel
+from comity.reports import figures as stored
 from comity.tracking.models import Dispatch, MonitorState, TrackedRequest
-from comity.tracking.outcome import ONLINE, disputed, reinstated, removal_day
-from comity.tracking.service import overdue
-from comity.tracking.stats import percentile
+from comity.tracking.stats import counted_median, counted_percentile, histogram
 
 __all__ = ["OUTCOMES", "dashboard", "period_figures", "request_rows"]
 
-_ONLINE = frozenset({"up", "changed", "moved"})
 # One outcome per request, in the order the report lists them. `awaiting`: no
 # decision recorded and not seen removed.
 OUTCOMES = (
@@ -52,10 +51,6 @@ OUTCOMES = (
     "no_reply",
     "awaiting",
 )
-
-
-def _start(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def _as_date(value: date | datetime | None) -> date | None:
@@ -79,81 +74,106 @@ def request_rows(
     return [(r, d, v) for r, d, v in session.execute(query)]
 
 
-def _outcome(request: TrackedRequest, verdict: str | None) -> str:
-    if removal_day(request, verdict) is not None:
-        return "removed"
-    if disputed(request, verdict):
-        return "disputed"
-    return request.decision or "awaiting"
+def _named(counts: Counter[stored.Cell], dim: str, name: str) -> dict[str, dict[str, int]]:
+    """{key: {bucket: count}} of one figure of one dimension."""
+    out: dict[str, dict[str, int]] = {}
+    for (d, key, n, bucket), count in counts.items():
+        if d == dim and n == name:
+            out.setdefault(key, {})[bucket] = count
+    return out
 
 
-def _days(values: Sequence[float]) -> dict[str, Any]:
-    return {
-        "n": len(values),
-        "median": statistics.median(values) if values else None,
-        "p90": percentile(list(values), 90),
-        "values": sorted(values),
+def _one(counts: Counter[stored.Cell], name: str) -> int:
+    return counts["all", "", name, ""]
+
+
+def _days(counts: Counter[stored.Cell], *, values: bool) -> dict[str, Any]:
+    spread = histogram(_named(counts, "all", "days").get("", {}))
+    out: dict[str, Any] = {
+        "n": sum(spread.values()),
+        "median": counted_median(spread),
+        "p90": counted_percentile(spread, 90),
     }
+    if values:  # the dashboard's histogram chart draws every value
+        out["values"] = [v for v, c in sorted(spread.items()) for _ in range(c)]
+    return out
 
 
-def _rates(rows: Sequence[tuple[TrackedRequest, Dispatch, str | None]], dim: str) -> list[Any]:
+def _rates(counts: Counter[stored.Cell], dim: str) -> list[Any]:
     sent: Counter[str] = Counter()
     removed: Counter[str] = Counter()
-    for request, dispatch, verdict in rows:
-        key = (dispatch.host_country if dim == "host" else dispatch.channel) or "(unknown)"
-        sent[key] += 1
-        removed[key] += removal_day(request, verdict) is not None
+    for key, buckets in _named(counts, dim, "sent").items():
+        sent[key or "(unknown)"] += buckets[""]
+    for key, buckets in _named(counts, dim, "removed").items():
+        removed[key or "(unknown)"] += buckets[""]
     return [
         {"key": k, "n": sent[k], "removed": removed[k], "rate": round(removed[k] / sent[k], 3)}
         for k in sorted(sent)
     ]
 
 
+def _funnel(session: Session, day: date | None) -> list[dict[str, Any]]:
+    """[{stage, items}]: items reported on/after `day` that reached each main-line stage."""
+    furthest = _named(stored.totals(session=session, family="funnel", first=day), "all", "furthest")
+    counts = furthest.get("", {})
+    # Cumulative from the end: reaching stage k means having passed every earlier one.
+    reached, running = [0] * len(MAIN_LINE), 0
+    for index in range(len(MAIN_LINE) - 1, -1, -1):
+        running += counts.get(MAIN_LINE[index], 0)
+        reached[index] = running
+    return [{"stage": s, "items": n} for s, n in zip(MAIN_LINE, reached, strict=True)]
+
+
+def _overdue(session: Session, day: date | None) -> int:
+    """Open requests past their deadline (due on/after `day`): one indexed COUNT."""
+    query = select(func.count(TrackedRequest.id)).where(
+        TrackedRequest.decision.is_(None),
+        TrackedRequest.due_at.is_not(None),
+        TrackedRequest.due_at < utcnow(),
+        TrackedRequest.removed_at.is_(None),
+    )
+    if day is not None:
+        query = query.where(TrackedRequest.due_at >= stored.day_start(day))
+    return int(session.scalar(query) or 0)
+
+
 def dashboard(*, session: Session, since: date | datetime | None = None) -> dict[str, Any]:
     """The internal dashboard's figures (requests sent on/after `since`; all when None)."""
     day = _as_date(since)
-    rows = request_rows(session=session, sent_from=day)
-    days: list[float] = []
-    refused: Counter[str] = Counter()
-    online = checked = contradicted = back = 0
-    for request, dispatch, verdict in rows:
-        removed = removal_day(request, verdict)
-        if removed is not None:
-            days.append(float((removed - dispatch.sent_on).days))
-        if request.decision == "refused":
-            refused[request.reason or "other"] += 1
-        checked += verdict is not None
-        online += verdict in ONLINE
-        contradicted += disputed(request, verdict)
-        back += reinstated(request, verdict)
-    stages = funnel(session=session, since=_start(day) if day else None)
-    late = [r for r in overdue(session=session) if day is None or r["due_at"] >= day.isoformat()]
+    counts = stored.totals(
+        session=session, family="requests", dims=("all", "host", "channel"), first=day
+    )
+    n = _one(counts, "sent")
+    refused = _named(counts, "all", "refused").get("", {})
+    stages = _funnel(session, day)
+    online = _one(counts, "online")
     return {
         "since": day.isoformat() if day else None,
         "as_of": utcnow().replace(microsecond=0).isoformat(),
-        "requests": {"n": len(rows)},
-        "removal_rate_by_host": _rates(rows, "host"),
-        "removal_rate_by_channel": _rates(rows, "channel"),
-        "days_to_removal": _days(days),
+        "requests": {"n": n},
+        "removal_rate_by_host": _rates(counts, "host"),
+        "removal_rate_by_channel": _rates(counts, "channel"),
+        "days_to_removal": _days(counts, values=True),
         "funnel": {"n": stages[0]["items"], "stages": stages},
         "refusals_by_reason": {
             "n": sum(refused.values()),
             "reasons": [{"reason": k, "count": refused[k]} for k in sorted(refused)],
         },
         "still_online": {
-            "n": len(rows),
-            "checked": checked,
+            "n": n,
+            "checked": _one(counts, "checked"),
             "online": online,
-            "share": round(online / len(rows), 3) if rows else None,
+            "share": round(online / n, 3) if n else None,
             # the host said removed, the monitor still sees it; removed and back online
-            "disputed": contradicted,
-            "reinstated": back,
+            "disputed": _one(counts, "disputed"),
+            "reinstated": _one(counts, "reinstated"),
         },
-        "overdue": {"n": len(late)},
+        "overdue": {"n": _overdue(session, day)},
     }
 
 
 def _reports(session: Session, start: datetime, end: datetime) -> dict[str, Any]:
+    # Distinct items over a period do not add up over days: one indexed aggregate.
     rows = session.execute(
         select(Report.conduct, func.count(Report.id), func.count(func.distinct(Report.item_id)))
         .where(Report.reported_at >= start, Report.reported_at < end)
@@ -171,60 +191,40 @@ def _reports(session: Session, start: datetime, end: datetime) -> dict[str, Any]
     }
 
 
-def _safeguards(session: Session, start: datetime, end: datetime) -> dict[str, int]:
-    decided = select(Proposal.state, Proposal.override_reason).where(
-        Proposal.decided_at >= start, Proposal.decided_at < end
-    )
-    reviewed = rejected = overrides = 0
-    for state, override_reason in session.execute(decided):
-        reviewed += 1
-        rejected += state == "rejected"
-        overrides += override_reason is not None
-    flagged = findings = 0
-    proposed = select(Proposal.findings).where(
-        Proposal.proposed_at >= start, Proposal.proposed_at < end
-    )
-    for (found,) in session.execute(proposed):
-        flagged += bool(found)
-        findings += len(found or [])
+def _safeguards(session: Session, first: date, last: date) -> dict[str, int]:
+    decided = stored.totals(session=session, family="decided", first=first, last=last)
+    proposed = stored.totals(session=session, family="proposed", first=first, last=last)
     return {
-        "proposals_reviewed": reviewed,
-        "proposals_rejected": rejected,
-        "proposals_with_findings": flagged,
-        "safeguard_findings": findings,
-        "supervisor_overrides": overrides,
+        "proposals_reviewed": _one(decided, "reviewed"),
+        "proposals_rejected": _one(decided, "rejected"),
+        "proposals_with_findings": _one(proposed, "with_findings"),
+        "safeguard_findings": _one(proposed, "findings"),
+        "supervisor_overrides": _one(decided, "overrides"),
     }
 
 
-def _requests(rows: Sequence[tuple[TrackedRequest, Dispatch, str | None]]) -> dict[str, Any]:
-    outcomes: Counter[str] = Counter()
-    reasons: Counter[str] = Counter()
-    by: dict[str, Counter[str]] = defaultdict(Counter)
-    days: list[float] = []
-    verified = back = 0
-    for request, dispatch, verdict in rows:
-        by["channel"][dispatch.channel] += 1
-        by["host"][dispatch.host_country] += 1
-        outcome = _outcome(request, verdict)
-        outcomes[outcome] += 1
-        if outcome == "refused":
-            reasons[request.reason or "other"] += 1
-        removed = removal_day(request, verdict)
-        if removed is not None:
-            days.append(float((removed - dispatch.sent_on).days))
-        back += reinstated(request, verdict)
-        # Verified: the monitor itself saw it gone, not only the host's word.
-        verified += request.removed_at is not None or verdict == "removed"
+def _flat(counts: Counter[stored.Cell], dim: str) -> dict[str, int]:
+    return {k: b[""] for k, b in sorted(_named(counts, dim, "sent").items())}
+
+
+def _requests(session: Session, first: date, last: date) -> dict[str, Any]:
+    counts = stored.totals(
+        session=session, family="requests", dims=("all", "host", "channel"), first=first, last=last
+    )
+    n = _one(counts, "sent")
+    outcomes = _named(counts, "all", "outcome").get("", {})
     return {
-        "dossiers": len({d.id for _, d, _ in rows}),
-        "requests": len(rows),
-        "by_channel": dict(sorted(by["channel"].items())),
-        "by_host": dict(sorted(by["host"].items())),
-        "outcomes": {k: outcomes[k] for k in OUTCOMES},
-        "refused_by_reason": dict(sorted(reasons.items())),
-        "days_to_removal": {k: v for k, v in _days(days).items() if k != "values"},
-        "verified_removed": {"count": verified, "n": len(rows)},
-        "reinstated": {"count": back, "n": len(rows)},
+        "dossiers": _one(counts, "dossiers"),
+        "requests": n,
+        "by_channel": _flat(counts, "channel"),
+        "by_host": _flat(counts, "host"),
+        "outcomes": {k: outcomes.get(k, 0) for k in OUTCOMES},
+        "refused_by_reason": dict(
+            sorted(_named(counts, "all", "refused_outcome").get("", {}).items())
+        ),
+        "days_to_removal": _days(counts, values=False),
+        "verified_removed": {"count": _one(counts, "verified"), "n": n},
+        "reinstated": {"count": _one(counts, "reinstated"), "n": n},
     }
 
 
@@ -236,11 +236,10 @@ def period_figures(*, session: Session, period_from: date, period_to: date) -> d
     """
     if period_to < period_from:
         raise BadInput(f"--to: {period_to} is before --from {period_from}")
-    start, end = _start(period_from), _start(period_to + timedelta(days=1))
-    rows = request_rows(session=session, sent_from=period_from, sent_to=period_to)
+    start, end = stored.day_start(period_from), stored.day_start(period_to + timedelta(days=1))
     return {
         "period": {"from": period_from.isoformat(), "to": period_to.isoformat()},
         **_reports(session, start, end),
-        **_requests(rows),
-        "safeguards": _safeguards(session, start, end),
+        **_requests(session, period_from, period_to),
+        "safeguards": _safeguards(session, period_from, period_to),
     }

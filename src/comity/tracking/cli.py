@@ -252,8 +252,14 @@ def attention_command(as_json: JsonOption = False) -> None:
         console.print(row["followup"] + "\n", markup=False, highlight=False)
 
 
-def stats_command(as_json: JsonOption = False) -> None:
-    """Outcomes per host, channel, provider and conduct."""
+stats_app = typer.Typer(help="Outcomes per host, channel, provider and conduct.")
+
+
+@stats_app.callback(invoke_without_command=True)
+def stats_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Outcomes per host, channel, provider and conduct (`stats rebuild`: the stored figures)."""
+    if ctx.invoked_subcommand is not None:
+        return
     with handle_errors(), read_session(get_engine()) as session:
         figures = stats.outcome_stats(session=session)
     if as_json:
@@ -297,10 +303,48 @@ def _show(shown: dict[str, object], as_json: bool) -> None:
         console.print(f"  warning: {warning}", markup=False)
 
 
+@stats_app.command("rebuild")
+def stats_rebuild(
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Write nothing: recompute and exit 1 naming the first stored figure that differs.",
+        ),
+    ] = False,
+    by: ByOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Recompute the stored per-day figures from the source tables (audited), or --check them."""
+    from comity.reports.figures import rebuild
+
+    with handle_errors():
+        if check:
+            with read_session(get_engine()) as session:
+                result = rebuild(session=session, actor=actor(by), check=True)
+        else:
+            with session_scope() as session:
+                result = rebuild(session=session, actor=actor(by))
+    difference = result["difference"]
+    if as_json:
+        print_json({**result, "difference": str(difference) if difference else None})
+    else:
+        for family, size in result["families"].items():
+            console.print(f"{family}: {size['figures']} figures over {size['days']} days")
+        if check:
+            console.print(
+                f"differs: {difference}" if difference else "stored figures agree", markup=False
+            )
+        else:
+            console.print(f"stored {result['rows']} figures (audited: figures.rebuild)")
+    if difference is not None:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     from comity.jobs.cli import register as register_jobs
 
     app.command("monitor")(monitor)
     app.add_typer(track_app, name="track")
-    app.command("stats")(stats_command)
+    app.add_typer(stats_app, name="stats")
     register_jobs(app)

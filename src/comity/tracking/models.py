@@ -108,3 +108,7 @@ class TrackedRequest(Base):
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The host's own notice that it put the content back (migration 0018).
     reinstated_on: Mapped[date | None] = mapped_column(Date)
+
+
+# Registers the listener that marks the days of stored figures these rows move.
+import comity.reports.models  # noqa: E402, F401

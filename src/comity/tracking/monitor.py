@@ -371,6 +371,10 @@ def _store(
     _on_removed(session, actor, removed)
     _on_back_online(session, actor, back)
     _upsert_state(session, states)
+    if events:  # verdicts moved by an upsert the ORM listener does not see
+        from comity.reports.figures import mark_items
+
+        mark_items(session=session, item_ids=[int(e.object_id) for e in events])
     return out
 
 

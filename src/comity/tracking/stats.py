@@ -8,23 +8,33 @@ to removal run from the dispatch date to the earlier of the two.
 "still online" is the share of sent items whose latest monitor verdict is up,
 changed or moved (a challenge page says nothing either way and is not counted
 as online or removed).
+
+The counts come from the per-day store (`comity.reports.figures`): a call
+reads O(days x keys) rows, not every request; days to removal are kept as a
+histogram of whole days, from which the median and p90 below are exact.
 """
 
 from __future__ import annotations
 
-import statistics
-from collections import defaultdict
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from itertools import accumulate
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from comity.law.assessment import ChannelStat
-from comity.tracking.models import Dispatch, MonitorState, TrackedRequest
-from comity.tracking.outcome import ONLINE, disputed, reinstated, removal_day
 
-__all__ = ["DIMENSIONS", "channel_stats", "outcome_stats", "percentile"]
+__all__ = [
+    "DIMENSIONS",
+    "channel_stats",
+    "counted_median",
+    "counted_percentile",
+    "histogram",
+    "outcome_stats",
+    "percentile",
+]
 
 DIMENSIONS = ("host", "channel", "provider", "conduct")
 
@@ -40,44 +50,69 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def _rows(session: Session) -> Iterable[tuple[TrackedRequest, Dispatch, str | None]]:
-    return session.execute(
-        select(TrackedRequest, Dispatch, MonitorState.verdict)
-        .join(Dispatch, Dispatch.id == TrackedRequest.dispatch_id)
-        .outerjoin(MonitorState, MonitorState.item_id == TrackedRequest.item_id)
-    ).all()
+def histogram(buckets: Mapping[str, int]) -> dict[float, int]:
+    """{days: count} from the stored buckets (whole days as text)."""
+    out: dict[float, int] = {}
+    for bucket, count in buckets.items():
+        if count:
+            out[float(int(bucket))] = out.get(float(int(bucket)), 0) + count
+    return out
+
+
+class _Ordered:
+    """The i-th smallest value of a histogram without expanding it."""
+
+    def __init__(self, spread: Mapping[float, int]) -> None:
+        self.values = sorted(spread)
+        self.ends = list(accumulate(spread[v] for v in self.values))
+        self.n = self.ends[-1] if self.ends else 0
+
+    def __getitem__(self, index: int) -> float:
+        return self.values[bisect_right(self.ends, index)]
+
+
+def counted_percentile(spread: Mapping[float, int], q: float) -> float | None:
+    """`percentile` of the values a histogram describes (the same formula, exactly)."""
+    ordered = _Ordered(spread)
+    if not ordered.n:
+        return None
+    position = (ordered.n - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, ordered.n - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def counted_median(spread: Mapping[float, int]) -> float | None:
+    """`statistics.median` of the values a histogram describes (the same arithmetic)."""
+    ordered = _Ordered(spread)
+    if not ordered.n:
+        return None
+    middle = ordered.n // 2
+    if ordered.n % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _empty() -> dict[str, Any]:
     return {
         "sent": 0,
         "removed": 0,
-        "refused": defaultdict(int),
-        "days": [],
+        "refused": Counter(),
+        "days": Counter(),
         "online": 0,
         "disputed": 0,
         "reinstated": 0,
     }
 
 
-def _key(dimension: str, request: TrackedRequest, dispatch: Dispatch) -> str:
-    value = {
-        "host": dispatch.host_country,
-        "channel": dispatch.channel,
-        "provider": dispatch.provider,
-        "conduct": request.conduct,
-    }[dimension]
-    return value or "(unknown)"
-
-
 def _finish(raw: dict[str, Any]) -> dict[str, Any]:
-    median = statistics.median(raw["days"]) if raw["days"] else None
+    spread = histogram(raw["days"])
     return {
         "sent": raw["sent"],
         "removed": raw["removed"],
         "refused": dict(sorted(raw["refused"].items())),
-        "median_days_to_removal": median,
-        "p90_days_to_removal": percentile(raw["days"], 90),
+        "median_days_to_removal": counted_median(spread),
+        "p90_days_to_removal": counted_percentile(spread, 90),
         "share_still_online": round(raw["online"] / raw["sent"], 3) if raw["sent"] else None,
         "disputed": raw["disputed"],
         "reinstated": raw["reinstated"],
@@ -86,21 +121,16 @@ def _finish(raw: dict[str, Any]) -> dict[str, Any]:
 
 def outcome_stats(*, session: Session) -> dict[str, dict[str, dict[str, Any]]]:
     """{dimension: {value: figures}} for every dimension in DIMENSIONS."""
+    from comity.reports.figures import totals
+
     groups: dict[str, dict[str, dict[str, Any]]] = {d: defaultdict(_empty) for d in DIMENSIONS}
-    for request, dispatch, verdict in _rows(session):
-        removed = removal_day(request, verdict)
-        for dimension in DIMENSIONS:
-            raw = groups[dimension][_key(dimension, request, dispatch)]
-            raw["sent"] += 1
-            if removed is not None:
-                raw["removed"] += 1
-                raw["days"].append(float((removed - dispatch.sent_on).days))
-            if request.decision == "refused":
-                raw["refused"][request.reason or "other"] += 1
-            if verdict in ONLINE:
-                raw["online"] += 1
-            raw["disputed"] += disputed(request, verdict)
-            raw["reinstated"] += reinstated(request, verdict)
+    counts = totals(session=session, family="requests", dims=DIMENSIONS)
+    for (dimension, key, name, bucket), count in counts.items():
+        raw = groups[dimension][key or "(unknown)"]
+        if name in ("refused", "days"):
+            raw[name][bucket] += count
+        else:
+            raw[name] += count
     return {d: {k: _finish(v) for k, v in sorted(g.items())} for d, g in groups.items()}
 
 
@@ -111,21 +141,28 @@ def channel_stats(*, session: Session) -> dict[tuple[str, str], ChannelStat]:
     no decision yet); the engine itself decides when `count` is enough to
     replace its priors (`channel_stats.min_count` in the vocabulary).
     """
-    raw: dict[tuple[str, str], dict[str, Any]] = defaultdict(lambda: {"n": 0, "ok": 0, "days": []})
-    for request, dispatch, verdict in _rows(session):
-        removed = removal_day(request, verdict)
-        if removed is None and request.decision is None:
-            continue
-        entry = raw[(dispatch.host_country, dispatch.channel)]
-        entry["n"] += 1
-        if removed is not None:
-            entry["ok"] += 1
-            entry["days"].append(float((removed - dispatch.sent_on).days))
-    return {
-        key: ChannelStat(
+    from comity.reports.figures import totals
+
+    raw: dict[tuple[str, str], dict[str, Any]] = defaultdict(
+        lambda: {"n": 0, "ok": 0, "days": Counter()}
+    )
+    for (_, key, name, bucket), count in totals(
+        session=session, family="requests", dims=("pair",)
+    ).items():
+        host, channel = key.split("|", 1)
+        entry = raw[host, channel]
+        if name == "answered":
+            entry["n"] += count
+        elif name == "removed":
+            entry["ok"] += count
+        elif name == "days":
+            entry["days"][bucket] += count
+    out = {}
+    for pair, v in raw.items():
+        median = counted_median(histogram(v["days"]))
+        out[pair] = ChannelStat(
             success_rate=v["ok"] / v["n"],
-            median_days=float(statistics.median(v["days"])) if v["days"] else 0.0,
+            median_days=float(median) if median is not None else 0.0,
             count=v["n"],
         )
-        for key, v in raw.items()
-    }
+    return out
