@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -397,32 +397,45 @@ def totals(
     dims: Sequence[str] = ("all",),
     first: date | None = None,
     last: date | None = None,
+    names: Mapping[str, Sequence[str]] | None = None,
 ) -> Counter[Cell]:
     """`family`'s figures summed over the days in [first, last] (open ends: all days).
 
-    Stored rows for the days without a mark, recomputed figures for the marked
-    ones: exact whatever has been refreshed. Marked days are then stored.
+    `names` restricts a dimension to some figures (`{"host": ("sent",)}`): a
+    view reads only the rows it shows. Stored rows for the days without a
+    mark, recomputed figures for the marked ones: exact whatever has been
+    refreshed. Marked days are then stored.
     """
     f = Figure
+    only = names or {}
     stale = exists(
         select(FigureMark.id).where(FigureMark.family == f.family, FigureMark.day == f.day)
     )
-    query = (
-        select(f.dim, f.key, f.name, f.bucket, func.sum(f.count))
-        .where(f.family == family, f.dim.in_(dims), ~stale)
-        .group_by(f.dim, f.key, f.name, f.bucket)
-    )
-    if first is not None:
-        query = query.where(f.day >= first)
-    if last is not None:
-        query = query.where(f.day <= last)
     out: Counter[Cell] = Counter()
-    for dim, key, name, bucket, count in session.execute(query):
-        out[dim, key, name, bucket] += int(count)
+    for dim in dims:  # one index range per dimension (and figure)
+        query = (
+            select(f.key, f.name, f.bucket, func.sum(f.count))
+            .where(f.family == family, f.dim == dim, ~stale)
+            .group_by(f.key, f.name, f.bucket)
+        )
+        if dim in only:
+            query = query.where(f.name.in_(only[dim]))
+        if first is not None:
+            query = query.where(f.day >= first)
+        if last is not None:
+            query = query.where(f.day <= last)
+        for key, name, bucket, count in session.execute(query):
+            out[dim, key, name, bucket] += int(count)
     marked = _marked(session, family, first, last)
     if marked:
         for counts in compute(session=session, family=family, days=marked).values():
-            out.update({cell: n for cell, n in counts.items() if cell[0] in dims})
+            out.update(
+                {
+                    cell: n
+                    for cell, n in counts.items()
+                    if cell[0] in dims and (cell[0] not in only or cell[2] in only[cell[0]])
+                }
+            )
         _refresh_after_read(session)
     return out
 

@@ -26,15 +26,16 @@ __all__ = ["Figure", "FigureMark"]
 
 
 class Figure(Base):
-    """One stored count: family/dimension/day/key/name/bucket -> count."""
+    """One stored count: family/dimension/name/day/key/bucket -> count."""
 
     __tablename__ = "figures"
 
+    # Key order = how views read: one figure of one dimension over a range of days.
     family: Mapped[str] = mapped_column(String(16), primary_key=True)
     dim: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(24), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    name: Mapped[str] = mapped_column(String(24), primary_key=True)
     bucket: Mapped[str] = mapped_column(String(64), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, nullable=False)
 

@@ -74,6 +74,11 @@ def request_rows(
     return [(r, d, v) for r, d, v in session.execute(query)]
 
 
+_DIMS = ("all", "host", "channel")
+# Per host and channel the views show how many were sent and removed, nothing more.
+_RATES_ONLY = {"host": ("sent", "removed"), "channel": ("sent", "removed")}
+
+
 def _named(counts: Counter[stored.Cell], dim: str, name: str) -> dict[str, dict[str, int]]:
     """{key: {bucket: count}} of one figure of one dimension."""
     out: dict[str, dict[str, int]] = {}
@@ -141,7 +146,7 @@ def dashboard(*, session: Session, since: date | datetime | None = None) -> dict
     """The internal dashboard's figures (requests sent on/after `since`; all when None)."""
     day = _as_date(since)
     counts = stored.totals(
-        session=session, family="requests", dims=("all", "host", "channel"), first=day
+        session=session, family="requests", dims=_DIMS, first=day, names=_RATES_ONLY
     )
     n = _one(counts, "sent")
     refused = _named(counts, "all", "refused").get("", {})
@@ -209,7 +214,12 @@ def _flat(counts: Counter[stored.Cell], dim: str) -> dict[str, int]:
 
 def _requests(session: Session, first: date, last: date) -> dict[str, Any]:
     counts = stored.totals(
-        session=session, family="requests", dims=("all", "host", "channel"), first=first, last=last
+        session=session,
+        family="requests",
+        dims=_DIMS,
+        first=first,
+        last=last,
+        names=_RATES_ONLY,
     )
     n = _one(counts, "sent")
     outcomes = _named(counts, "all", "outcome").get("", {})

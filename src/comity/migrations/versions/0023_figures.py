@@ -26,9 +26,9 @@ def upgrade() -> None:
         "figures",
         sa.Column("family", sa.String(16), primary_key=True),
         sa.Column("dim", sa.String(16), primary_key=True),
+        sa.Column("name", sa.String(24), primary_key=True),
         sa.Column("day", sa.Date(), primary_key=True),
         sa.Column("key", sa.String(200), primary_key=True),
-        sa.Column("name", sa.String(24), primary_key=True),
         sa.Column("bucket", sa.String(64), primary_key=True),
         sa.Column("count", sa.Integer(), nullable=False),
     )
