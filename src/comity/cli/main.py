@@ -80,7 +80,6 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "Check whether items are still online: up, changed, removed, legal_block, challenge, "
         "unreachable or moved.",
     ),
-    "stats": ("comity.tracking.cli", "Outcomes per host, channel, provider and conduct."),
     "worker": (
         "comity.tracking.cli",
         "Run a worker for background jobs (capture, attribution, monitoring, rendering).",
@@ -114,6 +113,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "comity.tracking.cli",
         "Dispatched requests: answers, deadlines, reminders, contradictions.",
     ),
+    "stats": ("comity.tracking.cli", "Outcomes per host, channel, provider and conduct."),
     "jobs": ("comity.tracking.cli", "Background jobs: submit and inspect."),
     "token": ("comity.web.cli", "API tokens for machines."),
     "report": ("comity.reports.cli", "Statistics dashboard and the public transparency report."),
