@@ -136,7 +136,9 @@ def _rebuild_figures(url: str) -> bool:
     """Where the product keeps figures incrementally, bulk-loaded rows need a rebuild."""
     env = os.environ | {"COMITY_DATABASE_URL": url}
     done = subprocess.run(
-        [sys.executable, "-m", "comity", "stats", "rebuild"], env=env, capture_output=True
+        [sys.executable, "-m", "comity", "stats", "rebuild", "--by", "admin"],
+        env=env,
+        capture_output=True,
     )
     if done.returncode == 0:
         return True
