@@ -29,6 +29,7 @@ from comity.web.problems import problem
 from comity.web.ratelimit import RateLimit
 from comity.web.render import language, page
 from comity.web.security import SecurityHeaders
+from comity.web.threads import ThreadsPerConnection
 
 __all__ = ["create_app"]
 
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BoundedBodies, max_bytes=settings.max_upload_mb * 1_000_000)
     app.add_middleware(RateLimit)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(ThreadsPerConnection)
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
     app.add_exception_handler(ComityError, _comity_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
