@@ -374,6 +374,9 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get("COMITY_TEST_PG_URL", ""))
     parser.add_argument("--redis-url", default=os.environ.get("COMITY_TEST_REDIS_URL", ""))
     parser.add_argument("--quick", action="store_true", help="20,000 items, 30 s")
+    parser.add_argument(
+        "--keep", help="build the data set in this folder and reuse it when run again"
+    )
     parser.add_argument("--drive", help=argparse.SUPPRESS)  # internal: the load process
     args = parser.parse_args()
     if args.drive:
@@ -386,19 +389,29 @@ def main() -> None:
     n_requests = args.requests if args.requests is not None else n_items // 10
     duration = 30 if args.quick else args.duration
     with tempfile.TemporaryDirectory(prefix="comity-bench-scale-") as folder:
-        home = Path(folder)
+        home = Path(args.keep or folder)
+        home.mkdir(parents=True, exist_ok=True)
+        kept = home / f"built-{args.database}-{n_items}.json"
         if args.database == "postgresql":
             if not args.pg_url:
                 parser.error("--pg-url (or COMITY_TEST_PG_URL) is required for postgresql")
             sys.path.insert(0, str(ROOT / "bench"))
             from bench_tco import _pg_database
 
-            url = _pg_database(args.pg_url, "bench_scale")
+            url = args.pg_url.rsplit("/", 1)[0] + "/bench_scale"
+            if not kept.exists():
+                url = _pg_database(args.pg_url, "bench_scale")
         else:
             url = f"sqlite:///{home / 'scale.db'}"
-        t0 = time.perf_counter()
-        built = _build(url, n_items, n_requests)
-        build_s = time.perf_counter() - t0
+        if kept.exists():  # --keep: the data set of an earlier run (its writes included)
+            built = json.loads(kept.read_text())
+            build_s = float(built["build_s"])
+        else:
+            t0 = time.perf_counter()
+            built = _build(url, n_items, n_requests)
+            build_s = time.perf_counter() - t0
+            if args.keep:
+                kept.write_text(json.dumps(built | {"build_s": build_s}))
         print(f"built in {build_s:.0f} s: {built['items']:,} items", flush=True)
         sys.path.insert(0, str(ROOT / "bench"))
         from bench_search import _vocabulary
@@ -431,7 +444,11 @@ def main() -> None:
             result = json.loads(plan_file.with_suffix(".out.json").read_text())
         finally:
             os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=60)
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:  # a loaded machine: do not lose the figures
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(timeout=30)
         if any(row["errors"] for row in result["kinds"].values()):
             log = (home / "serve.log").read_text(errors="replace").splitlines()
             errors = [line for line in log if "Error" in line or "Traceback" in line]
