@@ -70,6 +70,7 @@ def main() -> None:
             f"| {', '.join(r['treaties_in_force']) or '—'} | {', '.join(roles) or '—'} "
             f"| {r['last_verified'] or '—'} | {_scenarios(r['code'])} |"
         )
+    lines += _conduct_start_section(data["jurisdictions"])
     lines += _general_section()
     lines += _treaty_section()
     lines += _designation_section()
@@ -81,6 +82,29 @@ def _total_scenarios() -> int:
     return sum(
         len(yaml.safe_load(f.read_text(encoding="utf-8")) or []) for f in SCENARIOS.glob("*/*.yaml")
     )
+
+
+def _conduct_start_section(rows: list[dict]) -> list[str]:
+    """Conducts whose provisions were read only from a date later than the jurisdiction's
+    `encoded_from` (`encoded_from.conducts`): earlier dates answer `unsupported`."""
+    found = [
+        f"| {r['code']} | {code} | {c['encoded_from']['date']} | {c['encoded_from']['note']} |"
+        for r in rows
+        for code, c in r["conducts"].items()
+        if "encoded_from" in c
+    ]
+    return [
+        "",
+        "## Conducts read only from a later date",
+        "",
+        "Before the date the engine answers `unsupported` for the conduct, as host and as",
+        "requesting state (`encoded_from.conducts` in `jurisdiction.yaml`): the earlier law",
+        "for it was not read, so a `no` there would be an answer by omission.",
+        "",
+        "| code | conduct | encoded from | what was not read |",
+        "|---|---|---|---|",
+        *found,
+    ]
 
 
 def _general_section() -> list[str]:

@@ -132,6 +132,8 @@ def _breaks(kb: KnowledgeBase) -> tuple[date, ...]:
 
     for jur in kb.jurisdictions.values():
         add(jur.encoded_from, None)
+        for start, _ in jur.conduct_encoded_from.values():
+            add(start, None)
         for m in jur.memberships:
             add(m.start, m.end)
         for c in jur.channels:

@@ -46,6 +46,10 @@ class Verdict:
     # the host is encoded but no provision covers the conduct and no verified absence
     # says its law holds none: `unsupported` for this conduct
     unread_conduct: bool = False
+    # the host's provisions for this conduct were read only from this date (and why)
+    conduct_unread_before: tuple[date, str] | None = None
+    # likewise for the requesting state: (its code, start, note); requesting_outcome unsupported
+    requesting_unread_before: tuple[str, date, str] | None = None
 
     def _explain(
         self,
@@ -108,6 +112,23 @@ class Verdict:
         )
 
     def reasons(self, on: date, host: str, conduct: str) -> tuple[str, ...]:
+        out = self._host_reasons(on, host, conduct)
+        if self.requesting_unread_before is not None:
+            requesting, start, note = self.requesting_unread_before
+            out += (
+                f"the law of {requesting} (requesting state) on {conduct} before {start} is not "
+                f"encoded in the knowledge base ({note}): requesting_outcome unsupported, never "
+                "a guess",
+            )
+        return out
+
+    def _host_reasons(self, on: date, host: str, conduct: str) -> tuple[str, ...]:
+        if self.conduct_unread_before is not None:
+            first, why_unread = self.conduct_unread_before
+            return (
+                f"the law of {host} on {conduct} before {first} is not encoded in the "
+                f"knowledge base ({why_unread}): unsupported, never a guess",
+            )
         if not self.encoded and self.unread_before is not None:
             start, note = self.unread_before
             why = f" ({note})" if note else ""

@@ -295,6 +295,18 @@ def coverage_command(
                 r["last_verified"] or "-",
             )
         console.print(grid)
+        later = [
+            f"{r['code']} {code} from {c['encoded_from']['date']}"
+            for r in data["jurisdictions"]
+            for code, c in r["conducts"].items()
+            if "encoded_from" in c
+        ]
+        if later:
+            console.print(
+                "Read only from a later date (unsupported before it): " + "; ".join(later),
+                markup=False,
+                highlight=False,
+            )
         t = data["totals"]
         console.print(
             f"{t['target_covered']}/{t['target_states']} target states encoded; "

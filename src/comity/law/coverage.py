@@ -45,6 +45,10 @@ def _conducts(jur: Jurisdiction, codes: list[str]) -> dict[str, dict[str, Any]]:
             out[code] = {"status": "encoded", "provisions": sorted(set(covered[code]))}
             if code in absent and absent[code].partial:
                 out[code]["partly_read"] = absent[code].note
+            if code in jur.conduct_encoded_from:
+                # encoded, but only from this date: earlier dates answer `unsupported`
+                start, note = jur.conduct_encoded_from[code]
+                out[code]["encoded_from"] = {"date": start.isoformat(), "note": note}
         elif code in absent:
             a = absent[code]
             status = "verified_absence" if a.verified else "not_yet_read"

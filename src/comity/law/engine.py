@@ -260,7 +260,12 @@ def _decide(
     eu_rows: tuple[Row, ...] = ()
     eu_member = False
     unread_conduct = False
-    if encoded:
+    # this conduct's provisions were read only from a later date: before it the earlier
+    # wording is unread, and a `no` from the later provisions' absence would be a guess
+    conduct_unread = jur.conduct_unread(conduct, on) if jur is not None and encoded else None
+    if conduct_unread is not None:
+        outcome = "unsupported"
+    elif encoded:
         host_rows = _rows(index.entries(host, conduct, bucket, on), facts, host != requesting)
         outcome = _outcome(host_rows, facts.get(_TEXT_VERIFIED) is True)
         if jur is not None and _unread(jur, conduct, host_rows, outcome, on):
@@ -275,7 +280,12 @@ def _decide(
         outcome = "unsupported"
     requesting_rows: tuple[Row, ...] = ()
     req_jur = kb.jurisdictions.get(requesting)
+    requesting_unread = None
     if req_jur is not None and req_jur.encoded_on(on):
+        requesting_unread = req_jur.conduct_unread(conduct, on)
+    if requesting_unread is not None:
+        requesting_outcome = "unsupported"
+    elif req_jur is not None and req_jur.encoded_on(on):
         requesting_rows = _rows(
             index.entries(requesting, conduct, bucket, on), facts, False, _REQUESTING_DESIGNATION
         )
@@ -320,6 +330,8 @@ def _decide(
         requesting_designation_label=_requesting_label(vocab),
         unread_before=(jur.encoded_from, jur.encoded_from_note) if jur and not encoded else None,
         unread_conduct=unread_conduct,
+        conduct_unread_before=conduct_unread,
+        requesting_unread_before=(requesting, *requesting_unread) if requesting_unread else None,
     )
 
 

@@ -455,11 +455,20 @@ class Jurisdiction:
     # `unsupported` rather than `no` (a provision absent then may simply be unread).
     encoded_from: date | None = None
     encoded_from_note: str | None = None
+    # Per conduct, a later start (conduct code -> (date, note)): the provisions for that
+    # conduct were read only from that date, so before it the engine answers `unsupported`
+    # for the conduct on both sides, never a `no` by omission of the earlier wording.
+    conduct_encoded_from: Mapping[str, tuple[date, str]] = field(default_factory=dict)
     last_verified: date | None = None  # when the encoding was last checked against its texts
     absences: tuple[Absence, ...] = ()  # conduct codes with no provision, and why
 
     def encoded_on(self, on: date) -> bool:
         return self.encoded_from is None or on >= self.encoded_from
+
+    def conduct_unread(self, conduct: str, on: date) -> tuple[date, str] | None:
+        """(start, note) when this conduct's law is read only from a date after `on`."""
+        start = self.conduct_encoded_from.get(conduct)
+        return start if start is not None and on < start[0] else None
 
     def member_of(self, org: str, on: date) -> bool:
         return any(m.org == org and in_force(m.start, m.end, on) for m in self.memberships)

@@ -273,6 +273,12 @@ def _jurisdiction(code: str, files: dict[str, Any], pacts: Mapping[str, Treaty])
         ),
         encoded_from=_encoded_from(j.get("encoded_from"), provisions),
         encoded_from_note=(j.get("encoded_from") or {}).get("note"),
+        conduct_encoded_from=MappingProxyType(
+            {
+                conduct: (date.fromisoformat(c["date"]), c["note"])
+                for conduct, c in ((j.get("encoded_from") or {}).get("conducts") or {}).items()
+            }
+        ),
         last_verified=_d(j.get("last_verified")),
         absences=tuple(
             Absence(

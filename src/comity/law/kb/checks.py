@@ -341,11 +341,49 @@ def check_jurisdiction(ctx: CheckContext, data: MarkedDict) -> None:
         )
     if isinstance(data.get("encoded_from"), MarkedDict):
         encoded = data["encoded_from"]
-        if parse_date(encoded.get("date")) is None:
+        _check_conduct_starts(ctx, encoded, _calendar_date(ctx, encoded, "encoded_from"))
+
+
+def _calendar_date(ctx: CheckContext, node: MarkedDict, field: str) -> date | None:
+    """`node.date` as a date, or None after reporting it (`field` names it in the message)."""
+    day = parse_date(node.get("date", ""))
+    if day is None:
+        ctx.err(
+            _kline(node, "date"),
+            "bad_date",
+            f"`{field}.date: {node.get('date')}` is not a calendar date",
+        )
+    return day
+
+
+def _check_conduct_starts(ctx: CheckContext, encoded: MarkedDict, start: date | None) -> None:
+    """`encoded_from.conducts`: known codes, calendar dates after the jurisdiction's own start
+    (one on or before it says nothing the jurisdiction's date does not), and a note saying
+    what was not read (the engine shows it in `reasons`)."""
+    conducts = encoded.get("conducts")
+    if not isinstance(conducts, MarkedDict):
+        return
+    for code, entry in conducts.items():
+        field = f"encoded_from.conducts.{code}"
+        if code not in ctx.vocab["conducts"]:
             ctx.err(
-                _kline(encoded, "date"),
-                "bad_date",
-                f"`encoded_from.date: {encoded.get('date')}` is not a calendar date",
+                _kline(conducts, code),
+                "unknown_conduct",
+                f"`{field}`: unknown conduct code '{code}'; valid: {_valid(ctx, 'conducts')}",
+            )
+        if not str(entry.get("note", "")).strip():
+            ctx.err(
+                _kline(conducts, code),
+                "missing_note",
+                f"`{field}` needs a `note` saying which earlier law was not read",
+            )
+        day = _calendar_date(ctx, entry, field)
+        if day is not None and start is not None and day <= start:
+            ctx.err(
+                _kline(entry, "date"),
+                "bad_encoded_from",
+                f"`{field}.date: {day}` is not after the jurisdiction's "
+                f"`encoded_from.date: {start}`",
             )
 
 
