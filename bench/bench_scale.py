@@ -132,6 +132,17 @@ def _requests_on_existing_items(engine: Any, n: int, load_requests: Any) -> None
         conn.execute(text("UPDATE items SET state = 'sent' WHERE id <= :n"), {"n": n})
 
 
+def _refresh(url: str) -> None:
+    """A kept data set brought to this release: its migrations, then its figures."""
+    from comity.core.db import get_engine
+    from comity.core.migrate import upgrade_if_needed
+
+    engine = get_engine(url)
+    upgrade_if_needed(engine)
+    engine.dispose()
+    _rebuild_figures(url)
+
+
 def _rebuild_figures(url: str) -> bool:
     """Where the product keeps figures incrementally, bulk-loaded rows need a rebuild."""
     env = os.environ | {"COMITY_DATABASE_URL": url}
@@ -406,6 +417,7 @@ def main() -> None:
         if kept.exists():  # --keep: the data set of an earlier run (its writes included)
             built = json.loads(kept.read_text())
             build_s = float(built["build_s"])
+            _refresh(url)
         else:
             t0 = time.perf_counter()
             built = _build(url, n_items, n_requests)
