@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from tests.web.conftest import TestClient, log_in
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from comity.core.settings import Settings
+from comity.web import reportpages
+from comity.web.app import create_app
+from tests.web.conftest import LOCAL, TestClient, log_in
 
 
 def test_dashboard_is_for_supervisors_and_auditors_with_sanitised_charts(
@@ -33,3 +44,43 @@ def test_transparency_page_and_downloads_are_aggregates_only(
     assert "alice" not in str(data) and data["period"]
     assert client.get("/transparency/report?format=exe").status_code == 400
     assert client.get("/transparency?from=2026-12-31&to=2026-01-01").status_code == 400
+
+
+def _as_of(html: str) -> str:
+    return html.split("Figures as of", 1)[1].split("</time>", 1)[0]
+
+
+def test_the_dashboard_is_computed_once_per_period_however_many_look(
+    app: FastAPI, passwords: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    computed: list[str] = []
+    real = reportpages._dashboard_view
+
+    def counting(lang: str) -> dict[str, Any]:
+        computed.append(lang)
+        return real(lang)
+
+    monkeypatch.setattr(reportpages, "_dashboard_view", counting)
+    with TestClient(app, base_url=LOCAL) as client:
+        log_in(client, "sam")
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            pages = list(pool.map(lambda _: client.get("/dashboard").text, range(16)))
+        client.cookies.set("comity_lang", "ru")
+        russian = client.get("/dashboard").text
+    assert computed == ["en", "ru"]  # 16 concurrent views, one computation per language
+    assert len({_as_of(p) for p in pages}) == 1
+    assert "They are recomputed at most every 30 s." in pages[0]
+    assert "Показатели на" in russian
+
+
+def test_with_no_cache_period_every_view_recomputes(
+    settings: Settings, engine: Engine, passwords: str
+) -> None:
+    app = create_app(settings.model_copy(update={"dashboard_cache_seconds": 0}))
+    with TestClient(app, base_url=LOCAL) as client:
+        log_in(client, "sam")
+        first = client.get("/dashboard").text
+        time.sleep(1.1)  # the shown time has seconds
+        second = client.get("/dashboard").text
+    assert _as_of(first) != _as_of(second)
+    assert "recomputed at most" not in first

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     # The time zone the pages show dates in (an IANA name: "Asia/Almaty"); times are
     # stored in UTC and every shown time names its zone.
     time_zone: str = Field(default="UTC", max_length=64)
+    # How old the dashboard's figures may be, in seconds: each web process computes
+    # them at most once per period and language, however many supervisors look
+    # (0: on every view). The page says when they were computed.
+    dashboard_cache_seconds: int = Field(default=30, ge=0, le=3600)
     # The domain of the Message-ID of every e-mail Comity writes (RFC 5322
     # 3.6.4: id-right); empty: the sender's own e-mail domain.
     mail_domain: str = Field(
