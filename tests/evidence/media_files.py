@@ -10,11 +10,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-import textwrap
 from functools import cache
 from pathlib import Path
 
 import pytest
+
+from comity.demo.media import one_page_pdf
 
 __all__ = ["needs_ffmpeg", "pdf", "video"]
 
@@ -70,31 +71,5 @@ def video(name: str) -> bytes:
 
 
 def pdf(text: str) -> bytes:
-    """A one-page PDF showing `text` in Helvetica (a standard font: nothing embedded)."""
-    lines = textwrap.wrap(text, 80)
-    shown = "".join(
-        "({}) Tj T* ".format(line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)"))
-        for line in lines
-    )
-    stream = f"BT /F1 10 Tf 14 TL 40 800 Td {shown}ET".encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    """A one-page PDF showing `text` (the demo's own writer)."""
+    return one_page_pdf(text)

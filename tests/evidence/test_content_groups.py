@@ -116,3 +116,28 @@ def test_a_removed_items_content_captured_at_a_new_url_marks_it_reappeared(
     [again] = monitor_items(engine=engine, actor="alice", hooks=hooks, item_ids=[removed])
     assert again["verdict"] == "reappeared" and again["changed"] is False
     assert _show(copy)["monitor"]["verdict"] is None  # the copy itself was never checked
+
+
+def test_an_edited_copy_of_a_document_joins_the_group_and_an_unrelated_one_does_not(
+    engine: Engine, staff: dict[str, str], settings: Settings, web: WebServer
+) -> None:
+    from comity.demo.media import ORIGINAL_PDF, REUPLOAD_PDF, media
+    from comity.evidence.groups import DOCUMENT_TLSH_DISTANCE
+    from tests.evidence.media_files import pdf
+
+    leaflet, _ = media(ORIGINAL_PDF)  # type: ignore[misc]
+    edited, _ = media(REUPLOAD_PDF)  # type: ignore[misc]
+    unrelated = pdf("The weather in the mountains was mild this winter. " * 30)
+    PDF = {"Content_Type": "application/pdf"}
+    web.routes["/leaflet.pdf"] = page(leaflet, **PDF)
+    web.routes["/copy.pdf"] = page(edited, **PDF)
+    web.routes["/other.pdf"] = page(unrelated, **PDF)
+    first, copy, other = (
+        add_item(engine, web.url(p)) for p in ("/leaflet.pdf", "/copy.pdf", "/other.pdf")
+    )
+    _capture(first, copy, other)
+    group = _show(copy)["content_group"]
+    member = next(m for m in group["members"] if m["item_id"] == copy)
+    assert (group["id"], member["algorithm"]) == (first, "tlsh")
+    assert 0 < member["distance"] <= DOCUMENT_TLSH_DISTANCE
+    assert _show(other)["content_group"] is None

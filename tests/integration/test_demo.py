@@ -109,6 +109,12 @@ def test_the_demo_reinstates_an_item_decides_two_complaints_and_runs_retention(
         assert "(vpdq distance" in demo.text
     else:
         assert "re-upload (video): skipped, ffmpeg not installed" in demo.text
+    if shutil.which("pdftotext"):  # poppler-utils, from tools/system-deps.sh
+        leaflet = ctx.facts["reupload_document"]  # an edited copy, linked by its text's TLSH
+        assert leaflet["verdict"] == "reappeared" and "re-upload (document): item" in demo.text
+        assert "(tlsh distance" in demo.text
+    else:
+        assert "re-upload (document): skipped, pdftotext not installed" in demo.text
     # issue 17 item 5: a deconfliction hold on the poster's PDQ covers the altered copy
     assert ctx.facts["hold"]["covers_copy"] and "deconfliction hold" in demo.text
     upheld_item, _ = ctx.facts["complaints"]

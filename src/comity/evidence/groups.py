@@ -11,9 +11,14 @@ near-empty images (a blank banner, a one-colour placeholder) have hashes that
 sit close to each other whatever the picture, so they would link unrelated
 items. Videos link to videos by vPDQ's comparison of their frame sets
 (comity.evidence.similar.video_near; the member's distance is the median
-frame distance), never a single frame to a still image. TLSH is not used to
-link: pages of one site share their template text, and a text match is left
-to `comity evidence similar`, where a person judges.
+frame distance), never a single frame to a still image. Documents (PDF) link to
+documents by the TLSH of their text within `DOCUMENT_TLSH_DISTANCE`, stricter
+than the 100 `evidence similar` lists: an edited copy of a leaflet or manual
+is the same content. Web pages are not linked by text: pages of one site share
+their template text, and a page's text match is left to `comity evidence
+similar`, where a person judges. The document comparison reads every stored
+document hash (TLSH has no index here): linear in their number, fine for the
+thousands of PDFs a centre captures, not for millions.
 
 An item joins one group, the first time it matches; a later match to another
 group is not merged (groups are small, and a merge rewrites what earlier
@@ -25,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import tlsh  # no type stubs: see the mypy overrides in pyproject.toml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -39,7 +45,12 @@ from comity.evidence.similar import (
 )
 from comity.intake.models import Item
 
+# The demo's edited leaflet is at 21, the tests' edited PDF at 77 and unrelated
+# texts at 200 and more (tests/evidence/test_content_groups.py).
+DOCUMENT_TLSH_DISTANCE = 80
+
 __all__ = [
+    "DOCUMENT_TLSH_DISTANCE",
     "MIN_PDQ_QUALITY",
     "after_capture",
     "content_group",
@@ -132,7 +143,30 @@ def _candidates(session: Session, evidence_id: int, item_id: int) -> list[tuple[
         )
     )
     found += [(row.item_id, "pdq", d) for row, d in near if row.evidence_id in ok]
+    found += _documents(session, own, item_id)
     return found + [(m.item_id, "vpdq", m.comparison.distance) for m in seen if m.evidence_id in ok]
+
+
+def _documents(
+    session: Session, own: list[ObjectHashRow], item_id: int
+) -> list[tuple[int, str, int]]:
+    """(other item, "tlsh", distance) for documents of other successful captures whose
+    text is within DOCUMENT_TLSH_DISTANCE of one of this capture's documents."""
+    mine = [r.value for r in own if r.kind == "pdf" and r.algorithm == "tlsh" and r.value]
+    if not mine:
+        return []
+    query = select(ObjectHashRow.item_id, ObjectHashRow.value).where(
+        ObjectHashRow.kind == "pdf",
+        ObjectHashRow.algorithm == "tlsh",
+        ObjectHashRow.value.is_not(None),
+        *_successful(item_id),
+    )
+    found = []
+    for other, value in session.execute(query):
+        distance = min(int(tlsh.diff(m, value)) for m in mine)
+        if distance <= DOCUMENT_TLSH_DISTANCE:
+            found.append((int(other), "tlsh", distance))
+    return found
 
 
 def link_capture(*, session: Session, evidence: Evidence, actor: str) -> dict[str, Any] | None:

@@ -14,6 +14,10 @@ The same story with a video (`reupload_video`): a trimmed, re-encoded copy is
 linked by vPDQ, frame set to frame set. It needs ffmpeg (Debian's, from
 tools/system-deps.sh) to make the demo's video and to hash it; without it the
 step says so and the demo goes on.
+
+And with a document (`reupload_document`): a PDF leaflet comes back with its
+date, time and stewards edited, and is linked by the TLSH of its text (Debian's
+pdftotext reads it; without it the step says so).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from comity.core.db import get_engine, session_scope
 if TYPE_CHECKING:
     from comity.flows.demo import DemoContext
 
-__all__ = ["reupload", "reupload_video"]
+__all__ = ["reupload", "reupload_document", "reupload_video"]
 
 
 def _report_and_capture(ctx: DemoContext, url: str, note: str) -> int:
@@ -112,3 +116,16 @@ def reupload_video(ctx: DemoContext) -> None:
     told = ("a 20 s video", "12 s of it re-encoded with another codec")
     key = ("reupload_video", "re-upload (video)")
     _removed_then_copied(ctx, (ORIGINAL_VIDEO, REUPLOAD_VIDEO), "video", key, told)
+
+
+def reupload_document(ctx: DemoContext) -> None:
+    import shutil
+
+    from comity.demo.media import ORIGINAL_PDF, REUPLOAD_PDF
+
+    if shutil.which("pdftotext") is None:
+        ctx.say("re-upload (document): skipped, pdftotext not installed (tools/system-deps.sh)")
+        return
+    told = ("a PDF leaflet", "a copy with its date, time and stewards edited")
+    key = ("reupload_document", "re-upload (document)")
+    _removed_then_copied(ctx, (ORIGINAL_PDF, REUPLOAD_PDF), "leaflet", key, told)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from comity.core.db import get_engine, session_scope
 from comity.flows.demo_after import after_the_request
 from comity.flows.demo_holds import deconfliction
-from comity.flows.demo_reupload import reupload, reupload_video
+from comity.flows.demo_reupload import reupload, reupload_document, reupload_video
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -443,5 +443,6 @@ STEPS: tuple[tuple[str, Step], ...] = (  # the order of the story
     ("after the request", after_the_request),
     ("re-upload", reupload),
     ("re-upload (video)", reupload_video),
+    ("re-upload (document)", reupload_document),
     ("deconfliction", deconfliction),
 )
