@@ -54,7 +54,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PASSWORD = "a long quiet passphrase for load"
 TIMEOUT_S = 30.0
-GOALS_MS = {"worklist": 300, "api": 300, "search": 500, "dashboard": 1000, "item": 300}
+# Issue 19's goals; the item page's own goal is server time (bench_web), not listed here.
+GOALS_MS = {"worklist": 300, "api": 300, "search": 500, "dashboard": 1000}
 WRITE_HOST = "scale-writes.example"
 PG_SETTINGS = (
     "max_connections",
