@@ -84,3 +84,34 @@ def test_with_no_cache_period_every_view_recomputes(
         second = client.get("/dashboard").text
     assert _as_of(first) != _as_of(second)
     assert "recomputed at most" not in first
+
+
+def test_an_expired_view_is_shown_while_another_request_recomputes_it(
+    app: FastAPI, passwords: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+    real = reportpages._dashboard_view
+    slow = {"on": False}
+
+    def gated(lang: str) -> dict[str, Any]:
+        if slow["on"]:
+            started.set()
+            release.wait(10)
+        return real(lang)
+
+    monkeypatch.setattr(reportpages, "_dashboard_view", gated)
+    app.state.settings = app.state.settings.model_copy(update={"dashboard_cache_seconds": 1})
+    with TestClient(app, base_url=LOCAL) as client:
+        log_in(client, "sam")
+        first = _as_of(client.get("/dashboard").text)
+        time.sleep(1.1)  # expired
+        slow["on"] = True
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            recomputing = pool.submit(lambda: client.get("/dashboard").text)
+            assert started.wait(10)
+            meanwhile = client.get("/dashboard").text  # not blocked by the recomputation
+            release.set()
+            after = _as_of(recomputing.result(timeout=30))
+    assert _as_of(meanwhile) == first and after != first

@@ -97,7 +97,9 @@ def _dashboard_view(lang: str) -> dict[str, Any]:
 class _DashboardCache:
     """The dashboard's view per language, computed by one request at a time and kept
     `dashboard_cache_seconds`: under load (bench_scale, 50 clients) every supervisor's
-    view recomputed the figures and drew the charts, and the dashboard took a core."""
+    view recomputed the figures and drew the charts, and the dashboard took a core.
+    While one request recomputes an expired view the others are shown the previous
+    one (its time is on the page) rather than wait: only the very first view waits."""
 
     def __init__(self) -> None:
         self._views: dict[str, tuple[float, dict[str, Any]]] = {}
@@ -107,13 +109,22 @@ class _DashboardCache:
     def view(self, lang: str, seconds: int) -> dict[str, Any]:
         with self._guard:
             lock = self._locks.setdefault(lang, threading.Lock())
-        with lock:  # the others wait for this computation instead of repeating it
-            kept = self._views.get(lang)
+        kept = self._views.get(lang)
+        if kept is not None and time.monotonic() - kept[0] < seconds:
+            return kept[1]
+        # Someone is already recomputing: the previous view, if there is one, now.
+        if not lock.acquire(blocking=kept is None):
+            assert kept is not None  # a blocking acquire always succeeds
+            return kept[1]
+        try:
+            kept = self._views.get(lang)  # computed while this one waited for the lock
             if kept is not None and time.monotonic() - kept[0] < seconds:
                 return kept[1]
             view = _dashboard_view(lang) | {"as_of": utcnow()}
             self._views[lang] = (time.monotonic(), view)
             return view
+        finally:
+            lock.release()
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
