@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from fastapi import FastAPI
@@ -33,22 +35,38 @@ def test_live_and_ready_on_an_upgraded_database(app: FastAPI) -> None:
     assert (status, body) == (200, {"status": "ready", "checks": {"database": "ok", "queue": "ok"}})
 
 
+@contextmanager
+def _schema_version(engine: Engine, version: str) -> Iterator[None]:
+    """The stored schema version set to `version` for the block, then put back: on
+    PostgreSQL the tests share one database (emptied, not recreated, between tests),
+    and a wrong version left behind makes the next test's start-up migrate again."""
+    with engine.begin() as conn:
+        stored = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": version})
+    try:
+        yield
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": stored})
+
+
 def test_a_schema_behind_the_code_is_not_ready(app: FastAPI, engine: Engine) -> None:
     # A release's web process started before `comity db upgrade` ran.
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
-    status, body, _ = _get(app, "/readyz")
+    with _schema_version(engine, "0001"):
+        status, body, _ = _get(app, "/readyz")
+        # Liveness does not depend on it: restarting the process would not help.
+        live = _get(app, "/healthz")[0]
     assert status == 503
     assert body["checks"] == {"database": "behind", "queue": "ok"}
-    # Liveness does not depend on it: restarting the process would not help.
-    assert _get(app, "/healthz")[0] == 200
+    assert live == 200
+    assert _get(app, "/readyz")[0] == 200  # put back: ready again
 
 
 def test_a_schema_ahead_of_the_code_is_not_ready(app: FastAPI, engine: Engine) -> None:
     # An old release's process left running after the new release migrated.
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
-    assert _get(app, "/readyz")[1]["checks"] == {"database": "ahead", "queue": "ok"}
+    with _schema_version(engine, "9999"):
+        checks = _get(app, "/readyz")[1]["checks"]
+    assert checks == {"database": "ahead", "queue": "ok"}
 
 
 def test_a_database_gone_after_start_is_named_without_its_error(app: FastAPI) -> None:
