@@ -107,6 +107,8 @@ class _DashboardCache:
         self._guard = threading.Lock()
 
     def view(self, lang: str, seconds: int) -> dict[str, Any]:
+        if seconds <= 0:  # no cache: every view computes its own figures
+            return _dashboard_view(lang) | {"as_of": utcnow()}
         with self._guard:
             lock = self._locks.setdefault(lang, threading.Lock())
         kept = self._views.get(lang)
