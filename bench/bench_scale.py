@@ -51,6 +51,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_web import _cpu_seconds, _free_port  # noqa: E402 - the same helpers as bench_web
+
 RESULTS = ROOT / "bench" / "results"
 PASSWORD = "a long quiet passphrase for load"
 TIMEOUT_S = 30.0
@@ -163,14 +166,6 @@ def _rebuild_figures(url: str) -> bool:
 # -- the servers ---------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _serve(home: Path, url: str, redis_url: str | None, workers: int) -> tuple[Any, int]:
     import httpx
 
@@ -202,19 +197,6 @@ def _serve(home: Path, url: str, redis_url: str | None, workers: int) -> tuple[A
         time.sleep(0.3)
     os.killpg(server.pid, signal.SIGKILL)
     raise SystemExit(f"comity serve did not become ready: see {home / 'serve.log'}")
-
-
-def _server_cpu(root: int) -> float:
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if root in (int(stat.parent.name), int(fields[1])):
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
 
 
 # -- the load (run in its own process) --------------------------------------------------
@@ -447,13 +429,13 @@ def main() -> None:
             plan_file = home / "plan.json"
             plan_file.write_text(json.dumps(plan))
             load_before = os.getloadavg()
-            cpu_before = _server_cpu(server.pid)
+            cpu_before = _cpu_seconds(server.pid)
             subprocess.run(
                 [sys.executable, __file__, "--drive", str(plan_file)],
                 check=True,
                 env=os.environ | {"PYTHONPATH": str(ROOT / "src")},
             )
-            server_cpu = _server_cpu(server.pid) - cpu_before
+            server_cpu = _cpu_seconds(server.pid) - cpu_before
             load_after = os.getloadavg()
             result = json.loads(plan_file.with_suffix(".out.json").read_text())
         finally:
