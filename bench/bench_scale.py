@@ -105,6 +105,7 @@ def _build(url: str, n_items: int, n_requests: int) -> dict[str, Any]:
     # own items, so it writes into a scratch id range that is then re-pointed.
     _requests_on_existing_items(engine, n_requests, load_requests)
     timings["requests_s"] = time.perf_counter() - t0
+    _advance_sequences(engine)
     with session_scope(engine) as session:
         add_user(session=session, name="admin", role="admin", actor=None, password=PASSWORD)
         add_user(session=session, name="bench", role="analyst", actor="admin", password=PASSWORD)
@@ -137,6 +138,24 @@ def _requests_on_existing_items(engine: Any, n: int, load_requests: Any) -> None
         conn.execute(text("UPDATE items SET state = 'sent' WHERE id <= :n"), {"n": n})
 
 
+def _advance_sequences(engine: Any) -> None:
+    """The loaders write their own ids; PostgreSQL's id sequences must be moved past them
+    (SQLite gives a new row the largest id plus one by itself), or the clients' new
+    items clash with item 1 (the product then refuses them: intake._insert_rows)."""
+    if engine.dialect.name != "postgresql":
+        return
+    from comity.core.models import metadata
+
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            if "id" not in table.c:
+                continue
+            conn.exec_driver_sql(
+                f"SELECT setval(seq, (SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false) "
+                f"FROM pg_get_serial_sequence('{table.name}', 'id') AS seq WHERE seq IS NOT NULL"
+            )
+
+
 def _refresh(url: str) -> None:
     """A kept data set brought to this release: its migrations, then its figures."""
     from comity.core.db import get_engine
@@ -144,6 +163,7 @@ def _refresh(url: str) -> None:
 
     engine = get_engine(url)
     upgrade_if_needed(engine)
+    _advance_sequences(engine)
     engine.dispose()
     _rebuild_figures(url)
 

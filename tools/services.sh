@@ -9,6 +9,10 @@
 # working directory. A port that another server already holds is refused,
 # never used: the tests would otherwise run against (and truncate) a stranger.
 #
+# COMITY_SERVICES_PG_OPTIONS adds server options after the test defaults (a later
+# -c wins): bench/bench_scale.py's PostgreSQL run uses it for docs/deployment.md's
+# settings with fsync back on.
+#
 # COMITY_SERVICES_VAR moves var/ (the isolation test runs the script in a
 # temporary folder so that it never touches the checkout's own servers).
 set -euo pipefail
@@ -83,7 +87,7 @@ start_pg() {  # $1 run folder
   mkdir -p "$data"
   [ "$(id -u)" = 0 ] && chown postgres "$data"
   run_pg "$bin/initdb" -D "$data" -U comity --auth=trust -E UTF8 >/dev/null
-  run_pg "$bin/pg_ctl" -D "$data" -l "$data/log" -w -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null \
+  run_pg "$bin/pg_ctl" -D "$data" -l "$data/log" -w -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 ${COMITY_SERVICES_PG_OPTIONS:-}" start >/dev/null \
     || { echo "PostgreSQL did not start; see $data/log" >&2; return 1; }
   pg_is_ours "$port" "$data" || { refuse PostgreSQL "$port" "it does not serve $data"; return 1; }
   {

@@ -291,3 +291,41 @@ def test_real_citizenlab_list_imports_and_reimports_idempotently(
         "--json",
     )
     assert json.loads(out)["items_created"] == 0 and json.loads(out)["reports_created"] == 0
+
+
+def test_an_id_clash_fails_loudly_and_writes_nothing(engine: Engine, staff: dict[str, str]) -> None:
+    """Attacker story, of a restore rather than an attacker: rows copied into `items` with
+    their ids and the id sequence left behind. A bare ON CONFLICT DO NOTHING skipped the
+    new item on the id clash, and the report then failed with a KeyError on its own
+    item; only the URL's key may be skipped, any other clash must raise."""
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from comity.core.db import session_scope, utcnow
+    from comity.intake.service import add_report
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite gives a new row the largest id plus one: no sequence to fall behind")
+    now = utcnow()
+    with session_scope(engine) as session:  # id 1 written by hand: the sequence still says 1
+        session.execute(
+            insert(Item.__table__).values(
+                id=1,
+                url="https://restored.example/a",
+                url_key="0" * 64,
+                host="restored.example",
+                registrable_domain="restored.example",
+                state="reported",
+                priority="standard",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    with (
+        pytest.raises(IntegrityError, match=r"Key \(id\)=\(1\) already exists"),
+        session_scope(engine) as session,
+    ):
+        add_report(
+            session=session, url="https://fresh.example/b", conduct="terrorism.threat", actor="alan"
+        )
+    assert _count(engine, Item) == 1 and _count(engine, Report) == 0

@@ -191,9 +191,16 @@ def _insert_rows(
     columns: Sequence[str],
     rows: Sequence[tuple[Any, ...]],
     constants: dict[str, Any],
+    *,
+    key: Sequence[str],
     returning: Sequence[str] = (),
 ) -> list[tuple[Any, ...]]:
-    """INSERT ... ON CONFLICT DO NOTHING of `rows`; returns `returning` of the rows inserted.
+    """INSERT ... ON CONFLICT (key) DO NOTHING of `rows`; returns `returning` of the rows inserted.
+
+    Only a clash on the natural `key` is skipped: a clash on anything else (an
+    id sequence behind the rows restored into the table, say) raises, where a
+    bare ON CONFLICT would drop the row silently and the caller would not find
+    its own item.
 
     Only rows actually inserted come back: a row whose key exists, even one a
     concurrent importer has just written, is skipped by ON CONFLICT, so the
@@ -211,13 +218,14 @@ def _insert_rows(
     if not rows:
         return []
     # Names come from our own Table, never from input (checked here).
-    assert all(c in table.c for c in (*columns, *constants, *returning))
+    assert all(c in table.c for c in (*columns, *constants, *returning, *key))
     names = ", ".join((*columns, *constants))
+    on_conflict = f"ON CONFLICT ({', '.join(key)}) DO NOTHING"
     connection = session.connection()
     out: list[tuple[Any, ...]] = []
     if _dialect(session) == "sqlite":
         marks = ", ".join(["?"] * (len(columns) + len(constants)))
-        sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
+        sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks}) {on_conflict}"  # noqa: S608
         shared = tuple(constants.values())
         if not returning:
             connection.exec_driver_sql(sql, [row + shared for row in rows])
@@ -238,7 +246,7 @@ def _insert_rows(
     sql = (
         f"INSERT INTO {table.name} ({names}) SELECT {', '.join(values)} "  # noqa: S608
         f"FROM unnest({arrays}) WITH ORDINALITY AS u({alias}, n) ORDER BY u.n "
-        f"ON CONFLICT DO NOTHING{back}"
+        f"{on_conflict}{back}"
     )
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
@@ -284,6 +292,7 @@ def _write_batch(
         ("url", "url_key", "host", "registrable_domain"),
         [(r.url, r.url_key, r.host, r.registrable_domain) for r in unique.values()],
         {"state": "reported", "priority": "standard", "created_at": now, "updated_at": now},
+        key=("url_key",),
         returning=("url_key", "id"),
     )
     ids: dict[str, int] = dict(created)
@@ -297,7 +306,8 @@ def _write_batch(
 
         mark(session=session, family="funnel", days=[moment.date()])
     pairs = sorted({(ids[r.url_key], r.conduct) for r in rows})
-    _insert_rows(session, ItemConduct.__table__, ("item_id", "conduct"), pairs, {})
+    conducts = ("item_id", "conduct")
+    _insert_rows(session, ItemConduct.__table__, conducts, pairs, {}, key=conducts)
     reports: dict[str, tuple[Any, ...]] = {}
     for r in rows:
         fp = _fingerprint(r.url, r.conduct, r.note, r.source, actor)
@@ -309,6 +319,7 @@ def _write_batch(
         ("item_id", "raw_url", "conduct", "note", "source", "fingerprint"),
         list(reports.values()),
         {"reported_by": actor, "reported_at": now},
+        key=("fingerprint",),
         returning=("fingerprint",),
     )
     new_reports = [reports[fp] for (fp,) in inserted]
