@@ -590,6 +590,17 @@ def _check_0023(conn: Connection) -> None:
     assert "funnel" in families
 
 
+def _seed_0024(conn: Connection) -> None:
+    conn.execute(text("UPDATE users SET time_zone = 'Asia/Almaty' WHERE name = 'mig'"))
+
+
+def _check_0024(conn: Connection) -> None:
+    zone = conn.execute(text("SELECT time_zone FROM users WHERE name = 'mig'")).scalar()
+    assert zone == "Asia/Almaty"
+    # Dropping the column on the way down cascaded nothing (users is a parent table).
+    assert conn.execute(text("SELECT count(*) FROM web_sessions")).scalar()
+
+
 # revision -> (insert rows that exercise the revision's tables, check them later)
 SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None]]] = {
     "0001": (_seed_0001, _check_0001),
@@ -615,6 +626,7 @@ SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None
     "0021": (_seed_0021, _check_0021),
     "0022": (_seed_0022, _check_0022),
     "0023": (_seed_0023, _check_0023),
+    "0024": (_seed_0024, _check_0024),
 }
 
 

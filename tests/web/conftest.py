@@ -35,6 +35,12 @@ def app(settings: Settings, engine: Engine, staff: dict[str, str]) -> FastAPI:
 
 
 @pytest.fixture
+def almaty(settings: Settings, engine: Engine, staff: dict[str, str]) -> FastAPI:
+    """The app of an installation whose time zone (COMITY_TIME_ZONE) is Asia/Almaty."""
+    return create_app(settings.model_copy(update={"time_zone": "Asia/Almaty"}))
+
+
+@pytest.fixture
 def passwords(
     app: FastAPI, engine: Engine, staff: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> str:

@@ -30,8 +30,13 @@ PUBLIC = {
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # The auditor reads everything and changes nothing; ending their own session, or minting
 # and revoking their own API token (as `comity token create` lets every user), is not a
-# change to the work.
-AUDITOR_MAY_POST = {"/logout", "/api/v1/tokens", "/api/v1/tokens/{token_id}/revoke"}
+# change to the work; nor is choosing the time zone their own pages show dates in.
+AUDITOR_MAY_POST = {
+    "/logout",
+    "/api/v1/tokens",
+    "/api/v1/tokens/{token_id}/revoke",
+    "/account/time-zone",
+}
 
 
 def _permission(dependant: Any) -> str | None:

@@ -292,4 +292,30 @@ def _readers(walk: Walk, item_url: str) -> None:
                 walk.nav(path, shot)
         page.goto(f"{server}/law/DE")
         walk.look("law-state")
+        _account(walk)
         walk.log_out()
+
+
+def _account(walk: Walk) -> None:
+    """The user's name leads to their settings; the time zone is chosen by keyboard alone."""
+    page, server = walk.page, walk.server
+    page.click("header a.who")
+    page.wait_for_url(f"{server}/account")
+    walk.look("account")
+    page.focus("#f-time_zone")
+    page.keyboard.type("Asia/Almaty")  # the select's type-ahead finds the zone by its name
+    assert page.input_value("#f-time_zone") == "Asia/Almaty"
+    page.keyboard.press("Tab")  # to Save
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_selector(".flash.ok")
+    assert "UTC+05" in page.locator("main time").first.inner_text()
+    walk.look("account")
+    # Back to the installation's zone (the first option), so the next walk starts alike.
+    page.focus("#f-time_zone")
+    page.keyboard.press("Home")
+    page.keyboard.press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_selector(".flash.ok")
+    assert page.input_value("#f-time_zone") == ""

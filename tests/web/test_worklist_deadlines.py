@@ -12,7 +12,6 @@ from sqlalchemy import Engine
 from comity.core.db import session_scope, utcnow
 from comity.core.settings import Settings
 from comity.tracking.models import Dispatch, TrackedRequest
-from comity.web.app import create_app
 from tests.web.conftest import LOCAL, TestClient, log_in
 from tests.web.test_workflow_pages import _item
 
@@ -63,11 +62,6 @@ def test_the_worklist_sorts_by_the_nearest_open_deadline_and_shows_it(
         assert 'aria-sort="ascending"' in by_due
         assert 'name="sort" value="deadline"' in by_due  # filters keep the order
         assert client.get("/items?sort=oldest").status_code == 400
-
-
-@pytest.fixture
-def almaty(settings: Settings) -> FastAPI:
-    return create_app(settings.model_copy(update={"time_zone": "Asia/Almaty"}))
 
 
 def test_dates_are_shown_in_the_installations_time_zone_with_the_zone_named(

@@ -11,6 +11,8 @@ from rich.table import Table
 from comity.cli.common import ByOption, JsonOption, actor
 from comity.cli.output import console, handle_errors, print_json
 from comity.core.db import read_session, session_scope
+from comity.core.errors import BadInput
+from comity.core.settings import get_settings
 from comity.users import lifecycle, service
 
 __all__ = ["register"]
@@ -112,6 +114,36 @@ def user_end_sessions(name: Name, by: ByOption = None, as_json: JsonOption = Fal
         print_json({"name": name, "sessions_ended": ended})
     else:
         console.print(f"{ended} session(s) of {name} ended")
+
+
+@user_app.command("time-zone")
+def user_time_zone(
+    name: Name,
+    zone: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[ZONE]", help="An IANA time zone, e.g. Asia/Almaty.", show_default=False
+        ),
+    ] = None,
+    default: Annotated[
+        bool, typer.Option("--default", help="Use the installation's zone (COMITY_TIME_ZONE).")
+    ] = False,
+    by: ByOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The time zone NAME reads dates in on the pages (your own, or anyone's as an admin)."""
+    with handle_errors():
+        if (zone is None) == (not default):
+            raise BadInput("give a ZONE (e.g. Asia/Almaty) or --default, not both or neither")
+        with session_scope() as session:
+            stored = service.set_time_zone(
+                session=session, name=name, time_zone=zone, actor=actor(by)
+            )
+    if as_json:
+        print_json({"name": name, "time_zone": stored})
+    else:
+        shown = stored or f"the installation's ({get_settings().time_zone})"
+        console.print(f"{name} reads dates in {shown}", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

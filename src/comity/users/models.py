@@ -22,4 +22,6 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     # Set by `comity user reset-password`: the next log-in must choose a new password.
     must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # The IANA zone the user reads dates in; NULL: the installation's (settings.time_zone).
+    time_zone: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

@@ -15,6 +15,7 @@ from comity.users.models import User
 from comity.users.passwords import check_password
 from comity.users.proof import check_scope
 from comity.users.roles import PERMISSIONS, Role, allowed
+from comity.users.zones import canonical_zone
 
 __all__ = [
     "SYSTEM",
@@ -24,6 +25,7 @@ __all__ = [
     "list_users",
     "require",
     "set_password",
+    "set_time_zone",
     "user_state",
 ]
 
@@ -116,6 +118,42 @@ def set_password(*, session: Session, name: str, password: str, actor: str) -> N
         object_id=user.id,
         state=user_state(user),
     )
+
+
+def set_time_zone(
+    *, session: Session, name: str, time_zone: str | None, actor: str | None
+) -> str | None:
+    """The IANA zone `name` reads dates in (None: the installation's); returns what is stored.
+
+    A user sets their own; an admin anyone's. The name is the tz database's own
+    spelling ("asia/almaty" is stored as "Asia/Almaty"); anything else is refused
+    naming the field, so a bad name never reaches a page.
+    """
+    # Who may, before whether `name` exists: a refusal tells nobody who the users are.
+    acting = require(session=session, actor=actor, action="read" if actor == name else "users")
+    user = get_user(session=session, name=name)
+    zone = None
+    if time_zone is not None:
+        zone = canonical_zone(time_zone)
+        if zone is None:
+            shown = time_zone if len(time_zone) <= 64 else time_zone[:64] + "…"
+            raise BadInput(
+                f"time_zone: {shown!r} is not an IANA time zone (e.g. Asia/Almaty, "
+                "Europe/Berlin, UTC); leave it unset for the installation's zone",
+                field="time_zone",
+            )
+    if zone != user.time_zone:
+        was, user.time_zone = user.time_zone, zone
+        audit.record(
+            session=session,
+            actor=acting.name,
+            action="user.time_zone",
+            object_type="user",
+            object_id=user.id,
+            state=user_state(user) | {"time_zone": zone},
+            data={"time_zone": zone, "was": was},
+        )
+    return zone
 
 
 def authenticate(*, session: Session, name: str, password: str) -> User | None:

@@ -1,9 +1,10 @@
 """Dates as people read them: "8 Dec 2026, 14:05 UTC" / "08.12.2026 14:05 UTC", and
 deadlines relative to now ("in 3 days", "2 days late") in the page's language.
 
-Times are stored in UTC and shown in the installation's time zone (setting
-`time_zone`, default UTC) with the zone named. Each value is a `<time>` element
-whose `datetime` attribute keeps the exact instant for machines.
+Times are stored in UTC and shown in the reader's time zone (users.time_zone,
+chosen on /account) or else the installation's (setting `time_zone`, default
+UTC), with the zone named; `comity.web.render.dates` picks it. Each value is a
+`<time>` element whose `datetime` attribute keeps the exact instant for machines.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def _zone_name(moment: datetime) -> str:
 class Dates:
     lang: str
     now: datetime
-    tz: str = "UTC"  # IANA name (settings.time_zone)
+    tz: str = "UTC"  # IANA name: the user's zone, else settings.time_zone
 
     def _day(self, d: date) -> str:
         if self.lang == "en":

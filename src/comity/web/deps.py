@@ -53,6 +53,7 @@ class Actor:
     csrf_token: str | None = None
     session_id: str | None = None
     scopes: frozenset[str] | None = None  # a token's scopes; None for a browser session
+    time_zone: str | None = None  # the zone the user reads dates in; None: the installation's
 
     def may(self, permission: str) -> bool:
         return allowed(self.role, permission) and self.has_scope(permission)
@@ -111,11 +112,18 @@ def _lookup(request: Request) -> Actor:
         if found is None or session_id is None:
             raise NotAuthenticated("log in first")
         user, csrf, stale = found
-        name, role = user.name, user.role
+        name, role, zone = user.name, user.role, user.time_zone
     if stale:
         with session_scope(engine) as session:
             auth.touch_session(session=session, session_id=session_id)
-    return Actor(name=name, role=role, via="session", csrf_token=csrf, session_id=session_id)
+    return Actor(
+        name=name,
+        role=role,
+        via="session",
+        csrf_token=csrf,
+        session_id=session_id,
+        time_zone=zone,
+    )
 
 
 def authenticate(request: Request) -> Actor:

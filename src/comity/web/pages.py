@@ -11,14 +11,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from comity.cases.priority import PRIORITIES
 from comity.cases.states import STATES
-from comity.core.db import read_session, session_scope, utcnow
+from comity.core.db import read_session, session_scope
 from comity.core.errors import BadInput, ComityError
 from comity.intake import service as intake
 from comity.intake.conducts import conduct_codes
 from comity.law.kb.loader import load_kb
 from comity.web import auth, lawviews
 from comity.web.casefile import case_file, raw_json
-from comity.web.dates import Dates
 from comity.web.deps import Actor, cookie_name, cookie_secure, need, session_cookie
 from comity.web.flash import redirect_done
 from comity.web.formerrors import field_error, required
@@ -27,7 +26,7 @@ from comity.web.limits import MAX_PAGE, Id
 from comity.web.paging import encode_cursor
 from comity.web.params import filters_from, import_upload, int_param, safe_next
 from comity.web.queries import item_detail
-from comity.web.render import LANG_COOKIE, language, page, query_string
+from comity.web.render import LANG_COOKIE, dates, language, page, query_string
 from comity.web.sections import item_sections
 from comity.web.worklist import (
     ItemPage,
@@ -189,7 +188,6 @@ def worklist(request: Request, actor: Read) -> HTMLResponse:
                 result = replace(result, next_key=next_key(result.items, filters.priority))
         deadlines = open_deadlines(session, [i["id"] for i in result.items])
     base = filters.as_query()
-    settings = request.app.state.settings
     return page(
         request,
         "items.html",
@@ -198,7 +196,7 @@ def worklist(request: Request, actor: Read) -> HTMLResponse:
         result=result,
         sort=sort,
         deadlines=deadlines,
-        d=Dates(language(request), utcnow(), settings.time_zone),
+        d=dates(request),
         sort_query=lambda to: query_string(base | {"sort": to}),
         states=STATES,
         conducts=conduct_codes(),
@@ -234,7 +232,7 @@ def item_page(request: Request, item_id: Id, actor: Read) -> HTMLResponse:
         item=item,
         sections=sections,
         case=case,
-        d=Dates(language(request), case["now"], request.app.state.settings.time_zone),
+        d=dates(request, case["now"]),
         raw=raw_json,
     )
 

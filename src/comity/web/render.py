@@ -5,6 +5,7 @@ from __future__ import annotations
 import pkgutil
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
@@ -14,13 +15,14 @@ from fastapi.responses import HTMLResponse
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 
 from comity.core.db import utcnow
+from comity.users.zones import canonical_zone
 from comity.web.dates import Dates
 from comity.web.deps import Actor
 from comity.web.flash import forget_flash, take_flash
 from comity.web.i18n import LANGUAGE_NAMES, LANGUAGES, pick_language, translator
 from comity.web.labels import labeller
 
-__all__ = ["NAV", "NavEntry", "language", "page", "query_string", "register_nav"]
+__all__ = ["NAV", "NavEntry", "dates", "language", "page", "query_string", "register_nav"]
 
 LANG_COOKIE = "comity_lang"
 
@@ -72,6 +74,20 @@ def language(request: Request) -> str:
     return pick_language(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 
 
+def dates(request: Request, now: datetime | None = None) -> Dates:
+    """Dates as this page's reader reads them: their language, and their own time zone
+    (users.time_zone), else the installation's (settings.time_zone).
+
+    The one place a page's `Dates` is made, so every page follows the user's choice.
+    A stored zone this machine's tz database no longer knows falls back to the
+    installation's rather than failing the page.
+    """
+    actor: Actor | None = getattr(request.state, "actor", None)
+    chosen = actor.time_zone if actor is not None else None
+    zone = canonical_zone(chosen) if chosen else None
+    return Dates(language(request), now or utcnow(), zone or request.app.state.settings.time_zone)
+
+
 def query_string(values: Mapping[str, Any]) -> str:
     return urlencode({k: v for k, v in values.items() if v not in (None, "")}, doseq=True)
 
@@ -90,9 +106,9 @@ def page(
         lang=lang,
         languages=LANGUAGES,
         language_names=LANGUAGE_NAMES,
-        # Every date in the page's language and the installation's time zone:
-        # when.at(value) (a page may also pass its own `d`, e.g. with the case's `now`).
-        when=Dates(lang, utcnow(), request.app.state.settings.time_zone),
+        # Every date in the page's language and the reader's time zone: when.at(value)
+        # (a page may also pass its own `d`, e.g. with the case's `now`).
+        when=dates(request),
         actor=actor,
         nav=nav,
         active=active,
