@@ -194,6 +194,7 @@ def pages(engine: Engine, staff: dict[str, str]) -> list[str]:
         "/law",
         "/law/DE",
         "/law/compare?requesting=KZ&other=DE&other=GB&other=US",
+        "/account",
     ]
 
 
