@@ -67,7 +67,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="50 requests, 1 round (make bench)")
     args = parser.parse_args()
+    if args.quick:
+        args.requests, args.rounds = 50, 1
     comity = [sys.executable, "-m", "comity"]
     with tempfile.TemporaryDirectory() as home:
         env = os.environ | {"COMITY_HOME": home, "COMITY_DATABASE_URL": f"sqlite:///{home}/c.db"}
