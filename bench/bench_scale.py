@@ -286,6 +286,8 @@ async def _drive(base: str, token: str, plan: dict[str, Any]) -> dict[str, Any]:
                     answer = await timed(
                         "api", client.get(f"/api/v1/items?limit=50&cursor={cursor}", headers=api)
                     )
+            elif roll < 0.80 and not plan.get("search", True):  # --no-search: the worklist
+                await timed("worklist", client.get(f"/items?page={rng.randint(1, 20)}"))
             elif roll < 0.80:
                 q = rng.choice(words) if rng.random() < 0.7 else f"host{rng.randint(1, 7918)}"
                 await timed("search", client.get("/items", params={"q": q}))
@@ -390,6 +392,11 @@ def main() -> None:
     parser.add_argument("--redis-url", default=os.environ.get("COMITY_TEST_REDIS_URL", ""))
     parser.add_argument("--quick", action="store_true", help="20,000 items, 30 s")
     parser.add_argument(
+        "--no-search",
+        action="store_true",
+        help="a diagnosis: the searches' share of the reads goes to the worklist instead",
+    )
+    parser.add_argument(
         "--keep", help="build the data set in this folder and reuse it when run again"
     )
     parser.add_argument("--drive", help=argparse.SUPPRESS)  # internal: the load process
@@ -445,6 +452,7 @@ def main() -> None:
                 "writers": args.writers,
                 "duration": duration,
                 "think_ms": args.think_ms,
+                "search": not args.no_search,
             }
             plan_file = home / "plan.json"
             plan_file.write_text(json.dumps(plan))
@@ -488,6 +496,7 @@ def main() -> None:
         "clients": args.clients,
         "writers": args.writers,
         "think_ms": args.think_ms,
+        "searches": not args.no_search,
         "web_workers": args.web_workers,
         "redis": bool(args.redis_url),
         "duration_s": duration,
@@ -498,7 +507,7 @@ def main() -> None:
         **facts,
     }
     print(json.dumps(out, indent=2), flush=True)
-    _write(args.database, out)
+    _write(args.database + ("-no-search" if args.no_search else ""), out)
 
 
 def _write(database: str, out: dict[str, Any]) -> None:
@@ -513,14 +522,15 @@ def _write(database: str, out: dict[str, Any]) -> None:
         "text search p95 < 500 ms, dashboard < 1 s, no error, no lost write.",
         "",
     ]
-    for name in ("sqlite", "postgresql"):
+    for name in ("sqlite", "postgresql", "postgresql-no-search"):
         path = RESULTS / f"scale-{name}.json"
         if not path.exists():
             continue
         fig = json.loads(path.read_text())
         lines += [
             f"## {name}: {fig['items']:,} items, {fig['tracked_requests']:,} tracked requests "
-            f"({fig['measured_on']})",
+            f"({fig['measured_on']})"
+            + ("" if fig.get("searches", True) else ", a diagnosis: no searches"),
             "",
             f"{fig['clients']} clients ({fig['writers']} writing, think time "
             f"{fig.get('think_ms', 0)} ms) for {fig['duration_s']} s "
