@@ -231,6 +231,7 @@ async def _drive(base: str, token: str, plan: dict[str, Any]) -> dict[str, Any]:
     deadline = 0.0  # set once logged in
     samples: dict[str, list[float]] = {k: [] for k in KINDS}
     errors: dict[str, int] = dict.fromkeys(samples, 0)
+    why: dict[str, int] = {}  # "kind: status or exception" -> count, to tell errors apart
     timeouts: dict[str, int] = dict.fromkeys(samples, 0)
     written: list[tuple[int, str]] = []
     failed_writes: list[str] = []
@@ -242,12 +243,16 @@ async def _drive(base: str, token: str, plan: dict[str, Any]) -> dict[str, Any]:
         except httpx.TimeoutException:
             timeouts[kind] += 1
             return None
-        except httpx.HTTPError:
+        except httpx.HTTPError as error:
             errors[kind] += 1
+            cause = f"{kind}: {type(error).__name__}"
+            why[cause] = why.get(cause, 0) + 1
             return None
         samples[kind].append((time.perf_counter() - t0) * 1000)
         if answer.status_code >= 400:
             errors[kind] += 1
+            cause = f"{kind}: {answer.status_code}"
+            why[cause] = why.get(cause, 0) + 1
             return None
         return answer
 
@@ -345,6 +350,7 @@ async def _drive(base: str, token: str, plan: dict[str, Any]) -> dict[str, Any]:
         },
         "written": written,
         "failed_writes": len(failed_writes),
+        "errors_by_cause": why,
     }
 
 
@@ -556,7 +562,14 @@ def _write(database: str, out: dict[str, Any]) -> None:
         lines += [
             "",
             f"Writes acknowledged: {fig['acknowledged_writes']:,}; lost: {fig['lost_writes']}; "
-            f"refused or failed: {fig['failed_writes']}.",
+            f"refused or failed: {fig['failed_writes']}."
+            + (
+                " Errors by cause: "
+                + ", ".join(f"{k} × {v}" for k, v in sorted(fig["errors_by_cause"].items()))
+                + "."
+                if fig.get("errors_by_cause")
+                else ""
+            ),
         ]
         if "settings" in fig:
             shown = ", ".join(f"{k}={v}" for k, v in fig["settings"].items())
