@@ -26,7 +26,16 @@ before and after, the database's size and PostgreSQL's settings.
 
     python bench/bench_scale.py [--database sqlite|postgresql] [--items N]
         [--requests M] [--clients 50] [--writers 10] [--duration 300]
-        [--web-workers 2] [--pg-url URL] [--redis-url URL] [--quick]
+        [--web-workers 2] [--pg-url URL] [--redis-url URL] [--quick] [--no-search]
+        [--keep DIR]
+
+The PostgreSQL figures come from a server with docs/deployment.md's settings and
+fsync on, started apart from the tests' own:
+
+    COMITY_SERVICES_VAR=/work/benchvar COMITY_SERVICES_PG_OPTIONS="-c fsync=on
+      -c shared_buffers=6GB -c effective_cache_size=16GB -c work_mem=16MB
+      -c maintenance_work_mem=1GB -c max_wal_size=8GB" bash tools/services.sh start
+    . /work/benchvar/test-services.env   # then --database postgresql
 
 Writes bench/results/scale-<database>.json and bench/results/scale.md.
 """
@@ -46,6 +55,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,9 +73,12 @@ KINDS = ("worklist", "api", "search", "dashboard", "item", "write")
 WRITE_HOST = "scale-writes.example"
 PG_SETTINGS = (
     "max_connections",
+    "fsync",
     "shared_buffers",
     "work_mem",
     "effective_cache_size",
+    "maintenance_work_mem",
+    "max_wal_size",
     "synchronous_commit",
     "random_page_cost",
     "jit",
@@ -83,7 +96,6 @@ def _pct(values: list[float], p: float) -> float:
 
 
 def _build(url: str, n_items: int, n_requests: int) -> dict[str, Any]:
-    sys.path.insert(0, str(ROOT / "bench"))
     from sqlalchemy import text
 
     from bench_reports import load as load_requests
@@ -231,7 +243,7 @@ async def _drive(base: str, token: str, plan: dict[str, Any]) -> dict[str, Any]:
     deadline = 0.0  # set once logged in
     samples: dict[str, list[float]] = {k: [] for k in KINDS}
     errors: dict[str, int] = dict.fromkeys(samples, 0)
-    why: dict[str, int] = {}  # "kind: status or exception" -> count, to tell errors apart
+    why: Counter[str] = Counter()  # "kind: status or exception" -> count, to tell errors apart
     timeouts: dict[str, int] = dict.fromkeys(samples, 0)
     written: list[tuple[int, str]] = []
     failed_writes: list[str] = []
@@ -245,14 +257,12 @@ async def _drive(base: str, token: str, plan: dict[str, Any]) -> dict[str, Any]:
             return None
         except httpx.HTTPError as error:
             errors[kind] += 1
-            cause = f"{kind}: {type(error).__name__}"
-            why[cause] = why.get(cause, 0) + 1
+            why[f"{kind}: {type(error).__name__}"] += 1
             return None
         samples[kind].append((time.perf_counter() - t0) * 1000)
         if answer.status_code >= 400:
             errors[kind] += 1
-            cause = f"{kind}: {answer.status_code}"
-            why[cause] = why.get(cause, 0) + 1
+            why[f"{kind}: {answer.status_code}"] += 1
             return None
         return answer
 
@@ -291,7 +301,7 @@ async def _drive(base: str, token: str, plan: dict[str, Any]) -> dict[str, Any]:
                     answer = await timed(
                         "api", client.get(f"/api/v1/items?limit=50&cursor={cursor}", headers=api)
                     )
-            elif roll < 0.80 and not plan.get("search", True):  # --no-search: the worklist
+            elif roll < 0.80 and not plan.get("searches", True):  # --no-search: the worklist
                 await timed("worklist", client.get(f"/items?page={rng.randint(1, 20)}"))
             elif roll < 0.80:
                 q = rng.choice(words) if rng.random() < 0.7 else f"host{rng.randint(1, 7918)}"
@@ -350,7 +360,7 @@ async def _drive(base: str, token: str, plan: dict[str, Any]) -> dict[str, Any]:
         },
         "written": written,
         "failed_writes": len(failed_writes),
-        "errors_by_cause": why,
+        "errors_by_cause": dict(why),
     }
 
 
@@ -423,7 +433,6 @@ def main() -> None:
         if args.database == "postgresql":
             if not args.pg_url:
                 parser.error("--pg-url (or COMITY_TEST_PG_URL) is required for postgresql")
-            sys.path.insert(0, str(ROOT / "bench"))
             from bench_tco import _pg_database
 
             url = args.pg_url.rsplit("/", 1)[0] + "/bench_scale"
@@ -442,7 +451,6 @@ def main() -> None:
             if args.keep:
                 kept.write_text(json.dumps(built | {"build_s": build_s}))
         print(f"built in {build_s:.0f} s: {built['items']:,} items", flush=True)
-        sys.path.insert(0, str(ROOT / "bench"))
         from bench_search import _vocabulary
 
         vocabulary = _vocabulary(random.Random(7))
@@ -458,7 +466,7 @@ def main() -> None:
                 "writers": args.writers,
                 "duration": duration,
                 "think_ms": args.think_ms,
-                "search": not args.no_search,
+                "searches": not args.no_search,
             }
             plan_file = home / "plan.json"
             plan_file.write_text(json.dumps(plan))
