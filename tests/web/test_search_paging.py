@@ -1,0 +1,106 @@
+"""A search's page from its looked-up ids (comity.web.worklist._page_of_matches) and
+the URL fragment looked up by its rarest part (comity.web.textsearch.narrow_url_search):
+both must find exactly what the plain statements find, in worklist order."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from sqlalchemy import Engine, update
+
+from comity.cases.priority import PRIORITIES
+from comity.core.db import read_session, session_scope
+from comity.intake.models import Item
+from comity.web import textsearch
+from comity.web.textsearch import narrow_url_search, rare_fragment, search_params
+from comity.web.worklist import ItemFilter, ItemPage, search_items
+from tests.web.test_search import _add
+
+
+def _page(engine: Engine, filters: ItemFilter, page: int, per_page: int) -> ItemPage:
+    with read_session(engine) as session:
+        return search_items(session=session, filters=filters, page=page, per_page=per_page)
+
+
+def test_a_page_of_looked_up_ids_is_the_worklist_order_with_a_capped_count(
+    engine: Engine, staff: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small bounds, so that the count is capped and the ids are probed in several chunks.
+    monkeypatch.setattr("comity.web.worklist.COUNT_CAP", 7)
+    monkeypatch.setattr("comity.web.worklist._PROBE_FIRST", 2)
+    ids = [
+        _add(engine, f"https://paging{n % 3}.example/p/{n}", note=f"общий {n}") for n in range(30)
+    ]
+    _add(engine, "https://other.example/", note="другой")
+    priority = {i: PRIORITIES[(n * 7) % 11 % 3] for n, i in enumerate(ids)}
+    state = {i: "sent" if n % 4 == 0 else "reported" for n, i in enumerate(ids)}
+    with session_scope(engine) as session:
+        for i in ids:
+            session.execute(
+                update(Item).where(Item.id == i).values(priority=priority[i], state=state[i])
+            )
+    cases = [
+        (ItemFilter(q="общий"), lambda i: True),
+        (ItemFilter(q="общий", priority="crisis"), lambda i: priority[i] == "crisis"),
+        (ItemFilter(q="общий", state="sent"), lambda i: state[i] == "sent"),
+        (ItemFilter(q="paging1"), lambda i: ids.index(i) % 3 == 1),
+        # 4 of 10: the count below the cap is of the filtered items only.
+        (
+            ItemFilter(q="paging1", priority="crisis"),
+            lambda i: ids.index(i) % 3 == 1 and priority[i] == "crisis",
+        ),
+    ]
+    for filters, keep in cases:
+        wanted = sorted(
+            (i for i in ids if keep(i)), key=lambda i: (PRIORITIES.index(priority[i]), -i)
+        )
+        for number in range(1, 6):
+            looked_up = _page(engine, filters, number, 4)
+            assert [r["id"] for r in looked_up.items] == wanted[(number - 1) * 4 : number * 4]
+            assert looked_up.total == min(len(wanted), 7)
+            assert looked_up.total_is_lower_bound == (len(wanted) > 7)
+            # The same page through the statements that run the search as a subquery.
+            monkeypatch.setattr("comity.web.worklist._MAX_IDS", {"sqlite": 1, "postgresql": 1})
+            planned = _page(engine, filters, number, 4)
+            monkeypatch.undo()
+            monkeypatch.setattr("comity.web.worklist.COUNT_CAP", 7)
+            monkeypatch.setattr("comity.web.worklist._PROBE_FIRST", 2)
+            assert planned.items == looked_up.items
+            assert (planned.total, planned.has_next) == (looked_up.total, looked_up.has_next)
+
+
+def test_the_rarest_part_of_a_url_fragment_is_the_longest_without_a_common_trigram() -> None:
+    common = {"hos": 100, "ost": 100, "st4": 50, "exa": 90, "xam": 90, "amp": 90, "mpl": 90}
+    shares = Counter(common | {"ple": 90})
+    assert rare_fragment("host4567", shares, 100) == "t4567"
+    assert rare_fragment("HOST4567.Example", shares, 100) == "t4567"
+    assert rare_fragment("t4567", shares, 100) is None  # already rare: the whole is looked up
+    assert rare_fragment("host", shares, 100) is None  # nothing rare to look up by
+    assert rare_fragment("example", shares, 100) is None
+    assert rare_fragment("ab/cd", shares, 100) is None  # no part of 3 letters or digits
+
+
+def test_a_url_fragment_looked_up_by_its_rare_part_finds_exactly_the_whole_fragment(
+    engine: Engine, staff: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's FTS5 trigram index looks up the whole phrase")
+    monkeypatch.setattr(textsearch, "_samples", {})
+    for n in range(100):  # "hos" and "ost" in every URL: common
+        _add(engine, f"https://host{1000 + n}.example/post/{n}")
+    wanted = [
+        _add(engine, "https://host4567.example/post/1"),
+        _add(engine, "https://HOST4567.example/upper"),
+        _add(engine, "https://www.host45678.example/"),
+    ]
+    _add(engine, "https://host4566.example/lost4567")  # holds st4567, not host4567
+    with read_session(engine) as session:
+        narrowed = narrow_url_search(session, "Host4567", search_params("Host4567", "postgresql"))
+        assert narrowed["q_url_index"] == "%st4567%"  # "st4" is in 4 of 104 URLs: rare
+        assert "q_url" not in narrowed
+        common = narrow_url_search(session, "example", search_params("example", "postgresql"))
+        assert "q_url_index" not in common
+        page = search_items(session=session, filters=ItemFilter(q="Host4567"), per_page=200)
+    assert sorted(r["id"] for r in page.items) == sorted(wanted)
+    assert page.total == 3
