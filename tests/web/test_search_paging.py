@@ -104,3 +104,24 @@ def test_a_url_fragment_looked_up_by_its_rare_part_finds_exactly_the_whole_fragm
         page = search_items(session=session, filters=ItemFilter(q="Host4567"), per_page=200)
     assert sorted(r["id"] for r in page.items) == sorted(wanted)
     assert page.total == 3
+
+
+def test_a_search_with_too_many_matches_to_keep_is_checked_row_by_row_and_counted_right(
+    engine: Engine, staff: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("comity.web.worklist.COUNT_CAP", 3)
+    monkeypatch.setattr("comity.web.worklist._MAX_IDS", {"sqlite": 5, "postgresql": 5})
+    # Three items each matching twice (URL and note): 6 rows, more than 5 are kept,
+    # yet only 3 items, so the count must not be taken as over the cap.
+    twice = [_add(engine, f"https://dupword{n}.example/", note=f"dupword {n}") for n in range(3)]
+    page = _page(engine, ItemFilter(q="dupword"), 1, 10)
+    assert [r["id"] for r in page.items] == sorted(twice, reverse=True)
+    assert (page.total, page.total_is_lower_bound) == (3, False)
+    many = [_add(engine, f"https://manyword.example/{n}", note="manyword") for n in range(8)]
+    with session_scope(engine) as session:
+        session.execute(update(Item).where(Item.id == many[1]).values(priority="threat_to_life"))
+    page = _page(engine, ItemFilter(q="manyword"), 1, 4)
+    wanted = [many[1], *[i for i in reversed(many) if i != many[1]]][:4]
+    assert [r["id"] for r in page.items] == wanted
+    assert (page.total, page.total_is_lower_bound) == (3, True)
+    assert page.has_next

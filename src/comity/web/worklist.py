@@ -41,6 +41,7 @@ from comity.law.kb.loader import load_kb
 from comity.web.paging import decode_cursor
 from comity.web.textsearch import (
     SEARCH_PARAMS,
+    matches_row,
     narrow_url_search,
     search_params,
     text_matches,
@@ -64,12 +65,14 @@ MAX_PER_PAGE = 200
 # for a host's answer, the nearest deadline (overdue ones first) first.
 SORTS = ("", "deadline")
 COUNT_CAP = 1_000
-# Up to this many text matches are looked up once and their ids bound to the count and
-# the page; above it the search stays a subquery that each of them evaluates again.
-# SQLite binds the ids as a list of values; PostgreSQL as one array, unnested, so it
-# takes far more (at 10,000,000 items a common word matches tens of thousands of
-# items, and its subquery cost 0.2-1 s of server CPU per evaluation: bench_scale).
-_MAX_IDS = {"sqlite": 5_000, "postgresql": 100_000}
+# Up to this many text matches are looked up once and their ids probed for the count
+# and the page (_page_of_matches); above it the search is a condition of the statements.
+# On SQLite that condition is a subquery of the FTS5 tables; on PostgreSQL it is
+# checked on each row (textsearch.matches_row) as the worklist walks its order, which
+# finds a page after 50 x N / M rows for M matches of N items: at 10,000,000 items
+# looking up M ids costs about 4 us each and the walk about 15 us a row, even at
+# M = 43,000 (bench_scale), hence 50,000.
+_MAX_IDS = {"sqlite": 5_000, "postgresql": 50_000}
 _INT_ARRAY = postgresql.ARRAY(Integer)
 
 
@@ -85,8 +88,10 @@ class ItemFilter:
     min_age_days: int | None = None
     max_age_days: int | None = None
     q: str | None = None
-    # Set by search_items: the ids matching `q`, found once instead of per query.
+    # Set by search_items: the ids matching `q`, found once instead of per query; or,
+    # when there were too many to keep, whether more than COUNT_CAP of them were seen.
     matching_ids: tuple[int, ...] | None = None
+    matches_over_cap: bool = False
 
     def as_query(self) -> dict[str, str]:
         out = {
@@ -154,8 +159,13 @@ def search_items(
     if filters.matching_ids is not None:
         return _page_of_matches(session, filters, page, per_page, dialect)
     params = _params(filters, dialect)
-    counting = params | {"count_limit": COUNT_CAP + 1}
-    total = int(session.scalar(_count_statement(frozenset(params), dialect), counting) or 0)
+    if filters.matches_over_cap and not set(params) - SEARCH_PARAMS:
+        # The search alone matches more than COUNT_CAP items, seen by its look-up:
+        # counting them again would check row after row until COUNT_CAP matched.
+        total = COUNT_CAP + 1
+    else:
+        counting = params | {"count_limit": COUNT_CAP + 1}
+        total = int(session.scalar(_count_statement(frozenset(params), dialect), counting) or 0)
     offset = (page - 1) * per_page
     rows: list[tuple[Item, int]] = []  # (item, its number of reports)
     if total > COUNT_CAP or offset < total:
@@ -283,10 +293,13 @@ def _with_matches(session: Session, filters: ItemFilter, dialect: str) -> ItemFi
         if dialect == "postgresql":
             search = narrow_url_search(session, filters.q, search)
         most = _MAX_IDS.get(dialect, _MAX_IDS["sqlite"])
-        matches = text_matches(frozenset(search), dialect).limit(most + 1)
-        ids = tuple(session.scalars(matches, search))
+        # Rows, not distinct ids, are limited: the look-up stops as soon as the search
+        # is known to be one that _conditions checks row by row instead.
+        rows = text_matches(frozenset(search), dialect, every_row=True).limit(most + 1)
+        ids = list(session.scalars(rows, search))
         if len(ids) <= most:
-            return replace(filters, matching_ids=ids)
+            return replace(filters, matching_ids=tuple(set(ids)))
+        return replace(filters, matches_over_cap=len(set(ids)) > COUNT_CAP)
     return filters
 
 
@@ -438,6 +451,8 @@ def _conditions(names: frozenset[str], dialect: str) -> list[ColumnElement[bool]
         out.append(Item.id.in_(select(func.unnest(ids))))
     elif "ids" in names:
         out.append(Item.id.in_(bindparam("ids", expanding=True)))
+    elif names & SEARCH_PARAMS and dialect == "postgresql":
+        out.append(matches_row(names & SEARCH_PARAMS))
     elif names & SEARCH_PARAMS:
         out.append(Item.id.in_(text_matches(names & SEARCH_PARAMS, dialect)))
     return out
