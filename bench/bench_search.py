@@ -228,19 +228,28 @@ def _old_search() -> Iterator[None]:
             return column.like(bindparam("needle"), escape="\\")
         return column.ilike(bindparam("needle"), escape="\\")
 
-    def matches(names: frozenset[str], dialect: str) -> Any:
+    def matches(names: frozenset[str], dialect: str, *, every_row: bool = False) -> Any:
         urls = select(Item.id).where(contains(Item.url, dialect))
         both = urls.union(select(Report.item_id).where(contains(Report.note, dialect)))
         return select(both.subquery().c[0])
 
-    saved = (worklist.search_params, worklist.text_matches, worklist.SEARCH_PARAMS)
+    def narrow(session: Any, q: str, params: dict[str, str]) -> dict[str, str]:
+        return params
+
+    def row(names: frozenset[str]) -> Any:  # the old search was a subquery on both
+        return Item.id.in_(matches(names, "postgresql"))
+
+    names = ("search_params", "text_matches", "SEARCH_PARAMS", "narrow_url_search", "matches_row")
+    saved = {name: getattr(worklist, name) for name in names}
     worklist.search_params, worklist.text_matches = params, matches  # type: ignore[assignment]
+    worklist.narrow_url_search, worklist.matches_row = narrow, row  # type: ignore[assignment]
     worklist.SEARCH_PARAMS = frozenset({"needle"})
     worklist._STATEMENTS.clear()
     try:
         yield
     finally:
-        worklist.search_params, worklist.text_matches, worklist.SEARCH_PARAMS = saved
+        for name, value in saved.items():
+            setattr(worklist, name, value)
         worklist._STATEMENTS.clear()
 
 
