@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -260,6 +261,38 @@ def test_the_assess_form_asks_first_for_the_facts_the_conducts_provisions_read(
         assert 'name="fact_public_peace"' not in folded
         shown, folded = _split_at_other_facts(alice.get(f"/items/{financing}/actions").text)
         assert 'name="fact_knowledge_of_use"' in shown and 'name="fact_public_peace"' in folded
+
+
+def test_the_facts_form_offers_every_protected_ground_and_keeps_the_one_given(
+    app: FastAPI, engine: Engine, passwords: str
+) -> None:
+    """law10-grounds: the four grounds added to the vocabulary (sexual orientation, gender
+    identity, disability, age) are offered like the others and survive an assessment."""
+    from comity.law.kb import load_kb
+
+    grounds = list(load_kb().vocabulary.facts["protected_ground"].values)
+    assert {"sexual_orientation", "gender_identity", "disability", "age"} <= set(grounds)
+    item_id = make_item(engine, "https://grounds.example/p", "hatred.incitement")
+    attribute_directly(engine, item_id, "DE")
+    with user(app, "alice") as (alice, csrf):
+        html = alice.get(f"/items/{item_id}/actions").text
+        select = html[html.index('<select id="fact-protected_ground"') :]
+        select = select[: select.index("</select>")]
+        offered = re.findall(r'<option value="([^"]+)"', select)
+        assert offered == grounds  # every value, in the vocabulary's order, none twice
+        alice.post(
+            f"/items/{item_id}/assess",
+            data={
+                "csrf_token": csrf,
+                "fact_public": "true",
+                "fact_intent": "true",
+                "fact_public_peace": "true",
+                "fact_protected_ground": "gender_identity",
+            },
+        )
+        again = alice.get(f"/items/{item_id}/actions").text
+    assert '<option value="gender_identity" selected>gender_identity</option>' in again
+    assert again.count(" selected>gender_identity<") == 1
 
 
 def test_each_propose_form_names_the_host_state_and_each_channels_addressee(
