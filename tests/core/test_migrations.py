@@ -12,7 +12,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from comity.core.db import _create
 from comity.core.migrate import alembic_config, current_revision, downgrade, upgrade
@@ -601,6 +601,16 @@ def _check_0024(conn: Connection) -> None:
     assert conn.execute(text("SELECT count(*) FROM web_sessions")).scalar()
 
 
+def _seed_0025(conn: Connection) -> None:
+    conn.execute(text("UPDATE items SET created_at = created_at"))  # rows survive the index
+
+
+def _check_0025(conn: Connection) -> None:
+    names = {i["name"] for i in inspect(conn).get_indexes("items")}
+    assert "ix_items_created_at" in names
+    assert conn.execute(text("SELECT count(*) FROM items")).scalar()
+
+
 # revision -> (insert rows that exercise the revision's tables, check them later)
 SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None]]] = {
     "0001": (_seed_0001, _check_0001),
@@ -627,6 +637,7 @@ SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None
     "0022": (_seed_0022, _check_0022),
     "0023": (_seed_0023, _check_0023),
     "0024": (_seed_0024, _check_0024),
+    "0025": (_seed_0025, _check_0025),
 }
 
 

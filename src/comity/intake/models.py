@@ -25,6 +25,8 @@ class Item(Base):
     __table_args__ = (
         Index("ix_items_priority_id", "priority", "id"),
         Index("ix_items_state_priority_id", "state", "priority", "id"),
+        # the figures' refresh reads a day's items (migration 0025)
+        Index("ix_items_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
