@@ -327,7 +327,11 @@ async def _drive(base: str, token: str, plan: dict[str, Any]) -> dict[str, Any]:
                 failed_writes.append(url)
 
     cookies = await log_in()
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    # An idle connection is dropped by the client before the server (uvicorn closes
+    # after 5 s, httpx's default is also 5 s): with both at 5 s a request sent as the
+    # server closed failed (ReadError, RemoteProtocolError: 1-3 a run), which a browser
+    # retries and is not an error of the server's.
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=4.0)
     clients = [
         httpx.AsyncClient(base_url=base, timeout=TIMEOUT_S, limits=limits, cookies=cookies)
         for _ in range(plan["clients"])
