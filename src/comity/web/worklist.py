@@ -296,7 +296,10 @@ def _with_matches(session: Session, filters: ItemFilter, dialect: str) -> ItemFi
         # Rows, not distinct ids, are limited: the look-up stops as soon as the search
         # is known to be one that _conditions checks row by row instead.
         rows = text_matches(frozenset(search), dialect, every_row=True).limit(most + 1)
-        ids = list(session.scalars(rows, search))
+        if dialect == "postgresql":  # one array: tens of thousands of rows cost ~1 us each
+            ids = session.scalar(select(func.array_agg(rows.subquery().c[0])), search) or []
+        else:
+            ids = list(session.scalars(rows, search))
         if len(ids) <= most:
             return replace(filters, matching_ids=tuple(set(ids)))
         return replace(filters, matches_over_cap=len(set(ids)) > COUNT_CAP)
