@@ -69,9 +69,9 @@ COUNT_CAP = 1_000
 # and the page (_page_of_matches); above it the search is a condition of the statements.
 # On SQLite that condition is a subquery of the FTS5 tables; on PostgreSQL it is
 # checked on each row (textsearch.matches_row) as the worklist walks its order, which
-# finds a page after 50 x N / M rows for M matches of N items: at 10,000,000 items
-# looking up M ids costs about 4 us each and the walk about 15 us a row, even at
-# M = 43,000 (bench_scale), hence 50,000.
+# finds a page after about 50 x N / M rows for M matches of N items. At 10,000,000
+# items the look-up costs about 4 us an id and the walk about 15 us a row, so the two
+# cost the same near M = 43,000 (bench_scale): hence 50,000.
 _MAX_IDS = {"sqlite": 5_000, "postgresql": 50_000}
 _INT_ARRAY = postgresql.ARRAY(Integer)
 
