@@ -122,25 +122,25 @@ class _DashboardCache:
             assert kept is not None  # a blocking acquire always succeeds
             return kept[1]
         if kept is not None:  # expired: recomputed behind this request, which need not wait
-            threading.Thread(target=self._compute, args=(lang, lock), daemon=True).start()
+            threading.Thread(target=self._refresh, args=(lang, lock), daemon=True).start()
             return kept[1]
         try:
             kept = self._views.get(lang)  # computed while this one waited for the lock
-            if kept is not None:
-                return kept[1]
-            return self._compute(lang, None)
+            return kept[1] if kept is not None else self._compute(lang)
         finally:
             lock.release()
 
-    def _compute(self, lang: str, held: threading.Lock | None) -> dict[str, Any]:
-        """Compute and keep the view; release `held` (taken by the request) when done."""
+    def _compute(self, lang: str) -> dict[str, Any]:
+        view = _dashboard_view(lang) | {"as_of": utcnow()}
+        self._views[lang] = (time.monotonic(), view)
+        return view
+
+    def _refresh(self, lang: str, held: threading.Lock) -> None:
+        """In the background: compute the view, then release `held` (taken by a request)."""
         try:
-            view = _dashboard_view(lang) | {"as_of": utcnow()}
-            self._views[lang] = (time.monotonic(), view)
-            return view
+            self._compute(lang)
         finally:
-            if held is not None:
-                held.release()
+            held.release()
 
 
 @router.get("/dashboard", response_class=HTMLResponse)

@@ -281,8 +281,7 @@ def _by_deadline(
     )
     ordered = matching.order_by(due.c.due, Item.id).limit(per_page).offset((page - 1) * per_page)
     ids = [row[0] for row in session.execute(ordered, params)]
-    by_id = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(ids)))}
-    summaries = item_summary(session, [by_id[i] for i in ids])
+    summaries = item_summary(session, _items_in_order(session, ids))
     return ItemPage(summaries, min(total, COUNT_CAP), page, per_page, total > COUNT_CAP)
 
 
