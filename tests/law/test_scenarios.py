@@ -64,6 +64,11 @@ def _check_principles(result: Assessment, expect: dict[str, Any]) -> None:
     versions = {p.id: str(p.in_force_from) for p in rows}
     for ident, start in expect.get("version_from", {}).items():
         assert versions.get(ident) == start, versions
+    # the confidence of the version applied on the date (a provision split at a safe lower
+    # bound is medium the day before it and high from it, with the same answer)
+    confidence = {p.id: p.confidence for p in (*rows, *result.requesting_provisions)}
+    for ident, level in expect.get("confidence", {}).items():
+        assert confidence.get(ident) == level, confidence
 
 
 def _check_register(result: Assessment, expect: dict[str, Any]) -> None:

@@ -56,6 +56,12 @@ class Entry:
     excluded: MappingProxyType[str, Exclusion]  # purpose -> first exclusion in force naming it
     reach: Reach | None = None  # set when the provision is general and filed under another code
 
+    @property
+    def confidence(self) -> str:
+        """The confidence of the wording applied in this bucket (the version's own, which
+        defaults to the provision's); the provision's when none is in force."""
+        return self.provision.confidence if self.version is None else self.version.confidence
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class OfferPlan:

@@ -153,8 +153,8 @@ class Verdict:
         if self.outcome == "conditional" and "host_text_verified" in self.missing_facts:
             unread = [e.provision for e, status, _ in self.host_rows if status == "yes"]
             out.append(
-                "only provisions encoded with low confidence (not verified against their text) "
-                "match: "
+                "only provisions whose wording on the date is encoded with low confidence "
+                "(not verified against its text) match: "
                 + ", ".join(f"{p.citation} ({p.id})" for p in unread)
                 + "; conditional until a lawyer reads the text (host_text_verified)"
             )

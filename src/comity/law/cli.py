@@ -272,7 +272,8 @@ def coverage_command(
         grid = Table(
             "code",
             "provisions",
-            "high",
+            "high today",
+            "high throughout",
             "medium",
             "low",
             "quoted",
@@ -286,6 +287,7 @@ def coverage_command(
                 r["code"],
                 str(r["provisions"]),
                 str(c["high"]),
+                str(r["high_throughout"]),
                 str(c["medium"]),
                 str(c["low"]),
                 str(r["quoted"]),
@@ -310,7 +312,8 @@ def coverage_command(
         t = data["totals"]
         console.print(
             f"{t['target_covered']}/{t['target_states']} target states encoded; "
-            f"{t['provisions']} provisions, {t['high']} high ({t['high_share']:.0%}), "
+            f"{t['provisions']} provisions, {t['high']} high today ({t['high_share']:.0%}; "
+            f"{t['high_throughout']} high in every version), {t['medium']} medium, "
             f"{t['low']} low, {t['quoted']} quoting their text. Unsupported: "
             + (", ".join(data["unsupported"]) or "none"),
             markup=False,

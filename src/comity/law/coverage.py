@@ -1,7 +1,10 @@
 """What the knowledge base covers, per jurisdiction: the figures of `comity law coverage`
 and of docs/law-coverage.md (issue 14).
 
-For each jurisdiction: provisions by confidence and how many quote the text they were
+For each jurisdiction: provisions by the confidence of their wording in force on the date
+(a provision counts `high` only when the version applying that day is high), how many are
+high in every version ("high throughout": no older wording less well read), and how many
+quote the text they were
 read from; each conduct code as covered, a verified absence, or not yet read; the
 authorities by role with the languages they accept; the treaties with the requesting
 state in force on the date; when the encoding was last verified. `TARGET` is the set
@@ -59,7 +62,10 @@ def _conducts(jur: Jurisdiction, codes: list[str]) -> dict[str, dict[str, Any]]:
 
 
 def _one(kb: KnowledgeBase, jur: Jurisdiction, requesting: str, on: date) -> dict[str, Any]:
-    conf = Counter(p.confidence for p in jur.provisions)
+    # by the wording in force on `on`, so a provision whose current wording was read
+    # verbatim counts high today, while `high_throughout` shows whether older wordings were
+    conf = Counter(p.confidence_on(on) for p in jur.provisions)
+    throughout = sum(1 for p in jur.provisions if p.high_throughout)
     quoted = sum(1 for p in jur.provisions if p.versions and p.versions[-1].text)
     conducts = _conducts(jur, list(kb.vocabulary.conducts))
     statuses = Counter(c["status"] for c in conducts.values())
@@ -71,6 +77,7 @@ def _one(kb: KnowledgeBase, jur: Jurisdiction, requesting: str, on: date) -> dic
         "name": jur.name,
         "provisions": len(jur.provisions),
         "confidence": {k: conf.get(k, 0) for k in ("high", "medium", "low")},
+        "high_throughout": throughout,
         "quoted": quoted,
         "conducts": conducts,
         "conduct_summary": {
@@ -117,6 +124,8 @@ def coverage(*, kb: KnowledgeBase, requesting: str = "KZ", on: date) -> dict[str
             "provisions": provisions,
             "high": high,
             "high_share": round(high / provisions, 3) if provisions else 0.0,
+            "high_throughout": sum(r["high_throughout"] for r in rows),
+            "medium": sum(r["confidence"]["medium"] for r in rows),
             "quoted": sum(r["quoted"] for r in rows),
             "low": sum(r["confidence"]["low"] for r in rows),
             "conduct_codes_not_yet_read": sum(

@@ -205,12 +205,14 @@ def _rows(
 
 def _outcome(rows: tuple[Row, ...], text_verified: bool = True) -> str:
     """`yes` if a provision matches. On the host's side a match resting only on provisions
-    encoded with `low` confidence (never checked against their text) is `conditional`
-    with the missing fact `host_text_verified`, unless that fact is given: an unread
-    provision must not found a governmental request on its own."""
+    whose wording applied on the date is encoded with `low` confidence (never checked
+    against its text) is `conditional` with the missing fact `host_text_verified`, unless
+    that fact is given: an unread wording must not found a governmental request on its own.
+    The confidence is the applied version's, so a provision whose later wording was read
+    but whose earlier one was not answers by the wording of the assessed date."""
     statuses = {
         "conditional"
-        if status == "yes" and not text_verified and entry.provision.confidence == "low"
+        if status == "yes" and not text_verified and entry.confidence == "low"
         else status
         for entry, status, _ in rows
     }
@@ -234,8 +236,8 @@ def _unread(jur: Jurisdiction, conduct: str, rows: tuple[Row, ...], outcome: str
 
 
 def _unread_match(rows: tuple[Row, ...]) -> bool:
-    """Only `low` provisions match (so the outcome rests on text nobody has read)."""
-    yes = [entry.provision.confidence for entry, status, _ in rows if status == "yes"]
+    """Only `low` wordings match (so the outcome rests on text nobody has read)."""
+    yes = [entry.confidence for entry, status, _ in rows if status == "yes"]
     return bool(yes) and all(confidence == "low" for confidence in yes)
 
 

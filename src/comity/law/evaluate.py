@@ -123,7 +123,8 @@ def explain_entry(
         "citation": provision.citation,
         "title": provision.title_en or provision.title,
         "source": provision.source,
-        "confidence": provision.confidence,
+        # the applied wording's confidence (see Entry.confidence), not the provision's
+        "confidence": entry.confidence,
         "note": provision.note,
     }
     if version is None:

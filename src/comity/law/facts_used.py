@@ -5,8 +5,9 @@ Read from the knowledge base, not the engine's run: the elements of every
 version of each offence filed under (or reaching) the conduct, the conditions of
 its reach, the constraints that limit it and their exceptions, the designation
 fact a provision needing one reads, `purpose` where a provision excludes some,
-and `host_text_verified` for a host's provision encoded with `low` confidence
-(the engine's `_outcome` asks for it before such a match founds a request).
+and `host_text_verified` for a host's provision with a version encoded with `low`
+confidence (the engine's `_outcome` asks for it before such a match founds a request;
+facts_used is for any date, so one low wording is enough).
 """
 
 from __future__ import annotations
@@ -38,6 +39,6 @@ def _of_provision(kb: KnowledgeBase, code: str, provision: Provision, conduct: s
         found |= {"designated_in_host", "designated_in_requesting"}
     if provision.exclusions:
         found.add("purpose")
-    if provision.confidence == "low":
+    if provision.confidence == "low" or any(v.confidence == "low" for v in provision.versions):
         found.add("host_text_verified")
     return found

@@ -130,6 +130,11 @@ class Version:
     designation_final: bool = False
     # suffix of the per-provision designation fact the engine fills ("@US.FTO"), or None
     designation_key: str | None = None
+    # how well this version was read: its own `confidence`, else its provision's (or
+    # constraint's). A wording read verbatim from a safe lower-bound day is `high` while an
+    # earlier wording of the same provision, or its unread first days, stay `medium`
+    confidence: str = "high"
+    note: str | None = None
     # precompiled three-valued evaluator: facts -> (True | False | None, unknown facts)
     check: Callable[[Mapping[str, Any]], tuple[bool | None, tuple[str, ...]]] = field(
         default=lambda facts: (None, ()), compare=False, repr=False
@@ -211,6 +216,20 @@ class Provision:
             if in_force(version.start, version.end, on):
                 return version
         return None
+
+    def confidence_on(self, on: date) -> str:
+        """The confidence of the wording that applies on `on`: the version in force, else
+        (repealed, or not yet in force) the last version begun by then, else the first."""
+        version = self.version_on(on)
+        if version is None:
+            begun = [v for v in self.versions if v.start <= on]
+            version = begun[-1] if begun else (self.versions[0] if self.versions else None)
+        return self.confidence if version is None else version.confidence
+
+    @property
+    def high_throughout(self) -> bool:
+        """Every wording of the provision is `high` (not only the one in force today)."""
+        return all(v.confidence == "high" for v in self.versions)
 
     def reach_for(self, conduct: str, on: date) -> Reach | None:
         """How the provision reaches, on a date, a conduct it is not filed under (None: it

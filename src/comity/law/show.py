@@ -91,7 +91,10 @@ def show_jurisdiction(*, kb: KnowledgeBase, code: str) -> dict[str, Any]:
                 "reaches": [
                     {"conducts": sorted(r.conducts), "reason": r.reason} for r in p.reaches
                 ],
-                "confidence": p.confidence,
+                # the latest wording's, as the page shows that wording; each version
+                # carries its own (an older wording may be less well read)
+                "confidence": p.versions[-1].confidence,
+                "high_throughout": p.high_throughout,
                 "note": p.note,
                 "source": p.source.to_json(),
                 "versions": [
@@ -100,6 +103,7 @@ def show_jurisdiction(*, kb: KnowledgeBase, code: str) -> dict[str, Any]:
                         "to": _d(v.end),
                         "elements": [leaf.label for leaf in v.leaves],
                         "max_penalty": v.max_penalty.text if v.max_penalty else None,
+                        "confidence": v.confidence,
                     }
                     for v in p.versions
                 ],

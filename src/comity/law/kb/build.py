@@ -79,7 +79,8 @@ def _designation_rule(raw: dict[str, Any]) -> dict[str, Any]:
     return {"designation_lists": tuple(lists), "designation_final": final, "designation_key": key}
 
 
-def _versions(raw: list[dict[str, Any]], key: str) -> tuple[Version, ...]:
+def _versions(raw: list[dict[str, Any]], key: str, confidence: str) -> tuple[Version, ...]:
+    """`confidence`: the provision's (or constraint's), for the versions giving none."""
     out = []
     for v in raw:
         expr = compile_expr(v[key])
@@ -101,6 +102,8 @@ def _versions(raw: list[dict[str, Any]], key: str) -> tuple[Version, ...]:
                     for t in v.get("text", [])
                 ),
                 designation=v.get("designation"),
+                confidence=v.get("confidence", confidence),
+                note=v.get("note"),
                 **_designation_rule(v),
             )
         )
@@ -168,7 +171,7 @@ def _provision(code: str, p: dict[str, Any], language: str | None = None) -> Pro
         exclusions=_exclusions(p.get("exclusions", [])),
         confidence=p["confidence"],
         note=p.get("note"),
-        versions=_versions(p["versions"], "elements"),
+        versions=_versions(p["versions"], "elements", p["confidence"]),
         reaches=_reaches(p.get("reaches", [])),
         language=language,
         official=tuple(
@@ -188,7 +191,7 @@ def _constraint(code: str, c: dict[str, Any]) -> Constraint:
         conducts=frozenset(c.get("conducts", [])),
         confidence=c["confidence"],
         note=c.get("note"),
-        versions=_versions(c["versions"], "requires"),
+        versions=_versions(c["versions"], "requires", c["confidence"]),
         applies_to=frozenset(c["applies_to"]),
         exceptions=_exceptions(c["id"], c.get("unless", [])),
     )

@@ -98,6 +98,27 @@ def _check_confidence(ctx: CheckContext, node: MarkedDict, what: str) -> None:
         )
 
 
+_RANK = {"low": 0, "medium": 1, "high": 2}
+
+
+def _check_version_confidence(
+    ctx: CheckContext, provision: MarkedDict, version: MarkedDict
+) -> None:
+    """A version's own confidence below high says in its `note` what was not read; one above
+    its provision's says what was read and from which day (the build or consolidation whose
+    date is the version's safe `from`): a raised wording must be traceable."""
+    what = f"provision {provision['id']} version from {version['from']}"
+    _check_confidence(ctx, version, what)
+    level = version["confidence"]
+    if _RANK[level] > _RANK[provision["confidence"]] and not str(version.get("note", "")).strip():
+        ctx.err(
+            _kline(version, "confidence"),
+            "missing_note",
+            f"{what}: confidence '{level}' above the provision's '{provision['confidence']}' "
+            "needs a `note` naming the text read and the day its `from` rests on",
+        )
+
+
 def _check_purposes(ctx: CheckContext, items: MarkedList) -> None:
     for exclusion in items:
         if exclusion["purpose"] not in ctx.vocab["excluded_purposes"]:
@@ -262,6 +283,11 @@ def check_provisions(ctx: CheckContext, data: MarkedDict) -> None:
         for exclusion in provision.get("exclusions", []):
             _dates(ctx, exclusion)
         _check_confidence(ctx, provision, f"provision {provision['id']}")
+        for version in provision["versions"]:
+            # a version's own confidence below high says what of it was not read; one
+            # inheriting the provision's is covered by the provision's note
+            if "confidence" in version:
+                _check_version_confidence(ctx, provision, version)
         _check_dated_items(ctx, provision, "versions", f"provision {provision['id']}", "elements")
         check_quotes(ctx, provision)
     check_absences(ctx, data)
