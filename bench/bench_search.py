@@ -239,10 +239,21 @@ def _old_search() -> Iterator[None]:
     def row(names: frozenset[str]) -> Any:  # the old search was a subquery on both
         return Item.id.in_(matches(names, "postgresql"))
 
-    names = ("search_params", "text_matches", "SEARCH_PARAMS", "narrow_url_search", "matches_row")
+    def no_range(session: Any, q: str) -> None:  # no search_words either
+        return None
+
+    names = (
+        "search_params",
+        "text_matches",
+        "SEARCH_PARAMS",
+        "narrow_url_search",
+        "matches_row",
+        "word_range",
+    )
     saved = {name: getattr(worklist, name) for name in names}
     worklist.search_params, worklist.text_matches = params, matches  # type: ignore[assignment]
     worklist.narrow_url_search, worklist.matches_row = narrow, row  # type: ignore[assignment]
+    worklist.word_range = no_range  # type: ignore[assignment]
     worklist.SEARCH_PARAMS = frozenset({"needle"})
     worklist._STATEMENTS.clear()
     try:

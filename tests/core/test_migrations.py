@@ -18,6 +18,7 @@ from comity.core.db import _create
 from comity.core.migrate import alembic_config, current_revision, downgrade, upgrade
 from comity.core.models import metadata
 from tests.conftest import create_pg_database, drop_pg_database
+from tests.web.test_search import POSTINGS_FROM_SOURCE
 
 
 def _seed_0001(conn: Connection) -> None:
@@ -495,17 +496,22 @@ def _check_0019(conn: Connection) -> None:
     assert tuple(found) == ("TCAP", "item-1", 9)
 
 
-def _seed_0020(conn: Connection) -> None:
+def _noted_report(conn: Connection, fingerprint: str, note: str) -> None:
+    """A report with `note` on item k1, replacing the one of an earlier seeding."""
     item_id = conn.execute(text("SELECT id FROM items WHERE url_key = 'k1'")).scalar()
-    conn.execute(text("DELETE FROM reports WHERE fingerprint = 'fp-0020'"))  # seeded twice
+    conn.execute(text("DELETE FROM reports WHERE fingerprint = :f"), {"f": fingerprint})
     conn.execute(
         text(
             "INSERT INTO reports (item_id, raw_url, conduct, note, reported_by, reported_at, "
             "fingerprint) VALUES (:item, 'https://a.example/', 'terrorism.glorification', "
-            ":note, 'mig', CURRENT_TIMESTAMP, 'fp-0020')"
+            ":note, 'mig', CURRENT_TIMESTAMP, :f)"
         ),
-        {"item": item_id, "note": "Вербовка в группу"},
+        {"item": item_id, "note": note, "f": fingerprint},
     )
+
+
+def _seed_0020(conn: Connection) -> None:
+    _noted_report(conn, "fp-0020", "Вербовка в группу")
     conn.execute(
         text("UPDATE evidence SET title = :title WHERE captured_by = 'mig'"),
         {"title": "Үндеу бетінің тақырыбы"},
@@ -611,6 +617,21 @@ def _check_0025(conn: Connection) -> None:
     assert conn.execute(text("SELECT count(*) FROM items")).scalar()
 
 
+def _seed_0026(conn: Connection) -> None:
+    _noted_report(conn, "fp-0026", "Призывы к джихаду")
+
+
+def _check_0026(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":  # FTS5 returns rowids itself: no postings table
+        assert "search_words" not in inspect(conn).get_table_names()
+        return
+    # Back-filled at upgrade (the notes and captures seeded before 0026) and kept by the
+    # triggers since (this revision's own note): row for row what the texts hold.
+    kept = set(conn.execute(text("SELECT word, item_id, source FROM search_words")))
+    assert kept == set(conn.execute(text(POSTINGS_FROM_SOURCE)))
+    assert {"вербовк", "джихад", "үнде"} <= {word for word, _, _ in kept}
+
+
 # revision -> (insert rows that exercise the revision's tables, check them later)
 SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None]]] = {
     "0001": (_seed_0001, _check_0001),
@@ -638,6 +659,7 @@ SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None
     "0023": (_seed_0023, _check_0023),
     "0024": (_seed_0024, _check_0024),
     "0025": (_seed_0025, _check_0025),
+    "0026": (_seed_0026, _check_0026),
 }
 
 

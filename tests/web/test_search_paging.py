@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 
 from comity.cases.priority import PRIORITIES
 from comity.core.db import read_session, session_scope
@@ -125,3 +125,71 @@ def test_a_search_with_too_many_matches_to_keep_is_checked_row_by_row_and_counte
     assert [r["id"] for r in page.items] == wanted
     assert (page.total, page.total_is_lower_bound) == (3, True)
     assert page.has_next
+
+
+# Notes whose words share stems and prefixes, in Russian, Kazakh and English.
+_NOTES = (
+    "Вербовка молодёжи через закрытый чат",
+    "вербовщики вербуют в ёлочных чатах",
+    "Вербовочный пункт",
+    "Recruitment videos; recruiting and recruiters",
+    "the recruit",
+    "Террористік ұйымның үндеуі",
+    "ұйым жариялады",
+    "host4458 and host4459 mirrors",
+    "1989 2024 версия",
+)
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "вербовка",  # stem "вербовк": only the first note
+        "вербо",  # a prefix of several stems
+        "ВЕРБУЮТ",
+        "ёлочный",  # ё folded to е on both sides
+        "recruiting",  # English stemming: "recruit", a prefix of "recruitment"
+        "the recruit",  # a stop word and one word: one lexeme
+        "recruiters recruiter",  # two forms, one stem
+        "ұйымның",
+        "host445",
+        "1989",
+    ],
+)
+def test_a_one_word_search_through_search_words_finds_what_the_gin_index_finds(
+    engine: Engine, staff: dict[str, str], q: str
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("search_words is PostgreSQL's (migration 0026)")
+    for n, note in enumerate(_NOTES):
+        _add(engine, f"https://notes{n}.example/", note=note)
+    with read_session(engine) as session:
+        span = textsearch.word_range(session, q)
+        assert span is not None
+        params = search_params(q, "postgresql")
+        gin = set(session.scalars(textsearch.text_matches(frozenset(params), "postgresql"), params))
+        ranged = textsearch.with_word_range(params, span)
+        assert "q_words" not in ranged
+        words = set(
+            session.scalars(textsearch.text_matches(frozenset(ranged), "postgresql"), ranged)
+        )
+        # And the row-by-row check of the worklist (matches_row) through (item_id, word).
+        checked = set(
+            session.scalars(
+                select(Item.id).where(textsearch.matches_row(frozenset(ranged))), ranged
+            )
+        )
+    assert gin  # every query above matches some note or URL
+    assert words == gin == checked
+
+
+def test_several_stems_keep_the_gin_indexes_which_intersect_them(
+    engine: Engine, staff: dict[str, str]
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("search_words is PostgreSQL's (migration 0026)")
+    with read_session(engine) as session:
+        assert textsearch.word_range(session, "вербовка чат") is None  # two lexemes
+        assert textsearch.word_range(session, "the and") is None  # stop words only
+        assert textsearch.word_range(session, "!!!") is None  # no word at all
+        assert textsearch.word_range(session, "Вербовка") == ("вербовк", "вербовл")

@@ -13,7 +13,7 @@ On PostgreSQL a URL fragment is looked up in the trigram index by its rarest par
 only: a fragment like "host4567" holds trigrams ("hos", "ost") that nearly every
 URL has, and the index walks their lists of millions of rows for each match (97 ms
 of 100 at 10,000,000 items, bench_scale). `narrow_url_search` picks the longest
-part of the fragment whose trigrams are rare in a sample of the newest URLs; the
+part of the fragment whose trigrams are rare in a sample of the table's URLs; the
 whole fragment is then checked on each row the index gives, so the items found
 are the same whichever part is chosen.
 
@@ -60,10 +60,14 @@ __all__ = [
     "rare_fragment",
     "search_params",
     "text_matches",
+    "with_word_range",
+    "word_range",
 ]
 
 # Bound-parameter names a search sets (comity.web.worklist keys statements by them).
-SEARCH_PARAMS = frozenset({"q_url", "q_like", "q_words", "q_url_index", "q_text"})
+SEARCH_PARAMS = frozenset(
+    {"q_url", "q_like", "q_words", "q_url_index", "q_text", "q_word_low", "q_word_high"}
+)
 _TRIGRAM = 3  # the shortest URL fragment the trigram indexes can look up
 _MAX_WORDS = 32
 _WORD = re.compile(r"[^\W_]+")  # letters and digits, in any script
@@ -71,6 +75,8 @@ _WORD = re.compile(r"[^\W_]+")  # letters and digits, in any script
 _search_urls = table("search_urls", column("rowid", Integer))
 _search_notes = table("search_notes", column("rowid", Integer))
 _search_captures = table("search_captures", column("rowid", Integer))
+# PostgreSQL: (word, item_id, source) per lexeme of each note and capture (migration 0026).
+_search_words = table("search_words", column("word"), column("item_id", Integer))
 
 _PG_NOTES = (
     "to_tsvector('russian'::regconfig, coalesce(reports.note, '')) "
@@ -109,7 +115,7 @@ def search_params(q: str, dialect: str) -> dict[str, str]:
 
 # A trigram in more than this share of the sampled URLs is not looked up in the index.
 _COMMON = 0.05
-_SAMPLE = 2_000  # newest URLs sampled for the trigrams' shares
+_SAMPLE = 2_000  # URLs sampled for the trigrams' shares
 _SAMPLE_TTL = 300.0  # seconds a process keeps its sample
 _samples: dict[str, tuple[float, int, Counter[str]]] = {}
 
@@ -137,12 +143,31 @@ def rare_fragment(q: str, shares: Counter[str], sampled: int) -> str | None:
     return best
 
 
+_TABLE_SIZE = text("SELECT reltuples FROM pg_class WHERE oid = 'items'::regclass")
+# SYSTEM picks whole pages at random: about twice the URLs wanted, read in a few ms.
+_PAGES_SAMPLED = text("SELECT url FROM items TABLESAMPLE SYSTEM (:percent) LIMIT :n")
+
+
+def _sampled_urls(session: Session) -> list[str]:
+    """About _SAMPLE URLs from the whole table, which is what the trigram index walks.
+
+    Not the newest ones: new items can look nothing like the millions before them (at
+    10,000,000 items under bench_scale's writers, the 2,000 newest URLs held no "hos",
+    so "host2778" was looked up whole: 100 ms instead of 15)."""
+    rows = float(session.scalar(_TABLE_SIZE) or 0)
+    if rows < 20 * _SAMPLE:  # small, or never analysed (-1): the newest are most of it
+        newest = select(Item.url).order_by(Item.id.desc()).limit(_SAMPLE)
+        return list(session.scalars(newest))
+    percent = min(100.0, 200.0 * _SAMPLE / rows)
+    return list(session.scalars(_PAGES_SAMPLED, {"percent": percent, "n": _SAMPLE}))
+
+
 def _url_sample(session: Session) -> tuple[int, Counter[str]]:
     key = str(session.get_bind().engine.url)
     now = time.monotonic()
     cached = _samples.get(key)
     if cached is None or now - cached[0] > _SAMPLE_TTL:
-        urls = session.scalars(select(Item.url).order_by(Item.id.desc()).limit(_SAMPLE)).all()
+        urls = _sampled_urls(session)
         shares: Counter[str] = Counter()
         for url in urls:
             shares.update(_trigrams(url.lower()))
@@ -164,6 +189,47 @@ def narrow_url_search(session: Session, q: str, params: dict[str, str]) -> dict[
     return narrowed | {"q_url_index": _like(part), "q_text": q}
 
 
+_LEXEMES = text(
+    "SELECT array(SELECT DISTINCT lexeme FROM unnest(CAST(:words AS text[])) AS w, "
+    "unnest(to_tsvector('russian'::regconfig, w)))"
+)
+
+
+def word_range(session: Session, q: str) -> tuple[str, str] | None:
+    """PostgreSQL: when the words of `q` come down to one lexeme L (one word, or its
+    other words stop words or the same stem), the range [L, L') of the words that
+    start with L in the "C" collation (byte order), for `search_words`; else None,
+    and the search keeps the GIN indexes, which intersect several words' lists.
+
+    Each word is normalised as to_tsquery normalises it (the same configuration, one
+    word at a time), so the range holds exactly the lexemes that `'word':*` matches.
+    """
+    words = _WORD.findall(q)[:_MAX_WORDS]
+    if not words:
+        return None
+    lexemes: list[str] = session.scalar(_LEXEMES, {"words": words}) or []
+    if len(lexemes) != 1 or not lexemes[0]:
+        return None
+    low = lexemes[0]
+    last = ord(low[-1]) + 1
+    if last > 0x10FFFF or 0xD800 <= last <= 0xDFFF:  # no character follows it in UTF-8
+        return None
+    return low, low[:-1] + chr(last)
+
+
+def with_word_range(params: dict[str, str], span: tuple[str, str] | None) -> dict[str, str]:
+    """`params` with its word part looked up in `search_words` over `span` (word_range)."""
+    if span is None or "q_words" not in params:
+        return params
+    rest = {k: v for k, v in params.items() if k != "q_words"}
+    return rest | {"q_word_low": span[0], "q_word_high": span[1]}
+
+
+def _in_word_range() -> list[ColumnElement[bool]]:
+    word = _search_words.c.word
+    return [word >= bindparam("q_word_low"), word < bindparam("q_word_high")]
+
+
 def matches_row(names: frozenset[str]) -> ColumnElement[bool]:
     """PostgreSQL: the item row matches the search, checked on the row itself.
 
@@ -178,7 +244,11 @@ def matches_row(names: frozenset[str]) -> ColumnElement[bool]:
     """
     url: BindParameter[str] = bindparam("q_like" if "q_like" in names else "q_url")
     checks: list[ColumnElement[bool]] = [Item.url.ilike(url, escape="\\")]
-    if "q_words" in names:
+    if "q_word_low" in names:  # one probe of ix_search_words_item (item_id, word)
+        held = _search_words.c.item_id == Item.id
+        row = select(literal(1)).where(held, *_in_word_range()).offset(0)
+        checks.append(row.correlate(Item).exists())
+    elif "q_words" in names:
         for condition, owner in ((_PG_NOTES, Report.item_id), (_PG_CAPTURES, CaptureText.item_id)):
             row = select(literal(1)).where(owner == Item.id, text(condition)).offset(0)
             checks.append(row.correlate(Item).exists())
@@ -204,7 +274,9 @@ def text_matches(names: frozenset[str], dialect: str, *, every_row: bool = False
         parts.append(select(Item.id).where(Item.url.ilike(rare, escape="\\"), whole))
     else:
         parts.append(select(Item.id).where(Item.url.ilike(url_pattern, escape="\\")))
-    if "q_words" in names:
+    if "q_word_low" in names:  # an index-only range scan of search_words' primary key
+        parts.append(select(_search_words.c.item_id).where(*_in_word_range()))
+    elif "q_words" in names:
         if dialect == "sqlite":
             notes = select(_search_notes.c.rowid).where(text("search_notes MATCH :q_words"))
             captures = select(_search_captures.c.rowid).where(

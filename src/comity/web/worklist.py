@@ -45,6 +45,8 @@ from comity.web.textsearch import (
     narrow_url_search,
     search_params,
     text_matches,
+    with_word_range,
+    word_range,
 )
 
 __all__ = [
@@ -92,6 +94,8 @@ class ItemFilter:
     # when there were too many to keep, whether more than COUNT_CAP of them were seen.
     matching_ids: tuple[int, ...] | None = None
     matches_over_cap: bool = False
+    # PostgreSQL: the lexeme range of `q`'s one word in search_words (textsearch.word_range).
+    word_range: tuple[str, str] | None = None
 
     def as_query(self) -> dict[str, str]:
         out = {
@@ -287,10 +291,13 @@ def _by_deadline(
 
 def _with_matches(session: Session, filters: ItemFilter, dialect: str) -> ItemFilter:
     """One index look-up for the text search; its ids then serve the count and the page."""
-    if filters.q and filters.matching_ids is None:
-        search = search_params(filters.q, dialect)
+    q = filters.q
+    if q and filters.matching_ids is None:
+        search = search_params(q, dialect)
         if dialect == "postgresql":
-            search = narrow_url_search(session, filters.q, search)
+            filters = replace(filters, word_range=word_range(session, q))
+            search = narrow_url_search(session, q, search)
+            search = with_word_range(search, filters.word_range)
         most = _MAX_IDS.get(dialect, _MAX_IDS["sqlite"])
         # Rows, not distinct ids, are limited: the look-up stops as soon as the search
         # is known to be one that _conditions checks row by row instead.
@@ -413,7 +420,7 @@ def _params(f: ItemFilter, dialect: str) -> dict[str, Any]:
     if f.matching_ids is not None:
         params["ids"] = list(f.matching_ids)
     elif f.q:
-        params |= search_params(f.q, dialect)
+        params |= with_word_range(search_params(f.q, dialect), f.word_range)
     return params
 
 
