@@ -505,6 +505,7 @@ def main() -> None:
     out = {
         "database": args.database,
         "measured_on": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": _commit(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "load_before": [round(x, 1) for x in load_before],
         "load_after": [round(x, 1) for x in load_after],
@@ -528,9 +529,86 @@ def main() -> None:
     _write(args.database + ("-no-search" if args.no_search else ""), out)
 
 
+def _round(database: str, fig: dict[str, Any]) -> dict[str, Any]:
+    """One run, in a line of scale-rounds.jsonl: a run replaces the last one's JSON, and
+    the spread over runs (cold after a restart, warm, with or without other work on the
+    machine) would be lost with it."""
+    return {
+        "database": database,
+        "measured_on": fig["measured_on"],
+        "items": fig["items"],
+        "p95_ms": {kind: row["p95_ms"] for kind, row in fig["kinds"].items()},
+        "errors": sum(row["errors"] + row["timeouts"] for row in fig["kinds"].values()),
+        "lost_writes": fig["lost_writes"],
+        "acknowledged_writes": fig["acknowledged_writes"],
+        "load": [fig["load_before"][0], fig["load_after"][0]],
+        "server_cpu_s": fig["server_cpu_s"],
+        "database_mb": fig["database_mb"],
+        "commit": fig.get("commit"),
+    }
+
+
+def _commit() -> str | None:
+    """The code measured: HEAD of the clone, marked when the tree has changes."""
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None  # not a git clone: the round is still recorded
+    return head + ("+changes" if dirty else "")
+
+
+def _rounds_table(database: str) -> list[str]:
+    path = RESULTS / "scale-rounds.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    rows = [r for r in rows if r["database"] == database]
+    if len(rows) < 2:
+        return []
+    kinds = [k for k in KINDS if k in rows[-1]["p95_ms"]]
+    lines = [
+        f"Every round recorded ({len(rows)}; p95 ms, goals in bold when met):",
+        "",
+        "| measured | code | items | " + " | ".join(kinds) + " | errors | lost | load | CPU s |",
+        "|---|---|---|" + "---|" * len(kinds) + "---|---|---|---|",
+    ]
+    for r in rows:
+        cells = []
+        for kind in kinds:
+            value, goal = r["p95_ms"].get(kind), GOALS_MS.get(kind)
+            met = value is not None and goal is not None and value < goal
+            cells.append(f"**{value}**" if met else str(value))
+        lines.append(
+            f"| {r['measured_on']} | {r.get('commit') or '?'} | {r['items']:,} | "
+            + " | ".join(cells)
+            + f" | {r['errors']} "
+            f"| {r['lost_writes']} of {r['acknowledged_writes']:,} | {r['load'][0]} → "
+            f"{r['load'][1]} | {r['server_cpu_s']} |"
+        )
+    return [*lines, ""]
+
+
 def _write(database: str, out: dict[str, Any]) -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"scale-{database}.json").write_text(json.dumps(out, indent=2) + "\n")
+    with (RESULTS / "scale-rounds.jsonl").open("a", encoding="utf-8") as rounds:
+        rounds.write(json.dumps(_round(database, out), ensure_ascii=False) + "\n")
+    _render()
+
+
+def _render() -> None:
     lines = [
         "# National scale: many clients on a large database (`bench/bench_scale.py`)",
         "",
@@ -587,6 +665,7 @@ def _write(database: str, out: dict[str, Any]) -> None:
             shown = ", ".join(f"{k}={v}" for k, v in fig["settings"].items())
             lines.append(f"PostgreSQL {fig['version']}: {shown}.")
         lines.append("")
+        lines += _rounds_table(name)
     (RESULTS / "scale.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
