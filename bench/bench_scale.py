@@ -560,7 +560,9 @@ def _commit() -> str | None:
 
     try:
         head = git("rev-parse", "--short", "HEAD")
-        dirty = git("status", "--porcelain", "--untracked-files=no")
+        # The results this script writes are not the code measured.
+        top, results = ":(top)", ":(top,exclude)bench/results"
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", top, results)
     except (OSError, subprocess.SubprocessError):
         return None  # not a git clone: the round is still recorded
     return head + ("+changes" if dirty else "")

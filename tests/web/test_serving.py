@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.server import ServerState
@@ -51,3 +55,21 @@ async def _accepted_nodelay() -> int:
 
 def test_serve_sets_tcp_nodelay_on_connections_from_a_protocol_zero_socket() -> None:
     assert asyncio.run(_accepted_nodelay()) != 0
+
+
+def test_a_worker_reads_the_knowledge_base_when_its_app_is_built_not_at_its_first_request(
+    tmp_path: Path,
+) -> None:
+    # A fresh process with an empty knowledge-base cache, as a `serve` worker after a new
+    # version of the law: building the app must validate the knowledge base and write its
+    # cache entry, so that no request of that worker waits for it.
+    cache = tmp_path / "kbcache"
+    script = (
+        "from comity.core.settings import Settings\n"
+        "from comity.web.app import create_app\n"
+        f"create_app(Settings(home={str(tmp_path)!r}, database_url="
+        f"{'sqlite:///' + str(tmp_path / 'w.db')!r}))\n"
+    )
+    env = os.environ | {"COMITY_KB_CACHE": str(cache), "COMITY_HOME": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=120)
+    assert [p.name.startswith("kb-") for p in cache.iterdir()] == [True]

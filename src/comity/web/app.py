@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import pkgutil
@@ -16,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from comity.core.db import get_engine
 from comity.core.errors import BadInput, ComityError, NotFound
 from comity.core.settings import Settings, get_settings
+from comity.law.kb.loader import KnowledgeBaseError, load_kb
 from comity.web import api, api_admin, api_job, health, openapi, pages, reportpages
 from comity.web.auth import TooManyAttempts
 from comity.web.bodies import BoundedBodies
@@ -151,6 +153,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = get_engine(settings.resolved_database_url)
+    # Each `serve` worker builds its app here, before it accepts a connection: the
+    # knowledge base is read now, not by the first request that needs it. A new
+    # knowledge base (a new version of the law) is validated once, about 1 s of CPU
+    # on a quiet machine, which held that worker's requests 8-23 s at a time under
+    # the 50-client load of bench_scale (the "max" of every kind in its first round).
+    # If it is broken, the pages that need it show the error; the others still serve.
+    with contextlib.suppress(KnowledgeBaseError):
+        load_kb()
     # Added first, so it runs innermost: it reads a body BoundedBodies has bounded.
     app.add_middleware(Idempotency)
     # Added before SecurityHeaders, so it runs inside it: its refusals get the headers too.
