@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select, text, update
 
 from comity.cases.priority import PRIORITIES
 from comity.core.db import read_session, session_scope
@@ -104,6 +104,33 @@ def test_a_url_fragment_looked_up_by_its_rare_part_finds_exactly_the_whole_fragm
         page = search_items(session=session, filters=ItemFilter(q="Host4567"), per_page=200)
     assert sorted(r["id"] for r in page.items) == sorted(wanted)
     assert page.total == 3
+
+
+def test_a_large_table_is_sampled_across_its_pages_not_by_its_newest_urls(
+    engine: Engine, staff: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's FTS5 trigram index looks up the whole phrase")
+    old = [_add(engine, f"https://host{1000 + n}.example/post/{n}") for n in range(60)]
+    for n in range(60):  # the newest URLs hold no "hos": sampled alone, it would look rare
+        _add(engine, f"https://fresh{n}.example/p/{n}")
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE items"))
+    monkeypatch.setattr(textsearch, "_samples", {})
+    monkeypatch.setattr(textsearch, "_SAMPLE", 60)  # the 60 newest: no "hos" among them
+    with read_session(engine) as session:
+        newest = narrow_url_search(session, "host1007", search_params("host1007", "postgresql"))
+        # 120 rows analysed, under the small-table bound: the newest are sampled, and
+        # "hos" looks rare, so the whole fragment is looked up.
+        assert "q_url_index" not in newest
+        monkeypatch.setattr(textsearch, "_samples", {})
+        monkeypatch.setattr(textsearch, "_SMALL_TABLE", 100)  # now "large": every page
+        across = narrow_url_search(session, "host1007", search_params("host1007", "postgresql"))
+        page = search_items(session=session, filters=ItemFilter(q="host1007"), per_page=200)
+    # The sample is now the 60 host URLs (every page, in table order): "hos", "ost",
+    # "st1", "t10" are in all of them and "100" in 10, so only "007" is rare.
+    assert across["q_url_index"] == "%007%"
+    assert [r["id"] for r in page.items] == [old[7]]
 
 
 def test_a_search_with_too_many_matches_to_keep_is_checked_row_by_row_and_counted_right(

@@ -143,6 +143,7 @@ def rare_fragment(q: str, shares: Counter[str], sampled: int) -> str | None:
     return best
 
 
+_SMALL_TABLE = 20 * _SAMPLE  # below it (or never analysed: -1) the newest URLs are sampled
 _TABLE_SIZE = text("SELECT reltuples FROM pg_class WHERE oid = 'items'::regclass")
 # SYSTEM picks whole pages at random: about twice the URLs wanted, read in a few ms.
 _PAGES_SAMPLED = text("SELECT url FROM items TABLESAMPLE SYSTEM (:percent) LIMIT :n")
@@ -155,7 +156,7 @@ def _sampled_urls(session: Session) -> list[str]:
     10,000,000 items under bench_scale's writers, the 2,000 newest URLs held no "hos",
     so "host2778" was looked up whole: 100 ms instead of 15)."""
     rows = float(session.scalar(_TABLE_SIZE) or 0)
-    if rows < 20 * _SAMPLE:  # small, or never analysed (-1): the newest are most of it
+    if rows < _SMALL_TABLE:  # the newest are most of it
         newest = select(Item.url).order_by(Item.id.desc()).limit(_SAMPLE)
         return list(session.scalars(newest))
     percent = min(100.0, 200.0 * _SAMPLE / rows)
