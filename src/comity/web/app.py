@@ -155,9 +155,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = get_engine(settings.resolved_database_url)
     # Each `serve` worker builds its app here, before it accepts a connection: the
     # knowledge base is read now, not by the first request that needs it. A new
-    # knowledge base (a new version of the law) is validated once, about 1 s of CPU
-    # on a quiet machine, which held that worker's requests 8-23 s at a time under
-    # the 50-client load of bench_scale (the "max" of every kind in its first round).
+    # knowledge base (a new version of the law) is validated once, 1.0 s of CPU on a
+    # quiet machine and more under load: in bench_scale's first round after a law
+    # change, with an empty cache, every kind of request had a max of 17-24 s (1.7-6.3 s
+    # in the next round, with the cache).
     # If it is broken, the pages that need it show the error; the others still serve.
     with contextlib.suppress(KnowledgeBaseError):
         load_kb()
