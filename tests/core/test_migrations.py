@@ -632,6 +632,29 @@ def _check_0026(conn: Connection) -> None:
     assert {"вербовк", "джихад", "үнде"} <= {word for word, _, _ in kept}
 
 
+def _seed_0027(conn: Connection) -> None:
+    conn.execute(text("UPDATE items SET created_at = created_at"))  # rows survive the settings
+
+
+def _check_0027(conn: Connection) -> None:
+    assert conn.execute(text("SELECT count(*) FROM items")).scalar()
+    if conn.dialect.name == "sqlite":
+        return
+    rows = conn.execute(
+        text(
+            "SELECT relname, reloptions FROM pg_class "
+            "WHERE relname IN ('items', 'search_words') AND relkind = 'r'"
+        )
+    )
+    options = {name: set(opts or ()) for name, opts in rows}
+    # Vacuumed after 1 % of changed or new rows, so index-only reads skip the heap.
+    for table in ("items", "search_words"):
+        assert {
+            "autovacuum_vacuum_scale_factor=0.01",
+            "autovacuum_vacuum_insert_scale_factor=0.01",
+        } <= options[table], table
+
+
 # revision -> (insert rows that exercise the revision's tables, check them later)
 SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None]]] = {
     "0001": (_seed_0001, _check_0001),
@@ -660,6 +683,7 @@ SEEDS: dict[str, tuple[Callable[[Connection], None], Callable[[Connection], None
     "0024": (_seed_0024, _check_0024),
     "0025": (_seed_0025, _check_0025),
     "0026": (_seed_0026, _check_0026),
+    "0027": (_seed_0027, _check_0027),
 }
 
 

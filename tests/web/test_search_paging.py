@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select, text, update
 from comity.cases.priority import PRIORITIES
 from comity.core.db import read_session, session_scope
 from comity.intake.models import Item
-from comity.web import textsearch
+from comity.web import textsearch, worklist
 from comity.web.textsearch import narrow_url_search, rare_fragment, search_params
 from comity.web.worklist import ItemFilter, ItemPage, search_items
 from tests.web.test_search import _add
@@ -68,6 +68,35 @@ def test_a_page_of_looked_up_ids_is_the_worklist_order_with_a_capped_count(
             monkeypatch.setattr("comity.web.worklist._PROBE_FIRST", 2)
             assert planned.items == looked_up.items
             assert (planned.total, planned.has_next) == (looked_up.total, looked_up.has_next)
+
+
+def test_a_page_of_the_most_urgent_level_alone_is_read_from_that_level_only(
+    engine: Engine, staff: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the most urgent level's index-only look-up is PostgreSQL's")
+    monkeypatch.setattr("comity.web.worklist._PROBE_FIRST", 2)
+    ids = [_add(engine, f"https://urgent.example/{n}", note=f"срочно {n}") for n in range(12)]
+    urgent = [i for n, i in enumerate(ids) if n % 2]  # 6 of 12, every other one
+    with session_scope(engine) as session:
+        session.execute(update(Item).where(Item.id.in_(urgent)).values(priority=PRIORITIES[0]))
+    served = []
+    most_urgent = worklist._most_urgent
+    monkeypatch.setattr(
+        worklist, "_most_urgent", lambda *a: served.append(most_urgent(*a)) or served[-1]
+    )
+    wanted = sorted(urgent, reverse=True) + sorted(set(ids) - set(urgent), reverse=True)
+    for number in (1, 2, 3):
+        page = _page(engine, ItemFilter(q="срочно"), number, 4)
+        assert [r["id"] for r in page.items] == wanted[(number - 1) * 4 : number * 4]
+        assert (page.total, page.total_is_lower_bound) == (12, False)
+    # Pages 1 (4 of 6) from the urgent level alone; page 2 needs 8: every level is probed.
+    assert [found is not None for found in served] == [True, False, False]
+    # A filter besides the words makes the count depend on it: the general probe counts.
+    served.clear()
+    page = _page(engine, ItemFilter(q="срочно", state="reported"), 1, 4)
+    assert [r["id"] for r in page.items] == wanted[:4]
+    assert served == []
 
 
 def test_the_rarest_part_of_a_url_fragment_is_the_longest_without_a_common_trigram() -> None:

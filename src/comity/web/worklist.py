@@ -357,6 +357,13 @@ def _page_of_matches(
     statement = _probe_statement(frozenset(params), dialect)
     ids = sorted(filters.matching_ids, reverse=True)
     need = (page - 1) * per_page + per_page
+    if not params and dialect == "postgresql":
+        urgent = _most_urgent(session, ids, need)
+        if urgent is not None:
+            chosen = urgent[need - per_page : need]
+            summaries = item_summary(session, _items_in_order(session, chosen)) if chosen else []
+            total = len(ids)
+            return ItemPage(summaries, min(total, COUNT_CAP), page, per_page, total > COUNT_CAP)
     found: list[list[int]] = [[] for _ in levels]
     passed, start, size = 0, 0, _PROBE_FIRST
     while start < len(ids):
@@ -377,6 +384,36 @@ def _page_of_matches(
     chosen = [i for level in found for i in level][need - per_page : need]
     summaries = item_summary(session, _items_in_order(session, chosen)) if chosen else []
     return ItemPage(summaries, min(total, COUNT_CAP), page, per_page, total > COUNT_CAP)
+
+
+def _most_urgent(session: Session, ids: list[int], need: int) -> list[int] | None:
+    """PostgreSQL, a search with no other filter: the newest `need` of `ids` at the
+    most urgent level, or None when that level holds fewer (the general probe then
+    reads every level).
+
+    The count of such a search is len(ids), so only the page needs the priorities,
+    and a full page of the most urgent level is all of it. That level is rare
+    (threat_to_life: 2 % of bench_scale's items), and its ids are read index-only
+    from ix_items_priority_id, where the general probe visits each item's row for its
+    priority: 2,000 ids of "bader" at 10,000,000 items took 8.6 ms this way and 23.6 ms
+    that way (EXPLAIN ANALYZE, warm).
+    """
+    statement = _STATEMENTS.get(("urgent",))
+    if statement is None:
+        statement = _STATEMENTS[("urgent",)] = (
+            select(Item.id)
+            .where(Item.priority == PRIORITIES[0], _ids_in("probe", "postgresql"))
+            .order_by(Item.id.desc())
+        )
+    found: list[int] = []
+    start, size = 0, _PROBE_FIRST
+    while start < len(ids) and len(found) < need:
+        chunk = ids[start : start + size]
+        start += size
+        size = min(size * 2, _PROBE_MOST["postgresql"])
+        bound = {"probe": _id_list(chunk, "postgresql")}
+        found += session.connection().execute(statement, bound).scalars().all()
+    return found if len(found) >= need else None
 
 
 def _probe_statement(names: frozenset[str], dialect: str) -> Select[Any]:
