@@ -1,5 +1,6 @@
 """law17-kz: the Law on Countering Terrorism's definitions (art. 1, sub-items 6-1, 14-1 and 17)
-are high from the edition of 11.09.2022 in which they were read, medium before it."""
+are high from the edition of 11.09.2022 in which they were read, medium before it; and (review)
+art. 272 part 3's sanction and art. 174's wording change on the in-force days read."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from comity.law.engine import assess
 from comity.law.kb.loader import load_kb
 
 DEFINITIONS = ("KZ.LCT.1.6-1", "KZ.LCT.1.14-1", "KZ.LCT.1.17")
@@ -29,3 +31,46 @@ def test_the_definitions_apply_from_the_criminal_code_of_2014_not_earlier() -> N
     kb = load_kb()
     for ident in DEFINITIONS:
         assert kb.provisions_by_id[ident].version_on(date(2014, 12, 31)) is None
+
+
+# law17-kz review: the penalty and wording history found in the in-force editions read.
+
+
+def _kz_row(provision: str, on: date, facts: dict[str, object]) -> tuple[str | None, str]:
+    result = assess(kb=load_kb(), conduct="hatred.incitement", facts=facts, host="KZ", on=on)
+    row = next(p for p in result.host_provisions if p.id == provision)
+    assert row.matched
+    return row.max_penalty, row.confidence
+
+
+@pytest.mark.parametrize(
+    ("on", "years_text", "confidence"),
+    [
+        (date(2021, 9, 3), "up to 3 years", "medium"),
+        (date(2021, 9, 4), "up to 3 years", "high"),
+        (date(2023, 5, 19), "up to 3 years", "high"),
+        (date(2023, 5, 20), "3-5 years", "high"),
+    ],
+)
+def test_art_272_part_3_sanction_rose_the_day_law_212_vii_took_effect(
+    on: date, years_text: str, confidence: str
+) -> None:
+    penalty, conf = _kz_row("KZ.CC.272.3", on, {"violence": True})
+    assert penalty is not None and years_text in penalty
+    assert conf == confidence
+
+
+def test_art_174_names_online_platforms_only_in_the_wording_read_from_2024_08_20() -> None:
+    provision = load_kb().provisions_by_id["KZ.CC.174"]
+    before = provision.version_on(date(2023, 7, 10))
+    unread = provision.version_on(date(2023, 7, 11))
+    after = provision.version_on(date(2024, 8, 20))
+    assert before is not None and unread is not None and after is not None
+    assert "онлайн-платформ" not in before.text[0].original
+    assert "онлайн-платформ" in after.text[0].original
+    # the span in which Law 19-VIII took effect on an unread day is not high
+    assert [provision.confidence_on(d) for d in (date(2023, 7, 10), date(2023, 7, 11), date(2024, 8, 20))] == [
+        "high",
+        "medium",
+        "high",
+    ]
