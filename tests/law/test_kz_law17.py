@@ -69,8 +69,5 @@ def test_art_174_names_online_platforms_only_in_the_wording_read_from_2024_08_20
     assert "онлайн-платформ" not in before.text[0].original
     assert "онлайн-платформ" in after.text[0].original
     # the span in which Law 19-VIII took effect on an unread day is not high
-    assert [provision.confidence_on(d) for d in (date(2023, 7, 10), date(2023, 7, 11), date(2024, 8, 20))] == [
-        "high",
-        "medium",
-        "high",
-    ]
+    days = (date(2023, 7, 10), date(2023, 7, 11), date(2024, 8, 20))
+    assert [provision.confidence_on(d) for d in days] == ["high", "medium", "high"]
