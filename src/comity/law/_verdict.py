@@ -152,11 +152,18 @@ class Verdict:
         out = []
         if self.outcome == "conditional" and "host_text_verified" in self.missing_facts:
             unread = [e.provision for e, status, _ in self.host_rows if status == "yes"]
+            # a version may also name host_text_verified as an element, where which wording was in
+            # force on the date is unknown (MT art. 82A between Act LXV of 2021 and 18.11.2025):
+            # no low wording matches then, and saying so would be false
             out.append(
                 "only provisions whose wording on the date is encoded with low confidence "
                 "(not verified against its text) match: "
                 + ", ".join(f"{p.citation} ({p.id})" for p in unread)
                 + "; conditional until a lawyer reads the text (host_text_verified)"
+                if unread
+                else "which wording of the host's provision was in force on the date was not "
+                "read: conditional until a lawyer confirms it holds the elements "
+                "(host_text_verified)"
             )
         if not self.host_rows:
             out.append(f"no provision of {host} covers {conduct}")
