@@ -50,6 +50,9 @@ class Verdict:
     conduct_unread_before: tuple[date, str] | None = None
     # likewise for the requesting state: (its code, start, note); requesting_outcome unsupported
     requesting_unread_before: tuple[str, date, str] | None = None
+    # the requesting state (its code) is encoded, but its law for the conduct was not
+    # (wholly) read and its encoded provisions say no: requesting_outcome unsupported
+    requesting_unread_conduct: str | None = None
 
     def _explain(
         self,
@@ -119,6 +122,13 @@ class Verdict:
                 f"the law of {requesting} (requesting state) on {conduct} before {start} is not "
                 f"encoded in the knowledge base ({note}): requesting_outcome unsupported, never "
                 "a guess",
+            )
+        if self.requesting_unread_conduct is not None:
+            requesting = self.requesting_unread_conduct
+            out += (
+                f"the encoded provisions of {requesting} (requesting state) do not cover this "
+                f"{conduct} content, and its other offences for {conduct} were not read: "
+                "requesting_outcome unsupported, never a guess",
             )
         return out
 

@@ -283,6 +283,7 @@ def _decide(
     requesting_rows: tuple[Row, ...] = ()
     req_jur = kb.jurisdictions.get(requesting)
     requesting_unread = None
+    requesting_unread_conduct: str | None = None
     if req_jur is not None and req_jur.encoded_on(on):
         requesting_unread = req_jur.conduct_unread(conduct, on)
     if requesting_unread is not None:
@@ -292,6 +293,11 @@ def _decide(
             index.entries(requesting, conduct, bucket, on), facts, False, _REQUESTING_DESIGNATION
         )
         requesting_outcome = _outcome(requesting_rows)
+        # the same rule as the host's: a `no` where the requesting state's law for the
+        # conduct was not read (no provision and no verified absence, or a partial one)
+        # would be an answer by omission
+        if _unread(req_jur, conduct, requesting_rows, requesting_outcome, on):
+            requesting_outcome, requesting_unread_conduct = "unsupported", requesting
     else:
         requesting_outcome = "unsupported"
     missing: dict[str, None] = {}
@@ -334,6 +340,7 @@ def _decide(
         unread_conduct=unread_conduct,
         conduct_unread_before=conduct_unread,
         requesting_unread_before=(requesting, *requesting_unread) if requesting_unread else None,
+        requesting_unread_conduct=requesting_unread_conduct,
     )
 
 
