@@ -16,6 +16,8 @@ from comity.law.kb.loader import load_kb
     ("ident", "last_day", "years_before", "years_after"),
     [
         ("KZ.CC.256.calls", date(2016, 7, 26), 10, 12),
+        ("KZ.CC.256.propaganda", date(2016, 7, 26), 10, 12),
+        ("KZ.CC.256.materials", date(2016, 7, 26), 10, 12),
         ("KZ.CC.257", date(2016, 12, 22), 15, 17),
         ("KZ.CC.258", date(2016, 12, 22), 10, 12),
         ("KZ.CC.182", date(2016, 12, 22), 15, 17),
