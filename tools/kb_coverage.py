@@ -49,30 +49,36 @@ def main() -> None:
         "version carries the words it was read from (`text`, with a `quote` per element).",
         "Conduct codes: *encoded*, *absent* (a verified absence: the law was read and holds",
         "no such offence) or *unread* (not yet read: the engine's `no` there is not a reading).",
+        "*Partly read* codes are encoded, but other offences of the state for them were not read",
+        "(a `partial` absence): where the encoded provisions say no, the engine answers",
+        "`unsupported`, so an encoded code there is not a full reading.",
         "A state not listed is `unsupported`: the engine never guesses.",
         "",
         f"**{t['target_covered']} of {t['target_states']} target states encoded**; "
         f"{t['provisions']} provisions, {t['high']} high today ({t['high_share']:.0%}), of "
         f"which {t['high_throughout']} high in every version and {t['high'] - t['high_throughout']}"
         f" with another wording below high; {t['medium']} medium, {t['low']} low today; "
-        f"{t['quoted']} quoting their text; {_total_scenarios()} scenarios.",
+        f"{t['quoted']} quoting their text; {_total_scenarios()} scenarios. Conduct codes "
+        f"not yet read: {t['conduct_codes_not_yet_read']}; encoded but partly read: "
+        f"{t['conduct_codes_partly_read']}.",
         "",
         "Unsupported: " + (", ".join(data["unsupported"]) or "none") + ".",
         "",
         "| code | jurisdiction | provisions | high today | high throughout | medium | low | quoted "
-        "| encoded / absent / unread conduct codes | unread codes "
+        "| encoded / absent / unread conduct codes | unread codes | partly read codes "
         "| treaties with KZ in force | authorities (roles) | last verified | scenarios |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in data["jurisdictions"]:
         c, s = r["confidence"], r["conduct_summary"]
         unread = [k for k, v in r["conducts"].items() if v["status"] == "not_yet_read"]
+        partly = [k for k, v in r["conducts"].items() if "partly_read" in v]
         roles = sorted({role for a in r["authorities"] for role in a["roles"]})
         lines.append(
             f"| {r['code']} | {r['name']} | {r['provisions']} | {c['high']} "
             f"| {r['high_throughout']} | {c['medium']} "
             f"| {c['low']} | {r['quoted']} | {s['encoded']} / {s['verified_absence']} / "
-            f"{s['not_yet_read']} | {', '.join(unread) or '—'} "
+            f"{s['not_yet_read']} | {', '.join(unread) or '—'} | {', '.join(partly) or '—'} "
             f"| {', '.join(r['treaties_in_force']) or '—'} | {', '.join(roles) or '—'} "
             f"| {r['last_verified'] or '—'} | {_scenarios(r['code'])} |"
         )

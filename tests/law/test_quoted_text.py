@@ -164,3 +164,27 @@ def test_a_partly_read_conduct_answers_unsupported_where_the_read_provisions_say
     assert any("were not read" in r for r in private.reasons)
     whole = load_kb(_root(tmp_path / "b", _PROVISIONS))
     assert assess(kb=whole, facts={"public": False}, on=on, **common).dual_criminality == "no"
+
+
+def test_coverage_counts_an_encoded_but_partly_read_code_apart(tmp_path: Path) -> None:
+    # A reviewer found the table calling separatism "encoded" for states where only a
+    # terrorism offence reaches it and the rest is unread: the report must say so.
+    from datetime import date
+
+    from comity.law.coverage import coverage
+
+    partly = _PROVISIONS + (
+        "  - {conduct: terrorism.incitement, verified: false, partial: true,\n"
+        '     note: "the code\'s other incitement offences were not read"}\n'
+    )
+    on = date(2026, 12, 5)
+    data = coverage(kb=load_kb(_root(tmp_path, partly)), requesting="KZ", on=on)
+    (li,) = [r for r in data["jurisdictions"] if r["code"] == "LI"]
+    incitement = li["conducts"]["terrorism.incitement"]
+    assert incitement["status"] == "encoded"
+    assert "were not read" in incitement["partly_read"]
+    assert li["conduct_summary"]["partly_read"] == 1
+    assert data["totals"]["conduct_codes_partly_read"] >= 1
+    whole = coverage(kb=load_kb(_root(tmp_path / "b", _PROVISIONS)), requesting="KZ", on=on)
+    (li,) = [r for r in whole["jurisdictions"] if r["code"] == "LI"]
+    assert li["conduct_summary"]["partly_read"] == 0

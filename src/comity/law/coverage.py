@@ -81,7 +81,10 @@ def _one(kb: KnowledgeBase, jur: Jurisdiction, requesting: str, on: date) -> dic
         "quoted": quoted,
         "conducts": conducts,
         "conduct_summary": {
-            k: statuses.get(k, 0) for k in ("encoded", "verified_absence", "not_yet_read")
+            **{k: statuses.get(k, 0) for k in ("encoded", "verified_absence", "not_yet_read")},
+            # encoded codes whose other offences were not read (a `partial` absence): the
+            # engine answers `unsupported` where the read provisions say no
+            "partly_read": sum(1 for c in conducts.values() if "partly_read" in c),
         },
         "authorities": [
             {
@@ -130,6 +133,9 @@ def coverage(*, kb: KnowledgeBase, requesting: str = "KZ", on: date) -> dict[str
             "low": sum(r["confidence"]["low"] for r in rows),
             "conduct_codes_not_yet_read": sum(
                 r["conduct_summary"]["not_yet_read"] for r in rows if r["code"] != "EU"
+            ),
+            "conduct_codes_partly_read": sum(
+                r["conduct_summary"]["partly_read"] for r in rows if r["code"] != "EU"
             ),
         },
     }
