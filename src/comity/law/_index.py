@@ -84,6 +84,8 @@ class ChannelPlan:
     central_authority: dict[str, str] | None = None
     # (governmental channel, the role no authority of the host holds): no addressee
     unaddressed: tuple[tuple[str, str], ...] = ()
+    # (channel, why): universal channels the host cannot receive at all
+    barred: tuple[tuple[str, str], ...] = ()
 
 
 # Who receives each governmental channel: an authority with this role, or the
@@ -270,13 +272,30 @@ class Index:
             ),
             None,
         )
+        universal = self.universal
+        barred: tuple[tuple[str, str], ...] = ()
+        if kb.jurisdictions[host].legal_system == "supranational":
+            # A note verbale goes from one state's foreign ministry to another's: a union
+            # of states is not its addressee, its member states are (each assessed as host).
+            barred = tuple(
+                (
+                    code,
+                    f"{host} is not a state: a request from government to government goes to "
+                    "the foreign ministry of the member state where the content is hosted "
+                    "(assess that state as host)",
+                )
+                for code, _ in universal
+                if ADDRESSEE_ROLE.get(code) == "foreign_ministry"
+            )
+            universal = tuple(u for u in universal if u[0] not in dict(barred))
         return ChannelPlan(
             tuple(offers),
             treaties,
-            self.universal,
+            universal,
             self.governmental,
             central,
             _unaddressed(kb.jurisdictions[host]),
+            barred,
         )
 
     def treaty_checks(

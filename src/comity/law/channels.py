@@ -175,6 +175,9 @@ def rank_channels(
                 conditions.setdefault(code, []).append(f"{treaty.id}: {check.reason}")
             else:
                 refused.setdefault(code, []).append(f"{treaty.title}: {check.reason}")
+    for code, why in plan.barred:
+        candidates.pop(code, None)  # not even a treaty makes a union of states its addressee
+        excluded.append(Excluded(code, why, False))
     for code, _spec in plan.universal:
         if code not in candidates:
             candidates[code] = (None, ["available to any state"], [], 1.0)
