@@ -46,7 +46,8 @@ def _kz_row(provision: str, on: date, facts: dict[str, object]) -> tuple[str | N
 @pytest.mark.parametrize(
     ("on", "years_text", "confidence"),
     [
-        (date(2021, 9, 3), "up to 3 years", "medium"),
+        (date(2019, 12, 31), "up to 3 years", "medium"),
+        (date(2020, 1, 1), "up to 3 years", "high"),
         (date(2021, 9, 4), "up to 3 years", "high"),
         (date(2023, 5, 19), "up to 3 years", "high"),
         (date(2023, 5, 20), "3-5 years", "high"),

@@ -80,7 +80,10 @@ def test_art_174_original_wording_has_no_fine_and_the_older_means() -> None:
     assert "возбуждение" in original.text[0].original
     assert "информационно-коммуникационных сетей" in original.text[0].original
     assert "штрафом" not in original.text[1].original
-    assert "штрафом" in later.text[1].original
+    # law19-kz3: the fine came only with Law 26.06.2020 No 349-VI (in-force edition 01.01.2020 read)
+    assert "штрафом" not in later.text[1].original
+    after_349 = provision.version_on(date(2020, 7, 6))
+    assert after_349 is not None and "штрафом" in after_349.text[1].original
 
 
 @pytest.mark.parametrize(
