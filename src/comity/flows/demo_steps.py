@@ -114,7 +114,12 @@ DEMO_FACTS: dict[str, dict[str, object]] = {
     "terrorism.recruitment": {"public": True, "intent": True},
     "terrorism.instruction": {"public": True, "intent": True},
     "terrorism.financing": {"public": True, "intent": True, "knowledge_of_use": True},
-    "terrorism.threat": {"public": True, "intent": True, "threatening": True},
+    "terrorism.threat": {
+        "public": True,
+        "intent": True,
+        "threatening": True,
+        "terrorist_aim": True,
+    },
     "hatred.incitement": {
         "public": True,
         "intent": True,
