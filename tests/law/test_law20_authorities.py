@@ -85,3 +85,19 @@ def test_the_central_authority_read_holds_its_role(host: str, authority: str, ro
 def test_no_central_authority_was_read_so_none_is_named(host: str) -> None:
     roles = {r for a in KB.jurisdictions[host].authorities.values() for r in a.roles}
     assert "mla_central_authority" not in roles
+
+
+# Second reader (docs/reviews/law20-auth-review.md): an authority read only in a
+# search excerpt is not a text read, so it stays `low` however official the page.
+@pytest.mark.parametrize(
+    ("host", "authority"), [("AZ", "AZ.MFA"), ("KG", "KG.MID"), ("PL", "PL.ABW.SZEF")]
+)
+def test_an_authority_read_only_in_a_search_excerpt_is_low(host: str, authority: str) -> None:
+    assert KB.jurisdictions[host].authorities[authority].confidence == "low"
+
+
+def test_georgian_languages_unconfirmed_fall_back_to_the_official_language() -> None:
+    # The ETS 030 art. 16 declaration (English or Russian) was seen only in a snippet
+    # of a third-party copy: the field was removed, so a request is written in Georgian.
+    assert KB.jurisdictions["GE"].authorities["GE.PO"].languages == ()
+    assert build.addressee_languages(KB, "GE", "GE.PO") == list(KB.jurisdictions["GE"].languages)
