@@ -114,7 +114,7 @@ def test_provider_referral_is_labelled_terms_of_service() -> None:
 def test_batch_reports_errors_per_line_and_goes_on() -> None:
     lines = [
         '{"conduct": "terrorism.threat", "host": "KZ",'
-        ' "facts": {"threatening": true, "intent": true}}',
+        ' "facts": {"threatening": true, "intent": true, "cis_terrorist_aim": true}}',
         '{"conduct": "terrorism.threat", "host": "UK"}',
         "not json",
         '{"conduct": "terrorism.threat", "host": "MN", "date": "2020-01-01"}',
@@ -157,6 +157,8 @@ def test_cli_assess_json_and_bad_host_exit_2() -> None:
             "threatening=true",
             "--fact",
             "intent=true",
+            "--fact",
+            "cis_terrorist_aim=true",
             "--json",
         ],
     )

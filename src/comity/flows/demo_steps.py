@@ -114,11 +114,15 @@ DEMO_FACTS: dict[str, dict[str, object]] = {
     "terrorism.recruitment": {"public": True, "intent": True},
     "terrorism.instruction": {"public": True, "intent": True},
     "terrorism.financing": {"public": True, "intent": True, "knowledge_of_use": True},
+    # The demo threat is made to force a decision of the authorities: the CIS-type
+    # terrorism offences ask that purpose (law20-cisaim: KZ art. 255, RU art. 205).
     "terrorism.threat": {
         "public": True,
         "intent": True,
         "threatening": True,
         "terrorist_aim": True,
+        "cis_terrorist_aim": True,
+        "authorities_pressure_aim": True,
     },
     "hatred.incitement": {
         "public": True,
