@@ -277,17 +277,14 @@ class Index:
         if kb.jurisdictions[host].legal_system == "supranational":
             # A note verbale goes from one state's foreign ministry to another's: a union
             # of states is not its addressee, its member states are (each assessed as host).
-            barred = tuple(
-                (
-                    code,
-                    f"{host} is not a state: a request from government to government goes to "
-                    "the foreign ministry of the member state where the content is hosted "
-                    "(assess that state as host)",
-                )
-                for code, _ in universal
-                if ADDRESSEE_ROLE.get(code) == "foreign_ministry"
+            why = (
+                f"{host} is not a state: a request from government to government goes to "
+                "the foreign ministry of the member state where the content is hosted "
+                "(assess that state as host)"
             )
-            universal = tuple(u for u in universal if u[0] not in dict(barred))
+            to_state = {c for c, role in ADDRESSEE_ROLE.items() if role == "foreign_ministry"}
+            barred = tuple((code, why) for code, _ in universal if code in to_state)
+            universal = tuple(u for u in universal if u[0] not in to_state)
         return ChannelPlan(
             tuple(offers),
             treaties,
