@@ -318,3 +318,33 @@ def test_each_propose_form_names_the_host_state_and_each_channels_addressee(
     ) in form
     # A referral names no provider until attribution has found one, and says so.
     assert "Адресата пока нельзя назвать" in form
+
+
+def test_the_propose_form_warns_where_the_addressee_was_not_read_in_an_official_text(
+    app: FastAPI, engine: Engine, passwords: str
+) -> None:
+    """A dossier to an authority the knowledge base holds at `low` or `medium` looked like
+    one to an authority read in its official text: the Dutch removal-order authority
+    (ATKM) is `low`, the German BKA `medium`, both foreign ministries `high` (no warning)."""
+    warning = "did not read this designation in an official text"
+    for host, level in (("NL", "low"), ("DE", "medium")):
+        item_id = make_item(
+            engine, f"https://unsure-{host.lower()}.example/p", "terrorism.glorification"
+        )
+        attribute_directly(engine, item_id, host)
+        with user(app, "alice") as (alice, csrf):
+            alice.post(
+                f"/items/{item_id}/assess",
+                data={"csrf_token": csrf, "fact_public": "true", "fact_intent": "true"},
+            )
+            html = alice.get(f"/items/{item_id}/actions").text
+        form = html[html.index(f'action="/items/{item_id}/propose"') :]
+        rows = form[form.index('<dl class="fields addressees">') : form.index("</dl>")]
+        lines = dict(chunk.split("</dt>", 1) for chunk in rows.split("<dt>")[1:])
+        flagged = {label: dd for label, dd in lines.items() if warning in dd}
+        assert len(flagged) == 1, (host, lines)
+        ((label, dd),) = flagged.items()
+        assert "Regulation (EU) 2021/784" in label, (host, label)
+        assert "Confidence: " in dd and f">{level}<" in dd, (host, dd)
+        # The foreign ministry, read in its text, is named without a warning.
+        assert any("Addressed to" in dd and warning not in dd for dd in lines.values()), lines

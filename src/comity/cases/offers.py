@@ -78,4 +78,9 @@ def addressees(
         names = party.get("names") or {}
         entry = names.get(lang) or names.get("en") or {}
         out[channel] = {"name": str(entry.get("name") or party.get("id") or "")}
+        # How surely the knowledge base knows the addressee: the form warns before a
+        # dossier goes to an authority whose designation was not read in its text.
+        authority = kb.jurisdictions[host].authorities.get(str(party.get("id") or ""))
+        if authority is not None:
+            out[channel]["confidence"] = authority.confidence
     return out

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from comity.core.db import utcnow
 from comity.core.errors import BadInput, Refused
 from comity.core.settings import get_settings
 from comity.dossiers.render._data import eu_table, has_texts, texts, used_placeholders
@@ -135,30 +136,39 @@ def _authority_party(kb: KnowledgeBase, country: str, authority_id: str) -> dict
     }
 
 
-def _authority_id(kb: KnowledgeBase, country: str, channel: str, offered: str | None) -> str:
+def _authority_id(
+    kb: KnowledgeBase, country: str, channel: str, offered: str | None, on: date
+) -> str:
+    """The addressee's id among the authorities whose designation holds on `on` (the day
+    the dossier is written: a letter goes to whoever is competent when it is sent)."""
     jurisdiction = kb.jurisdictions.get(country)
     if jurisdiction is None:
         raise Refused(f"the knowledge base has no encoding of {country}: no addressee for it")
     # A note verbale goes to the foreign ministry and a letter of request to the
     # central authority, whichever unit the assessment saw acting on it.
     formal = _FORMAL_ROLE.get(channel)
-    for authority in jurisdiction.authorities.values():
-        if formal and formal in authority.roles:
-            return authority.id
-    if offered and offered in jurisdiction.authorities:
-        return offered
-    for offer in jurisdiction.channels:
-        if (
-            offer.code == channel
-            and offer.authority
-            and offer.authority in jurisdiction.authorities
-        ):
-            return offer.authority
+    found = jurisdiction.authority_with_role(formal, on) if formal else None
+    if found is None:
+        found = jurisdiction.authority_on(offered, on)
+    if found is None:
+        found = next(
+            (
+                a
+                for offer in jurisdiction.channels
+                if offer.code == channel
+                and (a := jurisdiction.authority_on(offer.authority, on)) is not None
+            ),
+            None,
+        )
     role = _ADDRESSEE_ROLE[channel]
-    for authority in jurisdiction.authorities.values():
-        if role in authority.roles:
-            return authority.id
-    raise Refused(f"the knowledge base names no {role} for {country}: no addressee for {channel}")
+    if found is None:
+        found = jurisdiction.authority_with_role(role, on)
+    if found is None:
+        raise Refused(
+            f"the knowledge base names no {role} for {country} designated on {on}: "
+            f"no addressee for {channel}"
+        )
+    return found.id
 
 
 def _names(entry: dict[str, Any]) -> dict[str, str]:
@@ -237,11 +247,10 @@ def _sender(kb: KnowledgeBase, requesting: str, channel: str) -> dict[str, Any]:
             "email": entry["email"],
             "names": names,
         }
-    jurisdiction = kb.jurisdictions[requesting]
     role = _SENDER_ROLE[channel]
-    for authority in jurisdiction.authorities.values():
-        if role in authority.roles:
-            return _authority_party(kb, requesting, authority.id)
+    authority = kb.jurisdictions[requesting].authority_with_role(role, utcnow().date())
+    if authority is not None:
+        return _authority_party(kb, requesting, authority.id)
     raise Refused(f"the knowledge base names no {role} for the requesting state {requesting}")
 
 
@@ -301,7 +310,7 @@ def addressee_for(
         ),
         None,
     )
-    authority = _authority_id(kb, host, channel, offered)
+    authority = _authority_id(kb, host, channel, offered, utcnow().date())
     party = _authority_party(kb, host, authority)
     if channel == "diplomatic_request":
         party = _routed(party, host)

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from comity.law.elements import Check, compile_check
 from comity.law.model import (
+    Authority,
     ChannelOffer,
     ChannelSpec,
     Constraint,
@@ -99,15 +100,26 @@ ADDRESSEE_ROLE: MappingProxyType[str, str] = MappingProxyType(
 )
 
 
-def _unaddressed(jur: Jurisdiction) -> tuple[tuple[str, str], ...]:
-    """The governmental channels of `jur` for which the knowledge base names no addressee."""
-    roles = {role for a in jur.authorities.values() for role in a.roles}
-    named = {o.code for o in jur.channels if o.authority and o.authority in jur.authorities}
+def _unaddressed(jur: Jurisdiction, on: date) -> tuple[tuple[str, str], ...]:
+    """The governmental channels of `jur` for which the knowledge base names no addressee
+    whose designation holds on `on`."""
+    roles = {role for a in jur.authorities.values() if a.in_force(on) for role in a.roles}
+    named = {
+        o.code
+        for o in jur.channels
+        if in_force(o.start, o.end, on) and jur.authority_on(o.authority, on) is not None
+    }
     return tuple(
         (code, role)
         for code, role in ADDRESSEE_ROLE.items()
         if role not in roles and code not in named
     )
+
+
+def _named(a: Authority) -> dict[str, str]:
+    """An addressee as the answer shows it, with how surely the knowledge base knows it:
+    a dossier to a `low` authority is checked before it is sent."""
+    return {"id": a.id, "name": a.name, "name_en": a.name_en or a.name, "confidence": a.confidence}
 
 
 def _excluded(exclusions: tuple[Exclusion, ...], on: date) -> MappingProxyType[str, Exclusion]:
@@ -144,6 +156,8 @@ def _breaks(kb: KnowledgeBase) -> tuple[date, ...]:
             add(start, None)
         for m in jur.memberships:
             add(m.start, m.end)
+        for a in jur.authorities.values():
+            add(a.start, a.end)
         for c in jur.channels:
             add(c.start, c.end)
             for e in c.exclusions:
@@ -252,26 +266,14 @@ class Index:
                     )
                 )
             jur = kb.jurisdictions.get(offer.jurisdiction)
-            authority = None
-            if (
-                jur is not None
-                and offer.authority is not None
-                and offer.authority in jur.authorities
-            ):
-                a = jur.authorities[offer.authority]
-                authority = {"id": a.id, "name": a.name, "name_en": a.name_en or a.name}
+            a = jur.authority_on(offer.authority, on) if jur is not None else None
+            authority = _named(a) if a is not None else None
             offers.append(
                 OfferPlan(offer, _excluded(offer.exclusions, on), tuple(scope), authority)
             )
         treaties = self.treaty_checks(host, requesting, conduct, bucket, on)
-        central = next(
-            (
-                {"id": a.id, "name": a.name, "name_en": a.name_en or a.name}
-                for a in kb.jurisdictions[host].authorities.values()
-                if "mla_central_authority" in a.roles
-            ),
-            None,
-        )
+        found = kb.jurisdictions[host].authority_with_role("mla_central_authority", on)
+        central = _named(found) if found is not None else None
         universal = self.universal
         barred: tuple[tuple[str, str], ...] = ()
         if kb.jurisdictions[host].legal_system == "supranational":
@@ -291,7 +293,7 @@ class Index:
             universal,
             self.governmental,
             central,
-            _unaddressed(kb.jurisdictions[host]),
+            _unaddressed(kb.jurisdictions[host], on),
             barred,
         )
 

@@ -303,6 +303,13 @@ class Authority:
     note: str | None = None
     languages: tuple[str, ...] = ()  # languages it accepts requests in (empty: not recorded)
     form: str | None = None  # a required form of request, as its source states it
+    # The days its designation holds (jurisdiction.yaml `from`/`to`): a removal-order
+    # authority designated in 2023 is no addressee of a request dated 2022.
+    start: date | None = None
+    end: date | None = None
+
+    def in_force(self, on: date) -> bool:
+        return in_force(self.start, self.end, on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,6 +498,17 @@ class Jurisdiction:
 
     def member_of(self, org: str, on: date) -> bool:
         return any(m.org == org and in_force(m.start, m.end, on) for m in self.memberships)
+
+    def authority_on(self, authority_id: str | None, on: date) -> Authority | None:
+        """The authority if its designation holds on `on` (None otherwise)."""
+        found = self.authorities.get(authority_id or "")
+        return found if found is not None and found.in_force(on) else None
+
+    def authority_with_role(self, role: str, on: date) -> Authority | None:
+        """The first authority holding `role` on `on`, in the file's order."""
+        return next(
+            (a for a in self.authorities.values() if role in a.roles and a.in_force(on)), None
+        )
 
 
 @dataclass(frozen=True, slots=True)

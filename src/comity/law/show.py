@@ -42,6 +42,8 @@ def show_jurisdiction(*, kb: KnowledgeBase, code: str) -> dict[str, Any]:
                 "name": a.name,
                 "name_en": a.name_en,
                 "roles": list(a.roles),
+                "from": _d(a.start),
+                "to": _d(a.end),
                 "confidence": a.confidence,
                 "source": a.source.to_json(),
             }

@@ -248,6 +248,8 @@ def _jurisdiction(code: str, files: dict[str, Any], pacts: Mapping[str, Treaty])
                     a.get("note"),
                     tuple(a.get("languages", [])),
                     a.get("form"),
+                    _d(a.get("from")),
+                    _d(a.get("to")),
                 )
                 for a in j.get("authorities", [])
             }

@@ -357,6 +357,7 @@ def check_jurisdiction(ctx: CheckContext, data: MarkedDict) -> None:
         authority_ids.add(authority["id"])
         _check_vocab_ref(ctx, authority, "role", "authority_roles", "unknown_role")
         _check_confidence(ctx, authority, f"authority {authority['id']}")
+        _dates(ctx, authority)
     _check_channels(ctx, data, authority_ids)
     _check_treaties(ctx, data)
     if "last_verified" in data and parse_date(data["last_verified"]) is None:
