@@ -9,8 +9,9 @@ law20-auth gave Slovenia its foreign ministry and Ministry of Justice (read in
 ZKP arts 514-516), so the case is built from a copy of the knowledge base whose
 Slovenian authorities are removed: the behaviour stays tested whatever later
 waves encode. The real knowledge base is checked too: Slovenia's diplomatic
-channel now has an addressee, its removal-order channel (no competent authority
-under Regulation (EU) 2021/784 read) still has none.
+channel has an addressee, and since law21-auth its removal-order channel too
+(the District Court of Nova Gorica); Estonia, Croatia and Spain, whose
+designations were not read, still have none.
 """
 
 from __future__ import annotations
@@ -84,11 +85,21 @@ def test_the_dossier_builder_refuses_the_same_channel(
         )
 
 
-def test_slovenia_now_names_its_foreign_ministry_but_no_removal_order_authority() -> None:
+def test_slovenia_now_names_its_foreign_ministry_and_its_removal_order_court() -> None:
+    # law21-auth read the District Court of Nova Gorica (ZIUORTSV) as the Slovenian
+    # competent authority under Regulation (EU) 2021/784: both channels are addressed.
     reasons = _reasons(KB, "SI")
     assert "no addressee" not in reasons["diplomatic_request"]
+    assert "no addressee" not in reasons["eu_removal_order_request"]
+
+
+@pytest.mark.parametrize("host", ["EE", "HR", "ES"])
+def test_a_member_whose_designation_was_not_read_still_names_none(host: str) -> None:
+    # law21-auth found no designating text read for Estonia, Croatia or Spain.
+    reasons = _reasons(KB, host)
+    assert "no addressee" not in reasons["diplomatic_request"]
     assert (
-        "no addressee: the knowledge base names no removal_order_authority of SI"
+        f"no addressee: the knowledge base names no removal_order_authority of {host}"
         in reasons["eu_removal_order_request"]
     )
 
