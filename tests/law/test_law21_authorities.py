@@ -8,11 +8,20 @@ KommAustria (TIB-G § 2(1), RIS consolidation) and Slovenia's District Court of
 Nova Gorica (ZIUORTSV, Uradni list). Estonia, Croatia, Spain and Hungary stay
 without one (docs/reviews/law21-auth-encoding.md). Each case fails if the
 authority is removed, loses its role, or is raised above what was read.
+
+The second reading (docs/reviews/law21-auth-review.md) dated both designations,
+since an undated authority was named for requests back to 7 June 2022, before
+either existed: KommAustria from 1 September 2023 (TIB-G in force per the RTR,
+LexisNexis and jeffrey.at; its Inkrafttreten § unread), the Nova Gorica court
+from ZIUORTSV's promulgation, 31 October 2024 (its entry into force unread).
+It also found that Hungary is not without the removal-order channel: the EU
+layer offers it through membership, as to Czechia; what Hungary lacks is the
+addressee.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 
 import pytest
@@ -61,3 +70,38 @@ def test_a_designation_read_only_in_a_search_excerpt_is_low(host: str, authority
 def test_no_designation_read_so_none_is_named(host: str) -> None:
     roles = {r for a in KB.jurisdictions[host].authorities.values() for r in a.roles}
     assert "removal_order_authority" not in roles
+
+
+def _removal_order_reason(host: str, on: date) -> str:
+    result = assess(kb=KB, conduct="terrorism.threat", facts=FACTS, host=host, on=on)
+    return {c.code: c.reason for c in result.channels}["eu_removal_order_request"]
+
+
+@pytest.mark.parametrize(
+    ("host", "authority", "designated"),
+    [("AT", "AT.KOMMAUSTRIA", date(2023, 9, 1)), ("SI", "SI.OSNG", date(2024, 10, 31))],
+)
+def test_the_authority_is_no_addressee_before_its_designation_day(
+    host: str, authority: str, designated: date
+) -> None:
+    found = KB.jurisdictions[host].authorities[authority]
+    assert found.start == designated
+    before = _removal_order_reason(host, designated - timedelta(days=1))
+    assert f"no addressee: the knowledge base names no removal_order_authority of {host}" in (
+        before
+    )
+    assert "no addressee" not in _removal_order_reason(host, designated)
+    # the Regulation's first day: the channel is offered, with no addressee yet
+    assert "no addressee" in _removal_order_reason(host, date(2022, 6, 7))
+
+
+@pytest.mark.parametrize("on", [date(2022, 6, 7), date(2025, 6, 1)])
+def test_hungary_gets_the_union_channel_but_no_addressee(on: date) -> None:
+    # Hungary has no removal-order channel of its own, like Czechia; the EU layer's
+    # reaches it through membership. No Hungarian designation was read, so the
+    # channel names no addressee (and the dossier builder refuses it).
+    hungary = KB.jurisdictions["HU"]
+    assert not any(o.code == "eu_removal_order_request" for o in hungary.channels)
+    reason = _removal_order_reason("HU", on)
+    assert reason.startswith("offered by EU"), reason
+    assert "no addressee: the knowledge base names no removal_order_authority of HU" in reason

@@ -10,8 +10,9 @@ ZKP arts 514-516), so the case is built from a copy of the knowledge base whose
 Slovenian authorities are removed: the behaviour stays tested whatever later
 waves encode. The real knowledge base is checked too: Slovenia's diplomatic
 channel has an addressee, and since law21-auth its removal-order channel too
-(the District Court of Nova Gorica); Estonia, Croatia and Spain, whose
-designations were not read, still have none.
+(the District Court of Nova Gorica), but only from ZIUORTSV's promulgation
+(31 October 2024; law21-auth review): on DAY (1 May 2024) it still has none;
+Estonia, Croatia and Spain, whose designations were not read, have none.
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ def kb_without_si_authorities(tmp_path_factory: pytest.TempPathFactory) -> Knowl
     return kb
 
 
-def _reasons(kb: KnowledgeBase, host: str) -> dict[str, str]:
-    result = assess(kb=kb, conduct="terrorism.threat", facts=FACTS, host=host, on=DAY)
+def _reasons(kb: KnowledgeBase, host: str, on: date = DAY) -> dict[str, str]:
+    result = assess(kb=kb, conduct="terrorism.threat", facts=FACTS, host=host, on=on)
     return {c.code: c.reason for c in result.channels}
 
 
@@ -85,12 +86,20 @@ def test_the_dossier_builder_refuses_the_same_channel(
         )
 
 
-def test_slovenia_now_names_its_foreign_ministry_and_its_removal_order_court() -> None:
+def test_slovenia_names_its_removal_order_court_only_from_its_designation() -> None:
     # law21-auth read the District Court of Nova Gorica (ZIUORTSV) as the Slovenian
-    # competent authority under Regulation (EU) 2021/784: both channels are addressed.
-    reasons = _reasons(KB, "SI")
-    assert "no addressee" not in reasons["diplomatic_request"]
-    assert "no addressee" not in reasons["eu_removal_order_request"]
+    # competent authority under Regulation (EU) 2021/784; the review dated it from the
+    # act's promulgation (31 October 2024, its entry into force unread): before that
+    # day the removal-order channel still has no addressee, from it both are addressed.
+    before = _reasons(KB, "SI")
+    assert "no addressee" not in before["diplomatic_request"]
+    assert (
+        "no addressee: the knowledge base names no removal_order_authority of SI"
+        in before["eu_removal_order_request"]
+    )
+    after = _reasons(KB, "SI", date(2024, 10, 31))
+    assert "no addressee" not in after["diplomatic_request"]
+    assert "no addressee" not in after["eu_removal_order_request"]
 
 
 @pytest.mark.parametrize("host", ["EE", "HR", "ES"])
