@@ -187,17 +187,20 @@ def test_override_without_findings_is_bad_input(proposal: int, review: Review) -
 def test_attack_governmental_channel_with_dual_criminality_no(
     engine: Engine, staff: dict[str, str], review: Review
 ) -> None:
-    """Separatism is not a crime in Germany: no note verbale may be approved."""
+    """Peaceful separatist advocacy is not a crime in Germany: no note verbale may be
+    approved. (A call to commit offences may be § 111 StGB since law21-reach, so the
+    post is stated to urge none.)"""
     item_id = make_item(engine, "https://sep.example/a", conduct="separatism.propaganda")
     add_evidence(engine, item_id)
-    gov = make_proposal(engine, item_id, channel="diplomatic_request")
+    peaceful = {"public": "true", "intent": "true", "counselling": "false"}
+    gov = make_proposal(engine, item_id, channel="diplomatic_request", facts=peaceful)
     p = load_proposal(engine, gov)
     assert p.dual_criminality == "no"
     codes = {f["code"] for f in p.findings}
     assert "governmental_channel_without_dual_criminality" in codes
     with pytest.raises(Refused, match="governmental_channel_without_dual_criminality"):
         review(gov, "rita")
-    referral = make_proposal(engine, item_id, channel="provider_referral")
+    referral = make_proposal(engine, item_id, channel="provider_referral", facts=peaceful)
     assert load_proposal(engine, referral).findings == []
     assert review(referral, "rita").state == "approved"
 
