@@ -34,25 +34,28 @@ def _reason(host: str, on: date) -> str:
 
 
 @pytest.mark.parametrize(
-    ("host", "designated"),
+    ("host", "authority", "designated"),
     [
-        ("CZ", date(2023, 3, 30)),
-        ("LT", date(2023, 4, 28)),
-        ("LV", date(2023, 5, 29)),
-        ("GR", date(2023, 11, 21)),
-        ("PL", date(2024, 12, 3)),
+        ("CZ", "CZ.PCR.TERO", date(2023, 3, 30)),
+        ("LT", "LT.POL", date(2023, 4, 28)),
+        ("LV", "LV.VDD", date(2023, 5, 29)),
+        ("AT", "AT.KOMMAUSTRIA", date(2023, 9, 1)),  # law21-auth review
+        ("GR", "GR.PROS.2265", date(2023, 11, 21)),
+        ("SI", "SI.OSNG", date(2024, 10, 31)),  # law21-auth review
+        ("PL", "PL.ABW.SZEF", date(2024, 12, 3)),
     ],
 )
 def test_the_removal_order_authority_answers_from_its_designation_day(
-    host: str, designated: date
+    host: str, authority: str, designated: date
 ) -> None:
+    assert KB.jurisdictions[host].authorities[authority].start == designated
     before = _reason(host, designated - timedelta(days=1))
     assert f"no addressee: the knowledge base names no removal_order_authority of {host}" in (
         before
     )
     assert "no addressee" not in _reason(host, designated)
-    # The channel itself is the Regulation's, offered either side of the day.
-    assert _reason(host, date(2022, 6, 7))
+    # The Regulation's first day: the channel is offered, with no addressee yet.
+    assert "no addressee" in _reason(host, date(2022, 6, 7))
 
 
 def test_the_authority_on_its_day_and_not_before() -> None:

@@ -14,14 +14,15 @@ since an undated authority was named for requests back to 7 June 2022, before
 either existed: KommAustria from 1 September 2023 (TIB-G in force per the RTR,
 LexisNexis and jeffrey.at; its Inkrafttreten § unread), the Nova Gorica court
 from ZIUORTSV's promulgation, 31 October 2024 (its entry into force unread).
-It also found that Hungary is not without the removal-order channel: the EU
-layer offers it through membership, as to Czechia; what Hungary lacks is the
-addressee.
+(Their designation days are tested with the others' in
+tests/law/test_authority_dates.py.) It also found that Hungary is not without
+the removal-order channel: the EU layer offers it through membership, as to
+Czechia; what Hungary lacks is the addressee.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from functools import partial
 
 import pytest
@@ -75,24 +76,6 @@ def test_no_designation_read_so_none_is_named(host: str) -> None:
 def _removal_order_reason(host: str, on: date) -> str:
     result = assess(kb=KB, conduct="terrorism.threat", facts=FACTS, host=host, on=on)
     return {c.code: c.reason for c in result.channels}["eu_removal_order_request"]
-
-
-@pytest.mark.parametrize(
-    ("host", "authority", "designated"),
-    [("AT", "AT.KOMMAUSTRIA", date(2023, 9, 1)), ("SI", "SI.OSNG", date(2024, 10, 31))],
-)
-def test_the_authority_is_no_addressee_before_its_designation_day(
-    host: str, authority: str, designated: date
-) -> None:
-    found = KB.jurisdictions[host].authorities[authority]
-    assert found.start == designated
-    before = _removal_order_reason(host, designated - timedelta(days=1))
-    assert f"no addressee: the knowledge base names no removal_order_authority of {host}" in (
-        before
-    )
-    assert "no addressee" not in _removal_order_reason(host, designated)
-    # the Regulation's first day: the channel is offered, with no addressee yet
-    assert "no addressee" in _removal_order_reason(host, date(2022, 6, 7))
 
 
 @pytest.mark.parametrize("on", [date(2022, 6, 7), date(2025, 6, 1)])

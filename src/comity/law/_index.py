@@ -103,7 +103,6 @@ ADDRESSEE_ROLE: MappingProxyType[str, str] = MappingProxyType(
 def _unaddressed(jur: Jurisdiction, on: date) -> tuple[tuple[str, str], ...]:
     """The governmental channels of `jur` for which the knowledge base names no addressee
     whose designation holds on `on`."""
-    roles = {role for a in jur.authorities.values() if a.in_force(on) for role in a.roles}
     named = {
         o.code
         for o in jur.channels
@@ -112,7 +111,7 @@ def _unaddressed(jur: Jurisdiction, on: date) -> tuple[tuple[str, str], ...]:
     return tuple(
         (code, role)
         for code, role in ADDRESSEE_ROLE.items()
-        if role not in roles and code not in named
+        if code not in named and jur.authority_with_role(role, on) is None
     )
 
 
