@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Mapping
 from contextlib import suppress
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -22,6 +23,7 @@ from comity.law.countries import normalise_code
 from comity.law.evaluate import run_entry
 from comity.law.model import Jurisdiction, KnowledgeBase, Vocabulary
 from comity.law.orgs.derive import OrgResult, Rule
+from comity.law.treaties import within_scope
 
 __all__ = ["assess", "check_facts", "implied_facts", "parse_date"]
 
@@ -308,11 +310,19 @@ def _decide(
         if _unread_match(host_rows):
             missing[_TEXT_VERIFIED] = None
     vocab = kb.vocabulary
+    # a treaty narrower than the conduct code (terrorism as it defines it) is checked
+    # against this content's facts: a grudge threat is not within a terrorism treaty
+    treaties = within_scope(
+        index.treaty_checks(host, requesting, conduct, bucket, on), conduct, facts
+    )
     if outcome in ("no", "unsupported"):
         channel_rows, excluded = refused_channels(specs=vocab.channels, host=host, outcome=outcome)
     else:
+        plan = index.channel_plan(host, requesting, conduct, bucket, on)
+        if plan.treaties != treaties:
+            plan = replace(plan, treaties=treaties)
         channel_rows, excluded = rank_channels(
-            plan=index.channel_plan(host, requesting, conduct, bucket, on),
+            plan=plan,
             vocab=vocab,
             host=host,
             requesting=requesting,
@@ -334,7 +344,7 @@ def _decide(
         channel_rows=channel_rows,
         excluded=excluded,
         designation_label=vocab.host_designation_label,
-        treaties=index.treaty_checks(host, requesting, conduct, bucket, on),
+        treaties=treaties,
         requesting_designation_label=_requesting_label(vocab),
         unread_before=(jur.encoded_from, jur.encoded_from_note) if jur and not encoded else None,
         unread_conduct=unread_conduct,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ __all__ = [
     "TimeLimit",
     "Treaty",
     "TreatyArticle",
+    "TreatyScope",
     "Version",
     "Vocabulary",
     "in_force",
@@ -389,6 +391,20 @@ class TreatyArticle:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class TreatyScope:
+    """The content a treaty reaches for one conduct, where it is narrower than the conduct
+    code (a counter-terrorism treaty reaches a threat only when it is terrorism as the
+    treaty defines it, not a grudge threat): an element tree over the facts, each leaf
+    quoting the treaty's own definition (its `articles`)."""
+
+    elements: Expr
+    leaves: tuple[Leaf, ...]
+    check: Callable[[Mapping[str, Any]], tuple[bool | None, tuple[str, ...]]] = field(
+        default=lambda facts: (None, ()), compare=False, repr=False
+    )
+
+
 Standing = Literal["party", "not_yet", "ended", "non_party", "unknown"]
 
 
@@ -415,6 +431,8 @@ class Treaty:
     in_force: date | None = None  # general entry into force
     signatories: frozenset[str] = frozenset()  # signed; bound only by a party entry
     open_to_all: bool = False  # any state may join (UN conventions); else only those named
+    # conduct -> the content the treaty reaches for it; a conduct absent here is unconditioned
+    scope: Mapping[str, TreatyScope] = field(default_factory=lambda: MappingProxyType({}))
 
     def covers(self, conduct: str) -> bool:
         return self.conducts is None or conduct in self.conducts

@@ -19,19 +19,27 @@ answers:
   be bound on the date, and the uncertainty is named; it never gets the treaty
   boost.
 
+A treaty may also be narrower than a conduct code (`Treaty.scope`): the CIS and
+SCO counter-terrorism treaties reach a threat only when it is terrorism as they
+define it, never a grudge threat that the code `terrorism.threat` also holds.
+`within_scope` applies that to a check for the content's facts: outside the
+scope the treaty is `refused` for this content, with an unknown fact it is
+`conditional` on it.
+
 Reasons hold no assessment date (a check is shared by every date of a
 knowledge-base period, see `_index`), only the register's own dates.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
-from comity.law.model import NonParty, PartyEntry, Treaty
+from comity.law.model import Expr, Leaf, NonParty, PartyEntry, Treaty
 
-__all__ = ["TreatyCheck", "check_treaty", "concerns"]
+__all__ = ["TreatyCheck", "check_treaty", "concerns", "within_scope"]
 
 TreatyStatus = Literal["in_force", "conditional", "refused"]
 
@@ -121,3 +129,47 @@ def check_treaty(treaty: Treaty, host: str, requesting: str, on: date) -> Treaty
         )
         return TreatyCheck(treaty, "conditional", host, requesting, tuple(entries), reason)
     return TreatyCheck(treaty, "in_force", host, requesting, tuple(entries), f"in force {bound}")
+
+
+def _wording(expr: Expr, *, nested: bool = False) -> str:
+    """The scope tree in words, for a refusal: 'a; or b', 'a; and b', 'not a'."""
+    if isinstance(expr, Leaf):
+        return expr.label
+    if expr.op == "not":
+        return "not " + _wording(expr.children[0], nested=True)
+    joiner = "; or " if expr.op == "any" else "; and "
+    joined = joiner.join(_wording(c, nested=True) for c in expr.children)
+    return f"[{joined}]" if nested and len(expr.children) > 1 else joined
+
+
+def within_scope(
+    checks: tuple[TreatyCheck, ...], conduct: str, facts: Mapping[str, Any]
+) -> tuple[TreatyCheck, ...]:
+    """The checks with each treaty's scope for `conduct` applied to the content's facts.
+
+    A refused check stays refused. Outside the scope a treaty founds nothing for this
+    content; where a fact deciding the scope is unknown, the channel holds only on
+    that fact, so it is offered on condition and never boosted.
+    """
+    out: list[TreatyCheck] = []
+    for check in checks:
+        scope = check.treaty.scope.get(conduct)
+        if scope is None or check.status == "refused":
+            out.append(check)
+            continue
+        value, unknown = scope.check(facts)
+        if value is True:
+            out.append(check)
+        elif value is False:
+            reason = (
+                f"the content is outside its scope for {conduct}: it reaches only "
+                f"{_wording(scope.elements)}"
+            )
+            out.append(replace(check, status="refused", reason=reason))
+        else:
+            facts_needed = ", ".join(dict.fromkeys(unknown))
+            reason = f"within its scope for {conduct} only if: {facts_needed}"
+            if check.status == "conditional":
+                reason = f"{check.reason}; and {reason}"
+            out.append(replace(check, status="conditional", reason=reason))
+    return tuple(out)

@@ -16,7 +16,7 @@ from typing import Any
 
 from comity.law.kb.yamlio import MarkedDict, MarkedList
 
-__all__ = ["check_absences", "check_quotes", "normalise"]
+__all__ = ["check_absences", "check_quotes", "check_treaty_quotes", "normalise"]
 
 _SPACE = re.compile(r"\s+")
 # typographic variants a reader copies either way: quotes, dashes, non-breaking spaces
@@ -104,6 +104,15 @@ def check_quotes(ctx: Any, provision: MarkedDict) -> None:
         if "requires" in reach:
             where = f"provision {provision['id']} reaches"
             _quote_errors(ctx, _leaves(reach["requires"]), every, where, required=False)
+
+
+def check_treaty_quotes(ctx: Any, treaty: MarkedDict) -> None:
+    """Every leaf of a treaty's scope quotes the treaty's own words (its `articles`): the
+    scope is the treaty's definition, never a reader's summary of it."""
+    texts = [normalise(a["text"]) for a in treaty.get("articles", [])]
+    for conduct, expr in (treaty.get("scope") or {}).items():
+        where = f"treaty {treaty['id']} scope for {conduct}"
+        _quote_errors(ctx, _leaves(expr), texts, where, required=True)
 
 
 def check_absences(ctx: Any, data: MarkedDict) -> None:

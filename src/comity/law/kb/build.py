@@ -36,6 +36,7 @@ from comity.law.model import (
     TimeLimit,
     Treaty,
     TreatyArticle,
+    TreatyScope,
     Version,
     Vocabulary,
 )
@@ -347,7 +348,15 @@ def _treaty(t: dict[str, Any]) -> Treaty:
         in_force=_d(t.get("in_force")),
         signatories=frozenset(t.get("signatories", [])),
         open_to_all=bool(t.get("open_to_all", False)),
+        scope=MappingProxyType(
+            {conduct: _scope(raw) for conduct, raw in (t.get("scope") or {}).items()}
+        ),
     )
+
+
+def _scope(raw: dict[str, Any]) -> TreatyScope:
+    expr = compile_expr(raw)
+    return TreatyScope(expr, _leaves(expr), compile_check(expr))
 
 
 def build_vocabulary(v: dict[str, Any]) -> Vocabulary:

@@ -15,7 +15,7 @@ from itertools import pairwise
 from typing import Any
 
 from comity.law.countries import EU, is_iso_code
-from comity.law.kb._textchecks import check_absences, check_quotes
+from comity.law.kb._textchecks import check_absences, check_quotes, check_treaty_quotes
 from comity.law.kb.yamlio import KBError, MarkedDict, MarkedList
 
 __all__ = [
@@ -454,6 +454,7 @@ def check_treaty(ctx: CheckContext, data: MarkedDict) -> None:
     _check_confidence(ctx, data, f"treaty {data['id']}")
     if "conducts" in data:
         _check_conducts(ctx, data)
+    _check_treaty_scope(ctx, data)
     signed = parse_date(data["signed"])
     if signed is None:
         ctx.err(_kline(data, "signed"), "bad_date", f"`signed: {data['signed']}` is not a date")
@@ -491,6 +492,32 @@ def check_treaty(ctx: CheckContext, data: MarkedDict) -> None:
             f"treaty {data['id']}: a bilateral treaty names two states; its list is complete "
             "exactly when both have a party entry",
         )
+
+
+def _check_treaty_scope(ctx: CheckContext, data: MarkedDict) -> None:
+    """A scope names conducts the treaty covers; its trees are element expressions whose
+    every leaf quotes the treaty's `articles`."""
+    scope = data.get("scope")
+    if scope is None:
+        return
+    covered = data.get("conducts")
+    for conduct, expr in scope.items():
+        line = scope.key_lines.get(conduct, scope.line)
+        if conduct not in ctx.vocab["conducts"]:
+            ctx.err(
+                line,
+                "unknown_conduct",
+                f"unknown conduct code '{conduct}'; valid: " + _valid(ctx, "conducts"),
+            )
+        elif covered is not None and conduct not in covered:
+            ctx.err(
+                line,
+                "bad_treaty",
+                f"treaty {data['id']}: scope for {conduct}, a conduct its `conducts` "
+                "list does not cover",
+            )
+        check_expression(ctx, expr, line)
+    check_treaty_quotes(ctx, data)
 
 
 def _check_party_code(ctx: CheckContext, node: MarkedDict) -> None:
