@@ -158,6 +158,24 @@ def test_the_verdict_cache_keeps_the_scope_apart_per_facts(kb: KnowledgeBase) ->
     assert _fixture_treaty(inside)["status"] == "in_force"
 
 
+def test_the_same_content_assessed_twice_gives_equal_assessments(kb: KnowledgeBase) -> None:
+    # a scope that changes a check must not make two runs differ (checks compare by identity)
+    for facts in ({**_GRUDGE, **_NO_AIM}, _GRUDGE):
+        runs = [
+            assess(
+                kb=kb,
+                conduct="terrorism.threat",
+                facts=facts,
+                host="RU",
+                on=date(2024, 5, 1),
+                cache=False,
+            )
+            for _ in range(2)
+        ]
+        assert runs[0] == runs[1]
+        assert _fixture_treaty(runs[0].to_json())["status"] in {"refused", "conditional"}
+
+
 @pytest.mark.parametrize(
     ("change", "kind", "words"),
     [

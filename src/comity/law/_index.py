@@ -12,10 +12,11 @@ Nothing here depends on the facts of a case.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from comity.law.elements import Check, compile_check
 from comity.law.model import (
@@ -33,7 +34,7 @@ from comity.law.model import (
     Version,
     in_force,
 )
-from comity.law.treaties import TreatyCheck, check_treaty, concerns
+from comity.law.treaties import TreatyCheck, check_treaty, concerns, within_scope
 
 __all__ = ["ADDRESSEE_ROLE", "ChannelPlan", "Entry", "Index", "Limit", "OfferPlan", "index_of"]
 
@@ -191,6 +192,10 @@ class Index:
         self._offers: dict[tuple[str, int], tuple[ChannelOffer, ...]] = {}
         self._channels: dict[tuple[str, str, str, int], ChannelPlan] = {}
         self._treaties: dict[tuple[str, str, str, int], tuple[TreatyCheck, ...]] = {}
+        # (host, requesting, conduct, bucket, each check's status and reason) -> the checks
+        # with the treaties' scopes applied: one object per outcome, so an assessment made
+        # twice is equal (TreatyCheck compares by identity); a handful of outcomes per key
+        self._scoped: dict[tuple[Any, ...], tuple[TreatyCheck, ...]] = {}
         specs = kb.vocabulary.channels
         self.universal = tuple((code, s) for code, s in specs.items() if s.universal)
         self.governmental = tuple(code for code, s in specs.items() if s.governmental)
@@ -318,6 +323,23 @@ class Index:
             )
             self._treaties[key] = found
         return found
+
+    def scoped_treaty_checks(
+        self,
+        host: str,
+        requesting: str,
+        conduct: str,
+        bucket: int,
+        on: date,
+        facts: Mapping[str, Any],
+    ) -> tuple[TreatyCheck, ...]:
+        """`treaty_checks` with each treaty's scope for the conduct applied to the facts."""
+        checks = self.treaty_checks(host, requesting, conduct, bucket, on)
+        if not any(conduct in c.treaty.scope for c in checks):
+            return checks
+        scoped = within_scope(checks, conduct, facts)
+        key = (host, requesting, conduct, bucket, *((c.status, c.reason) for c in scoped))
+        return self._scoped.setdefault(key, scoped)
 
     def _host_offers(self, host: str, bucket: int, on: date) -> tuple[ChannelOffer, ...]:
         """The host's own offers in force, plus the EU layer's for a member state."""

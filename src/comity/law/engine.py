@@ -23,7 +23,6 @@ from comity.law.countries import normalise_code
 from comity.law.evaluate import run_entry
 from comity.law.model import Jurisdiction, KnowledgeBase, Vocabulary
 from comity.law.orgs.derive import OrgResult, Rule
-from comity.law.treaties import within_scope
 
 __all__ = ["assess", "check_facts", "implied_facts", "parse_date"]
 
@@ -312,9 +311,7 @@ def _decide(
     vocab = kb.vocabulary
     # a treaty narrower than the conduct code (terrorism as it defines it) is checked
     # against this content's facts: a grudge threat is not within a terrorism treaty
-    treaties = within_scope(
-        index.treaty_checks(host, requesting, conduct, bucket, on), conduct, facts
-    )
+    treaties = index.scoped_treaty_checks(host, requesting, conduct, bucket, on, facts)
     if outcome in ("no", "unsupported"):
         channel_rows, excluded = refused_channels(specs=vocab.channels, host=host, outcome=outcome)
     else:

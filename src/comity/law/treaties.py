@@ -165,27 +165,11 @@ def within_scope(
                 f"the content is outside its scope for {conduct}: it reaches only "
                 f"{_wording(scope.elements)}"
             )
-            out.append(_scoped(check, "refused", reason))
+            out.append(replace(check, status="refused", reason=reason))
         else:
             facts_needed = ", ".join(dict.fromkeys(unknown))
             reason = f"within its scope for {conduct} only if: {facts_needed}"
             if check.status == "conditional":
                 reason = f"{check.reason}; and {reason}"
-            out.append(_scoped(check, "conditional", reason))
+            out.append(replace(check, status="conditional", reason=reason))
     return tuple(out)
-
-
-# TreatyCheck compares by identity (eq=False), and an assessment must equal the same
-# assessment made again (tests/law/test_engine.py, determinism): the same check with the
-# same scope outcome is therefore the same object, kept here (keyed on the cached check).
-_SCOPED: dict[tuple[TreatyCheck, str, str], TreatyCheck] = {}
-
-
-def _scoped(check: TreatyCheck, status: TreatyStatus, reason: str) -> TreatyCheck:
-    key = (check, status, reason)
-    found = _SCOPED.get(key)
-    if found is None:
-        if len(_SCOPED) > 50_000:
-            _SCOPED.clear()
-        found = _SCOPED[key] = replace(check, status=status, reason=reason)
-    return found
