@@ -153,3 +153,14 @@ def test_the_register_is_the_same_from_the_disk_cache(tmp_path: Path) -> None:
     assert list((tmp_path / "cache").glob("kb-*.json"))
     assert cold.treaties == warm.treaties and len(warm.treaties) >= 15
     assert [t.id for t in warm.jurisdictions["TR"].treaties] == ["KZ-TR.MLA.1995"]
+
+
+def test_a_channel_founded_by_a_treaty_in_force_does_not_read_as_conditional() -> None:
+    # Kazakhstan asks Russia in 2008 about financing: the CIS 1999 Treaty binds both
+    # (Russia from 13.01.2005), Minsk 1993 is of unread standing for Kazakhstan. The
+    # request rests on CIS 1999; Minsk is only a second possible basis, named after it.
+    mla = _mla(_financing("RU", date(2008, 6, 1)))
+    assert mla["basis"] == ["CIS.Terrorism.1999"] and mla["conditions"] == []
+    assert mla["reason"].startswith("treaty in force: Treaty on Cooperation")
+    assert "conditional on " not in mla["reason"]
+    assert "; also possible under Convention on Legal Assistance" in mla["reason"]

@@ -220,6 +220,16 @@ def rank_channels(
                 f"no addressee: the knowledge base names no {missing} of {host}, so a dossier "
                 "on this channel is refused until one is recorded"
             )
+        if basis and code in conditions:
+            # founded by a treaty in force: one of uncertain standing is only a second
+            # possible basis, and the reason must not read as if the channel hung on it
+            reasons = [
+                "also possible under " + r.removeprefix("conditional on ")
+                if r.startswith("conditional on ")
+                else r
+                for r in reasons
+            ]
+            reasons.sort(key=lambda r: r.startswith("also possible under "))
         row = ChannelRow(
             code,
             spec.label,
