@@ -10,15 +10,16 @@ memoised). `Assessment` wraps it with the date and turns it into
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from comity.law._index import Entry
 from comity.law.assessment import ExclusionApplied, ProvisionResult, RankedChannel
 from comity.law.channels import ChannelRow, Excluded
-from comity.law.evaluate import explain_entry
+from comity.law.evaluate import as_requesting, explain_entry
 from comity.law.treaties import TreatyCheck
 
 __all__ = ["Row", "Verdict"]
@@ -53,6 +54,8 @@ class Verdict:
     # the requesting state (its code) is encoded, but its law for the conduct was not
     # (wholly) read and its encoded provisions say no: requesting_outcome unsupported
     requesting_unread_conduct: str | None = None
+    # facts read differently on the requesting side (FactSpec.requesting)
+    requesting_twins: tuple[tuple[str, str], ...] = ()
 
     def _explain(
         self,
@@ -89,9 +92,15 @@ class Verdict:
     def requesting_provisions(
         self, facts: Mapping[str, Any], on: date, requesting: str
     ) -> tuple[ProvisionResult, ...]:
-        return self._explain(
-            self.requesting_rows, facts, on, requesting, requesting, "designated_in_requesting"
+        results = self._explain(
+            self.requesting_rows,
+            as_requesting(facts, self.requesting_twins),
+            on,
+            requesting,
+            requesting,
+            "designated_in_requesting",
         )
+        return tuple(_twin_names(r, self.requesting_twins) for r in results)
 
     def eu_layer(
         self, facts: Mapping[str, Any], on: date, requesting: str
@@ -183,3 +192,16 @@ class Verdict:
                 "national provisions but do not by themselves establish dual criminality"
             )
         return tuple(out)
+
+
+def _twin_names(result: ProvisionResult, twins: tuple[tuple[str, str], ...]) -> ProvisionResult:
+    """On the requesting side a missing host-relative fact is asked by its twin's name (the
+    user gives `group_in_requesting`, not `group_in_host`, for the requesting state's law)."""
+    names = dict(twins)
+    if not any(fact in names for fact in result.missing_facts):
+        return result
+    reason = result.reason
+    for fact, twin in twins:
+        reason = re.sub(rf"\b{fact}\b", twin, reason)
+    missing = tuple(names.get(fact, fact) for fact in result.missing_facts)
+    return replace(result, reason=reason, missing_facts=missing)

@@ -20,7 +20,7 @@ from comity.law._verdict import Row, Verdict
 from comity.law.assessment import Assessment, ChannelStat
 from comity.law.channels import rank_channels, refused_channels
 from comity.law.countries import normalise_code
-from comity.law.evaluate import run_entry
+from comity.law.evaluate import as_requesting, run_entry
 from comity.law.model import Jurisdiction, KnowledgeBase, Vocabulary
 from comity.law.orgs.derive import OrgResult, Rule
 
@@ -290,9 +290,19 @@ def _decide(
     if requesting_unread is not None:
         requesting_outcome = "unsupported"
     elif req_jur is not None and req_jur.encoded_on(on):
+        twins = kb.vocabulary.requesting_twins
         requesting_rows = _rows(
-            index.entries(requesting, conduct, bucket, on), facts, False, _REQUESTING_DESIGNATION
+            index.entries(requesting, conduct, bucket, on),
+            as_requesting(facts, twins),
+            False,
+            _REQUESTING_DESIGNATION,
         )
+        if twins:  # a missing host-relative fact is asked by its twin's name
+            names = dict(twins)
+            requesting_rows = tuple(
+                (entry, status, tuple(names.get(m, m) for m in missing))
+                for entry, status, missing in requesting_rows
+            )
         requesting_outcome = _outcome(requesting_rows)
         # the same rule as the host's: a `no` where the requesting state's law for the
         # conduct was not read (no provision and no verified absence, or a partial one)
@@ -343,6 +353,7 @@ def _decide(
         designation_label=vocab.host_designation_label,
         treaties=treaties,
         requesting_designation_label=_requesting_label(vocab),
+        requesting_twins=vocab.requesting_twins,
         unread_before=(jur.encoded_from, jur.encoded_from_note) if jur and not encoded else None,
         unread_conduct=unread_conduct,
         conduct_unread_before=conduct_unread,

@@ -18,7 +18,7 @@ from comity.law.assessment import ConstraintApplied, ProvisionResult, Status
 from comity.law.elements import leaf_result
 from comity.law.model import Leaf
 
-__all__ = ["explain_entry", "run_entry"]
+__all__ = ["as_requesting", "explain_entry", "run_entry"]
 
 _NONE: tuple[str, ...] = ()
 
@@ -60,6 +60,25 @@ def _limits(
         if cvalue is False:
             reasons.append(f"limited by {constraint.citation}")
     return rows
+
+
+def as_requesting(
+    facts: Mapping[str, Any], twins: tuple[tuple[str, str], ...]
+) -> Mapping[str, Any]:
+    """The facts as the requesting state's own provisions read them: a fact that speaks of
+    the host (`group_in_host`) takes the value of its requesting-side twin
+    (`group_in_requesting`), and is unknown when the twin is not given. Without this, a
+    Maltese request about hatred against a group in Kazakhstan would find Malta's own
+    offence (groups in Malta only) met because the group is in the host."""
+    if not any(fact in facts or twin in facts for fact, twin in twins):
+        return facts
+    out = dict(facts)
+    for fact, twin in twins:
+        if twin in facts:
+            out[fact] = facts[twin]
+        else:
+            out.pop(fact, None)
+    return out
 
 
 def run_entry(

@@ -547,6 +547,10 @@ class FactSpec:
     type: Literal["bool", "string"]
     label: str
     values: tuple[str, ...] = ()
+    # a fact that speaks of the HOST (the group is in the host state): on the requesting
+    # state's own side the engine reads this other fact instead (the group is in the
+    # requesting state); None: the fact means the same on both sides
+    requesting: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -576,6 +580,8 @@ class Vocabulary:
     authority_roles: tuple[str, ...]
     legal_systems: tuple[str, ...]
     implied_facts: tuple[ImpliedFact, ...] = ()
+    # (fact, the fact read in its place on the requesting side): see FactSpec.requesting
+    requesting_twins: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -159,6 +159,18 @@ def _implied_errors(vocab: Any, shown: str) -> list[KBError]:
     """`implied_facts` name known facts, with a value of the fact's type, and known conducts."""
     out: list[KBError] = []
     facts, conducts = vocab["facts"], vocab["conducts"]
+    for name, spec in facts.items():
+        twin = spec.get("requesting")
+        if twin is not None and (twin not in facts or facts[twin]["type"] != spec["type"]):
+            out.append(
+                KBError(
+                    shown,
+                    spec.line,
+                    "bad_implied_fact",
+                    f"fact '{name}': `requesting: {twin}` must name another known fact of "
+                    "the same type",
+                )
+            )
     for rule in vocab.get("implied_facts", []):
         spec = facts.get(rule["fact"])
         line = rule.line

@@ -365,7 +365,9 @@ def build_vocabulary(v: dict[str, Any]) -> Vocabulary:
         aimed_at_requesting_state=frozenset(v.get("aimed_at_requesting_state", [])),
         facts=MappingProxyType(
             {
-                k: FactSpec(k, f["type"], f["label"], tuple(f.get("values", [])))
+                k: FactSpec(
+                    k, f["type"], f["label"], tuple(f.get("values", [])), f.get("requesting")
+                )
                 for k, f in v["facts"].items()
             }
         ),
@@ -392,6 +394,9 @@ def build_vocabulary(v: dict[str, Any]) -> Vocabulary:
         organisations=MappingProxyType({k: o["name"] for k, o in v["organisations"].items()}),
         authority_roles=tuple(v["authority_roles"]),
         legal_systems=tuple(v["legal_systems"]),
+        requesting_twins=tuple(
+            (k, f["requesting"]) for k, f in v["facts"].items() if f.get("requesting")
+        ),
         implied_facts=tuple(
             ImpliedFact(i["fact"], i["value"], frozenset(i["conducts"]), i["reason"])
             for i in v.get("implied_facts", [])
