@@ -62,8 +62,14 @@ def test_a_refused_treaty_says_which_state_was_not_bound_and_since_when() -> Non
     assert treaty["reason"] == "no longer in force for UA: it ceased to bind UA after 2023-12-28"
 
 
-def _financing(host: str, on: date) -> dict:
+def _financing(host: str, on: date, organised_crime: bool = False) -> dict:
     facts = {"knowledge_of_use": True, "intent": True}
+    if organised_crime:  # within UNTOC art. 3(1): the group is an 'organized criminal group'
+        facts |= {
+            "group_structured_three": True,
+            "group_serious_crime_aim": True,
+            "group_material_benefit_aim": True,
+        }
     return assess(
         kb=load_kb(), conduct="terrorism.financing", facts=facts, host=host, on=on
     ).to_json()
@@ -102,10 +108,11 @@ def test_an_incomplete_party_list_offers_the_channel_only_on_a_named_condition()
 def test_the_kz_us_treaty_founds_a_request_from_its_entry_into_force_on_6_december_2016() -> None:
     before = _financing("US", date(2016, 12, 5))
     assert _treaty(before, "KZ-US.MLAT.2015")["status"] == "refused"
-    after = _financing("US", date(2016, 12, 6))
+    after = _financing("US", date(2016, 12, 6), organised_crime=True)
     assert _treaty(after, "KZ-US.MLAT.2015")["status"] == "in_force"
     mla = _mla(after)
-    # UNTOC also binds both (US from 3 December 2005, KZ from 30 August 2008).
+    # UNTOC also binds both (US from 3 December 2005, KZ from 30 August 2008), and the
+    # funded group is an organised criminal group (art. 2(a)), within its scope (art. 3(1)).
     assert set(mla["basis"]) == {"KZ-US.MLAT.2015", "UN.UNTOC.2000"}
     assert mla["authority"]["id"] == "US.DOJ.OIA"
 
