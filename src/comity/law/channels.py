@@ -94,15 +94,25 @@ def _scope_ok(plan: OfferPlan, facts: Mapping[str, Any]) -> tuple[bool | None, s
 
 
 def refused_channels(
-    *, specs: Mapping[str, ChannelSpec], host: str, outcome: str
+    *, specs: Mapping[str, ChannelSpec], host: str, outcome: str, encoded: bool = False
 ) -> tuple[tuple[ChannelRow, ...], tuple[Excluded, ...]]:
-    """The channels of a `no` or `unsupported` outcome: never a governmental one."""
-    why = (
-        f"{host}'s law, as encoded, does not forbid this conduct (dual criminality: no)"
-        if outcome == "no"
-        else f"the knowledge base has no encoding of {host}: "
-        "its law cannot be assessed, never guessed"
-    )
+    """The channels of a `no` or `unsupported` outcome: never a governmental one.
+
+    `encoded`: the host's law is in the knowledge base on the date, but not (wholly)
+    read for this content (a partly read or unread conduct), which is a different
+    reason from a state the knowledge base does not hold at all."""
+    if outcome == "no":
+        why = f"{host}'s law, as encoded, does not forbid this conduct (dual criminality: no)"
+    elif encoded:
+        why = (
+            f"{host}'s law for this content was not (wholly) read into the knowledge base: "
+            "it cannot be assessed, never guessed"
+        )
+    else:
+        why = (
+            f"the knowledge base has no encoding of {host}: "
+            "its law cannot be assessed, never guessed"
+        )
     referral = specs["provider_referral"]
     rows = (
         ChannelRow(

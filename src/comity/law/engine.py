@@ -323,7 +323,9 @@ def _decide(
     # against this content's facts: a grudge threat is not within a terrorism treaty
     treaties = index.scoped_treaty_checks(host, requesting, conduct, bucket, on, facts)
     if outcome in ("no", "unsupported"):
-        channel_rows, excluded = refused_channels(specs=vocab.channels, host=host, outcome=outcome)
+        channel_rows, excluded = refused_channels(
+            specs=vocab.channels, host=host, outcome=outcome, encoded=encoded
+        )
     else:
         plan = index.channel_plan(host, requesting, conduct, bucket, on)
         if plan.treaties != treaties:
