@@ -192,10 +192,12 @@ class Index:
         self._offers: dict[tuple[str, int], tuple[ChannelOffer, ...]] = {}
         self._channels: dict[tuple[str, str, str, int], ChannelPlan] = {}
         self._treaties: dict[tuple[str, str, str, int], tuple[TreatyCheck, ...]] = {}
-        # (host, requesting, conduct, bucket, each check's status and reason) -> the checks
-        # with the treaties' scopes applied: one object per outcome, so an assessment made
-        # twice is equal (TreatyCheck compares by identity); a handful of outcomes per key
+        # (host, requesting, conduct, bucket, the values of the facts the scopes read) ->
+        # the checks with the treaties' scopes applied. One object per outcome, so an
+        # assessment made twice is equal (TreatyCheck compares by identity), and the scope
+        # is evaluated once per combination of the few facts it reads, not per assessment
         self._scoped: dict[tuple[Any, ...], tuple[TreatyCheck, ...]] = {}
+        self._scope_facts: dict[tuple[str, str, str, int], tuple[str, ...]] = {}
         specs = kb.vocabulary.channels
         self.universal = tuple((code, s) for code, s in specs.items() if s.universal)
         self.governmental = tuple(code for code, s in specs.items() if s.governmental)
@@ -335,11 +337,23 @@ class Index:
     ) -> tuple[TreatyCheck, ...]:
         """`treaty_checks` with each treaty's scope for the conduct applied to the facts."""
         checks = self.treaty_checks(host, requesting, conduct, bucket, on)
-        if not any(conduct in c.treaty.scope for c in checks):
+        base = (host, requesting, conduct, bucket)
+        read = self._scope_facts.get(base)
+        if read is None:
+            names = {
+                leaf.fact
+                for c in checks
+                if conduct in c.treaty.scope
+                for leaf in c.treaty.scope[conduct].leaves
+            }
+            read = self._scope_facts[base] = tuple(sorted(names))
+        if not read:
             return checks
-        scoped = within_scope(checks, conduct, facts)
-        key = (host, requesting, conduct, bucket, *((c.status, c.reason) for c in scoped))
-        return self._scoped.setdefault(key, scoped)
+        key = (*base, *(facts.get(name) for name in read))
+        found = self._scoped.get(key)
+        if found is None:
+            found = self._scoped[key] = within_scope(checks, conduct, facts)
+        return found
 
     def _host_offers(self, host: str, bucket: int, on: date) -> tuple[ChannelOffer, ...]:
         """The host's own offers in force, plus the EU layer's for a member state."""

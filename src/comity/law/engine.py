@@ -297,8 +297,9 @@ def _decide(
             False,
             _REQUESTING_DESIGNATION,
         )
-        if twins:  # a missing host-relative fact is asked by its twin's name
-            names = dict(twins)
+        names = dict(twins)
+        if any(m in names for _, _, missing in requesting_rows for m in missing):
+            # a missing host-relative fact is asked by its twin's name
             requesting_rows = tuple(
                 (entry, status, tuple(names.get(m, m) for m in missing))
                 for entry, status, missing in requesting_rows
