@@ -19,7 +19,7 @@ from typing import Any
 from comity.law._index import Entry
 from comity.law.assessment import ExclusionApplied, ProvisionResult, RankedChannel
 from comity.law.channels import ChannelRow, Excluded
-from comity.law.evaluate import as_requesting, explain_entry
+from comity.law.evaluate import as_requesting, explain_entry, requesting_names
 from comity.law.treaties import TreatyCheck
 
 __all__ = ["Row", "Verdict"]
@@ -197,11 +197,10 @@ class Verdict:
 def _twin_names(result: ProvisionResult, twins: tuple[tuple[str, str], ...]) -> ProvisionResult:
     """On the requesting side a missing host-relative fact is asked by its twin's name (the
     user gives `group_in_requesting`, not `group_in_host`, for the requesting state's law)."""
-    names = dict(twins)
-    if not any(fact in names for fact in result.missing_facts):
+    missing = requesting_names(result.missing_facts, twins)
+    if missing is None:
         return result
     reason = result.reason
     for fact, twin in twins:
         reason = re.sub(rf"\b{fact}\b", twin, reason)
-    missing = tuple(names.get(fact, fact) for fact in result.missing_facts)
     return replace(result, reason=reason, missing_facts=missing)

@@ -172,6 +172,7 @@ def rank_channels(
         candidates.setdefault(code, (offer_plan, reasons, [], 1.0))
     refused: dict[str, list[str]] = {}
     conditions: dict[str, list[str]] = {}
+    uncertain: dict[str, list[str]] = {}  # treaties of uncertain standing, worded per row
     for check in plan.treaties:
         treaty = check.treaty
         for code in treaty.channels:
@@ -180,7 +181,7 @@ def rank_channels(
                 reasons.append(f"treaty in force: {treaty.title} ({check.reason})")
                 candidates[code] = (known, reasons, [*basis, treaty.id], vocab.treaty_boost)
             elif check.status == "conditional":
-                reasons.append(f"conditional on {treaty.title}: {check.reason}")
+                uncertain.setdefault(code, []).append(f"{treaty.title}: {check.reason}")
                 candidates[code] = (known, reasons, basis, boost)
                 conditions.setdefault(code, []).append(f"{treaty.id}: {check.reason}")
             else:
@@ -200,6 +201,10 @@ def rank_channels(
     ranked: list[tuple[float, float, ChannelRow]] = []
     multipliers = vocab.roles.get(role, {})
     for code, (chosen, reasons, basis, boost) in candidates.items():
+        # founded by a treaty in force, one of uncertain standing is only a second
+        # possible basis: the reason must not read as if the channel hung on it
+        prefix = "also possible under " if basis else "conditional on "
+        reasons.extend(prefix + why for why in uncertain.get(code, ()))
         spec = specs[code]
         weight, days = spec.prior_weight, spec.prior_days
         offer = chosen.offer if chosen is not None else None
@@ -230,16 +235,6 @@ def rank_channels(
                 f"no addressee: the knowledge base names no {missing} of {host}, so a dossier "
                 "on this channel is refused until one is recorded"
             )
-        if basis and code in conditions:
-            # founded by a treaty in force: one of uncertain standing is only a second
-            # possible basis, and the reason must not read as if the channel hung on it
-            reasons = [
-                "also possible under " + r.removeprefix("conditional on ")
-                if r.startswith("conditional on ")
-                else r
-                for r in reasons
-            ]
-            reasons.sort(key=lambda r: r.startswith("also possible under "))
         row = ChannelRow(
             code,
             spec.label,

@@ -20,7 +20,7 @@ from comity.law._verdict import Row, Verdict
 from comity.law.assessment import Assessment, ChannelStat
 from comity.law.channels import rank_channels, refused_channels
 from comity.law.countries import normalise_code
-from comity.law.evaluate import as_requesting, run_entry
+from comity.law.evaluate import as_requesting, requesting_names, run_entry
 from comity.law.model import Jurisdiction, KnowledgeBase, Vocabulary
 from comity.law.orgs.derive import OrgResult, Rule
 
@@ -297,13 +297,10 @@ def _decide(
             False,
             _REQUESTING_DESIGNATION,
         )
-        names = dict(twins)
-        if any(m in names for _, _, missing in requesting_rows for m in missing):
-            # a missing host-relative fact is asked by its twin's name
-            requesting_rows = tuple(
-                (entry, status, tuple(names.get(m, m) for m in missing))
-                for entry, status, missing in requesting_rows
-            )
+        requesting_rows = tuple(
+            (entry, status, requesting_names(missing, twins) or missing)
+            for entry, status, missing in requesting_rows
+        )
         requesting_outcome = _outcome(requesting_rows)
         # the same rule as the host's: a `no` where the requesting state's law for the
         # conduct was not read (no provision and no verified absence, or a partial one)

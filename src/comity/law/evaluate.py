@@ -18,7 +18,7 @@ from comity.law.assessment import ConstraintApplied, ProvisionResult, Status
 from comity.law.elements import leaf_result
 from comity.law.model import Leaf
 
-__all__ = ["as_requesting", "explain_entry", "run_entry"]
+__all__ = ["as_requesting", "explain_entry", "requesting_names", "run_entry"]
 
 _NONE: tuple[str, ...] = ()
 
@@ -79,6 +79,18 @@ def as_requesting(
         else:
             out.pop(fact, None)
     return out
+
+
+def requesting_names(
+    missing: tuple[str, ...], twins: tuple[tuple[str, str], ...]
+) -> tuple[str, ...] | None:
+    """The requesting side's missing facts with each host-relative fact named by its twin
+    (the user gives `group_in_requesting` for the requesting state's own law), or None
+    when none of them is host-relative."""
+    if not missing or not any(fact in missing for fact, _ in twins):
+        return None
+    names = dict(twins)
+    return tuple(names.get(fact, fact) for fact in missing)
 
 
 def run_entry(

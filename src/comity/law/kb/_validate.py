@@ -151,26 +151,30 @@ def read_vocab(root: Path, errors: list[KBError]) -> dict[str, Any] | None:
     data, errs = read_yaml(path, display=display(path))
     errors.extend(errs or schema_errors("vocabulary", data, display(path)))
     if not errors:
-        errors.extend(_implied_errors(data, display(path)))
+        errors.extend(_implied_errors(data, display(path)) + _twin_errors(data, display(path)))
     return None if errors else dict(data)
+
+
+def _twin_errors(vocab: Any, shown: str) -> list[KBError]:
+    """A fact's `requesting:` twin is another known fact of the same type."""
+    facts = vocab["facts"]
+    return [
+        KBError(
+            shown,
+            spec.line,
+            "unknown_fact",
+            f"fact '{name}': `requesting: {twin}` must name another known fact of the same type",
+        )
+        for name, spec in facts.items()
+        if (twin := spec.get("requesting")) is not None
+        and (twin == name or twin not in facts or facts[twin]["type"] != spec["type"])
+    ]
 
 
 def _implied_errors(vocab: Any, shown: str) -> list[KBError]:
     """`implied_facts` name known facts, with a value of the fact's type, and known conducts."""
     out: list[KBError] = []
     facts, conducts = vocab["facts"], vocab["conducts"]
-    for name, spec in facts.items():
-        twin = spec.get("requesting")
-        if twin is not None and (twin not in facts or facts[twin]["type"] != spec["type"]):
-            out.append(
-                KBError(
-                    shown,
-                    spec.line,
-                    "bad_implied_fact",
-                    f"fact '{name}': `requesting: {twin}` must name another known fact of "
-                    "the same type",
-                )
-            )
     for rule in vocab.get("implied_facts", []):
         spec = facts.get(rule["fact"])
         line = rule.line
