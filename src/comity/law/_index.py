@@ -34,7 +34,14 @@ from comity.law.model import (
     Version,
     in_force,
 )
-from comity.law.treaties import TreatyCheck, check_treaty, concerns, within_scope
+from comity.law.treaties import (
+    RequestingPenalty,
+    TreatyCheck,
+    check_treaty,
+    concerns,
+    within_penalty,
+    within_scope,
+)
 
 __all__ = ["ADDRESSEE_ROLE", "ChannelPlan", "Entry", "Index", "Limit", "OfferPlan", "index_of"]
 
@@ -198,6 +205,9 @@ class Index:
         # is evaluated once per combination of the few facts it reads, not per assessment
         self._scoped: dict[tuple[Any, ...], tuple[TreatyCheck, ...]] = {}
         self._scope_facts: dict[tuple[str, str, str, int], tuple[str, ...]] = {}
+        # (the scoped checks, conduct, the requesting offence's penalty) -> the checks with
+        # the treaties' minimum penalties applied; one object per outcome, as above
+        self._penalised: dict[tuple[Any, ...], tuple[TreatyCheck, ...]] = {}
         specs = kb.vocabulary.channels
         self.universal = tuple((code, s) for code, s in specs.items() if s.universal)
         self.governmental = tuple(code for code, s in specs.items() if s.governmental)
@@ -353,6 +363,24 @@ class Index:
         found = self._scoped.get(key)
         if found is None:
             found = self._scoped[key] = within_scope(checks, conduct, facts)
+        return found
+
+    @staticmethod
+    def reads_penalty(checks: tuple[TreatyCheck, ...], conduct: str) -> bool:
+        """Does a treaty here reach only grave offences of the requesting state?"""
+        return any(
+            c.treaty.serious_crime is not None and conduct in c.treaty.serious_crime.conducts
+            for c in checks
+        )
+
+    def penalised_treaty_checks(
+        self, checks: tuple[TreatyCheck, ...], conduct: str, penalty: RequestingPenalty
+    ) -> tuple[TreatyCheck, ...]:
+        """`checks` with each treaty's minimum penalty of the requesting offence applied."""
+        key = (checks, conduct, penalty)
+        found = self._penalised.get(key)
+        if found is None:
+            found = self._penalised[key] = within_penalty(checks, conduct, penalty)
         return found
 
     def _host_offers(self, host: str, bucket: int, on: date) -> tuple[ChannelOffer, ...]:

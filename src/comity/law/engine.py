@@ -7,6 +7,7 @@ elements, what is missing, and which channels can work.
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from collections.abc import Mapping
 from contextlib import suppress
@@ -23,6 +24,7 @@ from comity.law.countries import normalise_code
 from comity.law.evaluate import as_requesting, requesting_names, run_entry
 from comity.law.model import Jurisdiction, KnowledgeBase, Vocabulary
 from comity.law.orgs.derive import OrgResult, Rule
+from comity.law.treaties import RequestingPenalty
 
 __all__ = ["assess", "check_facts", "implied_facts", "parse_date"]
 
@@ -242,6 +244,26 @@ def _unread_match(rows: tuple[Row, ...]) -> bool:
     return bool(yes) and all(confidence == "low" for confidence in yes)
 
 
+def _requesting_penalty(rows: tuple[Row, ...], *, partial: bool) -> RequestingPenalty:
+    """The gravest requesting offence the content meets: among the rows that say `yes`,
+    else those that are `conditional` (whichever fact decides, it is one of them); its
+    maximum is uncertain when the state's other offences for the conduct were not read."""
+    matched = [entry for entry, status, _ in rows if status == "yes"] or [
+        entry for entry, status, _ in rows if status == "conditional"
+    ]
+    years: float | None = None
+    provision: str | None = None
+    unknown = partial or not matched
+    for entry in matched:
+        penalty = entry.version.max_penalty if entry.version is not None else None
+        value = None if penalty is None else (math.inf if penalty.life else penalty.years)
+        if value is None:
+            unknown = True
+        elif years is None or value > years:
+            years, provision = value, entry.provision.id
+    return RequestingPenalty(years, provision, unknown)
+
+
 def _decide(
     kb: KnowledgeBase,
     index: Index,
@@ -320,6 +342,15 @@ def _decide(
     # a treaty narrower than the conduct code (terrorism as it defines it) is checked
     # against this content's facts: a grudge threat is not within a terrorism treaty
     treaties = index.scoped_treaty_checks(host, requesting, conduct, bucket, on, facts)
+    if index.reads_penalty(treaties, conduct):
+        # UNTOC reaches only 'serious crime' of the requesting state (art. 3(1)(b))
+        # other offences of the requesting state for the conduct not read: a graver one
+        # may exist, so a low maximum among those read does not refuse the treaty
+        partial = req_jur is not None and any(
+            a.conduct == conduct and a.partial for a in req_jur.absences
+        )
+        penalty = _requesting_penalty(requesting_rows, partial=partial)
+        treaties = index.penalised_treaty_checks(treaties, conduct, penalty)
     if outcome in ("no", "unsupported"):
         channel_rows, excluded = refused_channels(
             specs=vocab.channels, host=host, outcome=outcome, encoded=encoded

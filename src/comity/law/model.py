@@ -34,6 +34,7 @@ __all__ = [
     "Penalty",
     "Provision",
     "Reach",
+    "SeriousCrime",
     "Source",
     "Standing",
     "TimeLimit",
@@ -405,6 +406,19 @@ class TreatyScope:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SeriousCrime:
+    """A treaty that reaches only grave offences of the requesting state (UNTOC art. 3(1)(b)
+    with art. 2(b): 'punishable by a maximum deprivation of liberty of at least four
+    years'): for `conducts`, the requesting state's offence must carry at least `years`.
+    `quote` holds the treaty's own words (its `articles`)."""
+
+    years: float
+    conducts: frozenset[str]
+    article: str
+    quote: str
+
+
 Standing = Literal["party", "not_yet", "ended", "non_party", "unknown"]
 
 
@@ -433,6 +447,7 @@ class Treaty:
     open_to_all: bool = False  # any state may join (UN conventions); else only those named
     # conduct -> the content the treaty reaches for it; a conduct absent here is unconditioned
     scope: Mapping[str, TreatyScope] = field(default_factory=lambda: MappingProxyType({}))
+    serious_crime: SeriousCrime | None = None  # a minimum penalty of the requesting offence
 
     def covers(self, conduct: str) -> bool:
         return self.conducts is None or conduct in self.conducts

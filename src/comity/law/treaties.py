@@ -24,7 +24,10 @@ SCO counter-terrorism treaties reach a threat only when it is terrorism as they
 define it, never a grudge threat that the code `terrorism.threat` also holds.
 `within_scope` applies that to a check for the content's facts: outside the
 scope the treaty is `refused` for this content, with an unknown fact it is
-`conditional` on it.
+`conditional` on it. A treaty may also reach only grave offences of the requesting
+state (`Treaty.serious_crime`: UNTOC art. 3(1)(b) with art. 2(b), a maximum of at
+least four years): `within_penalty` refuses it when the requesting state's offence
+is known to carry less, and makes it conditional when that penalty is unknown.
 
 Reasons hold no assessment date (a check is shared by every date of a
 knowledge-base period, see `_index`), only the register's own dates.
@@ -35,11 +38,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from comity.law.model import Expr, Leaf, NonParty, PartyEntry, Treaty
 
-__all__ = ["TreatyCheck", "check_treaty", "concerns", "within_scope"]
+__all__ = [
+    "RequestingPenalty",
+    "TreatyCheck",
+    "check_treaty",
+    "concerns",
+    "within_penalty",
+    "within_scope",
+]
 
 TreatyStatus = Literal["in_force", "conditional", "refused"]
 
@@ -169,6 +179,53 @@ def within_scope(
         else:
             facts_needed = ", ".join(dict.fromkeys(unknown))
             reason = f"within its scope for {conduct} only if: {facts_needed}"
+            if check.status == "conditional":
+                reason = f"{check.reason}; and {reason}"
+            out.append(replace(check, status="conditional", reason=reason))
+    return tuple(out)
+
+
+class RequestingPenalty(NamedTuple):
+    """The gravest offence of the requesting state that the content meets (its rows that
+    answer `yes`, else those that are `conditional`): the most years (infinite for life),
+    which provision carries it, and whether one of those rows has no encoded years."""
+
+    years: float | None
+    provision: str | None
+    unknown: bool
+
+
+def within_penalty(
+    checks: tuple[TreatyCheck, ...], conduct: str, penalty: RequestingPenalty
+) -> tuple[TreatyCheck, ...]:
+    """The checks with each treaty's minimum penalty of the requesting offence applied.
+
+    A treaty for grave crime only (UNTOC) does not found a request about an offence
+    below its threshold: citing it, the recipient would answer that the Convention
+    does not apply. Unknown (no penalty encoded, the requesting law unread) holds the
+    channel only on condition; known and lower refuses the treaty for this content.
+    """
+    out: list[TreatyCheck] = []
+    for check in checks:
+        serious = check.treaty.serious_crime
+        if serious is None or conduct not in serious.conducts or check.status == "refused":
+            out.append(check)
+            continue
+        words = f"'{serious.quote}' ({serious.article})"
+        if penalty.years is not None and penalty.years >= serious.years:
+            out.append(check)
+        elif penalty.years is not None and not penalty.unknown:
+            reason = (
+                f"the requesting state's offence ({penalty.provision}, at most "
+                f"{penalty.years:g} years) is not within its scope for {conduct}: it reaches "
+                f"only an offence {words}"
+            )
+            out.append(replace(check, status="refused", reason=reason))
+        else:
+            reason = (
+                f"within its scope for {conduct} only if the requesting state's offence is "
+                f"{words}, which the encoded law does not show"
+            )
             if check.status == "conditional":
                 reason = f"{check.reason}; and {reason}"
             out.append(replace(check, status="conditional", reason=reason))

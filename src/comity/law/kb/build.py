@@ -32,6 +32,7 @@ from comity.law.model import (
     Penalty,
     Provision,
     Reach,
+    SeriousCrime,
     Source,
     TimeLimit,
     Treaty,
@@ -351,6 +352,15 @@ def _treaty(t: dict[str, Any]) -> Treaty:
         scope=MappingProxyType(
             {conduct: _scope(raw) for conduct, raw in (t.get("scope") or {}).items()}
         ),
+        serious_crime=_serious_crime(t.get("serious_crime")),
+    )
+
+
+def _serious_crime(raw: dict[str, Any] | None) -> SeriousCrime | None:
+    if raw is None:
+        return None
+    return SeriousCrime(
+        float(raw["years"]), frozenset(raw["conducts"]), raw["article"], raw["quote"]
     )
 
 

@@ -497,9 +497,7 @@ def check_treaty(ctx: CheckContext, data: MarkedDict) -> None:
 def _check_treaty_scope(ctx: CheckContext, data: MarkedDict) -> None:
     """A scope names conducts the treaty covers; its trees are element expressions whose
     every leaf quotes the treaty's `articles`."""
-    scope = data.get("scope")
-    if scope is None:
-        return
+    scope = data.get("scope") or MarkedDict()
     covered = data.get("conducts")
     for conduct, expr in scope.items():
         line = scope.key_lines.get(conduct, scope.line)
@@ -517,6 +515,22 @@ def _check_treaty_scope(ctx: CheckContext, data: MarkedDict) -> None:
                 "list does not cover",
             )
         check_expression(ctx, expr, line)
+    serious: MarkedDict = data.get("serious_crime") or MarkedDict()
+    for conduct in serious.get("conducts", ()):
+        if conduct not in ctx.vocab["conducts"]:
+            ctx.err(
+                _kline(serious, "conducts"),
+                "unknown_conduct",
+                f"unknown conduct code '{conduct}' in serious_crime; valid: "
+                + _valid(ctx, "conducts"),
+            )
+        elif covered is not None and conduct not in covered:
+            ctx.err(
+                _kline(serious, "conducts"),
+                "bad_treaty",
+                f"treaty {data['id']}: serious_crime names {conduct}, a conduct its "
+                "`conducts` list does not cover",
+            )
     check_treaty_quotes(ctx, data)
 
 
