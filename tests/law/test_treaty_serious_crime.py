@@ -118,17 +118,20 @@ def test_an_offence_over_the_threshold_founds_the_request(
     assert "Test.Serious.2000" in _mla_basis(data)
 
 
-def test_an_offence_under_the_threshold_is_refused_and_says_why(
+def test_an_offence_under_the_threshold_leaves_the_treaty_conditional_and_says_why(
     kbs: dict[int, KnowledgeBase],
 ) -> None:
+    # second reader: never refused on the penalty alone; UNTOC art. 3(1)(a) also covers
+    # the art. 5 participation offences whatever their penalty, unread in the register
     data = _assess(kbs[15], host="RU", requesting="KZ")
-    assert data["dual_criminality"] == "yes"  # the law still forbids it: only the basis goes
+    assert data["dual_criminality"] == "yes"
     treaty = _fixture(data)
-    assert treaty["status"] == "refused"
+    assert treaty["status"] == "conditional"
     assert treaty["reason"].startswith(
-        "the requesting state's offence (KZ.CC.258, at most 12 years) is not within its scope"
+        "the requesting state's offence read (KZ.CC.258, at most 12 years) is not"
     )
     assert "at least 15 years' (art. 2)" in treaty["reason"]
+    assert "art. 3(1)(a)" in treaty["reason"]
     assert "Test.Serious.2000" not in _mla_basis(data)
 
 
@@ -162,7 +165,7 @@ def test_the_same_content_assessed_twice_gives_equal_assessments(
             for _ in range(2)
         ]
         assert runs[0] == runs[1]
-        assert _fixture(runs[0].to_json())["status"] == "refused"
+        assert _fixture(runs[0].to_json())["status"] == "conditional"
 
 
 @pytest.mark.parametrize(

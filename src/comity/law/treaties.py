@@ -26,8 +26,8 @@ define it, never a grudge threat that the code `terrorism.threat` also holds.
 scope the treaty is `refused` for this content, with an unknown fact it is
 `conditional` on it. A treaty may also reach only grave offences of the requesting
 state (`Treaty.serious_crime`: UNTOC art. 3(1)(b) with art. 2(b), a maximum of at
-least four years): `within_penalty` refuses it when the requesting state's offence
-is known to carry less, and makes it conditional when that penalty is unknown.
+least four years): `within_penalty` makes it conditional when the requesting state's
+offence is known to carry less or its penalty is unknown (never refused: see there).
 
 Reasons hold no assessment date (a check is shared by every date of a
 knowledge-base period, see `_index`), only the register's own dates.
@@ -201,9 +201,10 @@ def within_penalty(
     """The checks with each treaty's minimum penalty of the requesting offence applied.
 
     A treaty for grave crime only (UNTOC) does not found a request about an offence
-    below its threshold: citing it, the recipient would answer that the Convention
-    does not apply. Unknown (no penalty encoded, the requesting law unread) holds the
-    channel only on condition; known and lower refuses the treaty for this content.
+    below its threshold as serious crime. Unknown (no penalty encoded, the requesting law
+    unread) holds the channel only on condition; known and lower does too, never a refusal:
+    the treaty may still cover the conduct as another offence (UNTOC art. 3(1)(a): the
+    art. 5 participation offences, whatever their penalty), which the register cannot show.
     """
     out: list[TreatyCheck] = []
     for check in checks:
@@ -215,12 +216,20 @@ def within_penalty(
         if penalty.years is not None and penalty.years >= serious.years:
             out.append(check)
         elif penalty.years is not None and not penalty.unknown:
+            # never refused on the penalty alone: UNTOC also covers, whatever their penalty,
+            # the offences established under art. 5 (art. 3(1)(a)), and taking an active
+            # part in the activities of an organized criminal group, recruiting or funding
+            # it among them, may be one in the requesting state (its law on it is not read)
             reason = (
-                f"the requesting state's offence ({penalty.provision}, at most "
-                f"{penalty.years:g} years) is not within its scope for {conduct}: it reaches "
-                f"only an offence {words}"
+                f"the requesting state's offence read ({penalty.provision}, at most "
+                f"{penalty.years:g} years) is not {words}; within its scope for {conduct} "
+                "only if the conduct is another offence the treaty covers whatever its "
+                "penalty (for UNTOC: participation in an organized criminal group, art. 5, "
+                "art. 3(1)(a)), which the encoded law does not show"
             )
-            out.append(replace(check, status="refused", reason=reason))
+            if check.status == "conditional":
+                reason = f"{check.reason}; and {reason}"
+            out.append(replace(check, status="conditional", reason=reason))
         else:
             reason = (
                 f"within its scope for {conduct} only if the requesting state's offence is "
