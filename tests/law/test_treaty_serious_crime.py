@@ -32,7 +32,13 @@ from comity.law.model import KnowledgeBase
 _SOURCE = '{title: "fixture", url: "https://example.org/"}'
 
 
-def _treaty(years: int) -> str:
+def _treaty(years: int, *, otherwise: bool = False) -> str:
+    other = (
+        '\n  otherwise: {label: "a participation offence (art. 3)", quote: "participation in a '
+        'criminal group, whatever its penalty"}'
+        if otherwise
+        else ""
+    )
     return f"""\
 id: Test.Serious.2000
 title: "Test convention on grave crime (fixture, not law)"
@@ -44,13 +50,16 @@ articles:
     text: >-
       serious crime means conduct constituting an offence punishable by a maximum
       deprivation of liberty of at least {years} years
+  - topic: scope
+    article: "art. 3"
+    text: "It applies to serious crime and to participation in a criminal group, whatever its penalty."
 channels: [mla_request]
 conducts: [terrorism.financing]
 serious_crime:
   years: {years}
   conducts: [terrorism.financing]
   article: "art. 2"
-  quote: "punishable by a maximum deprivation of liberty of at least {years} years"
+  quote: "punishable by a maximum deprivation of liberty of at least {years} years"{other}
 source: {_SOURCE}
 parties_complete: true
 parties:
@@ -78,13 +87,13 @@ def _copy(tmp_path: Path, treaty: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def kbs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, KnowledgeBase]:
-    """One knowledge base per threshold: under and over KZ art. 258's 12 years."""
+def kbs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, KnowledgeBase]:
+    """One knowledge base per threshold, under and over KZ art. 258's 12 years, and one
+    whose treaty also covers another offence whatever its penalty (`otherwise`)."""
+    cases = {"4": _treaty(4), "15": _treaty(15), "15+": _treaty(15, otherwise=True)}
     return {
-        years: read_kb(
-            _copy(tmp_path_factory.mktemp(f"serious{years}"), _treaty(years)), cache_dir=None
-        )
-        for years in (4, 15)
+        name: read_kb(_copy(tmp_path_factory.mktemp("serious"), text), cache_dir=None)
+        for name, text in cases.items()
     }
 
 
@@ -110,37 +119,50 @@ def _mla_basis(data: dict[str, Any]) -> list[str]:
 
 
 def test_an_offence_over_the_threshold_founds_the_request(
-    kbs: dict[int, KnowledgeBase],
+    kbs: dict[str, KnowledgeBase],
 ) -> None:
-    data = _assess(kbs[4], host="RU", requesting="KZ")
+    data = _assess(kbs["4"], host="RU", requesting="KZ")
     assert data["dual_criminality"] == "yes"
     assert _fixture(data)["status"] == "in_force"
     assert "Test.Serious.2000" in _mla_basis(data)
 
 
-def test_an_offence_under_the_threshold_leaves_the_treaty_conditional_and_says_why(
-    kbs: dict[int, KnowledgeBase],
+def test_an_offence_under_the_threshold_is_refused_and_says_why(
+    kbs: dict[str, KnowledgeBase],
 ) -> None:
-    # second reader: never refused on the penalty alone; UNTOC art. 3(1)(a) also covers
-    # the art. 5 participation offences whatever their penalty, unread in the register
-    data = _assess(kbs[15], host="RU", requesting="KZ")
-    assert data["dual_criminality"] == "yes"
+    data = _assess(kbs["15"], host="RU", requesting="KZ")
+    assert data["dual_criminality"] == "yes"  # the law still forbids it: only the basis goes
+    treaty = _fixture(data)
+    assert treaty["status"] == "refused"
+    assert treaty["reason"] == (
+        "the requesting state's offence read (KZ.CC.258, at most 12 years) is not "
+        "'punishable by a maximum deprivation of liberty of at least 15 years' (art. 2): "
+        "outside its scope for terrorism.financing"
+    )
+    assert "Test.Serious.2000" not in _mla_basis(data)
+
+
+def test_another_offence_covered_whatever_its_penalty_leaves_it_conditional(
+    kbs: dict[str, KnowledgeBase],
+) -> None:
+    # UNTOC art. 3(1)(a): the art. 5 participation offences are covered whatever their
+    # penalty; the register cannot rule one out, so a lesser offence does not refuse
+    data = _assess(kbs["15+"], host="RU", requesting="KZ")
     treaty = _fixture(data)
     assert treaty["status"] == "conditional"
-    assert treaty["reason"].startswith(
-        "the requesting state's offence read (KZ.CC.258, at most 12 years) is not"
+    assert treaty["reason"].endswith(
+        "only if the conduct is a participation offence (art. 3), which the encoded law "
+        "does not show"
     )
-    assert "at least 15 years' (art. 2)" in treaty["reason"]
-    assert "art. 3(1)(a)" in treaty["reason"]
     assert "Test.Serious.2000" not in _mla_basis(data)
 
 
 def test_a_partly_read_requesting_law_leaves_the_treaty_conditional(
-    kbs: dict[int, KnowledgeBase],
+    kbs: dict[str, KnowledgeBase],
 ) -> None:
     # Norway's financing code is partly read: a graver Norwegian offence may exist, so
     # the treaty is not refused on the maximum of the offences read; nor is it founded
-    data = _assess(kbs[15], host="KZ", requesting="NO")
+    data = _assess(kbs["15"], host="KZ", requesting="NO")
     treaty = _fixture(data)
     assert treaty["status"] == "conditional"
     assert "which the encoded law does not show" in treaty["reason"]
@@ -148,24 +170,24 @@ def test_a_partly_read_requesting_law_leaves_the_treaty_conditional(
 
 
 def test_the_same_content_assessed_twice_gives_equal_assessments(
-    kbs: dict[int, KnowledgeBase],
+    kbs: dict[str, KnowledgeBase],
 ) -> None:
     # a minimum penalty that changes a check must not make two runs differ
     # (checks compare by identity), with or without the verdict cache
-    for cache in (False, True):
+    for name, status in (("15", "refused"), ("15+", "conditional")):
         runs = [
             assess(
-                kb=kbs[15],
+                kb=kbs[name],
                 conduct="terrorism.financing",
                 facts=_FINANCING,
                 host="RU",
                 on=date(2024, 5, 1),
                 cache=cache,
             )
-            for _ in range(2)
+            for cache in (False, True, True)
         ]
-        assert runs[0] == runs[1]
-        assert _fixture(runs[0].to_json())["status"] == "conditional"
+        assert runs[0] == runs[1] == runs[2]
+        assert _fixture(runs[0].to_json())["status"] == status
 
 
 @pytest.mark.parametrize(
@@ -192,12 +214,17 @@ def test_the_same_content_assessed_twice_gives_equal_assessments(
             "unknown_conduct",
             "terror.money",
         ),
+        (
+            ('quote: "participation in a criminal group', 'quote: "membership of a gang'),
+            "quote_not_in_text",
+            "membership of a gang",
+        ),
     ],
 )
 def test_a_broken_minimum_is_rejected_with_file_and_line(
     tmp_path: Path, change: tuple[str, str], kind: str, words: str
 ) -> None:
-    treaty = _treaty(4)
+    treaty = _treaty(4, otherwise=True)
     assert change[0] in treaty
     root = _copy(tmp_path, treaty.replace(*change))
     errors = [e for e in validate_path(root) if e.kind == kind]

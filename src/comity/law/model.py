@@ -411,12 +411,16 @@ class SeriousCrime:
     """A treaty that reaches only grave offences of the requesting state (UNTOC art. 3(1)(b)
     with art. 2(b): 'punishable by a maximum deprivation of liberty of at least four
     years'): for `conducts`, the requesting state's offence must carry at least `years`.
-    `quote` holds the treaty's own words (its `articles`)."""
+    `quote` holds the treaty's own words (its `articles`). `otherwise` names another
+    offence the treaty covers whatever its penalty (UNTOC art. 3(1)(a): the art. 5
+    participation offences), with its quote: where the register cannot rule it out, a
+    lesser offence leaves the treaty conditional instead of refused."""
 
     years: float
     conducts: frozenset[str]
     article: str
     quote: str
+    otherwise: tuple[str, str] | None = None  # (label, quote)
 
 
 Standing = Literal["party", "not_yet", "ended", "non_party", "unknown"]

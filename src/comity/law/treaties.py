@@ -200,11 +200,12 @@ def within_penalty(
 ) -> tuple[TreatyCheck, ...]:
     """The checks with each treaty's minimum penalty of the requesting offence applied.
 
-    A treaty for grave crime only (UNTOC) does not found a request about an offence
-    below its threshold as serious crime. Unknown (no penalty encoded, the requesting law
-    unread) holds the channel only on condition; known and lower does too, never a refusal:
-    the treaty may still cover the conduct as another offence (UNTOC art. 3(1)(a): the
-    art. 5 participation offences, whatever their penalty), which the register cannot show.
+    A treaty for grave crime only does not found a request about a lesser offence: known
+    and lower, it is refused, unless the treaty also covers the conduct as another offence
+    whatever its penalty (`otherwise`: UNTOC art. 3(1)(a), the art. 5 participation
+    offences), which the register cannot rule out, so it holds only on that condition.
+    Unknown (no penalty encoded, the requesting law unread or partly read) holds the
+    channel only on condition too.
     """
     out: list[TreatyCheck] = []
     for check in checks:
@@ -215,27 +216,26 @@ def within_penalty(
         words = f"'{serious.quote}' ({serious.article})"
         if penalty.years is not None and penalty.years >= serious.years:
             out.append(check)
-        elif penalty.years is not None and not penalty.unknown:
-            # never refused on the penalty alone: UNTOC also covers, whatever their penalty,
-            # the offences established under art. 5 (art. 3(1)(a)), and taking an active
-            # part in the activities of an organized criminal group, recruiting or funding
-            # it among them, may be one in the requesting state (its law on it is not read)
-            reason = (
+            continue
+        if penalty.years is not None and not penalty.unknown:
+            below = (
                 f"the requesting state's offence read ({penalty.provision}, at most "
-                f"{penalty.years:g} years) is not {words}; within its scope for {conduct} "
-                "only if the conduct is another offence the treaty covers whatever its "
-                "penalty (for UNTOC: participation in an organized criminal group, art. 5, "
-                "art. 3(1)(a)), which the encoded law does not show"
+                f"{penalty.years:g} years) is not {words}"
             )
-            if check.status == "conditional":
-                reason = f"{check.reason}; and {reason}"
-            out.append(replace(check, status="conditional", reason=reason))
+            if serious.otherwise is None:
+                reason = f"{below}: outside its scope for {conduct}"
+                out.append(replace(check, status="refused", reason=reason))
+                continue
+            reason = (
+                f"{below}; within its scope for {conduct} only if the conduct is "
+                f"{serious.otherwise[0]}, which the encoded law does not show"
+            )
         else:
             reason = (
                 f"within its scope for {conduct} only if the requesting state's offence is "
                 f"{words}, which the encoded law does not show"
             )
-            if check.status == "conditional":
-                reason = f"{check.reason}; and {reason}"
-            out.append(replace(check, status="conditional", reason=reason))
+        if check.status == "conditional":
+            reason = f"{check.reason}; and {reason}"
+        out.append(replace(check, status="conditional", reason=reason))
     return tuple(out)

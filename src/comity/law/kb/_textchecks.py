@@ -114,13 +114,14 @@ def check_treaty_quotes(ctx: Any, treaty: MarkedDict) -> None:
         where = f"treaty {treaty['id']} scope for {conduct}"
         _quote_errors(ctx, _leaves(expr), texts, where, required=True)
     serious = treaty.get("serious_crime")
-    if serious is not None and not any(normalise(serious["quote"]) in t for t in texts):
-        ctx.err(
-            _line(serious, "quote"),
-            "quote_not_in_text",
-            f"treaty {treaty['id']} serious_crime: quote {serious['quote']!r} is not in the "
-            "treaty's `articles` (compared ignoring case and spacing)",
-        )
+    for node in (serious, (serious or {}).get("otherwise")):
+        if node is not None and not any(normalise(node["quote"]) in t for t in texts):
+            ctx.err(
+                _line(node, "quote"),
+                "quote_not_in_text",
+                f"treaty {treaty['id']} serious_crime: quote {node['quote']!r} is not in "
+                "the treaty's `articles` (compared ignoring case and spacing)",
+            )
 
 
 def check_absences(ctx: Any, data: MarkedDict) -> None:

@@ -359,8 +359,13 @@ def _treaty(t: dict[str, Any]) -> Treaty:
 def _serious_crime(raw: dict[str, Any] | None) -> SeriousCrime | None:
     if raw is None:
         return None
+    otherwise = raw.get("otherwise")
     return SeriousCrime(
-        float(raw["years"]), frozenset(raw["conducts"]), raw["article"], raw["quote"]
+        float(raw["years"]),
+        frozenset(raw["conducts"]),
+        raw["article"],
+        raw["quote"],
+        None if otherwise is None else (otherwise["label"], otherwise["quote"]),
     )
 
 
