@@ -52,7 +52,9 @@ articles:
       deprivation of liberty of at least {years} years
   - topic: scope
     article: "art. 3"
-    text: "It applies to serious crime and to participation in a criminal group, whatever its penalty."
+    text: >-
+      It applies to serious crime and to participation in a criminal group,
+      whatever its penalty.
 channels: [mla_request]
 conducts: [terrorism.financing]
 serious_crime:
