@@ -343,9 +343,9 @@ def _decide(
     # against this content's facts: a grudge threat is not within a terrorism treaty
     treaties = index.scoped_treaty_checks(host, requesting, conduct, bucket, on, facts)
     if index.reads_penalty(treaties, conduct):
-        # UNTOC reaches only 'serious crime' of the requesting state (art. 3(1)(b))
-        # other offences of the requesting state for the conduct not read: a graver one
-        # may exist, so a low maximum among those read does not refuse the treaty
+        # a treaty for grave crime only (UNTOC art. 3(1)(b)) reads the requesting state's
+        # offence; where that state's code is partly read a graver offence may exist, so
+        # the maximum among the offences read is not known to be its maximum
         partial = req_jur is not None and any(
             a.conduct == conduct and a.partial for a in req_jur.absences
         )

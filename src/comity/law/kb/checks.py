@@ -496,7 +496,8 @@ def check_treaty(ctx: CheckContext, data: MarkedDict) -> None:
 
 def _check_treaty_scope(ctx: CheckContext, data: MarkedDict) -> None:
     """A scope names conducts the treaty covers; its trees are element expressions whose
-    every leaf quotes the treaty's `articles`."""
+    every leaf quotes the treaty's `articles`. A minimum penalty (`serious_crime`) names
+    known conducts the treaty covers too; its quotes are checked with the scope's."""
     scope = data.get("scope") or MarkedDict()
     covered = data.get("conducts")
     for conduct, expr in scope.items():
