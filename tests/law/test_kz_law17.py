@@ -47,8 +47,11 @@ def _kz_row(provision: str, on: date, facts: dict[str, object]) -> tuple[str | N
     ("on", "years_text", "confidence"),
     [
         (date(2019, 12, 31), "up to 3 years", "medium"),
-        (date(2020, 1, 1), "up to 3 years", "high"),
-        (date(2021, 9, 4), "up to 3 years", "high"),
+        # law23-intent: medium until 10.09.2022 (art. 19 on intent read in force only from 11.09.2022)
+        (date(2020, 1, 1), "up to 3 years", "medium"),
+        (date(2021, 9, 4), "up to 3 years", "medium"),
+        (date(2022, 9, 10), "up to 3 years", "medium"),
+        (date(2022, 9, 11), "up to 3 years", "high"),
         (date(2023, 5, 19), "up to 3 years", "high"),
         (date(2023, 5, 20), "3-5 years", "high"),
     ],
@@ -56,7 +59,7 @@ def _kz_row(provision: str, on: date, facts: dict[str, object]) -> tuple[str | N
 def test_art_272_part_3_sanction_rose_the_day_law_212_vii_took_effect(
     on: date, years_text: str, confidence: str
 ) -> None:
-    penalty, conf = _kz_row("KZ.CC.272.3", on, {"violence": True})
+    penalty, conf = _kz_row("KZ.CC.272.3", on, {"violence": True, "intent": True})
     assert penalty is not None and years_text in penalty
     assert conf == confidence
 

@@ -20,15 +20,12 @@ DAY_BEFORE = date(2019, 12, 31)
 @pytest.mark.parametrize(
     "ident",
     [
-        "KZ.CC.179",
-        "KZ.CC.180",
         "KZ.CC.182",
         "KZ.CC.255",
         "KZ.CC.256.calls",
         "KZ.CC.257",
         "KZ.CC.258",
         "KZ.CC.259",
-        "KZ.CC.272.3",
         "KZ.CC.273",
         "KZ.CC.274",
         "KZ.CC.174",
@@ -43,6 +40,19 @@ def test_high_from_the_in_force_edition_of_1_january_2020_with_the_same_words(id
     assert provision.confidence_on(EDITION) == "high"
     assert [t.original for t in before.text] == [t.original for t in on.text]
     assert on.note is not None and "190057ad" in on.note
+
+
+# law23-intent: arts 179, 180 and 272 part 3 now ask intent on the words of art. 19 ч. 3-4, read in an
+# in-force edition only from 11.09.2022; the days from 01.01.2020 to 10.09.2022 are medium (as art. 115).
+@pytest.mark.parametrize("ident", ["KZ.CC.179", "KZ.CC.180", "KZ.CC.272.3"])
+def test_medium_from_1_january_2020_until_art_19_is_read_in_force_on_11_september_2022(ident: str) -> None:
+    provision = load_kb().provisions_by_id[ident]
+    assert provision.confidence_on(DAY_BEFORE) == "medium"
+    assert provision.confidence_on(EDITION) == "medium"
+    assert provision.confidence_on(date(2022, 9, 10)) == "medium"
+    assert provision.confidence_on(date(2022, 9, 11)) == "high"
+    on = provision.version_on(EDITION)
+    assert on is not None and on.note is not None and "190057ad" in on.note
 
 
 def test_art_174_had_no_fine_until_law_349_vi_could_take_effect() -> None:
