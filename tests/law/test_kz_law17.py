@@ -47,7 +47,7 @@ def _kz_row(provision: str, on: date, facts: dict[str, object]) -> tuple[str | N
     ("on", "years_text", "confidence"),
     [
         (date(2019, 12, 31), "up to 3 years", "medium"),
-        # law23-intent: medium until 10.09.2022 (art. 19 on intent read in force only from 11.09.2022)
+        # law23-intent: medium until 10.09.2022 (art. 19 on intent read in force from 11.09.2022)
         (date(2020, 1, 1), "up to 3 years", "medium"),
         (date(2021, 9, 4), "up to 3 years", "medium"),
         (date(2022, 9, 10), "up to 3 years", "medium"),
