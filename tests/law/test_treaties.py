@@ -171,3 +171,59 @@ def test_a_channel_founded_by_a_treaty_in_force_does_not_read_as_conditional() -
     assert mla["reason"].startswith("treaty in force: Treaty on Cooperation")
     assert "conditional on " not in mla["reason"]
     assert "; also possible under Convention on Legal Assistance" in mla["reason"]
+
+
+_NOT_YET = """\
+id: Test.NotYet.2001
+title: "Test convention with a general entry into force (fixture, not law)"
+kind: multilateral
+signed: 2001-01-01
+in_force: 2003-03-29
+channels: [mla_request]
+conducts: [terrorism.financing]
+source: {title: "fixture", url: "https://example.org/"}
+parties_complete: false
+signatories: [KZ, RU]
+parties: []
+"""
+
+
+def test_before_its_general_entry_into_force_a_treaty_binds_nobody(tmp_path: Path) -> None:
+    # an incomplete party list that names both states as signatories leaves the treaty
+    # conditional; before the treaty itself entered into force nobody was bound, so the
+    # answer then is a refusal that says why, and the day it entered into force is the
+    # first conditional one (the day is a break of the engine's periods)
+    root = tmp_path / "kb"
+    shutil.copytree(DEFAULT_ROOT, root)
+    (root / "_treaties" / "Test.NotYet.2001.yaml").write_text(_NOT_YET, encoding="utf-8")
+    kb = read_kb(root, cache_dir=None)
+    status = {}
+    for on in (date(2003, 3, 28), date(2003, 3, 29)):
+        data = assess(
+            kb=kb,
+            conduct="terrorism.financing",
+            facts={"public": True, "intent": True, "knowledge_of_use": True},
+            host="RU",
+            on=on,
+        ).to_json()
+        status[on] = _treaty(data, "Test.NotYet.2001")
+    before, after = status[date(2003, 3, 28)], status[date(2003, 3, 29)]
+    assert before["status"] == "refused"
+    assert before["reason"] == "not yet in force: it entered into force on 2003-03-29"
+    assert after["status"] == "conditional" and "whether KZ and RU are bound" in after["reason"]
+
+
+def test_a_party_bound_before_the_treaty_entered_into_force_is_rejected(tmp_path: Path) -> None:
+    (tmp_path / "LU").mkdir()
+    (tmp_path / "LU" / "jurisdiction.yaml").write_text(
+        "code: LU\nname: Luxembourg\nlegal_system: civil_law\n", encoding="utf-8"
+    )
+    (tmp_path / "_treaties").mkdir()
+    early = _NOT_YET.replace("id: Test.NotYet.2001", "id: Test.Early.2001").replace(
+        "parties: []",
+        'parties:\n  - {state: LU, from: 2002-06-01, source: {title: "f", url: "https://example.org/"}}',
+    )
+    (tmp_path / "_treaties" / "Test.Early.2001.yaml").write_text(early, encoding="utf-8")
+    errors = [e for e in validate_path(tmp_path) if e.kind == "bad_treaty"]
+    assert errors and errors[0].line == 12, [str(e) for e in validate_path(tmp_path)]
+    assert "before the treaty's entry into force on 2003-03-29" in errors[0].message

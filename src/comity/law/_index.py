@@ -182,6 +182,7 @@ def _breaks(kb: KnowledgeBase) -> tuple[date, ...]:
                 add(v.start, v.end)
     for t in kb.treaties:
         add(t.signed, None)  # before signature a treaty is refused
+        add(t.in_force, None)  # and before its general entry into force
         for entry in t.parties:
             add(entry.start, entry.end)
     return tuple(sorted(found))

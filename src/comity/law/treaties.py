@@ -7,9 +7,10 @@ answers:
 
 - `in_force`: both states have a party entry covering the date; the channel is
   founded and the entries used are reported.
-- `refused`: one state is not bound on the date (not yet in force for it, its
-  participation ended, or it is recorded as a non-party, or the list is complete
-  and does not name it). A refused treaty never founds a channel.
+- `refused`: the treaty is not yet signed or not yet in force at all (`in_force`,
+  its general entry into force), or one state is not bound on the date (not yet in
+  force for it, its participation ended, or it is recorded as a non-party, or the
+  list is complete and does not name it). A refused treaty never founds a channel.
 - `conditional`: neither refused, but the register's party list is marked
   incomplete and does not record one of the states, which signed it or may join it
   (`open_to_all`: UN conventions). A closed instrument that does not name a state
@@ -105,6 +106,11 @@ def check_treaty(treaty: Treaty, host: str, requesting: str, on: date) -> Treaty
     """The status of `treaty` between `host` and `requesting` on `on`."""
     if on < treaty.signed:
         reason = f"not yet signed: it was signed on {treaty.signed}"
+        return TreatyCheck(treaty, "refused", host, requesting, (), reason)
+    if treaty.in_force is not None and on < treaty.in_force:
+        # before its general entry into force a treaty binds nobody, whatever the party
+        # list does not record (an incomplete list would otherwise leave it conditional)
+        reason = f"not yet in force: it entered into force on {treaty.in_force}"
         return TreatyCheck(treaty, "refused", host, requesting, (), reason)
     refused: list[str] = []
     unknown: list[str] = []

@@ -458,6 +458,7 @@ def check_treaty(ctx: CheckContext, data: MarkedDict) -> None:
     signed = parse_date(data["signed"])
     if signed is None:
         ctx.err(_kline(data, "signed"), "bad_date", f"`signed: {data['signed']}` is not a date")
+    general = parse_date(data["in_force"]) if "in_force" in data else None
     by_state: dict[str, list[MarkedDict]] = {}
     for entry in _each(data, "parties"):
         _check_party_code(ctx, entry)
@@ -470,6 +471,13 @@ def check_treaty(ctx: CheckContext, data: MarkedDict) -> None:
                 "bad_treaty",
                 f"treaty {data['id']}: {entry['state']} bound from {start}, "
                 f"before signature on {signed}",
+            )
+        elif general is not None and start is not None and start < general:
+            ctx.err(
+                _kline(entry, "from"),
+                "bad_treaty",
+                f"treaty {data['id']}: {entry['state']} bound from {start}, before the "
+                f"treaty's entry into force on {general} (`in_force`)",
             )
     for state, entries in by_state.items():
         _check_periods(ctx, entries, f"treaty {data['id']} party {state}")
