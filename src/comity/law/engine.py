@@ -235,7 +235,13 @@ def _unread(jur: Jurisdiction, conduct: str, rows: tuple[Row, ...], outcome: str
     # first version the law did not yet hold it, which stays a `no`
     if not any(not _ended(row, on) for row in rows):
         return not any(a.conduct == conduct and a.verified for a in jur.absences)
-    return outcome == "no" and any(a.conduct == conduct and a.partial for a in jur.absences)
+    return outcome == "no" and _partly_read(jur, conduct)
+
+
+def _partly_read(jur: Jurisdiction, conduct: str) -> bool:
+    """The state's provisions for the conduct are encoded, but other offences for it were
+    not read (`absences` with `partial: true`)."""
+    return any(a.conduct == conduct and a.partial for a in jur.absences)
 
 
 def _unread_match(rows: tuple[Row, ...]) -> bool:
@@ -346,9 +352,7 @@ def _decide(
         # a treaty for grave crime only (UNTOC art. 3(1)(b)) reads the requesting state's
         # offence; where that state's code is partly read a graver offence may exist, so
         # the maximum among the offences read is not known to be its maximum
-        partial = req_jur is not None and any(
-            a.conduct == conduct and a.partial for a in req_jur.absences
-        )
+        partial = req_jur is not None and _partly_read(req_jur, conduct)
         penalty = _requesting_penalty(requesting_rows, partial=partial)
         treaties = index.penalised_treaty_checks(treaties, conduct, penalty)
     if outcome in ("no", "unsupported"):

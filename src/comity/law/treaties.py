@@ -27,8 +27,10 @@ define it, never a grudge threat that the code `terrorism.threat` also holds.
 scope the treaty is `refused` for this content, with an unknown fact it is
 `conditional` on it. A treaty may also reach only grave offences of the requesting
 state (`Treaty.serious_crime`: UNTOC art. 3(1)(b) with art. 2(b), a maximum of at
-least four years): `within_penalty` makes it conditional when the requesting state's
-offence is known to carry less or its penalty is unknown (never refused: see there).
+least four years): `within_penalty` refuses it when the requesting state's offence is
+known to carry less, unless the treaty names another offence it covers whatever the
+penalty (`otherwise`: UNTOC art. 5), and makes it conditional on that offence or on an
+unknown penalty.
 
 Reasons hold no assessment date (a check is shared by every date of a
 knowledge-base period, see `_index`), only the register's own dates.
