@@ -217,7 +217,15 @@ def test_separatism_before_its_first_reading_is_unsupported_as_requesting_state(
 def test_hungarian_threats_before_the_wording_read_are_unsupported_on_both_sides() -> None:
     kb = load_kb()
     # § 316 threatens a terrorist act: the § 314(1) aim is its own fact (law19-intent).
-    facts = {"threatening": True, "intent": True, "terrorist_aim": True}
+    # law24-threats: § 314(1) c) names another state's order: the aim reaches beyond that of the
+    # host (and, on Hungary's own side, of the requesting state).
+    facts = {
+        "threatening": True,
+        "intent": True,
+        "terrorist_aim": True,
+        "terrorist_aim_beyond_host_order": True,
+        "terrorist_aim_beyond_requesting_order": True,
+    }
     day, first = date(2017, 12, 31), date(2018, 1, 1)
     host = assess(kb=kb, conduct="terrorism.threat", host="HU", facts=facts, on=day)
     assert host.dual_criminality == "unsupported"
