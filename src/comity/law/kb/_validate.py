@@ -1,7 +1,10 @@
-"""Full validation: YAML -> JSON Schema -> semantic checks (imports PyYAML and jsonschema).
+"""Full validation: YAML -> JSON Schema -> semantic checks (imports PyYAML).
 
 Only `comity law validate` and a knowledge-base cache miss come here; the warm
 start path (`comity.law.kb.loader` with a cache hit) never imports this module.
+Each document is first checked by the compiled predicate of `_fastschema`;
+jsonschema is imported and run only for a document it rejects, to name the
+errors (a valid knowledge base never imports it).
 """
 
 from __future__ import annotations
@@ -11,10 +14,9 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-
+from comity.law.kb._fastschema import Check, compile_schema
 from comity.law.kb._kbfiles import (
     DEFAULT_ROOT,
     KINDS,
@@ -27,6 +29,9 @@ from comity.law.kb._kbfiles import (
 )
 from comity.law.kb.checks import CHECKS, CheckContext, check_treaty, check_treaty_refs
 from comity.law.kb.yamlio import KBError, MarkedDict, line_of, read_yaml
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 __all__ = [
     "Parsed",
@@ -56,12 +61,27 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
 
 
 @cache
-def _validator(kind: str) -> Draft202012Validator:
+def _schema(kind: str) -> dict[str, Any]:
     schema = json.loads((DEFAULT_ROOT / "_schema" / f"{kind}.schema.json").read_text("utf-8"))
-    return Draft202012Validator(_inline(schema, schema.get("$defs", {})))
+    inlined: dict[str, Any] = _inline(schema, schema.get("$defs", {}))
+    return inlined
+
+
+@cache
+def _accepts(kind: str) -> Check:
+    return compile_schema(_schema(kind))
+
+
+@cache
+def _validator(kind: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator  # only for a document the fast check rejects
+
+    return Draft202012Validator(_schema(kind))
 
 
 def schema_errors(kind: str, data: Any, shown: str) -> list[KBError]:
+    if _accepts(kind)(data):
+        return []
     out: list[KBError] = []
     for error in _validator(kind).iter_errors(data):
         path = list(error.absolute_path)
