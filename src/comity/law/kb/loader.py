@@ -50,7 +50,7 @@ class KnowledgeBaseError(ComityError):
 
 def validate_path(path: Path) -> list[KBError]:
     """Every error under `path` (a KB root, a jurisdiction folder or one file); never cached."""
-    from comity.law.kb._validate import validate_path as full  # heavy: PyYAML (jsonschema on errors)
+    from comity.law.kb._validate import validate_path as full  # heavy: PyYAML
 
     return full(path)
 
