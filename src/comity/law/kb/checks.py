@@ -544,7 +544,10 @@ def _check_treaty_scope(ctx: CheckContext, data: MarkedDict) -> None:
 
 
 def _check_party_code(ctx: CheckContext, node: MarkedDict) -> None:
-    if not is_iso_code(node["state"]):
+    # The Union is a host of its own (the EU layer): the register must be able to say
+    # that a convention open only to States does not bind it, or that one open to
+    # regional organisations does (UNTOC art. 36(2)).
+    if node["state"] != EU and not is_iso_code(node["state"]):
         ctx.err(
             _kline(node, "state"),
             "unknown_jurisdiction",
