@@ -149,25 +149,10 @@ def _schema_check(repeat: int) -> dict[str, Any]:
 
     from comity.law.kb import _validate
     from comity.law.kb._fastschema import compile_schema
-    from comity.law.kb._kbfiles import (
-        DEFAULT_ROOT,
-        LISTS_FILE,
-        REGISTER_DIR,
-        files_of,
-        jurisdiction_dirs,
-        register_files,
-        treaty_files,
-    )
+    from comity.law.kb._kbfiles import DEFAULT_ROOT, schema_documents
     from comity.law.kb.yamlio import read_yaml
 
-    paths = [("vocabulary", DEFAULT_ROOT / "_vocabulary.yaml")]
-    for folder in jurisdiction_dirs(DEFAULT_ROOT):
-        paths += [(path.stem, path) for path in files_of(folder)]
-    paths += [("treaty", path) for path in treaty_files(DEFAULT_ROOT)]
-    paths += [
-        ("org_lists" if path.name == LISTS_FILE else "organisation", path)
-        for path in register_files(DEFAULT_ROOT / REGISTER_DIR)
-    ]
+    paths = schema_documents(DEFAULT_ROOT)
     docs = [(kind, read_yaml(path, display=str(path))[0]) for kind, path in paths]
     kinds = {kind for kind, _ in docs}
     compiled = {kind: compile_schema(_validate._schema(kind)) for kind in kinds}

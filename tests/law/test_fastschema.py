@@ -10,7 +10,6 @@ property test), and on the keyword edges where JSON differs from Python
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,36 +19,16 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from comity.law.kb._fastschema import compile_schema
-from comity.law.kb._kbfiles import (
-    DEFAULT_ROOT,
-    LISTS_FILE,
-    REGISTER_DIR,
-    files_of,
-    jurisdiction_dirs,
-    register_files,
-    treaty_files,
-)
-from comity.law.kb._validate import _inline, schema_errors
+from comity.law.kb._kbfiles import DEFAULT_ROOT, schema_documents
+from comity.law.kb._validate import _schema, schema_errors
 from comity.law.kb.yamlio import read_yaml
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 
 
-def _schema(kind: str) -> dict[str, Any]:
-    raw = json.loads((DEFAULT_ROOT / "_schema" / f"{kind}.schema.json").read_text("utf-8"))
-    inlined: dict[str, Any] = _inline(raw, raw.get("$defs", {}))
-    return inlined
-
-
 def _documents() -> list[tuple[str, Path]]:
-    docs: list[tuple[str, Path]] = [("vocabulary", DEFAULT_ROOT / "_vocabulary.yaml")]
-    for folder in jurisdiction_dirs(DEFAULT_ROOT):
-        docs += [(path.stem, path) for path in files_of(folder)]
-    docs += [("treaty", path) for path in treaty_files(DEFAULT_ROOT)]
-    for path in register_files(DEFAULT_ROOT / REGISTER_DIR):
-        docs.append(("org_lists" if path.name == LISTS_FILE else "organisation", path))
-    docs += [("scenarios", path) for path in sorted(SCENARIOS.rglob("*.yaml"))]
-    return docs
+    scenarios = [("scenarios", path) for path in sorted(SCENARIOS.rglob("*.yaml"))]
+    return [*schema_documents(DEFAULT_ROOT), *scenarios]
 
 
 DOCS = _documents()

@@ -17,6 +17,7 @@ __all__ = [
     "jurisdiction_dirs",
     "kb_digest",
     "register_files",
+    "schema_documents",
     "treaty_files",
 ]
 
@@ -53,6 +54,19 @@ def register_files(folder: Path) -> list[Path]:
 def treaty_files(root: Path) -> list[Path]:
     folder = root / TREATIES_DIR
     return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def schema_documents(root: Path) -> list[tuple[str, Path]]:
+    """Every file of the knowledge base with the schema it is checked against (its kind)."""
+    docs = [("vocabulary", root / "_vocabulary.yaml")]
+    for folder in jurisdiction_dirs(root):
+        docs += [(path.stem, path) for path in files_of(folder)]
+    docs += [("treaty", path) for path in treaty_files(root)]
+    docs += [
+        ("org_lists" if path.name == LISTS_FILE else "organisation", path)
+        for path in register_files(root / REGISTER_DIR)
+    ]
+    return docs
 
 
 def kb_digest(root: Path) -> str:
