@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from comity.core.errors import BadInput
-from comity.law.assessment import ChannelStat
+from comity.law.assessment import Assessment, ChannelStat
 from comity.law.cli import register
 from comity.law.engine import assess
 from comity.law.kb.loader import load_kb
@@ -255,8 +255,10 @@ def test_json_names_the_constraint_and_the_exception_that_lifted_it() -> None:
     assert "561 U.S. 1" in limit["exception"]["citation"]
     solicitation = next(p for p in data["host_provisions"] if p["id"] == "US.USC18.373")
     assert solicitation["constraints"][0]["exception"] is None
-    assert data["implied_facts"] == [
-        {"fact": "violence", "value": True, "reason": data["implied_facts"][0]["reason"]}
+    # the conduct implies the violence; the aim given implies the general intent
+    assert [(f["fact"], f["value"]) for f in data["implied_facts"]] == [
+        ("violence", True),
+        ("knowing_and_willing", True),
     ]
     assert data["facts"] == COORDINATED
 
@@ -277,7 +279,7 @@ def test_a_fact_given_against_the_conduct_is_kept_and_flagged() -> None:
     )
     data = result.to_json()
     assert data["facts"]["violence"] is False
-    assert data["implied_facts"] == []
+    assert [f["fact"] for f in data["implied_facts"]] == ["knowing_and_willing"]
     (clash,) = data["contradictions"]
     assert (clash["fact"], clash["given"], clash["implied"], clash["kept"]) == (
         "violence",
@@ -318,3 +320,45 @@ def test_a_general_provision_that_fails_says_which_element_was_not_shown() -> No
     assert row.general is not None and row.general[0] == ("terrorism.incitement",)
     assert "general provision filed under terrorism.incitement" in row.reason
     assert "not shown: the call is for violent acts against the group" in row.reason
+
+
+def _glorification(host: str, facts: dict[str, bool]) -> Assessment:
+    return assess(kb=KB, conduct="terrorism.glorification", facts=facts, host=host, on=DAY)
+
+
+def test_the_aim_given_implies_the_general_intent() -> None:
+    result = _glorification("FR", {"public": True, "intent": True})
+    assert result.dual_criminality == "yes"
+    assert ("knowing_and_willing", True) in [(f, v) for f, v, _ in result.implied]
+    assert result.decided_facts["knowing_and_willing"] is True
+    assert result.contradictions == () and result.set_aside == ()
+
+
+@pytest.mark.parametrize("host", ["FR", "RU", "KZ"])
+def test_an_aim_given_with_an_unwitting_share_sets_both_facts_aside(host: str) -> None:
+    """The east1 reviewer's story: "he aimed to glorify terrorism, and did not know what he
+    shared" founded a `yes` on the aim alone (FR 421-2-5, RU 205.2, KZ 256 ask either fact).
+    The two facts cannot both hold; the engine must not pick one, so it asks for both."""
+    result = _glorification(host, {"public": True, "intent": True, "knowing_and_willing": False})
+    assert result.dual_criminality == "conditional"
+    assert result.requesting_outcome == "conditional"
+    assert {"intent", "knowing_and_willing"} <= set(result.missing_facts)
+    assert result.set_aside == ("intent", "knowing_and_willing")
+    assert "intent" not in result.decided_facts
+    assert "knowing_and_willing" not in result.decided_facts
+    data = result.to_json()
+    (clash,) = data["contradictions"]
+    assert (clash["fact"], clash["given"], clash["implied"], clash["kept"]) == (
+        "knowing_and_willing",
+        False,
+        True,
+        "neither",
+    )
+    assert data["facts"] == {"public": True, "intent": True, "knowing_and_willing": False}
+    assert data["set_aside"] == ["intent", "knowing_and_willing"]
+
+
+def test_an_unwitting_share_without_the_aim_is_no_contradiction() -> None:
+    result = _glorification("FR", {"public": True, "intent": False, "knowing_and_willing": False})
+    assert result.contradictions == () and result.set_aside == ()
+    assert result.dual_criminality == "no"

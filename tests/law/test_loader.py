@@ -91,6 +91,13 @@ def test_a_broken_root_refuses_to_load(tmp_path: Path) -> None:
         ("  - fact: violence\n    value: true", "  - fact: violent\n    value: true", "violent"),
         ("  - fact: violence\n    value: true", "  - fact: violence\n    value: maybe", "maybe"),
         ("[terrorism.glorification]\n    reason", "[glory]\n    reason", "glory"),
+        ("when: {fact: intent, value: true}", "when: {fact: aim, value: true}", "aim"),
+        ("when: {fact: intent, value: true}", "when: {fact: intent, value: maybe}", "maybe"),
+        (
+            "when: {fact: intent, value: true}",
+            "when: {fact: knowing_and_willing, value: true}",
+            "itself",
+        ),
     ],
 )
 def test_an_implied_fact_must_name_a_known_fact_value_and_conduct(

@@ -220,6 +220,9 @@ class Assessment:
     implied: tuple[tuple[str, Any, str], ...] = ()
     # facts given against what the conduct implies, kept as given: (fact, given, implied, reason)
     contradictions: tuple[tuple[str, Any, Any, str], ...] = ()
+    # facts given that contradict each other (the aim without the general intent):
+    # decided on as if not given
+    set_aside: tuple[str, ...] = ()
     # the organisation (--org) and what the register said about its designations
     organisation: OrgResult | None = None
 
@@ -231,6 +234,8 @@ class Assessment:
             self.organisation.fill(out)
         for fact, value, _ in self.implied:
             out[fact] = value
+        for fact in self.set_aside:
+            out.pop(fact, None)
         return out
 
     @property
@@ -298,9 +303,16 @@ class Assessment:
             "facts": dict(self.facts),
             "implied_facts": [{"fact": f, "value": v, "reason": r} for f, v, r in self.implied],
             "contradictions": [
-                {"fact": f, "given": g, "implied": v, "reason": r, "kept": "given"}
+                {
+                    "fact": f,
+                    "given": g,
+                    "implied": v,
+                    "reason": r,
+                    "kept": "neither" if f in self.set_aside else "given",
+                }
                 for f, g, v, r in self.contradictions
             ],
+            "set_aside": list(self.set_aside),
             "host_provisions": [
                 p.to_json() for p in verdict.host_provisions(facts, on, self.host, self.requesting)
             ],

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import replace
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from comity.core.errors import BadInput
 from comity.law._index import Entry, Index, index_of
@@ -75,26 +75,42 @@ def check_facts(kb: KnowledgeBase, facts: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def implied_facts(
-    kb: KnowledgeBase, conduct: str, facts: Mapping[str, Any]
-) -> tuple[dict[str, Any], tuple[tuple[str, Any, str], ...], tuple[tuple[str, Any, Any, str], ...]]:
-    """The facts the engine decides on: those given, plus those the conduct implies.
+class Implied(NamedTuple):
+    """What `implied_facts` decided: see there."""
 
-    Returns (effective facts, implied (fact, value, reason), contradictions (fact,
-    given, implied, reason)). A fact given explicitly is never overridden: where it
-    contradicts what the conduct implies, it is kept and the contradiction flagged.
+    effective: dict[str, Any]
+    implied: tuple[tuple[str, Any, str], ...]
+    clashes: tuple[tuple[str, Any, Any, str], ...]
+    set_aside: tuple[str, ...]
+
+
+def implied_facts(kb: KnowledgeBase, conduct: str, facts: Mapping[str, Any]) -> Implied:
+    """The facts the engine decides on: those given, plus those implied.
+
+    Returns the effective facts, the implied ones (fact, value, reason), the
+    contradictions (fact, given, implied, reason) and the facts set aside.
+
+    A fact a conduct implies yields to a fact given explicitly: the given one is
+    kept and the contradiction flagged (the analyst knows the item, the code only
+    classifies it). A fact another fact implies (`when`: the aim implies the
+    general intent) has no such order: given against it, the two facts say
+    opposite things about the same person, so both are set aside (decided as if
+    not given: the answer turns `conditional` and asks for them) rather than one
+    picked to found a `yes` or a `no`.
     """
-    rules = kb.memo.get("implied", {}).get(conduct)
+    memo = kb.memo.setdefault("implied", {})
+    rules = memo.get(conduct)
     if rules is None:
-        table = kb.memo.setdefault("implied", {})
-        rules = table[conduct] = tuple(
-            r for r in kb.vocabulary.implied_facts if conduct in r.conducts
+        rules = memo[conduct] = tuple(
+            r for r in kb.vocabulary.implied_facts if r.when is None and conduct in r.conducts
         )
-    if not rules:
-        return dict(facts), (), ()
+    links = memo.get(None)
+    if links is None:
+        links = memo[None] = tuple(r for r in kb.vocabulary.implied_facts if r.when is not None)
     out = dict(facts)
-    added = []
-    clashes = []
+    added: list[tuple[str, Any, str]] = []
+    clashes: list[tuple[str, Any, Any, str]] = []
+    set_aside: list[str] = []
     for rule in rules:
         given = facts.get(rule.fact)
         if given is None:
@@ -102,7 +118,20 @@ def implied_facts(
             added.append((rule.fact, rule.value, rule.reason))
         elif given != rule.value:
             clashes.append((rule.fact, given, rule.value, rule.reason))
-    return out, tuple(added), tuple(clashes)
+    for rule in links:
+        if rule.when is None or out.get(rule.when[0]) != rule.when[1]:
+            continue
+        source = rule.when[0]
+        given = out.get(rule.fact)
+        if given is None:
+            out[rule.fact] = rule.value
+            added.append((rule.fact, rule.value, rule.reason))
+        elif given != rule.value:
+            clashes.append((rule.fact, given, rule.value, rule.reason))
+            for name in (source, rule.fact):
+                out.pop(name, None)
+                set_aside.append(name)
+    return Implied(out, tuple(added), tuple(clashes), tuple(set_aside))
 
 
 def _choice(value: str, valid: Mapping[str, Any] | tuple[str, ...], field: str) -> str:
@@ -474,10 +503,10 @@ def assess(
         decided = dict(clean)
         found.fill(decided)
         key_items = tuple(sorted(decided.items()))
-    effective, implied, clashes = implied_facts(kb, conduct, decided)
+    implied = implied_facts(kb, conduct, decided)
     args = {
         "conduct": conduct,
-        "facts": effective,
+        "facts": implied.effective,
         "host": host,
         "requesting": requesting,
         "on": on,
@@ -504,7 +533,8 @@ def assess(
         missing_facts=verdict.missing_facts,
         kb_version=kb.digest,
         verdict=verdict,
-        implied=implied,
-        contradictions=clashes,
+        implied=implied.implied,
+        contradictions=implied.clashes,
+        set_aside=implied.set_aside,
         organisation=found,
     )

@@ -552,12 +552,18 @@ class Jurisdiction:
 class ImpliedFact:
     """A fact that a conduct code implies (ASSESSMENT.md, principles): it holds
     without being given, unless it is given explicitly (then it is kept and the
-    contradiction is flagged)."""
+    contradiction is flagged).
+
+    With `when` (fact, value) instead of conducts, another fact implies it (the
+    author's aim implies the general intent). Given against that fact, the two
+    contradict each other and neither is more specific: both are set aside.
+    """
 
     fact: str
     value: Any
     conducts: frozenset[str]
     reason: str
+    when: tuple[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -192,31 +192,31 @@ def _twin_errors(vocab: Any, shown: str) -> list[KBError]:
 
 
 def _implied_errors(vocab: Any, shown: str) -> list[KBError]:
-    """`implied_facts` name known facts, with a value of the fact's type, and known conducts."""
+    """`implied_facts` name known facts, with a value of the fact's type, and known conducts;
+    a `when` names another known fact and a value of its type."""
     out: list[KBError] = []
     facts, conducts = vocab["facts"], vocab["conducts"]
-    for rule in vocab.get("implied_facts", []):
-        spec = facts.get(rule["fact"])
-        line = rule.line
+
+    def bad_value(name: str, value: Any, what: str) -> str | None:
+        spec = facts.get(name)
         if spec is None:
-            out.append(KBError(shown, line, "bad_implied_fact", f"unknown fact '{rule['fact']}'"))
-            continue
-        value = rule["value"]
+            return f"unknown fact '{name}'"
         ok = isinstance(value, bool) if spec["type"] == "bool" else value in spec["values"]
-        if not ok:
-            out.append(
-                KBError(
-                    shown,
-                    line,
-                    "bad_implied_fact",
-                    f"implied value {value!r} is not valid for fact '{rule['fact']}'",
-                )
-            )
-        out.extend(
-            KBError(shown, line, "bad_implied_fact", f"unknown conduct code '{code}'")
-            for code in rule["conducts"]
-            if code not in conducts
-        )
+        return None if ok else f"{what} value {value!r} is not valid for fact '{name}'"
+
+    for rule in vocab.get("implied_facts", []):
+        line = rule.line
+        when = rule.get("when") or {}
+        problems = [
+            bad_value(rule["fact"], rule["value"], "implied"),
+            bad_value(when["fact"], when["value"], "`when`") if when else None,
+            f"`when` names the implied fact '{rule['fact']}' itself"
+            if when.get("fact") == rule["fact"]
+            else None,
+        ]
+        codes = rule.get("conducts", ())
+        problems += [f"unknown conduct code '{c}'" for c in codes if c not in conducts]
+        out.extend(KBError(shown, line, "bad_implied_fact", p) for p in problems if p)
     return out
 
 

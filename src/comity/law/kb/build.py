@@ -413,7 +413,13 @@ def build_vocabulary(v: dict[str, Any]) -> Vocabulary:
             (k, f["requesting"]) for k, f in v["facts"].items() if f.get("requesting")
         ),
         implied_facts=tuple(
-            ImpliedFact(i["fact"], i["value"], frozenset(i["conducts"]), i["reason"])
+            ImpliedFact(
+                i["fact"],
+                i["value"],
+                frozenset(i.get("conducts", ())),
+                i["reason"],
+                (i["when"]["fact"], i["when"]["value"]) if "when" in i else None,
+            )
             for i in v.get("implied_facts", [])
         ),
     )
