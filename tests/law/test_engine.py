@@ -362,3 +362,17 @@ def test_an_unwitting_share_without_the_aim_is_no_contradiction() -> None:
     result = _glorification("FR", {"public": True, "intent": False, "knowing_and_willing": False})
     assert result.contradictions == () and result.set_aside == ()
     assert result.dual_criminality == "no"
+
+
+def test_cli_names_the_facts_set_aside() -> None:
+    """The plain CLI output said only "missing facts: intent, knowing_and_willing" to the
+    analyst who had just given both: it must say they were set aside as contradictory."""
+    args = ["assess", "--conduct", "terrorism.glorification", "--host", "RU"]
+    args += ["--date", "2026-12-01", "--fact", "public=true", "--fact", "intent=true"]
+    out = CliRunner().invoke(_app(), [*args, "--fact", "knowing_and_willing=false"])
+    assert out.exit_code == 0, out.output
+    assert "set aside, given against each other (asked again): intent, knowing_and_willing" in (
+        " ".join(out.output.split())
+    )
+    plain = CliRunner().invoke(_app(), args)
+    assert "set aside" not in plain.output

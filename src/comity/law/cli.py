@@ -39,6 +39,12 @@ def _print_assessment(data: dict[str, Any]) -> None:
     console.print(table)
     if data["missing_facts"]:
         console.print("missing facts: " + ", ".join(data["missing_facts"]))
+    if data.get("set_aside"):  # given against each other: decided on as if not given
+        console.print(
+            "set aside, given against each other (asked again): " + ", ".join(data["set_aside"]),
+            markup=False,
+            highlight=False,
+        )
     channels = Table("#", "channel", "reason", "time limit", title="Channels")
     for index, c in enumerate(data["channels"], start=1):
         limit = c["time_limit"]["text"] if c["time_limit"] else ""
