@@ -22,6 +22,8 @@ _UNINTENDED = {
     "victim_grounds_to_fear": True,
     "terrorist_aim": False,
     "intent": False,
+    # law26-intc: RO.CP.206 now asks any[knowing_and_willing, intent]; without intent at all
+    "knowing_and_willing": False,
 }
 
 
