@@ -139,3 +139,34 @@ def test_cli_validate_ok_on_bundled_kb() -> None:
     result = CliRunner().invoke(_app(), ["law", "validate"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("ok:")
+
+
+@pytest.mark.parametrize(
+    ("inserted", "refused"),
+    [
+        ("(hoax_terrorism) ", True),
+        ("(terrorism.threat) ", True),
+        # snake_case that is no vocabulary code, and a code's words in prose, pass
+        ("(hoax_terrorisms) ", False),
+        ("(a terrorism threat) ", False),
+    ],
+)
+def test_a_leaf_label_naming_a_vocabulary_code_is_refused(
+    tmp_path: Path, inserted: str, refused: bool
+) -> None:
+    """Labels are shown to lawyers in words; a code in one is caught at load, not by the
+    browser walk after it landed (law25-eub's DE § 126(2) label)."""
+    root = tmp_path / "kb"
+    shutil.copytree(DEFAULT_ROOT, root)
+    path = root / "FR" / "provisions.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    line = next(n for n, text in enumerate(lines, 1) if "{fact: public, label: " in text)
+    lines[line - 1] = lines[line - 1].replace('label: "', f'label: "{inserted}', 1)
+    path.write_text("".join(lines), encoding="utf-8")
+    errors = validate_path(root)
+    if not refused:
+        assert errors == [], [str(e) for e in errors]
+        return
+    assert [e.kind for e in errors] == ["label_names_code"], [str(e) for e in errors]
+    assert f"FR/provisions.yaml:{line}:" in str(errors[0])
+    assert inserted.strip("() ") in errors[0].message

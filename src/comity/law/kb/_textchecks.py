@@ -16,7 +16,7 @@ from typing import Any
 
 from comity.law.kb.yamlio import MarkedDict, MarkedList
 
-__all__ = ["check_absences", "check_quotes", "check_treaty_quotes", "normalise"]
+__all__ = ["check_absences", "check_labels", "check_quotes", "check_treaty_quotes", "normalise"]
 
 _SPACE = re.compile(r"\s+")
 # typographic variants a reader copies either way: quotes, dashes, non-breaking spaces
@@ -104,6 +104,35 @@ def check_quotes(ctx: Any, provision: MarkedDict) -> None:
         if "requires" in reach:
             where = f"provision {provision['id']} reaches"
             _quote_errors(ctx, _leaves(reach["requires"]), every, where, required=False)
+
+
+# a word as the vocabulary spells a code: snake_case, or a dotted conduct code
+_CODE_LIKE = re.compile(r"\b[a-z]+(?:[_.][a-z]+)+\b")
+
+
+def check_labels(ctx: Any, provision: MarkedDict) -> None:
+    """A leaf's label says in words what the law requires: it must not name a vocabulary
+    code (`hoax_terrorism`, `terrorism.threat`). The law pages and the intercalibration
+    table show labels to lawyers and analysts in their language, where a code reads as
+    noise (the browser walk's words-not-codes check found one only after it landed)."""
+    codes = set(ctx.vocab["facts"]) | set(ctx.vocab["conducts"])
+    groups = [v.get("elements") for v in provision["versions"]]
+    groups += [r.get("requires") for r in provision.get("reaches", [])]
+    for group in groups:
+        for leaf in _leaves(group):
+            label = leaf.get("label")
+            named = sorted(
+                {w for w in _CODE_LIKE.findall(label) if w in codes}
+                if isinstance(label, str)
+                else set()
+            )
+            if named:
+                ctx.err(
+                    _line(leaf, "label"),
+                    "label_names_code",
+                    f"provision {provision['id']}: the label of element '{leaf.get('fact')}' "
+                    f"names the code(s) {', '.join(named)}: say it in words",
+                )
 
 
 def check_treaty_quotes(ctx: Any, treaty: MarkedDict) -> None:

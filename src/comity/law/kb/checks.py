@@ -15,7 +15,12 @@ from itertools import pairwise
 from typing import Any
 
 from comity.law.countries import EU, is_iso_code
-from comity.law.kb._textchecks import check_absences, check_quotes, check_treaty_quotes
+from comity.law.kb._textchecks import (
+    check_absences,
+    check_labels,
+    check_quotes,
+    check_treaty_quotes,
+)
 from comity.law.kb.yamlio import KBError, MarkedDict, MarkedList
 
 __all__ = [
@@ -290,6 +295,7 @@ def check_provisions(ctx: CheckContext, data: MarkedDict) -> None:
                 _check_version_confidence(ctx, provision, version)
         _check_dated_items(ctx, provision, "versions", f"provision {provision['id']}", "elements")
         check_quotes(ctx, provision)
+        check_labels(ctx, provision)
     check_absences(ctx, data)
 
 
