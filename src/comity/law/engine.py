@@ -100,37 +100,29 @@ def implied_facts(kb: KnowledgeBase, conduct: str, facts: Mapping[str, Any]) -> 
     """
     memo = kb.memo.setdefault("implied", {})
     rules = memo.get(conduct)
-    if rules is None:
+    if rules is None:  # the conduct's rules, then the facts' (which see what those implied)
+        every = kb.vocabulary.implied_facts
         rules = memo[conduct] = tuple(
-            r for r in kb.vocabulary.implied_facts if r.when is None and conduct in r.conducts
-        )
-    links = memo.get(None)
-    if links is None:
-        links = memo[None] = tuple(r for r in kb.vocabulary.implied_facts if r.when is not None)
+            r for r in every if r.when is None and conduct in r.conducts
+        ) + tuple(r for r in every if r.when is not None)
     out = dict(facts)
     added: list[tuple[str, Any, str]] = []
     clashes: list[tuple[str, Any, Any, str]] = []
     set_aside: list[str] = []
     for rule in rules:
-        given = facts.get(rule.fact)
-        if given is None:
-            out[rule.fact] = rule.value
-            added.append((rule.fact, rule.value, rule.reason))
-        elif given != rule.value:
-            clashes.append((rule.fact, given, rule.value, rule.reason))
-    for rule in links:
-        if rule.when is None or out.get(rule.when[0]) != rule.when[1]:
+        when = rule.when
+        if when is not None and out.get(when[0]) != when[1]:
             continue
-        source = rule.when[0]
         given = out.get(rule.fact)
         if given is None:
             out[rule.fact] = rule.value
             added.append((rule.fact, rule.value, rule.reason))
         elif given != rule.value:
             clashes.append((rule.fact, given, rule.value, rule.reason))
-            for name in (source, rule.fact):
-                out.pop(name, None)
-                set_aside.append(name)
+            if when is not None:  # two given facts against each other: neither is kept
+                for name in (when[0], rule.fact):
+                    out.pop(name, None)
+                    set_aside.append(name)
     return Implied(out, tuple(added), tuple(clashes), tuple(set_aside))
 
 
