@@ -170,3 +170,23 @@ def test_output_of_a_chunk_arrives_while_stdin_is_still_open() -> None:
             assert proc.stdout.readline() == "https://example.com/0\n"
         finally:
             proc.kill()
+
+
+def test_the_compact_line_names_facts_given_against_each_other() -> None:
+    """A compact consumer sees `intent` and `knowing_and_willing` among the missing facts
+    though the line gave both; `set_aside` says why."""
+    line = {
+        "conduct": "terrorism.glorification",
+        "host": "FR",
+        "facts": {"public": True, "intent": True, "knowing_and_willing": False},
+    }
+    consistent = {**line, "facts": {"public": True, "intent": True}}
+    stdin = json.dumps(line) + "\n" + json.dumps(consistent) + "\n"
+    args = ["assess", "--batch", "-", "--format", "jsonl-compact", "--date", "2024-05-01"]
+    code, out, _ = _run("comity.law.cli", args, stdin)
+    first, second = (json.loads(text) for text in out.splitlines())
+    assert code == 0
+    assert first["dual_criminality"] == "conditional"
+    assert first["set_aside"] == ["intent", "knowing_and_willing"]
+    assert {"intent", "knowing_and_willing"} <= set(first["missing_facts"])
+    assert (second["dual_criminality"], second["set_aside"]) == ("yes", [])

@@ -7,7 +7,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from tests.cases.conftest import attribute_directly, make_item
+from tests.cases.conftest import add_evidence, attribute_directly, make_item, make_proposal
 from tests.web.conftest import LOCAL, TestClient, log_in
 from tests.web.test_words_not_codes import visible_text
 
@@ -57,3 +57,23 @@ def test_consistent_facts_show_no_contradiction(
         page = client.get(f"/items/{item_id}")
         assert "given against each other" not in visible_text(page.text, "en")
         assert 'class="state o-yes"' in page.text
+
+
+def test_the_reviewer_sees_why_two_given_facts_are_asked_again(
+    app: FastAPI, engine: Engine, passwords: str
+) -> None:
+    """The four-eyes reviewer ticks the facts they established; two of them the analyst had
+    given, against each other. Without the line the reviewer would tick what was given."""
+    item_id = make_item(engine, "https://praise.example/post/9", "terrorism.glorification")
+    attribute_directly(engine, item_id, "FR")
+    add_evidence(engine, item_id)
+    facts = {"public": True, "intent": True, "knowing_and_willing": False}
+    pid = make_proposal(engine, item_id, host="FR", facts=facts)
+    with TestClient(app, base_url=LOCAL) as client:
+        log_in(client, "sam")
+        html = client.get("/review").text
+    card = html[html.index(f'id="proposal-{pid}"') :]
+    card = card[: card.index("</section>")]
+    assert 'name="established" value="intent"' in card
+    assert 'name="established" value="knowing_and_willing"' in card
+    assert "given against each other" in visible_text(card, "en")

@@ -266,6 +266,9 @@ def _queue(session: Session) -> list[dict[str, Any]]:
                 "late": p.proposed_at + within < now,
                 "current_findings": [f.to_json() for f in findings],
                 "missing": service.missing_facts(p),
+                # facts the analyst gave against each other (the aim, yet an unwitting
+                # share): among the missing, and the reviewer must see why
+                "set_aside": [str(f) for f in (p.assessment or {}).get("set_aside") or []],
                 "provisions": _provisions(p.assessment),
             }
         )

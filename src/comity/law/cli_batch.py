@@ -43,6 +43,8 @@ def compact(result: Assessment) -> dict[str, Any]:
         "requesting_outcome": result.requesting_outcome,
         "provisions": list(result.matched_host_provisions),
         "missing_facts": list(result.missing_facts),
+        # given against each other, so decided as unknown: why two given facts are missing
+        "set_aside": list(result.set_aside),
         "kb_version": result.kb_version,
     }
 
